@@ -1,0 +1,53 @@
+package lims.security;
+
+import java.security.SecureRandom;
+import java.util.EnumSet;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * On a service with no users, creates "admin". The admin account is always the first one
+ * (only an admin can create users), so "admin does not exist" means "no users yet"; the
+ * entity's create-once rule makes this safe when several nodes start at the same time.
+ */
+public final class AdminBootstrap {
+
+  public static final String ADMIN = "admin";
+  private static final Logger log = LoggerFactory.getLogger(AdminBootstrap.class);
+  private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+  private AdminBootstrap() {}
+
+  /** @param configuredPassword from LIMS_ADMIN_PASSWORD; blank means generate one and print it once. */
+  public static CompletionStage<UserAccount.CreateResult> ensureAdmin(Users users, String configuredPassword) {
+    boolean generated = configuredPassword.isBlank();
+    String password = generated ? randomPassword() : configuredPassword;
+    if (!generated && PasswordHasher.weakness(password) != null) {
+      throw new IllegalArgumentException("LIMS_ADMIN_PASSWORD " + PasswordHasher.weakness(password));
+    }
+    return users
+        .create(ADMIN, password, EnumSet.of(Role.ADMIN), "system")
+        .thenApply(
+            result -> {
+              if (result == UserAccount.CreateResult.CREATED) {
+                log.info("Created the first user, '{}'", ADMIN);
+                if (generated) {
+                  // Printed once, to the console only: it is in no log file and no event.
+                  System.out.println();
+                  System.out.println("  First start: created user 'admin' with password  " + password);
+                  System.out.println("  It is shown only this once. Set LIMS_ADMIN_PASSWORD to choose it instead.");
+                  System.out.println();
+                }
+              }
+              return result;
+            });
+  }
+
+  static String randomPassword() {
+    SecureRandom random = new SecureRandom();
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 20; i++) sb.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+    return sb.toString();
+  }
+}

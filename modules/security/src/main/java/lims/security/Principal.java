@@ -1,0 +1,12 @@
+package lims.security;
+
+import java.util.Collection;
+import java.util.Set;
+
+/** The authenticated caller of a request, as its access token names it. */
+public record Principal(String username, Set<Role> roles) {
+
+  public boolean hasAnyRole(Collection<Role> wanted) {
+    return wanted.stream().anyMatch(roles::contains);
+  }
+}

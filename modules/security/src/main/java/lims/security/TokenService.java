@@ -1,0 +1,151 @@
+package lims.security;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.typesafe.config.Config;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Issues and verifies the service's JWTs: HMAC-SHA256 only. A token with any other
+ * algorithm (including {@code none}), a bad signature, another issuer, the wrong kind
+ * (a refresh token used as an access token) or past its expiry is refused.
+ */
+public final class TokenService {
+
+  /** The key in security.conf; a cluster node refuses to start with it. */
+  public static final String DEVELOPMENT_KEY = "lims-development-signing-key-do-not-use-in-production";
+
+  private static final String KIND_CLAIM = "kind";
+  private static final String ROLES_CLAIM = "roles";
+
+  private final byte[] secret;
+  private final String issuer;
+  private final Duration accessTtl;
+  private final Duration refreshTtl;
+  private final Duration clockSkew;
+  private final Clock clock;
+
+  public TokenService(Config jwt, Clock clock) {
+    this.secret = jwt.getString("secret").getBytes(StandardCharsets.UTF_8);
+    if (secret.length < 32) {
+      throw new IllegalArgumentException("lims.security.jwt.secret must be at least 32 bytes");
+    }
+    this.issuer = jwt.getString("issuer");
+    this.accessTtl = jwt.getDuration("access-token-ttl");
+    this.refreshTtl = jwt.getDuration("refresh-token-ttl");
+    this.clockSkew = jwt.getDuration("clock-skew");
+    this.clock = clock;
+  }
+
+  public static boolean usesDevelopmentKey(Config jwt) {
+    return DEVELOPMENT_KEY.equals(jwt.getString("secret"));
+  }
+
+  public record TokenPair(String accessToken, String refreshToken, long expiresInSeconds) {}
+
+  public TokenPair issue(String username, Set<Role> roles) {
+    Instant now = clock.instant();
+    return new TokenPair(
+        sign(username, roles, Kind.ACCESS, now, accessTtl),
+        sign(username, roles, Kind.REFRESH, now, refreshTtl),
+        accessTtl.toSeconds());
+  }
+
+  public Principal verifyAccess(String token) throws InvalidToken {
+    return verify(token, Kind.ACCESS);
+  }
+
+  /** The refresh token's user; the caller re-reads the user's current roles before issuing. */
+  public Principal verifyRefresh(String token) throws InvalidToken {
+    return verify(token, Kind.REFRESH);
+  }
+
+  private enum Kind {
+    ACCESS,
+    REFRESH;
+
+    String claim() {
+      return name().toLowerCase();
+    }
+  }
+
+  private String sign(String username, Set<Role> roles, Kind kind, Instant now, Duration ttl) {
+    JWTClaimsSet claims =
+        new JWTClaimsSet.Builder()
+            .issuer(issuer)
+            .subject(username)
+            .jwtID(UUID.randomUUID().toString())
+            .issueTime(Date.from(now))
+            .expirationTime(Date.from(now.plus(ttl)))
+            .claim(KIND_CLAIM, kind.claim())
+            .claim(ROLES_CLAIM, roles.stream().map(Role::wireName).sorted().toList())
+            .build();
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+    try {
+      jwt.sign(new MACSigner(secret));
+    } catch (JOSEException e) {
+      throw new IllegalStateException("cannot sign a token", e);
+    }
+    return jwt.serialize();
+  }
+
+  private Principal verify(String token, Kind expected) throws InvalidToken {
+    SignedJWT jwt;
+    try {
+      jwt = SignedJWT.parse(token);
+    } catch (ParseException | RuntimeException e) {
+      throw new InvalidToken("malformed token");
+    }
+    if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm())) {
+      throw new InvalidToken("unsupported token algorithm");
+    }
+    try {
+      if (!jwt.verify(new MACVerifier(secret))) {
+        throw new InvalidToken("bad token signature");
+      }
+      JWTClaimsSet claims = jwt.getJWTClaimsSet();
+      if (!issuer.equals(claims.getIssuer())) {
+        throw new InvalidToken("token from another issuer");
+      }
+      Date expiry = claims.getExpirationTime();
+      if (expiry == null || clock.instant().minus(clockSkew).isAfter(expiry.toInstant())) {
+        throw new InvalidToken("token expired");
+      }
+      if (!expected.claim().equals(claims.getStringClaim(KIND_CLAIM))) {
+        throw new InvalidToken("not an " + expected.claim() + " token");
+      }
+      return new Principal(claims.getSubject(), roles(claims.getStringListClaim(ROLES_CLAIM)));
+    } catch (JOSEException | ParseException e) {
+      throw new InvalidToken("malformed token");
+    }
+  }
+
+  private static Set<Role> roles(List<String> names) {
+    Set<Role> roles = EnumSet.noneOf(Role.class);
+    if (names != null) {
+      names.forEach(n -> Role.fromWireName(n).ifPresent(roles::add));
+    }
+    return roles;
+  }
+
+  /** Why a presented token was refused; the reason is safe to show the caller. */
+  public static final class InvalidToken extends Exception {
+    public InvalidToken(String reason) {
+      super(reason);
+    }
+  }
+}
