@@ -1,0 +1,67 @@
+package lims.http;
+
+import static org.apache.pekko.http.javadsl.model.HttpMethods.GET;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.management.javadsl.HealthChecks;
+
+/** Liveness, readiness, metrics and the API's own description. */
+final class OperationsRoutes {
+
+  static final String OPENAPI_RESOURCE = "/openapi.yaml";
+  private static final ContentType PROMETHEUS = ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
+  private static final ContentType YAML = ContentTypes.parse("application/yaml");
+
+  private final HealthChecks healthChecks;
+  private final HttpMetrics metrics;
+  private final ObjectMapper mapper;
+  private final byte[] openApi;
+
+  OperationsRoutes(HealthChecks healthChecks, HttpMetrics metrics, ObjectMapper mapper) {
+    this.healthChecks = healthChecks;
+    this.metrics = metrics;
+    this.mapper = mapper;
+    this.openApi = openApiDocument();
+  }
+
+  List<Endpoint> endpoints() {
+    return List.of(
+        new Endpoint(GET, "/health", Access.PROBE, call -> Responses.ok(mapper, Map.of("status", "healthy"))),
+        new Endpoint(GET, "/ready", Access.PROBE, this::ready),
+        new Endpoint(GET, "/metrics", Access.OPEN,
+            call -> CompletableFuture.completedFuture(HttpResponse.create().withEntity(PROMETHEUS, metrics.scrape()))),
+        new Endpoint(GET, "/api/v1/openapi.yaml", Access.anyRole(),
+            call -> CompletableFuture.completedFuture(HttpResponse.create().withEntity(YAML, openApi))));
+  }
+
+  /** 200 on an Up member whose database answers (Pekko Management readiness checks); else 503. */
+  private CompletionStage<HttpResponse> ready(Call call) {
+    return healthChecks
+        .readyResult()
+        .thenApply(
+            result -> {
+              if (!result.isSuccess()) {
+                throw ProblemException.unavailable("not ready: " + result.failure().orElse("unknown"));
+              }
+              return Responses.json(mapper, 200, Map.of("status", "ready"));
+            });
+  }
+
+  static byte[] openApiDocument() {
+    try (InputStream in = OperationsRoutes.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+      if (in == null) throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the classpath");
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

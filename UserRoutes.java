@@ -1,0 +1,77 @@
+package lims.http;
+
+import static org.apache.pekko.http.javadsl.model.HttpMethods.GET;
+import static org.apache.pekko.http.javadsl.model.HttpMethods.POST;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import lims.security.PasswordHasher;
+import lims.security.Role;
+import lims.security.UserAccount;
+import lims.security.Users;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+
+/** User administration (admin only). */
+final class UserRoutes {
+
+  record UserView(String username, List<String> roles, String createdBy, Instant createdAt) {
+    static UserView of(UserAccount.User u) {
+      return new UserView(u.username(), u.roles().stream().map(Role::wireName).sorted().toList(), u.createdBy(), u.createdAt());
+    }
+  }
+
+  private final Users users;
+  private final ObjectMapper mapper;
+
+  UserRoutes(Users users, ObjectMapper mapper) {
+    this.users = users;
+    this.mapper = mapper;
+  }
+
+  List<Endpoint> endpoints() {
+    return List.of(
+        new Endpoint(POST, "/api/v1/users", Access.roles(Role.ADMIN), this::create),
+        new Endpoint(GET, "/api/v1/users/{username}", Access.roles(Role.ADMIN), this::read));
+  }
+
+  private CompletionStage<HttpResponse> create(Call call) {
+    JsonBody body = call.json();
+    String username = body.requiredString("username", 64);
+    String password = body.requiredString("password", 256);
+    List<Role> roles = body.requiredList("roles", Role.values().length, Role::fromWireName, "one of " + Role.wireNames());
+    if (username != null && !Users.USERNAME.matcher(username).matches()) {
+      body.reject("username", "must be 2-64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter");
+    }
+    if (password != null && PasswordHasher.weakness(password) != null) {
+      body.reject("password", PasswordHasher.weakness(password));
+    }
+    body.finish();
+    if (roles.isEmpty()) {
+      throw ProblemException.invalid("roles", "must name at least one role");
+    }
+    Set<Role> roleSet = EnumSet.copyOf(roles);
+    return users
+        .create(username, password, roleSet, call.caller().username())
+        .thenCompose(
+            result -> {
+              if (result == UserAccount.CreateResult.ALREADY_EXISTS) {
+                throw ProblemException.conflict("user '" + username + "' already exists");
+              }
+              return users.find(username);
+            })
+        .thenApply(user -> Responses.json(mapper, 201, UserView.of(user.orElseThrow())));
+  }
+
+  private CompletionStage<HttpResponse> read(Call call) {
+    String username = call.pathParam("username");
+    return users
+        .find(username)
+        .thenApply(
+            user -> user.map(u -> Responses.json(mapper, 200, UserView.of(u)))
+                .orElseThrow(() -> ProblemException.notFound("no user '" + username + "'")));
+  }
+}

@@ -1,0 +1,39 @@
+package lims.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.Optional;
+import lims.security.Principal;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+
+/** What a handler gets: the request, its path parameters, its caller, and its body. */
+public record Call(
+    HttpRequest request,
+    Map<String, String> pathParams,
+    Optional<Principal> principal,
+    String requestId,
+    InetAddress clientAddress,
+    byte[] body,
+    ObjectMapper mapper) {
+
+  /** The body as a JSON object; 400 (or 415 for another media type) when it is not one. */
+  public JsonBody json() {
+    String mediaType = request.entity().getContentType().mediaType().toString();
+    if (body.length > 0 && !(mediaType.equals("application/json") || mediaType.endsWith("+json"))) {
+      throw new ProblemException(
+          415, "unsupported-media-type", "Unsupported media type",
+          "send the body as application/json, not " + mediaType, java.util.List.of(), Map.of());
+    }
+    return JsonBody.parse(mapper, body);
+  }
+
+  /** The authenticated caller; only endpoints that require a token call this. */
+  public Principal caller() {
+    return principal.orElseThrow(() -> new IllegalStateException("endpoint declared no token requirement"));
+  }
+
+  public String pathParam(String name) {
+    return pathParams.get(name);
+  }
+}

@@ -1,0 +1,238 @@
+package lims.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import lims.kernel.Database;
+import lims.security.AddressPolicy;
+import lims.security.Principal;
+import lims.security.TokenService;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.RemoteAddress;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.stream.Materializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Every request takes the same path: request id, IP allowlist (before anything else),
+ * routing (404/405), body read within the size limit (413), token and role (401/403),
+ * the handler, then one mapping of failures to problem+json, one access-log line and one
+ * metric. Handlers only do their own work.
+ */
+public final class HttpPipeline {
+
+  private static final Logger accessLog = LoggerFactory.getLogger("lims.access");
+  private static final Logger log = LoggerFactory.getLogger(HttpPipeline.class);
+  private static final String REQUEST_ID = "X-Request-Id";
+  private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+  private final Router router;
+  private final AddressPolicy addresses;
+  private final TokenService tokens;
+  private final HttpMetrics metrics;
+  private final ObjectMapper mapper;
+  private final Materializer materializer;
+  private final long maxBodyBytes;
+  private final Duration bodyReadTimeout;
+
+  public HttpPipeline(
+      List<Endpoint> endpoints,
+      AddressPolicy addresses,
+      TokenService tokens,
+      HttpMetrics metrics,
+      ObjectMapper mapper,
+      Materializer materializer,
+      Config http) {
+    this.router = new Router(endpoints);
+    this.addresses = addresses;
+    this.tokens = tokens;
+    this.metrics = metrics;
+    this.mapper = mapper;
+    this.materializer = materializer;
+    this.maxBodyBytes = http.getBytes("max-body-size");
+    this.bodyReadTimeout = http.getDuration("body-read-timeout");
+  }
+
+  /** What is learned about one request as it passes through, for its log line and metric. */
+  private static final class Exchange {
+    final long startNanos = System.nanoTime();
+    final String requestId;
+    final InetAddress client;
+    String route = "unmatched";
+    String user = "-";
+
+    Exchange(String requestId, InetAddress client) {
+      this.requestId = requestId;
+      this.client = client;
+    }
+  }
+
+  public CompletionStage<HttpResponse> handle(HttpRequest request) {
+    Exchange exchange = new Exchange(requestId(request), clientAddress(request));
+    CompletionStage<HttpResponse> response;
+    MDC.put("request_id", exchange.requestId);
+    try {
+      response = dispatch(request, exchange);
+    } catch (Throwable t) {
+      response = CompletableFuture.failedFuture(t);
+    } finally {
+      MDC.remove("request_id");
+    }
+    return response
+        .exceptionally(failure -> problemResponse(failure, request, exchange))
+        .thenApply(r -> finish(request, r, exchange));
+  }
+
+  private CompletionStage<HttpResponse> dispatch(HttpRequest request, Exchange exchange) throws Exception {
+    Router.Match match = router.route(request.method(), segments(request));
+    boolean probe = match instanceof Router.Found f && f.endpoint().access().probe();
+    if (!probe && !addresses.allows(exchange.client)) {
+      request.discardEntityBytes(materializer);
+      throw ProblemException.forbidden("requests from " + exchange.client.getHostAddress() + " are not allowed");
+    }
+    if (match instanceof Router.NotFound) {
+      request.discardEntityBytes(materializer);
+      throw ProblemException.notFound("no resource at " + request.getUri().path());
+    }
+    if (match instanceof Router.MethodNotAllowed m) {
+      request.discardEntityBytes(materializer);
+      exchange.route = m.template();
+      throw new ProblemException(
+          405, "method-not-allowed", "Method not allowed",
+          request.method().name() + " is not allowed on " + m.template() + "; allowed: " + String.join(", ", m.allowed()),
+          List.of(), java.util.Map.of("Allow", String.join(", ", m.allowed())));
+    }
+    Router.Found found = (Router.Found) match;
+    Endpoint endpoint = found.endpoint();
+    exchange.route = endpoint.template();
+    Optional<Principal> principal = authenticate(request, endpoint.access(), exchange);
+    return request
+        .entity()
+        .withSizeLimit(maxBodyBytes)
+        .toStrict(bodyReadTimeout.toMillis(), materializer)
+        .thenCompose(
+            strict -> {
+              Call call =
+                  new Call(request, found.pathParams(), principal, exchange.requestId, exchange.client,
+                      strict.getData().toArray(), mapper);
+              try {
+                return endpoint.handler().handle(call);
+              } catch (Exception e) {
+                return CompletableFuture.failedFuture(e);
+              }
+            });
+  }
+
+  private Optional<Principal> authenticate(HttpRequest request, Access access, Exchange exchange) {
+    if (!access.tokenRequired()) {
+      return Optional.empty();
+    }
+    String authorization = request.getHeader("Authorization").map(HttpHeader::value).orElse("");
+    if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      request.discardEntityBytes(materializer);
+      throw ProblemException.unauthorized("send an access token as 'Authorization: Bearer <token>'");
+    }
+    Principal principal;
+    try {
+      principal = tokens.verifyAccess(authorization.substring(7).strip());
+    } catch (TokenService.InvalidToken e) {
+      request.discardEntityBytes(materializer);
+      throw ProblemException.unauthorized(e.getMessage());
+    }
+    exchange.user = principal.username();
+    if (!principal.hasAnyRole(access.roles())) {
+      request.discardEntityBytes(materializer);
+      throw ProblemException.forbidden(
+          "this needs one of the roles " + access.roles().stream().map(r -> r.wireName()).sorted().toList());
+    }
+    return Optional.of(principal);
+  }
+
+  private HttpResponse problemResponse(Throwable failure, HttpRequest request, Exchange exchange) {
+    Throwable cause = unwrap(failure);
+    ProblemException problem;
+    if (cause instanceof ProblemException p) {
+      problem = p;
+    } else if (cause instanceof EntityStreamSizeException) {
+      problem = new ProblemException(413, "payload-too-large", "Payload too large",
+          "the body exceeds the limit of " + maxBodyBytes + " bytes", List.of(), java.util.Map.of());
+    } else if (cause instanceof TimeoutException) {
+      problem = ProblemException.unavailable("the service did not answer in time; try again");
+    } else if (cause instanceof Database.DatabaseUnavailable) {
+      log.warn("database unavailable: {}", cause.getMessage());
+      problem = ProblemException.unavailable("the database is not answering; try again");
+    } else {
+      // A server fault: the log keeps the stack trace, the client gets the request id to quote.
+      MDC.put("request_id", exchange.requestId);
+      log.error("unhandled failure on {} {}", request.method().name(), request.getUri().path(), cause);
+      MDC.remove("request_id");
+      problem = new ProblemException(500, "internal-error", "Internal error",
+          "an unexpected error occurred; quote request id " + exchange.requestId, List.of(), java.util.Map.of());
+    }
+    return Responses.problem(mapper, problem, request.getUri().path(), exchange.requestId);
+  }
+
+  private HttpResponse finish(HttpRequest request, HttpResponse response, Exchange exchange) {
+    Duration latency = Duration.ofNanos(System.nanoTime() - exchange.startNanos);
+    int status = response.status().intValue();
+    metrics.record(request.method().name(), exchange.route, status, latency);
+    accessLog
+        .atInfo()
+        .addKeyValue("method", request.method().name())
+        .addKeyValue("path", request.getUri().path())
+        .addKeyValue("route", exchange.route)
+        .addKeyValue("status", status)
+        .addKeyValue("latency_ms", latency.toNanos() / 1_000_000.0)
+        .addKeyValue("user", exchange.user)
+        .addKeyValue("client", exchange.client.getHostAddress())
+        .addKeyValue("request_id", exchange.requestId)
+        .log("request");
+    return response.addHeader(RawHeader.create(REQUEST_ID, exchange.requestId));
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private static String requestId(HttpRequest request) {
+    return request
+        .getHeader(REQUEST_ID)
+        .map(HttpHeader::value)
+        .filter(v -> CLIENT_REQUEST_ID.matcher(v).matches())
+        .orElseGet(() -> UUID.randomUUID().toString());
+  }
+
+  private InetAddress clientAddress(HttpRequest request) {
+    InetAddress peer =
+        request.getAttribute(AttributeKeys.remoteAddress)
+            .flatMap(RemoteAddress::getAddress)
+            .orElseThrow(() -> new IllegalStateException("pekko.http.server.remote-address-attribute must be on"));
+    return addresses.clientAddress(peer, request.getHeader("X-Forwarded-For").map(HttpHeader::value));
+  }
+
+  private static List<String> segments(HttpRequest request) {
+    List<String> segments = new ArrayList<>();
+    request.getUri().pathSegments().forEach(segments::add);
+    return segments;
+  }
+}

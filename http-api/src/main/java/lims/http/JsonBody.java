@@ -1,0 +1,133 @@
+package lims.http;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A request's JSON object, read field by field. Each read names the field it checks, and
+ * every problem found is collected, so one 400 lists all of them; {@link #finish()} also
+ * refuses fields the endpoint does not know (a misspelt optional field must not be
+ * silently ignored).
+ */
+public final class JsonBody {
+
+  private final ObjectNode root;
+  private final List<FieldError> errors = new ArrayList<>();
+  private final Set<String> read = new HashSet<>();
+
+  private JsonBody(ObjectNode root) {
+    this.root = root;
+  }
+
+  static JsonBody parse(ObjectMapper mapper, byte[] bytes) {
+    if (bytes.length == 0) {
+      throw ProblemException.badRequest("malformed-json", "the request needs a JSON object body");
+    }
+    JsonNode node;
+    try {
+      node = mapper.readTree(bytes);
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+      throw ProblemException.badRequest("malformed-json", "the body is not valid JSON" + where);
+    } catch (java.io.IOException e) {
+      throw ProblemException.badRequest("malformed-json", "the body could not be read");
+    }
+    if (!(node instanceof ObjectNode object)) {
+      throw ProblemException.badRequest("malformed-json", "the body must be a JSON object");
+    }
+    return new JsonBody(object);
+  }
+
+  public String requiredString(String field, int maxLength) {
+    return string(field, maxLength, true);
+  }
+
+  public Optional<String> optionalString(String field, int maxLength) {
+    return Optional.ofNullable(string(field, maxLength, false));
+  }
+
+  /** A required array of strings, each mapped by {@code parse}; a failed parse names {@code field[i]}. */
+  public <T> List<T> requiredList(String field, int maxItems, Function<String, Optional<T>> parse, String expected) {
+    JsonNode node = take(field);
+    if (node == null || node.isNull()) {
+      errors.add(new FieldError(field, "is required"));
+      return List.of();
+    }
+    if (!node.isArray()) {
+      errors.add(new FieldError(field, "must be an array"));
+      return List.of();
+    }
+    if (node.size() > maxItems) {
+      errors.add(new FieldError(field, "must have at most " + maxItems + " items"));
+      return List.of();
+    }
+    List<T> values = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode item = node.get(i);
+      Optional<T> value = item.isTextual() ? parse.apply(item.textValue()) : Optional.empty();
+      if (value.isEmpty()) {
+        errors.add(new FieldError(field + "[" + i + "]", "must be " + expected));
+      } else {
+        values.add(value.get());
+      }
+    }
+    return values;
+  }
+
+  /** Records a problem found by the caller's own rule (a weak password, say). */
+  public void reject(String field, String message) {
+    errors.add(new FieldError(field, message));
+  }
+
+  /** Throws one 400 naming every invalid and every unknown field. */
+  public void finish() {
+    Iterator<String> names = root.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!read.contains(name)) {
+        errors.add(new FieldError(name, "is not a known field"));
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw ProblemException.invalid(errors);
+    }
+  }
+
+  private String string(String field, int maxLength, boolean required) {
+    JsonNode node = take(field);
+    if (node == null || node.isNull()) {
+      if (required) errors.add(new FieldError(field, "is required"));
+      return null;
+    }
+    if (!node.isTextual()) {
+      errors.add(new FieldError(field, "must be a string"));
+      return null;
+    }
+    String value = node.textValue();
+    if (required && value.isBlank()) {
+      errors.add(new FieldError(field, "must not be blank"));
+      return null;
+    }
+    if (value.length() > maxLength) {
+      errors.add(new FieldError(field, "must be at most " + maxLength + " characters"));
+      return null;
+    }
+    return value;
+  }
+
+  private JsonNode take(String field) {
+    read.add(field);
+    return root.get(field);
+  }
+}

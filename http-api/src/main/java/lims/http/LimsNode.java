@@ -1,0 +1,186 @@
+package lims.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import lims.kernel.Database;
+import lims.security.AddressPolicy;
+import lims.security.AdminBootstrap;
+import lims.security.LoginThrottle;
+import lims.security.PasswordHasher;
+import lims.security.TokenService;
+import lims.security.Users;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.HealthCheckSettings;
+import org.apache.pekko.management.javadsl.HealthChecks;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.stream.Materializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running node: a cluster member with its database, its entities and its HTTP API.
+ * Start-up order: refuse unsafe configuration, migrate the schema, join the cluster, start
+ * the entities, bind HTTP; the first admin is created once the member is Up.
+ */
+public final class LimsNode {
+
+  private static final Logger log = LoggerFactory.getLogger(LimsNode.class);
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+  private final CompletionStage<Done> adminReady;
+
+  private LimsNode(ActorSystem<Void> system, ServerBinding binding, CompletionStage<Done> adminReady) {
+    this.system = system;
+    this.binding = binding;
+    this.adminReady = adminReady;
+  }
+
+  public static CompletionStage<LimsNode> start(Config config) {
+    refuseUnsafeConfiguration(config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lims", config);
+    try {
+      return bootstrap(system, config);
+    } catch (RuntimeException e) {
+      system.terminate();
+      throw e;
+    }
+  }
+
+  private static void refuseUnsafeConfiguration(Config config) {
+    if (config.getString("lims.mode").equals("cluster") && TokenService.usesDevelopmentKey(config.getConfig("lims.security.jwt"))) {
+      throw new IllegalStateException(
+          "refusing to start a cluster node with the built-in development JWT key: set LIMS_JWT_SECRET (at least 32 bytes)");
+    }
+  }
+
+  private static CompletionStage<LimsNode> bootstrap(ActorSystem<Void> system, Config config) {
+    Database.get(system); // applies the migrations before any entity runs
+    joinCluster(system, config.getString("lims.cluster.seed-nodes"));
+
+    Config security = config.getConfig("lims.security");
+    Config http = config.getConfig("lims.http");
+    Users users = new Users(system, new PasswordHasher(security.getInt("bcrypt-cost")), http.getDuration("ask-timeout"));
+    TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
+    LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
+    ObjectMapper mapper = Responses.mapper();
+    HttpMetrics metrics = new HttpMetrics();
+    CoordinatedShutdown.get(system)
+        .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-metrics", () -> {
+          metrics.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+
+    var classic = Adapter.toClassic(system);
+    HealthChecks health =
+        new HealthChecks((ExtendedActorSystem) classic, HealthCheckSettings.create(config.getConfig("pekko.management.health-checks")));
+    if (config.getBoolean("lims.management.enabled")) {
+      PekkoManagement.get(classic).start();
+    }
+
+    List<Endpoint> endpoints = new ArrayList<>();
+    endpoints.addAll(new OperationsRoutes(health, metrics, mapper).endpoints());
+    endpoints.addAll(new AuthRoutes(users, tokens, throttle, mapper).endpoints());
+    endpoints.addAll(new UserRoutes(users, mapper).endpoints());
+    HttpPipeline pipeline =
+        new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
+
+    CompletableFuture<Done> adminReady = new CompletableFuture<>();
+    org.apache.pekko.cluster.Cluster.get(classic)
+        .registerOnMemberUp(() -> ensureAdmin(system, users, security.getString("admin-password"), adminReady));
+
+    return Http.get(system)
+        .newServerAt(http.getString("host"), http.getInt("port"))
+        .bind(pipeline::handle)
+        .thenApply(binding -> {
+          binding.addToCoordinatedShutdown(http.getDuration("shutdown-drain"), system);
+          log.info("HTTP API listening on {}", binding.localAddress());
+          return new LimsNode(system, binding, adminReady);
+        });
+  }
+
+  /** Cluster of one when no seed nodes are named; else join the seeds (host:port or full addresses). */
+  private static void joinCluster(ActorSystem<Void> system, String seedNodes) {
+    Cluster cluster = Cluster.get(system);
+    List<Address> seeds =
+        Arrays.stream(seedNodes.split(","))
+            .map(String::strip)
+            .filter(s -> !s.isEmpty())
+            .map(s -> s.contains("://") ? AddressFromURIString.parse(s) : hostPort(system.name(), s))
+            .toList();
+    if (seeds.isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    } else {
+      cluster.manager().tell(new JoinSeedNodes(seeds));
+    }
+  }
+
+  private static Address hostPort(String systemName, String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < 1) {
+      throw new IllegalArgumentException("seed node '" + hostPort + "' is not host:port");
+    }
+    return new Address("pekko", systemName, hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  private static void ensureAdmin(ActorSystem<Void> system, Users users, String password, CompletableFuture<Done> done) {
+    Patterns.retry(
+            () -> AdminBootstrap.ensureAdmin(users, password),
+            10,
+            Duration.ofSeconds(1),
+            system.classicSystem().scheduler(),
+            system.executionContext())
+        .whenComplete((result, failure) -> {
+          if (failure != null) {
+            log.error("could not create the first admin user", failure);
+            done.completeExceptionally(failure);
+          } else {
+            done.complete(Done.getInstance());
+          }
+        });
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public int httpPort() {
+    return binding.localAddress().getPort();
+  }
+
+  public String baseUrl() {
+    return "http://" + binding.localAddress().getHostString() + ":" + httpPort();
+  }
+
+  /** Completes once the first-start admin check has run (the admin exists from then on). */
+  public CompletionStage<Done> adminReady() {
+    return adminReady;
+  }
+
+  /** Runs the coordinated shutdown (HTTP unbinds first, the member leaves, the pool closes). */
+  public CompletionStage<Done> stop() {
+    return CoordinatedShutdown.get(system)
+        .runAll(CoordinatedShutdown.unknownReason())
+        .thenCompose(done -> system.getWhenTerminated().thenApply(t -> Done.getInstance()));
+  }
+}

@@ -1,0 +1,93 @@
+package lims.http;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A request the API answers with an RFC 9457 problem instead of its normal result. Thrown
+ * by handlers and validation; the pipeline renders it, so no handler builds error bodies.
+ */
+public final class ProblemException extends RuntimeException {
+
+  private final int status;
+  private final String type;
+  private final String title;
+  private final List<FieldError> errors;
+  private final Map<String, String> headers;
+
+  public ProblemException(int status, String type, String title, String detail, List<FieldError> errors, Map<String, String> headers) {
+    super(detail);
+    this.status = status;
+    this.type = type;
+    this.title = title;
+    this.errors = List.copyOf(errors);
+    this.headers = Map.copyOf(headers);
+  }
+
+  public static ProblemException invalid(List<FieldError> errors) {
+    String detail =
+        errors.size() == 1
+            ? errors.get(0).field() + ": " + errors.get(0).message()
+            : errors.size() + " fields are invalid";
+    return new ProblemException(400, "validation", "Invalid request", detail, errors, Map.of());
+  }
+
+  public static ProblemException invalid(String field, String message) {
+    return invalid(List.of(new FieldError(field, message)));
+  }
+
+  public static ProblemException badRequest(String type, String detail) {
+    return new ProblemException(400, type, "Bad request", detail, List.of(), Map.of());
+  }
+
+  public static ProblemException unauthorized(String detail) {
+    return new ProblemException(
+        401, "unauthorized", "Unauthorized", detail, List.of(), Map.of("WWW-Authenticate", "Bearer realm=\"lims\""));
+  }
+
+  public static ProblemException forbidden(String detail) {
+    return new ProblemException(403, "forbidden", "Forbidden", detail, List.of(), Map.of());
+  }
+
+  public static ProblemException notFound(String detail) {
+    return new ProblemException(404, "not-found", "Not found", detail, List.of(), Map.of());
+  }
+
+  public static ProblemException conflict(String detail) {
+    return new ProblemException(409, "conflict", "Conflict", detail, List.of(), Map.of());
+  }
+
+  public static ProblemException tooManyRequests(String detail, long retryAfterSeconds) {
+    return new ProblemException(
+        429, "too-many-requests", "Too many requests", detail, List.of(), Map.of("Retry-After", Long.toString(retryAfterSeconds)));
+  }
+
+  public static ProblemException unavailable(String detail) {
+    return new ProblemException(503, "unavailable", "Service unavailable", detail, List.of(), Map.of("Retry-After", "1"));
+  }
+
+  public int status() {
+    return status;
+  }
+
+  /** The slug of the problem type; rendered as {@code urn:lims:problem:<slug>}. */
+  public String type() {
+    return type;
+  }
+
+  public String title() {
+    return title;
+  }
+
+  public String detail() {
+    return getMessage();
+  }
+
+  public List<FieldError> errors() {
+    return errors;
+  }
+
+  public Map<String, String> headers() {
+    return headers;
+  }
+}
