@@ -48,11 +48,13 @@ public final class LimsNode {
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
+  private final List<Endpoint> endpoints;
   private final CompletionStage<Done> adminReady;
 
-  private LimsNode(ActorSystem<Void> system, ServerBinding binding, CompletionStage<Done> adminReady) {
+  private LimsNode(ActorSystem<Void> system, ServerBinding binding, List<Endpoint> endpoints, CompletionStage<Done> adminReady) {
     this.system = system;
     this.binding = binding;
+    this.endpoints = List.copyOf(endpoints);
     this.adminReady = adminReady;
   }
 
@@ -113,9 +115,15 @@ public final class LimsNode {
         .newServerAt(http.getString("host"), http.getInt("port"))
         .bind(pipeline::handle)
         .thenApply(binding -> {
+          // Unbinds in the first shutdown phase, drains in-flight requests, then the member leaves.
           binding.addToCoordinatedShutdown(http.getDuration("shutdown-drain"), system);
+          CoordinatedShutdown.get(system)
+              .addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "log-http-unbound", () -> {
+                log.info("HTTP API unbound and drained; leaving the cluster");
+                return CompletableFuture.completedFuture(Done.getInstance());
+              });
           log.info("HTTP API listening on {}", binding.localAddress());
-          return new LimsNode(system, binding, adminReady);
+          return new LimsNode(system, binding, endpoints, adminReady);
         });
   }
 
@@ -162,6 +170,11 @@ public final class LimsNode {
 
   public ActorSystem<Void> system() {
     return system;
+  }
+
+  /** Every route this node answers. */
+  public List<Endpoint> endpoints() {
+    return endpoints;
   }
 
   public int httpPort() {

@@ -1,0 +1,163 @@
+package lims.http;
+
+import static lims.http.HttpConventionsTest.problem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import lims.kernel.NodeConfig;
+import lims.kernel.testing.TestDatabase;
+import lims.security.Role;
+import lims.security.TokenService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Tokens, roles and durable users, over HTTP against a real node. */
+@Tag("database")
+class AuthTest {
+
+  static Map<String, Object> database;
+  static TestNode node;
+  static ApiClient api;
+  static String admin;
+  static final Config JWT = NodeConfig.load("test", Map.of()).getConfig("lims.security.jwt");
+
+  @BeforeAll
+  static void start() {
+    database = TestDatabase.fresh("auth");
+    node = TestNode.start(database);
+    api = node.api;
+    admin = node.adminToken();
+    api.createUser(admin, "vera", "viewer-password-1", "viewer");
+    api.createUser(admin, "tom", "technician-password", "technician");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (node != null) node.close();
+  }
+
+  @Test
+  void aTokenFromTheTokenEndpointOpensApiPaths() {
+    ApiClient.Reply login = api.post("/api/v1/auth/token", null, "{\"username\":\"tom\",\"password\":\"technician-password\"}");
+    assertEquals(200, login.status());
+    JsonNode tokens = login.json();
+    assertEquals("Bearer", tokens.get("token_type").asText());
+    assertTrue(tokens.get("expires_in").asLong() > 0);
+    JsonNode me = api.get("/api/v1/auth/me", tokens.get("access_token").asText()).json();
+    assertEquals("tom", me.get("username").asText());
+    assertEquals("[\"technician\"]", me.get("roles").toString());
+  }
+
+  @Test
+  void wrongPasswordAndUnknownUserAre401() {
+    problem(api.post("/api/v1/auth/token", null, "{\"username\":\"tom\",\"password\":\"not-his-password\"}"), 401);
+    problem(api.post("/api/v1/auth/token", null, "{\"username\":\"nobody\",\"password\":\"whatever-password\"}"), 401);
+  }
+
+  @Test
+  void everyApiPathButTokenAndRefreshNeedsAToken() {
+    List<String> open = new ArrayList<>();
+    for (Endpoint e : node.node.endpoints()) {
+      String path = e.template().replaceAll("\\{[^}]+}", "x");
+      if (!path.startsWith("/api/v1/")) continue;
+      ApiClient.Reply reply = api.send(e.method().name(), path, null, e.method().name().equals("GET") ? null : "{}",
+          Map.of("Content-Type", "application/json"));
+      if (reply.status() != 401) open.add(e.method().name() + " " + e.template() + " -> " + reply.status());
+    }
+    assertEquals(List.of("POST /api/v1/auth/token -> 400", "POST /api/v1/auth/refresh -> 400"), open);
+  }
+
+  @Test
+  void missingOrMalformedAuthorizationIs401() {
+    problem(api.get("/api/v1/auth/me", null), 401);
+    problem(api.send("GET", "/api/v1/auth/me", null, null, Map.of("Authorization", "Basic YWRtaW46YWRtaW4=")), 401);
+    problem(api.get("/api/v1/auth/me", "not-a-jwt"), 401);
+    problem(api.get("/api/v1/auth/me", "a.b.c"), 401);
+  }
+
+  @Test
+  void expiredTokenIs401() {
+    Clock yesterday = Clock.fixed(Instant.now().minus(Duration.ofDays(1)), ZoneOffset.UTC);
+    String expired = new TokenService(JWT, yesterday).issue("admin", EnumSet.of(Role.ADMIN)).accessToken();
+    JsonNode body = problem(api.get("/api/v1/auth/me", expired), 401);
+    assertEquals("token expired", body.get("detail").asText());
+  }
+
+  @Test
+  void tokenSignedWithAnotherKeyIs401() {
+    Config otherKey = JWT.withValue("secret", ConfigValueFactory.fromAnyRef("another-key-that-is-32-bytes-long!!"));
+    String forged = new TokenService(otherKey, Clock.systemUTC()).issue("admin", EnumSet.of(Role.ADMIN)).accessToken();
+    problem(api.get("/api/v1/auth/me", forged), 401);
+    problem(api.post("/api/v1/users", forged, "{}"), 401);
+  }
+
+  @Test
+  void unsignedAlgNoneTokenIs401() {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+    long exp = Instant.now().plusSeconds(600).getEpochSecond();
+    String claims = b64.encodeToString(("{\"iss\":\"lims\",\"sub\":\"admin\",\"kind\":\"access\",\"roles\":[\"admin\"],\"exp\":" + exp + "}")
+        .getBytes(StandardCharsets.UTF_8));
+    problem(api.get("/api/v1/auth/me", header + "." + claims + "."), 401);
+    problem(api.get("/api/v1/users/admin", header + "." + claims + "."), 401);
+  }
+
+  @Test
+  void refreshAndAccessTokensAreNotInterchangeable() {
+    JsonNode pair = api.post("/api/v1/auth/token", null, "{\"username\":\"vera\",\"password\":\"viewer-password-1\"}").json();
+    problem(api.get("/api/v1/auth/me", pair.get("refresh_token").asText()), 401);
+    problem(api.post("/api/v1/auth/refresh", null, ApiClient.json(Map.of("refresh_token", pair.get("access_token").asText()))), 401);
+  }
+
+  @Test
+  void refreshIssuesANewWorkingPair() {
+    JsonNode pair = api.post("/api/v1/auth/token", null, "{\"username\":\"vera\",\"password\":\"viewer-password-1\"}").json();
+    ApiClient.Reply refreshed = api.post("/api/v1/auth/refresh", null, ApiClient.json(Map.of("refresh_token", pair.get("refresh_token").asText())));
+    assertEquals(200, refreshed.status(), refreshed.body());
+    String access = refreshed.json().get("access_token").asText();
+    assertNotEquals(pair.get("access_token").asText(), access);
+    assertEquals("vera", api.get("/api/v1/auth/me", access).json().get("username").asText());
+    problem(api.post("/api/v1/auth/refresh", null, "{\"refresh_token\":\"garbage\"}"), 401);
+  }
+
+  @Test
+  void aRoleCannotDoAnotherRolesWork() {
+    String viewer = api.login("vera", "viewer-password-1");
+    String technician = api.login("tom", "technician-password");
+    String newUser = "{\"username\":\"mallory\",\"password\":\"mallory-password\",\"roles\":[\"admin\"]}";
+    problem(api.post("/api/v1/users", viewer, newUser), 403);
+    problem(api.post("/api/v1/users", technician, newUser), 403);
+    problem(api.get("/api/v1/users/admin", technician), 403);
+    problem(api.get("/api/v1/users/mallory", admin), 404);
+    assertEquals(200, api.get("/api/v1/users/admin", admin).status());
+  }
+
+  @Test
+  void usersSurviveARestart() throws Exception {
+    api.createUser(admin, "rita", "reviewer-password", "reviewer");
+    if (node != null) node.close();
+    // A new node on the same database: the users come back from the journal.
+    node = TestNode.start(database);
+    api = node.api;
+    admin = node.adminToken();
+    String rita = api.login("rita", "reviewer-password");
+    assertEquals("[\"reviewer\"]", api.get("/api/v1/auth/me", rita).json().get("roles").toString());
+    assertEquals("admin", api.get("/api/v1/users/rita", admin).json().get("created_by").asText());
+  }
+}

@@ -1,0 +1,93 @@
+package lims.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import lims.kernel.testing.TestDatabase;
+import lims.security.UserAccount;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Three nodes in one JVM on one PostgreSQL database, joined as one cluster. */
+@Tag("postgresql")
+class ThreeNodeClusterTest {
+
+  private final List<TestNode> nodes = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (TestNode node : nodes) node.close();
+  }
+
+  @Test
+  void anEntityIsReachableFromEveryNodeAndKeepsItsStateWhenItsNodeLeaves() throws Exception {
+    Map<String, Object> database = TestDatabase.postgresql("cluster");
+    TestNode first = TestNode.start(database);
+    nodes.add(first);
+    String seed = Cluster.get(first.node.system()).selfMember().address().toString();
+    for (int i = 0; i < 2; i++) {
+      nodes.add(TestNode.start(database, Map.of("lims.cluster.seed-nodes", seed)));
+    }
+    awaitUpMembers(nodes, 3);
+
+    String admin = first.adminToken();
+    nodes.get(1).api.createUser(admin, "carol", "carol-password-1", "scientist");
+    for (TestNode node : nodes) {
+      JsonNode carol = node.api.get("/api/v1/users/carol", admin).json();
+      assertEquals("[\"scientist\"]", carol.get("roles").toString(), "read through " + node.node.baseUrl());
+      node.api.login("carol", "carol-password-1");
+    }
+
+    TestNode host = nodeHosting("carol");
+    host.close();
+    nodes.remove(host);
+    awaitUpMembers(nodes, 2);
+
+    for (TestNode node : nodes) {
+      ApiClient.Reply reply = node.api.get("/api/v1/users/carol", admin);
+      assertEquals(200, reply.status(), reply.body());
+      assertEquals("[\"scientist\"]", reply.json().get("roles").toString());
+      assertEquals("admin", reply.json().get("created_by").asText());
+    }
+    String carol = nodes.get(0).api.login("carol", "carol-password-1");
+    assertEquals("carol", nodes.get(1).api.get("/api/v1/auth/me", carol).json().get("username").asText());
+    assertTrue(nodeHosting("carol") != host);
+  }
+
+  private TestNode nodeHosting(String username) {
+    for (TestNode node : nodes) {
+      TestProbe<ShardRegion.CurrentShardRegionState> probe = TestProbe.create(node.node.system());
+      ClusterSharding.get(node.node.system()).shardState().tell(new GetShardRegionState(UserAccount.TYPE, probe.ref()));
+      ShardRegion.CurrentShardRegionState state = probe.receiveMessage(Duration.ofSeconds(10));
+      boolean hosts = state.getShards().stream().anyMatch(s -> s.getEntityIds().contains(username));
+      if (hosts) return node;
+    }
+    throw new AssertionError("no node hosts " + username);
+  }
+
+  private static void awaitUpMembers(List<TestNode> nodes, int count) {
+    for (TestNode node : nodes) {
+      TestProbe<Object> probe = TestProbe.create(node.node.system());
+      probe.awaitAssert(Duration.ofSeconds(40), () -> {
+        long up = 0;
+        for (var member : Cluster.get(node.node.system()).state().getMembers()) {
+          if (member.status() == MemberStatus.up()) up++;
+        }
+        assertEquals(count, up, "Up members seen by " + node.node.baseUrl());
+        return null;
+      });
+    }
+  }
+}

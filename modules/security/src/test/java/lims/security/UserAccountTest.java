@@ -1,0 +1,52 @@
+package lims.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.util.EnumSet;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The entity alone, on the in-memory journal; the testkit also round-trips every message through CBOR. */
+class UserAccountTest {
+
+  static final ActorTestKit testKit = ActorTestKit.create(
+      EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseResources("serialization.conf")));
+
+  EventSourcedBehaviorTestKit<UserAccount.Command, UserAccount.Event, UserAccount.State> account;
+
+  @BeforeEach
+  void fresh() {
+    account = EventSourcedBehaviorTestKit.create(testKit.system(), UserAccount.create("rita"));
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void isCreatedOnceOnly() {
+    var first = account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-1", EnumSet.of(Role.REVIEWER), "admin", r));
+    assertEquals(UserAccount.CreateResult.CREATED, first.reply());
+    assertTrue(first.event() instanceof UserAccount.UserCreated);
+
+    var second = account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-2", EnumSet.of(Role.ADMIN), "mallory", r));
+    assertEquals(UserAccount.CreateResult.ALREADY_EXISTS, second.reply());
+    assertTrue(second.hasNoEvents());
+    assertEquals("hash-1", second.state().user().orElseThrow().passwordHash());
+  }
+
+  @Test
+  void comesBackFromItsEventsAfterARestart() {
+    account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-1", EnumSet.of(Role.REVIEWER), "admin", r));
+    account.restart();
+    var lookup = account.<UserAccount.Lookup>runCommand(UserAccount.Get::new).reply();
+    assertEquals(EnumSet.of(Role.REVIEWER), lookup.user().orElseThrow().roles());
+    assertEquals("admin", lookup.user().orElseThrow().createdBy());
+  }
+}
