@@ -62,8 +62,10 @@ public final class Main implements Callable<Integer> {
     put(overrides, "pekko.remote.artery.canonical.port", remotePort);
     put(overrides, "pekko.management.http.port", managementPort);
     Config config = NodeConfig.load(mode, overrides);
-    // Before the first logger exists: logback.xml picks text or JSON from this property.
-    System.setProperty("lims.log.format", config.getString("lims.log-format"));
+    // Before the first logger exists: JSON lines replace the readable text when asked for.
+    if (config.getString("lims.log-format").equals("json") && System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "logback-json.xml");
+    }
 
     LimsNode node = LimsNode.start(config).toCompletableFuture().get(2, TimeUnit.MINUTES);
     System.out.println("LIMS " + mode + " node is up: " + node.baseUrl() + "  (health: " + node.baseUrl() + "/health)");
