@@ -24,12 +24,22 @@ final class TestNode implements AutoCloseable {
   }
 
   static TestNode start(Map<String, Object> database, Map<String, Object> settings) {
+    TestNode started = startUnjoined(database, settings);
+    try {
+      started.node.adminReady().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      return started;
+    } catch (Exception e) {
+      throw new IllegalStateException("node did not become Up", e);
+    }
+  }
+
+  /** Returns once HTTP is bound, without waiting for the node to be an Up member. */
+  static TestNode startUnjoined(Map<String, Object> database, Map<String, Object> settings) {
     Map<String, Object> overrides = new HashMap<>(database);
     overrides.put("lims.security.admin-password", ADMIN_PASSWORD);
     overrides.putAll(settings);
     try {
       LimsNode node = LimsNode.start(NodeConfig.load("test", overrides)).toCompletableFuture().get(60, TimeUnit.SECONDS);
-      node.adminReady().toCompletableFuture().get(60, TimeUnit.SECONDS);
       return new TestNode(node);
     } catch (Exception e) {
       throw new IllegalStateException("node did not start", e);
