@@ -1,0 +1,364 @@
+package lims.device;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import lims.kernel.CborSerializable;
+import lims.kernel.Rejection;
+import lims.kernel.projection.EventTags;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * A lab instrument. Invariant: at most one active booking, ever. Commands to one device
+ * are handled one at a time, so a second booker is refused without any database lock; a
+ * release and the grant of the next queued request are persisted as one atomic write, so
+ * no crash can leave the device free while someone waits, or held twice.
+ */
+public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device.Command, Device.Event, DeviceState> {
+
+  public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "Device");
+  public static final EventTags TAGS = new EventTags("device", 4);
+
+  // --- protocol -------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable permits Request, DriverFinished, AbandonInterrupted {}
+
+  /** A command from outside, which always gets a reply. */
+  public sealed interface Request extends Command
+      permits Register, Get, SetStatus, Book, Enqueue, Release, CancelQueued, Execute, AwaitExecution, GetExecution {
+    ActorRef<Reply> replyTo();
+  }
+
+  public record Register(String name, DeviceType type, List<String> capabilities, String by, ActorRef<Reply> replyTo) implements Request {}
+
+  public record Get(ActorRef<Reply> replyTo) implements Request {}
+
+  public record SetStatus(OperationalStatus status, String by, ActorRef<Reply> replyTo) implements Request {}
+
+  public record Book(String workflowId, List<String> operations, String by, ActorRef<Reply> replyTo) implements Request {}
+
+  public record Enqueue(String workflowId, Priority priority, List<String> operations, String by, ActorRef<Reply> replyTo) implements Request {}
+
+  public record Release(String workflowId, String by, ActorRef<Reply> replyTo) implements Request {}
+
+  public record CancelQueued(String workflowId, String by, ActorRef<Reply> replyTo) implements Request {}
+
+  public record Execute(String workflowId, String operation, Map<String, Object> parameters, String by, ActorRef<Reply> replyTo)
+      implements Request {}
+
+  /** Replies when the execution has finished (at once if it already has). */
+  public record AwaitExecution(String executionId, ActorRef<Reply> replyTo) implements Request {}
+
+  public record GetExecution(String executionId, ActorRef<Reply> replyTo) implements Request {}
+
+  /** From the driver, through the entity's own mailbox. */
+  public record DriverFinished(String executionId, boolean succeeded, Map<String, Object> result) implements Command {}
+
+  /** After recovery: executions whose driver call died with the previous incarnation. */
+  public record AbandonInterrupted() implements Command {}
+
+  public sealed interface Reply extends CborSerializable permits Snapshot, Booked, Queued, Released, ExecutionReply, Rejected {}
+
+  public record Snapshot(DeviceState.Registration registration, String status, Optional<Booking> booking, List<QueueEntry> queue)
+      implements Reply {}
+
+  public record Booked(Booking booking) implements Reply {}
+
+  public record Queued(QueueEntry entry, int position) implements Reply {}
+
+  public record Released(Optional<Booking> nextBooking) implements Reply {}
+
+  public record ExecutionReply(Execution execution) implements Reply {}
+
+  public record Rejected(Rejection rejection) implements Reply {}
+
+  public sealed interface Event extends CborSerializable
+      permits DeviceRegistered, StatusChanged, BookingGranted, RequestQueued, QueueEntryCancelled, BookingReleased,
+          ExecutionStarted, ExecutionFinished {}
+
+  public record DeviceRegistered(String deviceId, String name, DeviceType type, List<String> capabilities, Instant at, String by)
+      implements Event {}
+
+  public record StatusChanged(String deviceId, OperationalStatus status, Instant at, String by) implements Event {}
+
+  public record BookingGranted(String deviceId, Booking booking, boolean fromQueue, String by) implements Event {}
+
+  public record RequestQueued(String deviceId, QueueEntry entry, String by) implements Event {}
+
+  public record QueueEntryCancelled(String deviceId, String workflowId, Instant at, String by) implements Event {}
+
+  public record BookingReleased(String deviceId, String workflowId, Instant at, String by) implements Event {}
+
+  public record ExecutionStarted(Execution execution) implements Event {}
+
+  public record ExecutionFinished(String deviceId, String executionId, String status, Instant at, Map<String, Object> result)
+      implements Event {}
+
+  // --- behaviour ------------------------------------------------------------------------
+
+  private final String deviceId;
+  private final ActorContext<Command> context;
+  private final InstrumentDriver driver;
+  /** Callers waiting for a running execution; transient, like the driver call itself. */
+  private final Map<String, List<ActorRef<Reply>>> waiting = new HashMap<>();
+
+  private Device(String deviceId, ActorContext<Command> context, InstrumentDriver driver) {
+    super(PersistenceId.of(TYPE.name(), deviceId));
+    this.deviceId = deviceId;
+    this.context = context;
+    this.driver = driver;
+  }
+
+  public static Behavior<Command> create(String deviceId, InstrumentDriver driver) {
+    return Behaviors.setup(ctx -> new Device(deviceId, ctx, driver));
+  }
+
+  @Override
+  public DeviceState emptyState() {
+    return DeviceState.empty();
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return TAGS.tagSetFor(deviceId);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public SignalHandler<DeviceState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (!state.runningExecutions().isEmpty()) context.getSelf().tell(new AbandonInterrupted());
+        })
+        .build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, DeviceState> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder
+        .forState(s -> s.registration().isEmpty())
+        .onCommand(Register.class, this::register)
+        .onCommand(DriverFinished.class, (s, c) -> Effect().noReply())
+        .onCommand(AbandonInterrupted.class, (s, c) -> Effect().noReply())
+        .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+    builder
+        .forAnyState()
+        .onCommand(Register.class, (s, c) -> Effect().reply(c.replyTo(), rejected(Rejection.conflict("device " + deviceId + " is already registered"))))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), snapshot(s)))
+        .onCommand(SetStatus.class, this::setStatus)
+        .onCommand(Book.class, this::book)
+        .onCommand(Enqueue.class, this::enqueue)
+        .onCommand(Release.class, this::release)
+        .onCommand(CancelQueued.class, this::cancelQueued)
+        .onCommand(Execute.class, this::execute)
+        .onCommand(AwaitExecution.class, this::awaitExecution)
+        .onCommand(GetExecution.class, (s, c) -> Effect().reply(c.replyTo(), execution(s, c.executionId())))
+        .onCommand(DriverFinished.class, this::driverFinished)
+        .onCommand(AbandonInterrupted.class, this::abandonInterrupted);
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, DeviceState> register(DeviceState s, Register c) {
+    return Effect()
+        .persist(new DeviceRegistered(deviceId, c.name(), c.type(), c.capabilities(), Instant.now(), c.by()))
+        .thenReply(c.replyTo(), Device::snapshot);
+  }
+
+  private ReplyEffect<Event, DeviceState> setStatus(DeviceState s, SetStatus c) {
+    if (s.status() == c.status()) {
+      return Effect().reply(c.replyTo(), snapshot(s));
+    }
+    List<Event> events = new ArrayList<>();
+    events.add(new StatusChanged(deviceId, c.status(), Instant.now(), c.by()));
+    // Back to available with a waiting queue: the next request is granted in the same write.
+    if (c.status() == OperationalStatus.AVAILABLE && s.booking().isEmpty()) {
+      s.nextInLine().ifPresent(next -> events.add(grantFromQueue(next, c.by())));
+    }
+    return Effect().persist(events).thenReply(c.replyTo(), Device::snapshot);
+  }
+
+  private ReplyEffect<Event, DeviceState> book(DeviceState s, Book c) {
+    if (s.heldBy(c.workflowId())) {
+      return Effect().reply(c.replyTo(), new Booked(s.booking().orElseThrow()));
+    }
+    Optional<Rejected> refusal = refusesBooking(s);
+    if (refusal.isPresent()) {
+      return Effect().reply(c.replyTo(), refusal.get());
+    }
+    Booking booking = new Booking(c.workflowId(), Instant.now(), c.operations());
+    return Effect().persist(new BookingGranted(deviceId, booking, false, c.by())).thenReply(c.replyTo(), st -> new Booked(booking));
+  }
+
+  private ReplyEffect<Event, DeviceState> enqueue(DeviceState s, Enqueue c) {
+    if (s.heldBy(c.workflowId())) {
+      return Effect().reply(c.replyTo(), new Booked(s.booking().orElseThrow()));
+    }
+    Optional<QueueEntry> already = s.queued(c.workflowId());
+    if (already.isPresent()) {
+      return Effect().reply(c.replyTo(), new Queued(already.get(), s.positionOf(c.workflowId())));
+    }
+    if (s.grantsNow()) {
+      Booking booking = new Booking(c.workflowId(), Instant.now(), c.operations());
+      return Effect().persist(new BookingGranted(deviceId, booking, false, c.by())).thenReply(c.replyTo(), st -> new Booked(booking));
+    }
+    QueueEntry entry = new QueueEntry(c.workflowId(), c.priority(), Instant.now(), s.nextSequence(), c.operations());
+    return Effect()
+        .persist(new RequestQueued(deviceId, entry, c.by()))
+        .thenReply(c.replyTo(), st -> new Queued(entry, st.positionOf(c.workflowId())));
+  }
+
+  private ReplyEffect<Event, DeviceState> release(DeviceState s, Release c) {
+    if (!s.heldBy(c.workflowId())) {
+      String holder = s.booking().map(b -> "held by workflow " + b.workflowId()).orElse("not booked");
+      return Effect().reply(c.replyTo(), rejected(Rejection.forbidden("only the holder can release device " + deviceId + "; it is " + holder)));
+    }
+    List<Event> events = new ArrayList<>();
+    events.add(new BookingReleased(deviceId, c.workflowId(), Instant.now(), c.by()));
+    Optional<BookingGranted> next =
+        s.status() == OperationalStatus.AVAILABLE ? s.nextInLine().map(e -> grantFromQueue(e, c.by())) : Optional.empty();
+    next.ifPresent(events::add);
+    return Effect().persist(events).thenReply(c.replyTo(), st -> new Released(next.map(BookingGranted::booking)));
+  }
+
+  private ReplyEffect<Event, DeviceState> cancelQueued(DeviceState s, CancelQueued c) {
+    if (s.queued(c.workflowId()).isEmpty()) {
+      return Effect().reply(c.replyTo(), rejected(Rejection.notFound("workflow " + c.workflowId() + " is not queued for device " + deviceId)));
+    }
+    return Effect()
+        .persist(new QueueEntryCancelled(deviceId, c.workflowId(), Instant.now(), c.by()))
+        .thenReply(c.replyTo(), Device::snapshot);
+  }
+
+  private ReplyEffect<Event, DeviceState> execute(DeviceState s, Execute c) {
+    DeviceType type = s.registration().orElseThrow().type();
+    if (!s.heldBy(c.workflowId())) {
+      return Effect().reply(c.replyTo(), rejected(Rejection.forbidden("workflow " + c.workflowId() + " does not hold device " + deviceId)));
+    }
+    if (!type.supports(c.operation())) {
+      return Effect().reply(c.replyTo(), rejected(Rejection.invalid(
+          "a " + type.wireName() + " does not support '" + c.operation() + "'; it supports " + type.operations())));
+    }
+    if (s.status() != OperationalStatus.AVAILABLE) {
+      return Effect().reply(c.replyTo(), rejected(Rejection.conflict("device " + deviceId + " is " + s.status().wireName())));
+    }
+    Execution started = new Execution(deviceId + "." + (s.executionCount() + 1), deviceId, type.wireName(), c.workflowId(),
+        c.operation(), c.parameters(), Execution.RUNNING, Instant.now(), null, null, null);
+    return Effect()
+        .persist(new ExecutionStarted(started))
+        .thenRun(st -> context.pipeToSelf(
+            driver.run(deviceId, type, c.operation(), c.parameters()),
+            (result, failure) -> failure == null
+                ? new DriverFinished(started.executionId(), true, result)
+                : new DriverFinished(started.executionId(), false, Map.of("error", String.valueOf(rootMessage(failure))))))
+        .thenReply(c.replyTo(), st -> new ExecutionReply(started));
+  }
+
+  private ReplyEffect<Event, DeviceState> awaitExecution(DeviceState s, AwaitExecution c) {
+    Execution e = s.recentExecutions().get(c.executionId());
+    if (e != null && e.running()) {
+      waiting.computeIfAbsent(c.executionId(), k -> new ArrayList<>()).add(c.replyTo());
+      return Effect().noReply();
+    }
+    return Effect().reply(c.replyTo(), execution(s, c.executionId()));
+  }
+
+  private ReplyEffect<Event, DeviceState> driverFinished(DeviceState s, DriverFinished c) {
+    Execution e = s.recentExecutions().get(c.executionId());
+    if (e == null || !e.running()) {
+      return Effect().noReply();
+    }
+    String outcome = c.succeeded() ? Execution.SUCCEEDED : Execution.FAILED;
+    return Effect()
+        .persist(new ExecutionFinished(deviceId, c.executionId(), outcome, Instant.now(), c.result()))
+        .thenRun(st -> notifyWaiting(st, c.executionId()))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, DeviceState> abandonInterrupted(DeviceState s, AbandonInterrupted c) {
+    List<Event> events = s.runningExecutions().stream()
+        .map(e -> (Event) new ExecutionFinished(deviceId, e.executionId(), Execution.FAILED, Instant.now(),
+            Map.of("error", "interrupted: the node stopped while the operation ran")))
+        .toList();
+    return Effect().persist(events).thenNoReply();
+  }
+
+  private void notifyWaiting(DeviceState s, String executionId) {
+    List<ActorRef<Reply>> callers = waiting.remove(executionId);
+    if (callers != null) callers.forEach(r -> r.tell(execution(s, executionId)));
+  }
+
+  private Optional<Rejected> refusesBooking(DeviceState s) {
+    if (s.booking().isPresent()) {
+      Booking b = s.booking().get();
+      return Optional.of(new Rejected(new Rejection(Rejection.Kind.CONFLICT,
+          "device " + deviceId + " is held by workflow " + b.workflowId() + " since " + b.bookedAt(),
+          Map.of("holder", b.workflowId(), "booked_at", b.bookedAt().toString()))));
+    }
+    if (s.status() != OperationalStatus.AVAILABLE) {
+      return Optional.of(rejected(Rejection.conflict("device " + deviceId + " is " + s.status().wireName() + "; queue to wait for it")));
+    }
+    return Optional.empty();
+  }
+
+  private BookingGranted grantFromQueue(QueueEntry next, String by) {
+    return new BookingGranted(deviceId, new Booking(next.workflowId(), Instant.now(), next.operations()), true, by);
+  }
+
+  private static Reply execution(DeviceState s, String executionId) {
+    Execution e = s.recentExecutions().get(executionId);
+    return e == null ? rejected(Rejection.notFound("no recent execution " + executionId)) : new ExecutionReply(e);
+  }
+
+  private Reply notFound() {
+    return rejected(Rejection.notFound("no device " + deviceId));
+  }
+
+  private static Rejected rejected(Rejection r) {
+    return new Rejected(r);
+  }
+
+  static Snapshot snapshot(DeviceState s) {
+    return new Snapshot(s.registration().orElse(null), s.reportedStatus(), s.booking(), s.queue());
+  }
+
+  private static String rootMessage(Throwable t) {
+    while (t.getCause() != null) t = t.getCause();
+    return t.getMessage();
+  }
+
+  @Override
+  public EventHandler<DeviceState, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(DeviceRegistered.class, (s, e) -> s.registered(new DeviceState.Registration(e.deviceId(), e.name(), e.type(), e.capabilities(), e.at())))
+        .onEvent(StatusChanged.class, (s, e) -> s.withStatus(e.status()))
+        .onEvent(BookingGranted.class, (s, e) -> s.granted(e.booking()))
+        .onEvent(RequestQueued.class, (s, e) -> s.enqueued(e.entry()))
+        .onEvent(QueueEntryCancelled.class, (s, e) -> s.dequeued(e.workflowId()))
+        .onEvent(BookingReleased.class, (s, e) -> s.released())
+        .onEvent(ExecutionStarted.class, (s, e) -> s.executionStarted(e.execution()))
+        .onEvent(ExecutionFinished.class, (s, e) -> s.executionFinished(e.executionId(), e.status(), e.at(), e.result()))
+        .build();
+  }
+}

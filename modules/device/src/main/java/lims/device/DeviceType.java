@@ -1,0 +1,35 @@
+package lims.device;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** The kinds of instrument and the operations each supports (DOMAIN.md). */
+public enum DeviceType {
+  LIQUID_HANDLER(List.of("pipette_transfer", "dispense_reagent", "aspirate", "mix")),
+  INCUBATOR(List.of("incubate", "heat", "cool", "shake")),
+  PLATE_READER(List.of("read_absorbance", "read_fluorescence"));
+
+  private final List<String> operations;
+
+  DeviceType(List<String> operations) {
+    this.operations = operations;
+  }
+
+  public List<String> operations() {
+    return operations;
+  }
+
+  public boolean supports(String operation) {
+    return operations.contains(operation);
+  }
+
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static Optional<DeviceType> fromWireName(String name) {
+    return Arrays.stream(values()).filter(t -> t.wireName().equals(name)).findFirst();
+  }
+}

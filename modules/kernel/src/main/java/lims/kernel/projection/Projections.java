@@ -1,0 +1,48 @@
+package lims.kernel.projection;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import lims.kernel.Database;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.projection.ProjectionBehavior;
+import org.apache.pekko.projection.ProjectionId;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
+
+/** Runs a tagged read-table projection: one exactly-once instance per tag, spread over the cluster. */
+public final class Projections {
+
+  private Projections() {}
+
+  public static <E> void start(
+      ActorSystem<?> system,
+      String name,
+      EventTags tags,
+      Function<String, JdbcHandler<EventEnvelope<E>, ReadTableSession>> handlerForTag) {
+    Database database = Database.get(system);
+    List<String> all = tags.all();
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            name,
+            all.size(),
+            i -> {
+              String tag = all.get(i);
+              return ProjectionBehavior.create(
+                  JdbcProjection.exactlyOnce(
+                      ProjectionId.of(name, tag),
+                      EventSourcedProvider.<E>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+                      () -> new ReadTableSession(database.dataSource()),
+                      () -> handlerForTag.apply(tag),
+                      system));
+            },
+            ShardedDaemonProcessSettings.create(system),
+            Optional.of(ProjectionBehavior.stopMessage()));
+  }
+}
