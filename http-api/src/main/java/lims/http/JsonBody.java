@@ -85,6 +85,46 @@ public final class JsonBody {
     return values;
   }
 
+  /** An optional array of strings; absent or null is an empty list. */
+  public <T> List<T> optionalList(String field, int maxItems, Function<String, Optional<T>> parse, String expected) {
+    JsonNode node = root.get(field);
+    if (node == null || node.isNull()) {
+      read.add(field);
+      return List.of();
+    }
+    return requiredList(field, maxItems, parse, expected);
+  }
+
+  /** An optional JSON object of parameters, as plain maps, lists, strings, numbers and booleans. */
+  public java.util.Map<String, Object> optionalObject(String field, ObjectMapper mapper) {
+    JsonNode node = take(field);
+    if (node == null || node.isNull()) return java.util.Map.of();
+    if (!node.isObject()) {
+      errors.add(new FieldError(field, "must be an object"));
+      return java.util.Map.of();
+    }
+    return mapper.convertValue(node, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() {});
+  }
+
+  /** A required string that must match a pattern; {@code rule} says in words what it must be. */
+  public String requiredMatching(String field, java.util.regex.Pattern pattern, String rule) {
+    String value = requiredString(field, 200);
+    if (value != null && !pattern.matcher(value).matches()) {
+      errors.add(new FieldError(field, "must be " + rule));
+      return null;
+    }
+    return value;
+  }
+
+  /** A required enumerated value, by its wire name. */
+  public <T> T requiredEnum(String field, Function<String, Optional<T>> parse, String expected) {
+    String value = requiredString(field, 64);
+    if (value == null) return null;
+    Optional<T> parsed = parse.apply(value);
+    if (parsed.isEmpty()) errors.add(new FieldError(field, "must be one of " + expected));
+    return parsed.orElse(null);
+  }
+
   /** Records a problem found by the caller's own rule (a weak password, say). */
   public void reject(String field, String message) {
     errors.add(new FieldError(field, message));

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import lims.device.Devices;
 import lims.kernel.Database;
 import lims.security.AddressPolicy;
 import lims.security.AdminBootstrap;
@@ -83,6 +84,7 @@ public final class LimsNode {
     Config security = config.getConfig("lims.security");
     Config http = config.getConfig("lims.http");
     Users users = new Users(system, new PasswordHasher(security.getInt("bcrypt-cost")), http.getDuration("ask-timeout"));
+    Devices devices = new Devices(system, Devices.simulatedDriver(config), http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();
@@ -104,12 +106,20 @@ public final class LimsNode {
     endpoints.addAll(new OperationsRoutes(health, metrics, mapper).endpoints());
     endpoints.addAll(new AuthRoutes(users, tokens, throttle, mapper).endpoints());
     endpoints.addAll(new UserRoutes(users, mapper).endpoints());
+    endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device")).endpoints());
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
 
     CompletableFuture<Done> adminReady = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(classic)
-        .registerOnMemberUp(() -> ensureAdmin(system, users, security.getString("admin-password"), adminReady));
+        .registerOnMemberUp(() -> {
+          ensureAdmin(system, users, security.getString("admin-password"), adminReady);
+          if (config.getBoolean("lims.device.seed-demo-devices")) {
+            retry(system, devices::seedDemoDevices).whenComplete((done, failure) -> {
+              if (failure != null) log.error("could not register the demo devices", failure);
+            });
+          }
+        });
 
     return Http.get(system)
         .newServerAt(http.getString("host"), http.getInt("port"))
@@ -152,12 +162,7 @@ public final class LimsNode {
   }
 
   private static void ensureAdmin(ActorSystem<Void> system, Users users, String password, CompletableFuture<Done> done) {
-    Patterns.retry(
-            () -> AdminBootstrap.ensureAdmin(users, password),
-            10,
-            Duration.ofSeconds(1),
-            system.classicSystem().scheduler(),
-            system.executionContext())
+    retry(system, () -> AdminBootstrap.ensureAdmin(users, password))
         .whenComplete((result, failure) -> {
           if (failure != null) {
             log.error("could not create the first admin user", failure);
@@ -166,6 +171,11 @@ public final class LimsNode {
             done.complete(Done.getInstance());
           }
         });
+  }
+
+  /** Start-up work that needs the cluster: retried while shards settle. */
+  private static <T> CompletionStage<T> retry(ActorSystem<Void> system, java.util.concurrent.Callable<CompletionStage<T>> work) {
+    return Patterns.retry(work, 10, Duration.ofSeconds(1), system.classicSystem().scheduler(), system.executionContext());
   }
 
   public ActorSystem<Void> system() {

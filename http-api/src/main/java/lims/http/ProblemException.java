@@ -14,14 +14,31 @@ public final class ProblemException extends RuntimeException {
   private final String title;
   private final List<FieldError> errors;
   private final Map<String, String> headers;
+  private final Map<String, String> extensions;
 
   public ProblemException(int status, String type, String title, String detail, List<FieldError> errors, Map<String, String> headers) {
+    this(status, type, title, detail, errors, headers, Map.of());
+  }
+
+  private ProblemException(int status, String type, String title, String detail, List<FieldError> errors,
+      Map<String, String> headers, Map<String, String> extensions) {
     super(detail);
     this.status = status;
     this.type = type;
     this.title = title;
     this.errors = List.copyOf(errors);
     this.headers = Map.copyOf(headers);
+    this.extensions = Map.copyOf(extensions);
+  }
+
+  /** The one mapping of an entity's refusal to an HTTP status; its facts become problem members. */
+  public static ProblemException of(lims.kernel.Rejection rejection) {
+    return switch (rejection.kind()) {
+      case NOT_FOUND -> new ProblemException(404, "not-found", "Not found", rejection.detail(), List.of(), Map.of(), rejection.facts());
+      case CONFLICT -> new ProblemException(409, "conflict", "Conflict", rejection.detail(), List.of(), Map.of(), rejection.facts());
+      case FORBIDDEN -> new ProblemException(403, "forbidden", "Forbidden", rejection.detail(), List.of(), Map.of(), rejection.facts());
+      case INVALID -> new ProblemException(400, "invalid", "Bad request", rejection.detail(), List.of(), Map.of(), rejection.facts());
+    };
   }
 
   public static ProblemException invalid(List<FieldError> errors) {
@@ -89,5 +106,10 @@ public final class ProblemException extends RuntimeException {
 
   public Map<String, String> headers() {
     return headers;
+  }
+
+  /** Extra members of the problem body, such as the current holder of a device. */
+  public Map<String, String> extensions() {
+    return extensions;
   }
 }

@@ -39,6 +39,10 @@ public final class Responses {
     }
   }
 
+  public static HttpResponse noContent() {
+    return HttpResponse.create().withStatus(204);
+  }
+
   public static CompletionStage<HttpResponse> ok(ObjectMapper mapper, Object body) {
     return CompletableFuture.completedFuture(json(mapper, 200, body));
   }
@@ -51,6 +55,7 @@ public final class Responses {
     body.put("detail", p.detail());
     body.put("instance", instance);
     body.put("request_id", requestId);
+    p.extensions().forEach(body::put);
     if (!p.errors().isEmpty()) {
       body.set("errors", mapper.valueToTree(p.errors()));
     }

@@ -95,7 +95,9 @@ public final class Database implements Extension {
           try (Connection connection = dataSource.getConnection()) {
             return work.apply(connection);
           } catch (SQLException e) {
-            throw new DatabaseUnavailable(e);
+            // Only a lost or refused connection is "unavailable"; any other SQL error is a fault of ours.
+            if (isConnectionFailure(e)) throw new DatabaseUnavailable(e);
+            throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
           }
         },
         jdbcExecutor);
@@ -105,6 +107,12 @@ public final class Database implements Extension {
   public CompletionStage<Boolean> answers(Duration timeout) {
     return withConnection(c -> c.isValid((int) Math.max(1, timeout.toSeconds())))
         .exceptionally(failure -> false);
+  }
+
+  /** SQLState class 08 (connection exception), or the pool timing out waiting for one. */
+  static boolean isConnectionFailure(SQLException e) {
+    String state = e.getSQLState();
+    return (state != null && state.startsWith("08")) || e instanceof java.sql.SQLTransientConnectionException;
   }
 
   @FunctionalInterface

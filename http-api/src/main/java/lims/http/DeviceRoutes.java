@@ -1,0 +1,344 @@
+package lims.http;
+
+import static org.apache.pekko.http.javadsl.model.HttpMethods.DELETE;
+import static org.apache.pekko.http.javadsl.model.HttpMethods.GET;
+import static org.apache.pekko.http.javadsl.model.HttpMethods.POST;
+import static org.apache.pekko.http.javadsl.model.HttpMethods.PUT;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import lims.device.Booking;
+import lims.device.Device;
+import lims.device.DeviceReadModel;
+import lims.device.DeviceType;
+import lims.device.Devices;
+import lims.device.Execution;
+import lims.device.OperationalStatus;
+import lims.device.Priority;
+import lims.device.WaitEstimator;
+import lims.security.Role;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/** Devices, their bookings and queues, operations, and execution logs (API.md, Devices). */
+final class DeviceRoutes {
+
+  private static final Access OPERATE = Access.roles(Role.ADMIN, Role.TECHNICIAN, Role.SCIENTIST);
+  private static final ContentType NDJSON = ContentTypes.parse("application/x-ndjson");
+  private static final ContentType CSV = ContentTypes.parse("text/csv; charset=utf-8");
+  private static final String DEVICE_ID_RULE = "1-64 lower-case letters, digits or '-'";
+  private static final String WORKFLOW_ID_RULE = "1-64 letters, digits, '.', '_' or '-'";
+
+  record DeviceView(String id, String name, String type, String status, List<String> capabilities,
+      Map<String, Object> currentBooking, int queueLength) {}
+
+  record QueueView(String workflowId, String priority, Instant enqueuedAt, int position, Instant estimatedStart) {}
+
+  private final Devices devices;
+  private final ObjectMapper mapper;
+  private final Duration executeWait;
+  private final int exportFetchSize;
+
+  DeviceRoutes(Devices devices, ObjectMapper mapper, Config deviceConfig) {
+    this.devices = devices;
+    this.mapper = mapper;
+    this.executeWait = deviceConfig.getDuration("execute-wait");
+    this.exportFetchSize = deviceConfig.getInt("export-fetch-size");
+  }
+
+  List<Endpoint> endpoints() {
+    return List.of(
+        new Endpoint(GET, "/api/v1/devices", Access.anyRole(), this::list),
+        new Endpoint(POST, "/api/v1/devices", Access.roles(Role.ADMIN), this::register),
+        new Endpoint(GET, "/api/v1/devices/{id}", Access.anyRole(), this::read),
+        new Endpoint(PUT, "/api/v1/devices/{id}/status", Access.roles(Role.ADMIN), this::setStatus),
+        new Endpoint(POST, "/api/v1/devices/{id}/book", OPERATE, this::book),
+        new Endpoint(POST, "/api/v1/devices/{id}/release", OPERATE, this::release),
+        new Endpoint(POST, "/api/v1/devices/{id}/queue", OPERATE, this::enqueue),
+        new Endpoint(GET, "/api/v1/devices/{id}/queue", Access.anyRole(), this::queue),
+        new Endpoint(DELETE, "/api/v1/devices/{id}/queue/{workflow_id}", OPERATE, this::cancelQueued),
+        new Endpoint(GET, "/api/v1/devices/{id}/wait-time", Access.anyRole(), this::waitTime),
+        new Endpoint(POST, "/api/v1/devices/{id}/execute", OPERATE, this::execute),
+        new Endpoint(GET, "/api/v1/executions/{id}", Access.anyRole(), this::execution),
+        new Endpoint(GET, "/api/v1/execution-logs", Access.anyRole(), call -> logs(call, Optional.empty(), false)),
+        new Endpoint(GET, "/api/v1/execution-logs/search", Access.anyRole(), call -> logs(call, QueryParams.matching(call, "device_id", Devices.DEVICE_ID, DEVICE_ID_RULE), true)),
+        new Endpoint(GET, "/api/v1/execution-logs/export", Access.anyRole(), this::export),
+        new Endpoint(GET, "/api/v1/execution-logs/{device_id}", Access.anyRole(), call -> logs(call, Optional.of(deviceId(call, "device_id")), true)));
+  }
+
+  // --- devices --------------------------------------------------------------------------
+
+  private CompletionStage<HttpResponse> list(Call call) {
+    int limit = QueryParams.limit(call);
+    Optional<String> after = QueryParams.matching(call, "after", Devices.DEVICE_ID, "a cursor from next_cursor");
+    return devices.readModel().devices(limit, after).thenApply(page -> Responses.json(mapper, 200, Map.of(
+        "items", page.items().stream().map(DeviceRoutes::view).toList(),
+        "next_cursor", Optional.ofNullable(page.nextCursor()))));
+  }
+
+  private CompletionStage<HttpResponse> register(Call call) {
+    JsonBody body = call.json();
+    String id = body.requiredMatching("id", Devices.DEVICE_ID, DEVICE_ID_RULE);
+    String name = body.requiredString("name", 200);
+    DeviceType type = body.requiredEnum("type", DeviceType::fromWireName, "liquid_handler, incubator, plate_reader");
+    List<String> capabilities = body.optionalList("capabilities", 50, c -> c.length() <= 64 && !c.contains(",") ? Optional.of(c) : Optional.empty(),
+        "a name of at most 64 characters without commas");
+    body.finish();
+    return devices.ask(id, r -> new Device.Register(name, type, capabilities, call.caller().username(), r))
+        .thenApply(reply -> Responses.json(mapper, 201, view(id, success(reply, Device.Snapshot.class))));
+  }
+
+  private CompletionStage<HttpResponse> read(Call call) {
+    String id = deviceId(call, "id");
+    return devices.ask(id, Device.Get::new).thenApply(reply -> Responses.json(mapper, 200, view(id, success(reply, Device.Snapshot.class))));
+  }
+
+  private CompletionStage<HttpResponse> setStatus(Call call) {
+    String id = deviceId(call, "id");
+    JsonBody body = call.json();
+    OperationalStatus status = body.requiredEnum("status", OperationalStatus::fromWireName, "available, maintenance, offline");
+    body.finish();
+    return devices.ask(id, r -> new Device.SetStatus(status, call.caller().username(), r))
+        .thenApply(reply -> Responses.json(mapper, 200, view(id, success(reply, Device.Snapshot.class))));
+  }
+
+  // --- bookings and queue ---------------------------------------------------------------
+
+  private CompletionStage<HttpResponse> book(Call call) {
+    String id = deviceId(call, "id");
+    JsonBody body = call.json();
+    String workflowId = body.requiredMatching("workflow_id", Devices.WORKFLOW_ID, WORKFLOW_ID_RULE);
+    List<String> operations = operations(body);
+    body.finish();
+    return devices.ask(id, r -> new Device.Book(workflowId, operations, call.caller().username(), r))
+        .thenApply(reply -> Responses.json(mapper, 200, booked(id, success(reply, Device.Booked.class).booking())));
+  }
+
+  private CompletionStage<HttpResponse> release(Call call) {
+    String id = deviceId(call, "id");
+    JsonBody body = call.json();
+    String workflowId = body.requiredMatching("workflow_id", Devices.WORKFLOW_ID, WORKFLOW_ID_RULE);
+    body.finish();
+    return devices.ask(id, r -> new Device.Release(workflowId, call.caller().username(), r)).thenApply(reply -> {
+      Optional<Booking> next = success(reply, Device.Released.class).nextBooking();
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("device_id", id);
+      result.put("released_by", workflowId);
+      result.put("next_booking", next.map(b -> booked(id, b)).orElse(null));
+      return Responses.json(mapper, 200, result);
+    });
+  }
+
+  private CompletionStage<HttpResponse> enqueue(Call call) {
+    String id = deviceId(call, "id");
+    JsonBody body = call.json();
+    String workflowId = body.requiredMatching("workflow_id", Devices.WORKFLOW_ID, WORKFLOW_ID_RULE);
+    Priority priority = body.requiredEnum("priority", Priority::fromWireName, "urgent, normal, low");
+    List<String> operations = operations(body);
+    body.finish();
+    return devices.ask(id, r -> new Device.Enqueue(workflowId, priority, operations, call.caller().username(), r))
+        .thenCompose(reply -> {
+          if (reply instanceof Device.Booked b) {
+            return CompletableFuture.completedFuture(Responses.json(mapper, 200, booked(id, b.booking())));
+          }
+          success(reply, Device.Queued.class);
+          return estimate(id, workflowId).thenApply(w -> Responses.json(mapper, 202,
+              Map.of("position", w.get("position"), "estimated_wait_s", w.get("estimated_wait_s"))));
+        });
+  }
+
+  private CompletionStage<HttpResponse> queue(Call call) {
+    String id = deviceId(call, "id");
+    return snapshotWithMeans(id).thenApply(sm -> Responses.json(mapper, 200,
+        devices.estimator().places(sm.snapshot(), sm.means(), Instant.now()).stream()
+            .map(p -> new QueueView(p.entry().workflowId(), p.entry().priority().wireName(), p.entry().enqueuedAt(), p.position(), p.estimatedStart()))
+            .toList()));
+  }
+
+  private CompletionStage<HttpResponse> cancelQueued(Call call) {
+    String id = deviceId(call, "id");
+    String workflowId = call.pathParam("workflow_id");
+    if (!Devices.WORKFLOW_ID.matcher(workflowId).matches()) throw ProblemException.invalid("workflow_id", "must be " + WORKFLOW_ID_RULE);
+    return devices.ask(id, r -> new Device.CancelQueued(workflowId, call.caller().username(), r))
+        .thenApply(reply -> {
+          success(reply, Device.Snapshot.class);
+          return Responses.noContent();
+        });
+  }
+
+  private CompletionStage<HttpResponse> waitTime(Call call) {
+    String id = deviceId(call, "id");
+    Optional<String> workflowId = QueryParams.matching(call, "workflow_id", Devices.WORKFLOW_ID, WORKFLOW_ID_RULE);
+    if (workflowId.isPresent()) {
+      return estimate(id, workflowId.get()).thenApply(w -> Responses.json(mapper, 200, w));
+    }
+    return snapshotWithMeans(id).thenApply(sm -> {
+      Instant now = Instant.now();
+      Instant start = devices.estimator().startOfNewNormalRequest(sm.snapshot(), sm.means(), now);
+      return Responses.json(mapper, 200, Map.of(
+          "position", devices.estimator().positionOfNewNormalRequest(sm.snapshot()),
+          "estimated_wait_s", Duration.between(now, start).toSeconds(),
+          "queue_length", sm.snapshot().queue().size()));
+    });
+  }
+
+  /** Position and expected wait of a queued workflow (position 0 and no wait for the holder). */
+  private CompletionStage<Map<String, Object>> estimate(String id, String workflowId) {
+    return snapshotWithMeans(id).thenApply(sm -> {
+      Instant now = Instant.now();
+      Map<String, Object> w = new LinkedHashMap<>();
+      w.put("queue_length", sm.snapshot().queue().size());
+      if (sm.snapshot().booking().map(b -> b.workflowId().equals(workflowId)).orElse(false)) {
+        w.put("position", 0);
+        w.put("estimated_wait_s", 0);
+        return w;
+      }
+      WaitEstimator.QueuePlace place = devices.estimator().places(sm.snapshot(), sm.means(), now).stream()
+          .filter(p -> p.entry().workflowId().equals(workflowId)).findFirst()
+          .orElseThrow(() -> ProblemException.notFound("workflow " + workflowId + " is not queued for device " + id));
+      w.put("position", place.position());
+      w.put("estimated_wait_s", Math.max(0, Duration.between(now, place.estimatedStart()).toSeconds()));
+      return w;
+    });
+  }
+
+  private record SnapshotWithMeans(Device.Snapshot snapshot, Map<String, Double> means) {}
+
+  private CompletionStage<SnapshotWithMeans> snapshotWithMeans(String id) {
+    return devices.ask(id, Device.Get::new).thenCompose(reply -> {
+      Device.Snapshot snapshot = success(reply, Device.Snapshot.class);
+      return devices.readModel().meanDurations(snapshot.registration().type().wireName()).thenApply(m -> new SnapshotWithMeans(snapshot, m));
+    });
+  }
+
+  // --- operations -----------------------------------------------------------------------
+
+  private CompletionStage<HttpResponse> execute(Call call) {
+    String id = deviceId(call, "id");
+    JsonBody body = call.json();
+    String workflowId = body.requiredMatching("workflow_id", Devices.WORKFLOW_ID, WORKFLOW_ID_RULE);
+    String operation = body.requiredString("operation", 64);
+    Map<String, Object> parameters = body.optionalObject("parameters", mapper);
+    body.finish();
+    return devices.ask(id, r -> new Device.Execute(workflowId, operation, parameters, call.caller().username(), r))
+        .thenCompose(reply -> {
+          Execution started = success(reply, Device.ExecutionReply.class).execution();
+          return devices.ask(id, r -> new Device.AwaitExecution(started.executionId(), r), executeWait)
+              .thenApply(done -> Responses.json(mapper, 200, success(done, Device.ExecutionReply.class).execution()))
+              .exceptionally(failure -> {
+                if (unwrap(failure) instanceof TimeoutException) return Responses.json(mapper, 202, started);
+                throw new java.util.concurrent.CompletionException(failure);
+              });
+        });
+  }
+
+  private CompletionStage<HttpResponse> execution(Call call) {
+    String executionId = call.pathParam("id");
+    int dot = executionId.lastIndexOf('.');
+    if (dot < 1 || !Devices.DEVICE_ID.matcher(executionId.substring(0, dot)).matches() || !executionId.substring(dot + 1).matches("[0-9]{1,18}")) {
+      throw ProblemException.invalid("id", "must be an execution id such as plate-reader-1.42");
+    }
+    String id = executionId.substring(0, dot);
+    return devices.ask(id, r -> new Device.GetExecution(executionId, r)).thenCompose(reply -> {
+      if (reply instanceof Device.ExecutionReply e) return CompletableFuture.completedFuture(Responses.json(mapper, 200, e.execution()));
+      // Older entries leave the entity; the execution log keeps them.
+      return devices.readModel().execution(executionId).thenApply(found -> Responses.json(mapper, 200,
+          found.orElseThrow(() -> ProblemException.notFound("no execution " + executionId))));
+    });
+  }
+
+  // --- execution logs -------------------------------------------------------------------
+
+  private CompletionStage<HttpResponse> logs(Call call, Optional<String> deviceId, boolean ranged) {
+    int limit = QueryParams.limit(call);
+    Optional<String> after = QueryParams.string(call, "after");
+    after.ifPresent(DeviceRoutes::checkCursor);
+    QueryParams.TimeRange range = ranged ? QueryParams.range(call) : new QueryParams.TimeRange(Optional.empty(), Optional.empty());
+    var filter = new DeviceReadModel.LogFilter(deviceId, range.start(), range.end());
+    return devices.readModel().executions(filter, limit, after).thenApply(page -> Responses.json(mapper, 200, Map.of(
+        "items", page.items(), "next_cursor", Optional.ofNullable(page.nextCursor()))));
+  }
+
+  private CompletionStage<HttpResponse> export(Call call) {
+    QueryParams.TimeRange range = QueryParams.range(call);
+    Optional<String> deviceId = QueryParams.matching(call, "device_id", Devices.DEVICE_ID, DEVICE_ID_RULE);
+    boolean csv = call.request().getHeader("Accept").map(h -> h.value().contains("text/csv")).orElse(false);
+    Source<Execution, ?> rows = devices.readModel().export(new DeviceReadModel.LogFilter(deviceId, range.start(), range.end()), exportFetchSize);
+    Source<ByteString, ?> bytes = csv
+        ? Source.single(ByteString.fromString(ExecutionCsv.HEADER)).concat(rows.map(x -> ByteString.fromString(ExecutionCsv.line(x, mapper))))
+        : rows.map(x -> ByteString.fromArray(mapper.writeValueAsBytes(x)).concat(ByteString.fromString("\n")));
+    return CompletableFuture.completedFuture(HttpResponse.create().withEntity(HttpEntities.createChunked(csv ? CSV : NDJSON, bytes)));
+  }
+
+  // --- helpers --------------------------------------------------------------------------
+
+  private static List<String> operations(JsonBody body) {
+    return body.optionalList("operations", 100, op -> op.matches("[a-z_]{1,64}") ? Optional.of(op) : Optional.empty(), "an operation name");
+  }
+
+  private static String deviceId(Call call, String param) {
+    String id = call.pathParam(param);
+    if (!Devices.DEVICE_ID.matcher(id).matches()) throw ProblemException.invalid(param, "must be " + DEVICE_ID_RULE);
+    return id;
+  }
+
+  private static void checkCursor(String cursor) {
+    try {
+      DeviceReadModel.decodeCursor(cursor);
+    } catch (RuntimeException e) {
+      throw ProblemException.invalid("after", "must be a cursor from next_cursor");
+    }
+  }
+
+  /** The expected reply, or the entity's refusal as a problem. */
+  private static <T extends Device.Reply> T success(Device.Reply reply, Class<T> expected) {
+    if (reply instanceof Device.Rejected r) throw ProblemException.of(r.rejection());
+    return expected.cast(reply);
+  }
+
+  private static Map<String, Object> booked(String deviceId, Booking b) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("device_id", deviceId);
+    m.put("workflow_id", b.workflowId());
+    m.put("status", "busy");
+    m.put("booked_at", b.bookedAt());
+    return m;
+  }
+
+  private static DeviceView view(String id, Device.Snapshot s) {
+    var r = s.registration();
+    return new DeviceView(id, r.name(), r.type().wireName(), s.status(), r.capabilities(),
+        s.booking().map(b -> booked(id, b)).orElse(null), s.queue().size());
+  }
+
+  private static DeviceView view(DeviceReadModel.DeviceRow row) {
+    Map<String, Object> booking = null;
+    if (row.holderWorkflowId() != null) {
+      booking = new LinkedHashMap<>();
+      booking.put("device_id", row.id());
+      booking.put("workflow_id", row.holderWorkflowId());
+      booking.put("status", "busy");
+      booking.put("booked_at", row.bookedAt());
+    }
+    return new DeviceView(row.id(), row.name(), row.type(), row.status(), row.capabilities(), booking, row.queueLength());
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while (t.getCause() != null && (t instanceof java.util.concurrent.CompletionException)) t = t.getCause();
+    return t;
+  }
+}

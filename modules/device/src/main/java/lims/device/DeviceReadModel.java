@@ -1,0 +1,205 @@
+package lims.device;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import lims.kernel.Database;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * Queries over the device read tables. Every list is one indexed, keyset-paginated query
+ * that reads at most one page; the export streams rows from a database cursor, so memory
+ * stays constant however many rows there are.
+ */
+public final class DeviceReadModel {
+
+  public record DeviceRow(String id, String name, String type, String status, List<String> capabilities,
+      String holderWorkflowId, Instant bookedAt, int queueLength) {}
+
+  public record Page<T>(List<T> items, String nextCursor) {}
+
+  /** Which execution-log rows: any of the bounds may be absent. */
+  public record LogFilter(Optional<String> deviceId, Optional<Instant> start, Optional<Instant> end) {}
+
+  private static final String DEVICE_COLUMNS =
+      "id, name, type, CASE WHEN status = 'available' AND holder_workflow_id IS NOT NULL THEN 'busy' ELSE status END,"
+          + " capabilities, holder_workflow_id, booked_at, queue_length";
+  private static final String LOG_COLUMNS =
+      "execution_id, device_id, device_type, workflow_id, operation, parameters, status, started_at, finished_at, duration_ms, result";
+
+  private final Database database;
+
+  public DeviceReadModel(Database database) {
+    this.database = database;
+  }
+
+  public CompletionStage<Page<DeviceRow>> devices(int limit, Optional<String> afterId) {
+    return database.withConnection(c -> {
+      String sql = "SELECT " + DEVICE_COLUMNS + " FROM device" + (afterId.isPresent() ? " WHERE id > ?" : "") + " ORDER BY id LIMIT ?";
+      try (PreparedStatement s = c.prepareStatement(sql)) {
+        int i = 1;
+        if (afterId.isPresent()) s.setString(i++, afterId.get());
+        s.setInt(i, limit + 1);
+        List<DeviceRow> rows = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) rows.add(device(rs));
+        }
+        return page(rows, limit, r -> r.id());
+      }
+    });
+  }
+
+  public CompletionStage<Page<Execution>> executions(LogFilter filter, int limit, Optional<String> cursor) {
+    Optional<String[]> after = cursor.map(DeviceReadModel::decodeCursor);
+    return database.withConnection(c -> {
+      List<Object> args = new ArrayList<>();
+      StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+      conditions(filter, where, args);
+      if (after.isPresent()) {
+        OffsetDateTime at = DeviceProjection.ts(Instant.parse(after.get()[0]));
+        // Keyset on (started_at, execution_id) descending; the first clause lets the index bound the scan.
+        where.append(" AND started_at <= ? AND (started_at < ? OR execution_id < ?)");
+        args.addAll(List.of(at, at, after.get()[1]));
+      }
+      String sql = "SELECT " + LOG_COLUMNS + " FROM execution_log" + where + " ORDER BY started_at DESC, execution_id DESC LIMIT ?";
+      args.add(limit + 1);
+      try (PreparedStatement s = c.prepareStatement(sql)) {
+        bind(s, args);
+        List<Execution> rows = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) rows.add(execution(rs));
+        }
+        return page(rows, limit, x -> encodeCursor(x.startedAt(), x.executionId()));
+      }
+    });
+  }
+
+  public CompletionStage<Optional<Execution>> execution(String executionId) {
+    return database.withConnection(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT " + LOG_COLUMNS + " FROM execution_log WHERE execution_id = ?")) {
+        s.setString(1, executionId);
+        try (ResultSet rs = s.executeQuery()) {
+          return rs.next() ? Optional.of(execution(rs)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  /** Mean duration in ms of each operation of a device type that has run at least once. */
+  public CompletionStage<Map<String, Double>> meanDurations(String deviceType) {
+    return database.withConnection(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT operation, mean_ms FROM operation_duration WHERE device_type = ? AND runs > 0")) {
+        s.setString(1, deviceType);
+        Map<String, Double> means = new HashMap<>();
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) means.put(rs.getString(1), rs.getDouble(2));
+        }
+        return means;
+      }
+    });
+  }
+
+  /** Every matching row, oldest first, streamed from a cursor on the JDBC dispatcher. */
+  public Source<Execution, NotUsed> export(LogFilter filter, int fetchSize) {
+    record Cursor(Connection connection, PreparedStatement statement, ResultSet rows) {}
+    return Source.<Execution, Cursor>unfoldResource(
+            () -> {
+              Connection c = database.dataSource().getConnection();
+              c.setAutoCommit(false); // PostgreSQL streams with a cursor only inside a transaction
+              List<Object> args = new ArrayList<>();
+              StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+              conditions(filter, where, args);
+              PreparedStatement s = c.prepareStatement(
+                  "SELECT " + LOG_COLUMNS + " FROM execution_log" + where + " ORDER BY started_at, execution_id",
+                  ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+              s.setFetchSize(fetchSize);
+              bind(s, args);
+              return new Cursor(c, s, s.executeQuery());
+            },
+            cursor -> cursor.rows().next() ? Optional.of(execution(cursor.rows())) : Optional.empty(),
+            cursor -> {
+              cursor.rows().close();
+              cursor.statement().close();
+              cursor.connection().rollback();
+              cursor.connection().close();
+            })
+        .withAttributes(ActorAttributes.dispatcher("lims.jdbc-dispatcher"));
+  }
+
+  private static void conditions(LogFilter filter, StringBuilder where, List<Object> args) {
+    filter.deviceId().ifPresent(d -> {
+      where.append(" AND device_id = ?");
+      args.add(d);
+    });
+    filter.start().ifPresent(t -> {
+      where.append(" AND started_at >= ?");
+      args.add(DeviceProjection.ts(t));
+    });
+    filter.end().ifPresent(t -> {
+      where.append(" AND started_at < ?");
+      args.add(DeviceProjection.ts(t));
+    });
+  }
+
+  private static void bind(PreparedStatement s, List<Object> args) throws SQLException {
+    for (int i = 0; i < args.size(); i++) s.setObject(i + 1, args.get(i));
+  }
+
+  private static <T> Page<T> page(List<T> rows, int limit, java.util.function.Function<T, String> cursorOf) {
+    if (rows.size() <= limit) return new Page<>(rows, null);
+    List<T> items = rows.subList(0, limit);
+    return new Page<>(List.copyOf(items), cursorOf.apply(items.get(limit - 1)));
+  }
+
+  static String encodeCursor(Instant startedAt, String executionId) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString((startedAt + "|" + executionId).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The two parts of a cursor; IllegalArgumentException when it is not one of ours. */
+  public static String[] decodeCursor(String cursor) {
+    String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
+    if (parts.length != 2) throw new IllegalArgumentException("not a cursor");
+    Instant.parse(parts[0]);
+    return parts;
+  }
+
+  private static DeviceRow device(ResultSet rs) throws SQLException {
+    String caps = rs.getString(5);
+    OffsetDateTime booked = rs.getObject(7, OffsetDateTime.class);
+    return new DeviceRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+        caps.isEmpty() ? List.of() : Arrays.asList(caps.split(",")), rs.getString(6),
+        booked == null ? null : booked.toInstant(), rs.getInt(8));
+  }
+
+  private static Execution execution(ResultSet rs) throws SQLException {
+    OffsetDateTime finished = rs.getObject(9, OffsetDateTime.class);
+    Long duration = rs.getObject(10, Long.class);
+    return new Execution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+        map(rs.getString(6)), rs.getString(7), rs.getObject(8, OffsetDateTime.class).toInstant(),
+        finished == null ? null : finished.toInstant(), duration, map(rs.getString(11)));
+  }
+
+  private static Map<String, Object> map(String json) {
+    if (json == null) return null;
+    try {
+      return DeviceProjection.JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("unreadable JSON in execution_log", e);
+    }
+  }
+}

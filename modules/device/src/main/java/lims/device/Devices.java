@@ -1,0 +1,73 @@
+package lims.device;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import lims.kernel.Database;
+import lims.kernel.projection.Projections;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+
+/** The device context's entry point: sharded Device entities, their read tables and queries. */
+public final class Devices {
+
+  public static final Pattern DEVICE_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+  public static final Pattern WORKFLOW_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+  private final DeviceReadModel readModel;
+  private final WaitEstimator estimator;
+
+  public Devices(ActorSystem<?> system, InstrumentDriver driver, Duration askTimeout) {
+    this.sharding = ClusterSharding.get(system);
+    this.askTimeout = askTimeout;
+    Database database = Database.get(system);
+    this.readModel = new DeviceReadModel(database);
+    this.estimator = new WaitEstimator(system.settings().config().getConfig("lims.device.wait-estimate"));
+    sharding.init(Entity.of(Device.TYPE, ctx -> Device.create(ctx.getEntityId(), driver)));
+    Projections.<Device.Event>start(system, DeviceProjection.NAME, Device.TAGS, tag -> new DeviceProjection());
+  }
+
+  public static InstrumentDriver simulatedDriver(Config config) {
+    return new SimulatedDriver(config.getConfig("lims.device.simulated-driver"));
+  }
+
+  public CompletionStage<Device.Reply> ask(String deviceId, Function<ActorRef<Device.Reply>, Device.Command> command) {
+    return ask(deviceId, command, askTimeout);
+  }
+
+  public CompletionStage<Device.Reply> ask(String deviceId, Function<ActorRef<Device.Reply>, Device.Command> command, Duration timeout) {
+    return sharding.entityRefFor(Device.TYPE, deviceId).ask(command::apply, timeout);
+  }
+
+  public DeviceReadModel readModel() {
+    return readModel;
+  }
+
+  public WaitEstimator estimator() {
+    return estimator;
+  }
+
+  /** Registers the demo instruments of the embedded default; already registered ones are left as they are. */
+  public CompletionStage<Void> seedDemoDevices() {
+    record Demo(String id, String name, DeviceType type, List<String> capabilities) {}
+    List<Demo> demo = List.of(
+        new Demo("liquid-handler-1", "Liquid handler 1", DeviceType.LIQUID_HANDLER, List.of("96-well", "384-well")),
+        new Demo("liquid-handler-2", "Liquid handler 2", DeviceType.LIQUID_HANDLER, List.of("96-well")),
+        new Demo("incubator-1", "Incubator 1", DeviceType.INCUBATOR, List.of("co2", "shaking")),
+        new Demo("incubator-2", "Incubator 2", DeviceType.INCUBATOR, List.of("co2")),
+        new Demo("plate-reader-1", "Plate reader 1", DeviceType.PLATE_READER, List.of("absorbance", "fluorescence")),
+        new Demo("plate-reader-2", "Plate reader 2", DeviceType.PLATE_READER, List.of("absorbance")));
+    CompletableFuture<?>[] all = demo.stream()
+        .map(d -> ask(d.id(), r -> new Device.Register(d.name(), d.type(), d.capabilities(), "system", r)).toCompletableFuture())
+        .toArray(CompletableFuture[]::new);
+    return CompletableFuture.allOf(all);
+  }
+}
