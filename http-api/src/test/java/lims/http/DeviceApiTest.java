@@ -34,6 +34,10 @@ import org.junit.jupiter.api.Test;
 @Tag("database")
 class DeviceApiTest {
 
+  /** Incubating outlasts the execute wait, so its HTTP call answers 202 while it runs. */
+  static final Map<String, Object> SETTINGS = Map.of(
+      "lims.device.simulated-driver.durations.incubate", "1500ms", "lims.device.execute-wait", "300ms");
+
   static Map<String, Object> database;
   static TestNode node;
   static ApiClient api;
@@ -43,7 +47,7 @@ class DeviceApiTest {
   @BeforeAll
   static void start() {
     database = TestDatabase.fresh("devices");
-    node = TestNode.start(database);
+    node = TestNode.start(database, SETTINGS);
     api = node.api;
     admin = node.adminToken();
     api.createUser(admin, "tess", "technician-password", "technician");
@@ -197,13 +201,45 @@ class DeviceApiTest {
   }
 
   @Test
+  void aLongOperationAnswers202AndCanBeFollowedToItsEnd() {
+    register("slow-incubator", "incubator");
+    post("/api/v1/devices/slow-incubator/book", Map.of("workflow_id", "wf-slow"));
+    ApiClient.Reply accepted = post("/api/v1/devices/slow-incubator/execute", Map.of("workflow_id", "wf-slow", "operation", "incubate"));
+    assertEquals(202, accepted.status(), accepted.body());
+    assertEquals("running", accepted.json().get("status").asText());
+    String id = accepted.json().get("execution_id").asText();
+    eventually(() -> assertEquals("succeeded", api.get("/api/v1/executions/" + id, tech).json().get("status").asText()));
+  }
+
+  @Test
+  void waitEstimatesUseTheMeanDurationOfPastRunsOfTheSameOperation() {
+    register("estimating-handler", "liquid_handler");
+    post("/api/v1/devices/estimating-handler/book", Map.of("workflow_id", "wf-run"));
+    for (int i = 0; i < 3; i++) post("/api/v1/devices/estimating-handler/execute", Map.of("workflow_id", "wf-run", "operation", "mix"));
+    post("/api/v1/devices/estimating-handler/release", Map.of("workflow_id", "wf-run"));
+    // mix has run (about 200 ms each); aspirate never has, so it counts at the 2 min default.
+    post("/api/v1/devices/estimating-handler/book", Map.of("workflow_id", "wf-mixing", "operations", List.of("mix", "mix")));
+    post("/api/v1/devices/estimating-handler/queue", Map.of("workflow_id", "wf-a", "priority", "normal", "operations", List.of("aspirate")));
+    post("/api/v1/devices/estimating-handler/queue", Map.of("workflow_id", "wf-b", "priority", "normal"));
+    eventually(() -> {
+      JsonNode a = api.get("/api/v1/devices/estimating-handler/wait-time?workflow_id=wf-a", tech).json();
+      assertEquals(1, a.get("position").asInt());
+      assertEquals(0, a.get("estimated_wait_s").asLong(), "behind two mixes of about 200 ms: " + a);
+      JsonNode b = api.get("/api/v1/devices/estimating-handler/wait-time?workflow_id=wf-b", tech).json();
+      assertEquals(2, b.get("position").asInt());
+      long waitB = b.get("estimated_wait_s").asLong();
+      assertTrue(waitB >= 118 && waitB <= 120, "behind one aspirate at the default: " + b);
+    });
+  }
+
+  @Test
   void theHolderIsStillTheHolderAfterTheNodeRestarts() throws Exception {
     register("restart-incubator", "incubator");
     post("/api/v1/devices/restart-incubator/book", Map.of("workflow_id", "wf-before"));
     post("/api/v1/devices/restart-incubator/queue", Map.of("workflow_id", "wf-next", "priority", "low"));
     post("/api/v1/devices/restart-incubator/release", Map.of("workflow_id", "wf-before"));
     node.close();
-    node = TestNode.start(database);
+    node = TestNode.start(database, SETTINGS);
     api = node.api;
     admin = node.adminToken();
     tech = api.login("tess", "technician-password");

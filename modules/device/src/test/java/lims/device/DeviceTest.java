@@ -165,6 +165,20 @@ class DeviceTest {
   }
 
   @Test
+  void anOperationCutOffByARestartIsLoggedAsInterruptedNotLeftRunning() {
+    InstrumentDriver never = (id, type, op, params) -> new CompletableFuture<>();
+    var device = EventSourcedBehaviorTestKit.<Device.Command, Device.Event, DeviceState>create(testKit.system(), Device.create("reader-cut", never));
+    device.<Device.Reply>runCommand(r -> new Device.Register("Reader", DeviceType.PLATE_READER, List.of(), "admin", r));
+    device.<Device.Reply>runCommand(r -> new Device.Book("wf-1", List.of(), "tech", r));
+    device.<Device.Reply>runCommand(r -> new Device.Execute("wf-1", "read_absorbance", Map.of(), "tech", r));
+    assertEquals(Execution.RUNNING, device.getState().recentExecutions().get("reader-cut.1").status());
+    device.restart();
+    var after = (Device.ExecutionReply) device.<Device.Reply>runCommand(r -> new Device.AwaitExecution("reader-cut.1", r)).reply();
+    assertEquals(Execution.FAILED, after.execution().status());
+    assertTrue(String.valueOf(after.execution().result().get("error")).startsWith("interrupted"));
+  }
+
+  @Test
   void anUnregisteredDeviceIsNotFound() {
     var device = EventSourcedBehaviorTestKit.<Device.Command, Device.Event, DeviceState>create(testKit.system(), Device.create("ghost", INSTANT));
     assertEquals("not_found", outcome(device.<Device.Reply>runCommand(r -> new Device.Book("wf-1", List.of(), "tech", r)).reply()));
