@@ -61,12 +61,20 @@ public final class LimsNode {
 
   public static CompletionStage<LimsNode> start(Config config) {
     refuseUnsafeConfiguration(config);
+    warnAboutSmallCommonPool();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lims", config);
     try {
       return bootstrap(system, config);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
+    }
+  }
+
+  private static void warnAboutSmallCommonPool() {
+    if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
+      log.warn("ForkJoinPool common parallelism is {}: every async step will start a thread. Start the JVM with "
+          + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2 (./lims does)", java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
     }
   }
 
