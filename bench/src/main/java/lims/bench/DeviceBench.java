@@ -51,6 +51,8 @@ public final class DeviceBench {
   final int seconds = Integer.getInteger("bench.seconds", 30);
   final int rows = Integer.getInteger("bench.rows", 1_000_000);
   final int searches = Integer.getInteger("bench.searches", 2000);
+  /** Which parts to run: cycles, search, export, pgbench (the export needs search's rows). */
+  final List<String> phases = List.of(System.getProperty("bench.phases", "cycles,search,export,pgbench").split(","));
   final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
   final List<String> report = new ArrayList<>();
   String dbUrl;
@@ -85,10 +87,10 @@ public final class DeviceBench {
     token = call("POST", "/api/v1/auth/token", "{\"username\":\"admin\",\"password\":\"" + PASSWORD + "\"}").get("access_token").asText();
 
     header();
-    bookingCycles();
-    executionLogSearch();
-    export();
-    pgbench(database);
+    if (phases.contains("cycles")) bookingCycles();
+    if (phases.contains("search")) executionLogSearch();
+    if (phases.contains("export")) export();
+    if (phases.contains("pgbench")) pgbench(database);
     System.out.println(String.join("\n", report));
     node.stop().toCompletableFuture().get(1, TimeUnit.MINUTES);
   }
