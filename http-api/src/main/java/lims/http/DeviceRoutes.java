@@ -94,7 +94,7 @@ final class DeviceRoutes {
     JsonBody body = call.json();
     String id = body.requiredMatching("id", Devices.DEVICE_ID, DEVICE_ID_RULE);
     String name = body.requiredString("name", 200);
-    DeviceType type = body.requiredEnum("type", DeviceType::fromWireName, "liquid_handler, incubator, plate_reader");
+    DeviceType type = body.requiredEnum("type", DeviceType::fromWireName, lims.kernel.WireNames.list(DeviceType.class));
     List<String> capabilities = body.optionalList("capabilities", 50, c -> c.length() <= 64 && !c.contains(",") ? Optional.of(c) : Optional.empty(),
         "a name of at most 64 characters without commas");
     body.finish();
@@ -110,7 +110,7 @@ final class DeviceRoutes {
   private CompletionStage<HttpResponse> setStatus(Call call) {
     String id = deviceId(call, "id");
     JsonBody body = call.json();
-    OperationalStatus status = body.requiredEnum("status", OperationalStatus::fromWireName, "available, maintenance, offline");
+    OperationalStatus status = body.requiredEnum("status", OperationalStatus::fromWireName, lims.kernel.WireNames.list(OperationalStatus.class));
     body.finish();
     return devices.ask(id, r -> new Device.SetStatus(status, call.caller().username(), r))
         .thenApply(reply -> Responses.json(mapper, 200, view(id, success(reply, Device.Snapshot.class))));
@@ -147,7 +147,7 @@ final class DeviceRoutes {
     String id = deviceId(call, "id");
     JsonBody body = call.json();
     String workflowId = body.requiredMatching("workflow_id", Devices.WORKFLOW_ID, WORKFLOW_ID_RULE);
-    Priority priority = body.requiredEnum("priority", Priority::fromWireName, "urgent, normal, low");
+    Priority priority = body.requiredEnum("priority", Priority::fromWireName, lims.kernel.WireNames.list(Priority.class));
     List<String> operations = operations(body);
     body.finish();
     return devices.ask(id, r -> new Device.Enqueue(workflowId, priority, operations, call.caller().username(), r))

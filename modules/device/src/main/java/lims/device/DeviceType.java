@@ -1,9 +1,8 @@
 package lims.device;
 
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
+import lims.kernel.WireNames;
 
 /** The kinds of instrument and the operations each supports (DOMAIN.md). */
 public enum DeviceType {
@@ -26,10 +25,10 @@ public enum DeviceType {
   }
 
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return WireNames.of(this);
   }
 
   public static Optional<DeviceType> fromWireName(String name) {
-    return Arrays.stream(values()).filter(t -> t.wireName().equals(name)).findFirst();
+    return WireNames.parse(DeviceType.class, name);
   }
 }

@@ -1,8 +1,7 @@
 package lims.device;
 
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Optional;
+import lims.kernel.WireNames;
 
 /**
  * What an administrator sets. A device reports {@code busy} when it is available and held
@@ -14,10 +13,10 @@ public enum OperationalStatus {
   OFFLINE;
 
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return WireNames.of(this);
   }
 
   public static Optional<OperationalStatus> fromWireName(String name) {
-    return Arrays.stream(values()).filter(s -> s.wireName().equals(name)).findFirst();
+    return WireNames.parse(OperationalStatus.class, name);
   }
 }

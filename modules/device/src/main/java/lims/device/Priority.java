@@ -1,8 +1,7 @@
 package lims.device;
 
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Optional;
+import lims.kernel.WireNames;
 
 /** Queue priority; declaration order is service order: urgent before normal before low. */
 public enum Priority {
@@ -11,10 +10,10 @@ public enum Priority {
   LOW;
 
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return WireNames.of(this);
   }
 
   public static Optional<Priority> fromWireName(String name) {
-    return Arrays.stream(values()).filter(p -> p.wireName().equals(name)).findFirst();
+    return WireNames.parse(Priority.class, name);
   }
 }

@@ -1,8 +1,7 @@
 package lims.security;
 
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Optional;
+import lims.kernel.WireNames;
 
 /** What a user may do. The wire name is the lower-case name, as in API.md. */
 public enum Role {
@@ -15,14 +14,14 @@ public enum Role {
   INSTRUMENT;
 
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return WireNames.of(this);
   }
 
   public static Optional<Role> fromWireName(String name) {
-    return Arrays.stream(values()).filter(r -> r.wireName().equals(name)).findFirst();
+    return WireNames.parse(Role.class, name);
   }
 
   public static String wireNames() {
-    return String.join(", ", Arrays.stream(values()).map(Role::wireName).toList());
+    return WireNames.list(Role.class);
   }
 }
