@@ -2,7 +2,7 @@ package lims.http;
 
 import java.util.EnumSet;
 import java.util.Set;
-import lims.security.Role;
+import lims.kernel.Role;
 
 /**
  * Who may call an endpoint. Probes (health, readiness) are open to every address so load

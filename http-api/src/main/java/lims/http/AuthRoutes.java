@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import lims.security.LoginThrottle;
 import lims.security.Principal;
-import lims.security.Role;
+import lims.kernel.Role;
 import lims.security.TokenService;
 import lims.security.Users;
 import org.apache.pekko.http.javadsl.model.HttpResponse;

@@ -26,7 +26,7 @@ import lims.device.Execution;
 import lims.device.OperationalStatus;
 import lims.device.Priority;
 import lims.device.WaitEstimator;
-import lims.security.Role;
+import lims.kernel.Role;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;

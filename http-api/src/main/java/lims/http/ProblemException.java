@@ -14,14 +14,14 @@ public final class ProblemException extends RuntimeException {
   private final String title;
   private final List<FieldError> errors;
   private final Map<String, String> headers;
-  private final Map<String, String> extensions;
+  private final Map<String, Object> extensions;
 
   public ProblemException(int status, String type, String title, String detail, List<FieldError> errors, Map<String, String> headers) {
     this(status, type, title, detail, errors, headers, Map.of());
   }
 
   private ProblemException(int status, String type, String title, String detail, List<FieldError> errors,
-      Map<String, String> headers, Map<String, String> extensions) {
+      Map<String, String> headers, Map<String, Object> extensions) {
     super(detail);
     this.status = status;
     this.type = type;
@@ -109,7 +109,7 @@ public final class ProblemException extends RuntimeException {
   }
 
   /** Extra members of the problem body, such as the current holder of a device. */
-  public Map<String, String> extensions() {
+  public Map<String, Object> extensions() {
     return extensions;
   }
 }

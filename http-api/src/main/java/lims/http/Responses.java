@@ -55,7 +55,7 @@ public final class Responses {
     body.put("detail", p.detail());
     body.put("instance", instance);
     body.put("request_id", requestId);
-    p.extensions().forEach(body::put);
+    p.extensions().forEach((k, v) -> body.set(k, mapper.valueToTree(v)));
     if (!p.errors().isEmpty()) {
       body.set("errors", mapper.valueToTree(p.errors()));
     }

@@ -9,7 +9,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import lims.security.PasswordHasher;
-import lims.security.Role;
+import lims.kernel.Role;
 import lims.security.UserAccount;
 import lims.security.Users;
 import org.apache.pekko.http.javadsl.model.HttpResponse;

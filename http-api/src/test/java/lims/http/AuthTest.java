@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 import lims.kernel.NodeConfig;
 import lims.kernel.testing.TestDatabase;
-import lims.security.Role;
+import lims.kernel.Role;
 import lims.security.TokenService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

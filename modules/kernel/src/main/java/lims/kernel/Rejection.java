@@ -7,7 +7,7 @@ import java.util.Map;
  * NOT_FOUND 404, CONFLICT 409, FORBIDDEN 403, INVALID 400. {@code facts} are extra
  * members of the problem body (the current holder of a device, say).
  */
-public record Rejection(Kind kind, String detail, Map<String, String> facts) implements CborSerializable {
+public record Rejection(Kind kind, String detail, Map<String, Object> facts) implements CborSerializable {
 
   public enum Kind {
     NOT_FOUND,

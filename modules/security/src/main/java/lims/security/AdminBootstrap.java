@@ -1,5 +1,6 @@
 package lims.security;
 
+import lims.kernel.Role;
 import java.security.SecureRandom;
 import java.util.EnumSet;
 import java.util.concurrent.CompletionStage;

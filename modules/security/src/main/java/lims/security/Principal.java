@@ -1,5 +1,6 @@
 package lims.security;
 
+import lims.kernel.Role;
 import java.util.Collection;
 import java.util.Set;
 

@@ -1,5 +1,6 @@
 package lims.security;
 
+import lims.kernel.Role;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;

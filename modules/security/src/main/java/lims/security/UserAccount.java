@@ -1,5 +1,6 @@
 package lims.security;
 
+import lims.kernel.Role;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;

@@ -1,5 +1,6 @@
 package lims.security;
 
+import lims.kernel.Role;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,7 +1,6 @@
-package lims.security;
+package lims.kernel;
 
 import java.util.Optional;
-import lims.kernel.WireNames;
 
 /** What a user may do. The wire name is the lower-case name, as in API.md. */
 public enum Role {

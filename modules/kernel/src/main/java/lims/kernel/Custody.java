@@ -1,0 +1,10 @@
+package lims.kernel;
+
+import java.time.Instant;
+
+/**
+ * Who did something to a lab object, in which role, when, from where, and why: carried by
+ * every event that changes a specimen, so the journal is the chain of custody.
+ */
+public record Custody(String userId, String role, Instant at, String clientIp, String requestId, String reason)
+    implements CborSerializable {}
