@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.device.Devices;
+import lims.specimen.Specimens;
 import lims.kernel.Database;
 import lims.security.AddressPolicy;
 import lims.security.AdminBootstrap;
@@ -93,6 +94,7 @@ public final class LimsNode {
     Config http = config.getConfig("lims.http");
     Users users = new Users(system, new PasswordHasher(security.getInt("bcrypt-cost")), http.getDuration("ask-timeout"));
     Devices devices = new Devices(system, Devices.simulatedDriver(config), http.getDuration("ask-timeout"));
+    Specimens specimens = new Specimens(system, http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();
@@ -115,6 +117,7 @@ public final class LimsNode {
     endpoints.addAll(new AuthRoutes(users, tokens, throttle, mapper).endpoints());
     endpoints.addAll(new UserRoutes(users, mapper).endpoints());
     endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device")).endpoints());
+    endpoints.addAll(new SpecimenRoutes(specimens, mapper).endpoints());
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
 

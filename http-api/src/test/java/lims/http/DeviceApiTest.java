@@ -11,20 +11,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import lims.kernel.Database;
 import lims.kernel.testing.TestDatabase;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -69,25 +63,6 @@ class DeviceApiTest {
     return api.post(path, tech, ApiClient.json(body));
   }
 
-  static void eventually(Runnable check) {
-    TestProbe<Object> probe = TestProbe.create(node.node.system());
-    probe.awaitAssert(Duration.ofSeconds(20), () -> {
-      check.run();
-      return null;
-    });
-  }
-
-  static long count(String sql, Object... args) throws Exception {
-    try (Connection c = Database.get(node.node.system()).dataSource().getConnection();
-        PreparedStatement s = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) s.setObject(i + 1, args[i]);
-      try (ResultSet rs = s.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
-  }
-
   @Test
   void twoHundredConcurrentBookersGetExactlyOneBooking() throws Exception {
     register("contended-reader", "plate_reader");
@@ -103,16 +78,10 @@ class DeviceApiTest {
         .collect(Collectors.groupingBy(HttpResponse::statusCode, Collectors.counting()));
     assertEquals(Map.of(200, 1L, 409, 199L), statuses);
 
-    long granted = count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"event_ser_manifest\" LIKE ?",
+    long granted = node.count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"event_ser_manifest\" LIKE ?",
         "Device|contended-reader", "%BookingGranted");
     assertEquals(1, granted, "BookingGranted events in the journal");
-    eventually(() -> {
-      try {
-        assertEquals(1, count("SELECT COUNT(*) FROM device WHERE id = ? AND holder_workflow_id IS NOT NULL", "contended-reader"));
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    });
+    node.eventually(() -> assertEquals(1, node.count("SELECT COUNT(*) FROM device WHERE id = ? AND holder_workflow_id IS NOT NULL", "contended-reader")));
     JsonNode conflict = api.post("/api/v1/devices/contended-reader/book", tech, "{\"workflow_id\":\"late\"}").json();
     assertTrue(conflict.has("holder") && conflict.has("booked_at"), conflict.toString());
   }
@@ -164,7 +133,7 @@ class DeviceApiTest {
     assertEquals("succeeded", api.get("/api/v1/executions/" + id, tech).json().get("status").asText());
 
     String range = "start=" + before + "&end=" + Instant.now().plusSeconds(1);
-    eventually(() -> {
+    node.eventually(() -> {
       JsonNode page = api.get("/api/v1/execution-logs/search?" + range + "&device_id=exec-reader", tech).json();
       assertEquals(1, page.get("items").size(), page.toString());
       assertEquals(id, page.get("items").get(0).get("execution_id").asText());
@@ -182,7 +151,7 @@ class DeviceApiTest {
     for (int i = 0; i < 5; i++) {
       assertEquals(200, post("/api/v1/devices/paging-reader/execute", Map.of("workflow_id", "wf-page", "operation", "read_fluorescence")).status());
     }
-    eventually(() -> assertEquals(5, api.get("/api/v1/execution-logs/paging-reader", tech).json().get("items").size()));
+    node.eventually(() -> assertEquals(5, api.get("/api/v1/execution-logs/paging-reader", tech).json().get("items").size()));
     List<String> seen = new ArrayList<>();
     String path = "/api/v1/execution-logs/paging-reader?limit=2";
     for (int pages = 0; pages < 5; pages++) {
@@ -208,7 +177,7 @@ class DeviceApiTest {
     assertEquals(202, accepted.status(), accepted.body());
     assertEquals("running", accepted.json().get("status").asText());
     String id = accepted.json().get("execution_id").asText();
-    eventually(() -> assertEquals("succeeded", api.get("/api/v1/executions/" + id, tech).json().get("status").asText()));
+    node.eventually(() -> assertEquals("succeeded", api.get("/api/v1/executions/" + id, tech).json().get("status").asText()));
   }
 
   @Test
@@ -221,7 +190,7 @@ class DeviceApiTest {
     post("/api/v1/devices/estimating-handler/book", Map.of("workflow_id", "wf-mixing", "operations", List.of("mix", "mix")));
     post("/api/v1/devices/estimating-handler/queue", Map.of("workflow_id", "wf-a", "priority", "normal", "operations", List.of("aspirate")));
     post("/api/v1/devices/estimating-handler/queue", Map.of("workflow_id", "wf-b", "priority", "normal"));
-    eventually(() -> {
+    node.eventually(() -> {
       JsonNode a = api.get("/api/v1/devices/estimating-handler/wait-time?workflow_id=wf-a", tech).json();
       assertEquals(1, a.get("position").asInt());
       assertEquals(0, a.get("estimated_wait_s").asLong(), "behind two mixes of about 200 ms: " + a);

@@ -46,6 +46,30 @@ final class TestNode implements AutoCloseable {
     }
   }
 
+  /** Awaits a condition that becomes true once projections catch up (no sleeping). */
+  void eventually(Runnable check) {
+    org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<Object> probe =
+        org.apache.pekko.actor.testkit.typed.javadsl.TestProbe.create(node.system());
+    probe.awaitAssert(Duration.ofSeconds(20), () -> {
+      check.run();
+      return null;
+    });
+  }
+
+  /** A count straight from the node's database: what is really stored. */
+  long count(String sql, Object... args) {
+    try (java.sql.Connection c = lims.kernel.Database.get(node.system()).dataSource().getConnection();
+        java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) s.setObject(i + 1, args[i]);
+      try (java.sql.ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   String adminToken() {
     return api.login("admin", ADMIN_PASSWORD);
   }

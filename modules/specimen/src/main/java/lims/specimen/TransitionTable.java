@@ -71,6 +71,11 @@ public final class TransitionTable {
     return roles.stream().filter(t.roles()::contains).sorted().findFirst();
   }
 
+  /** The role recorded for work outside the table (registration, location): the preferred one if the user has it. */
+  public static Role actingRoleFor(Collection<Role> roles, Role preferred) {
+    return roles.contains(preferred) ? preferred : roles.stream().sorted().findFirst().orElse(preferred);
+  }
+
   public static List<String> actions() {
     return TRANSITIONS.stream().map(Transition::action).toList();
   }

@@ -13,12 +13,38 @@ import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+import org.apache.pekko.projection.javadsl.Handler;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
 /** Runs a tagged read-table projection: one exactly-once instance per tag, spread over the cluster. */
 public final class Projections {
 
   private Projections() {}
+
+  /**
+   * Runs a reaction: at-least-once delivery of each event to a handler that acts on other
+   * entities. The offset moves only after the handler's work completed, so a node dying
+   * in between replays the event; handlers must be idempotent.
+   */
+  public static <E> void startReaction(
+      ActorSystem<?> system, String name, EventTags tags, Function<String, Handler<EventEnvelope<E>>> handlerForTag) {
+    Database database = Database.get(system);
+    List<String> all = tags.all();
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            name,
+            all.size(),
+            i -> ProjectionBehavior.create(
+                JdbcProjection.atLeastOnceAsync(
+                    ProjectionId.of(name, all.get(i)),
+                    EventSourcedProvider.<E>eventsByTag(system, JdbcReadJournal.Identifier(), all.get(i)),
+                    () -> new ReadTableSession(database.dataSource()),
+                    () -> handlerForTag.apply(all.get(i)),
+                    system)),
+            ShardedDaemonProcessSettings.create(system),
+            Optional.of(ProjectionBehavior.stopMessage()));
+  }
 
   public static <E> void start(
       ActorSystem<?> system,

@@ -1,0 +1,243 @@
+package lims.http;
+
+import static org.apache.pekko.http.javadsl.model.HttpMethods.GET;
+import static org.apache.pekko.http.javadsl.model.HttpMethods.POST;
+import static org.apache.pekko.http.javadsl.model.HttpMethods.PUT;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+import lims.kernel.Custody;
+import lims.kernel.Role;
+import lims.kernel.WireNames;
+import lims.specimen.BarcodeLabel;
+import lims.specimen.Barcodes;
+import lims.specimen.Specimen;
+import lims.specimen.SpecimenReadModel;
+import lims.specimen.SpecimenState;
+import lims.specimen.Specimens;
+import lims.specimen.TransitionTable;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+
+/** Specimens, their transitions and chain of custody, and the lab-automation sample view (API.md). */
+final class SpecimenRoutes {
+
+  private static final Access INTAKE = Access.roles(Role.ADMIN, Role.TECHNICIAN);
+  private static final String ID_RULE = "a specimen id such as SP-2026-000123";
+  private static final Pattern TEXT = Pattern.compile("[\\p{L}\\p{N} ._:/#()-]{1,200}");
+  private static final Pattern TEST_CODE = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+  private static final Pattern PLATE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+  private final Specimens specimens;
+  private final ObjectMapper mapper;
+
+  SpecimenRoutes(Specimens specimens, ObjectMapper mapper) {
+    this.specimens = specimens;
+    this.mapper = mapper;
+  }
+
+  List<Endpoint> endpoints() {
+    return List.of(
+        new Endpoint(POST, "/api/v1/specimens", INTAKE, this::register),
+        new Endpoint(GET, "/api/v1/specimens", Access.anyRole(), this::list),
+        new Endpoint(GET, "/api/v1/specimens/{id}", Access.anyRole(), this::read),
+        new Endpoint(POST, "/api/v1/specimens/{id}/transitions", Access.anyRole(), this::transition),
+        new Endpoint(PUT, "/api/v1/specimens/{id}/location", INTAKE, this::locate),
+        new Endpoint(GET, "/api/v1/specimens/{id}/history", Access.anyRole(), this::history),
+        new Endpoint(GET, "/api/v1/specimens/{id}/label", Access.anyRole(), this::label),
+        new Endpoint(GET, "/api/v1/samples", Access.anyRole(), this::samples),
+        new Endpoint(GET, "/api/v1/samples/{barcode}", Access.anyRole(), this::sample),
+        new Endpoint(POST, "/api/v1/samples/validate", Access.anyRole(), this::validate));
+  }
+
+  private CompletionStage<HttpResponse> register(Call call) {
+    JsonBody body = call.json();
+    String clientRef = body.requiredMatching("client_ref", TEXT, "1-200 letters, digits, spaces or ._:/#()-");
+    String type = body.requiredMatching("type", TEXT, "1-200 letters, digits, spaces or ._:/#()-");
+    List<String> tests = body.requiredList("tests_requested", 50, t -> TEST_CODE.matcher(t).matches() ? Optional.of(t) : Optional.empty(),
+        "a test code of 1-32 letters, digits or ._-");
+    Optional<String> collectedAt = body.optionalString("collected_at", 40);
+    String priority = body.optionalString("priority", 16).orElse("normal");
+    Instant collected = null;
+    if (collectedAt.isPresent()) {
+      try {
+        collected = Instant.parse(collectedAt.get());
+      } catch (java.time.format.DateTimeParseException e) {
+        body.reject("collected_at", "must be an ISO-8601 UTC instant");
+      }
+    }
+    if (!List.of("urgent", "normal", "low").contains(priority)) body.reject("priority", "must be one of urgent, normal, low");
+    body.finish();
+    if (tests.isEmpty()) throw ProblemException.invalid("tests_requested", "must name at least one test");
+    Specimen.Registration registration = new Specimen.Registration(clientRef, type, tests, collected, priority, null);
+    Custody custody = custody(call, TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
+    return specimens.newId()
+        .thenCompose(id -> specimens.ask(id, r -> new Specimen.Register(registration, custody, r)))
+        .thenApply(reply -> Responses.json(mapper, 201, view(current(reply))));
+  }
+
+  private CompletionStage<HttpResponse> list(Call call) {
+    int limit = QueryParams.limit(call);
+    Optional<String> state = QueryParams.string(call, "state");
+    state.ifPresent(s -> {
+      if (java.util.Arrays.stream(SpecimenState.values()).noneMatch(v -> v.name().equals(s))) {
+        throw ProblemException.invalid("state", "must be one of " + java.util.Arrays.toString(SpecimenState.values()));
+      }
+    });
+    Optional<String> q = QueryParams.matching(call, "q", TEXT, "1-200 letters, digits, spaces or ._:/#()-");
+    Optional<String> after = QueryParams.matching(call, "after", Specimens.SPECIMEN_ID, "a cursor from next_cursor");
+    return specimens.readModel().list(state, q, limit, after).thenApply(page -> Responses.json(mapper, 200, Map.of(
+        "items", page.items(), "next_cursor", Optional.ofNullable(page.nextCursor()))));
+  }
+
+  private CompletionStage<HttpResponse> read(Call call) {
+    return specimens.ask(specimenId(call), Specimen.Get::new).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+  }
+
+  private CompletionStage<HttpResponse> transition(Call call) {
+    String id = specimenId(call);
+    JsonBody body = call.json();
+    String action = body.requiredString("action", 64);
+    Optional<String> reason = body.optionalString("reason", 2000);
+    Optional<String> expected = body.optionalString("expected_state", 32);
+    Map<String, Object> data = new LinkedHashMap<>(body.optionalObject("data", mapper));
+    Optional<SpecimenState> expectedState = Optional.empty();
+    if (expected.isPresent()) {
+      try {
+        expectedState = Optional.of(SpecimenState.valueOf(expected.get()));
+      } catch (IllegalArgumentException e) {
+        body.reject("expected_state", "must be one of " + java.util.Arrays.toString(SpecimenState.values()));
+      }
+    }
+    Optional<TransitionTable.Transition> known = action == null ? Optional.empty() : TransitionTable.action(action);
+    if (action != null && known.isEmpty()) body.reject("action", "must be one of " + TransitionTable.actions());
+    body.finish();
+    TransitionTable.Transition t = known.orElseThrow();
+    Role role = TransitionTable.actingRole(t, call.caller().roles())
+        .orElseThrow(() -> ProblemException.forbidden("'" + action + "' needs one of the roles "
+            + t.roles().stream().map(WireNames::of).sorted().toList()));
+    if (t.reasonRequired() && reason.map(String::isBlank).orElse(true)) {
+      throw ProblemException.invalid("reason", "is required for " + action);
+    }
+    Custody custody = custody(call, role, reason.orElse(null));
+    Optional<SpecimenState> expectedFinal = expectedState;
+    // A resample's replacement gets its id now, so the request and its replacement are one event.
+    CompletionStage<Map<String, Object>> withReplacement = action.equals("request_resample")
+        ? specimens.newId().thenApply(newId -> {
+            data.put("replacement_id", newId);
+            return data;
+          })
+        : CompletableFuture.completedFuture(data);
+    return withReplacement
+        .thenCompose(d -> specimens.ask(id, r -> new Specimen.Transition(action, expectedFinal, d, custody, r)))
+        .thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+  }
+
+  private CompletionStage<HttpResponse> locate(Call call) {
+    String id = specimenId(call);
+    JsonBody body = call.json();
+    String plate = body.requiredMatching("plate", PLATE, "1-64 letters, digits or ._-");
+    String well = body.requiredMatching("well", Specimen.WELL, "a well of a 96-well plate, A1 to H12");
+    body.finish();
+    Custody custody = custody(call, TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
+    return specimens.ask(id, r -> new Specimen.SetLocation(plate, well, custody, r)).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+  }
+
+  private CompletionStage<HttpResponse> history(Call call) {
+    return specimens.ask(specimenId(call), Specimen.Get::new).thenApply(reply -> Responses.json(mapper, 200,
+        current(reply).history().stream().map(h -> {
+          Map<String, Object> entry = new LinkedHashMap<>();
+          entry.put("action", h.action());
+          entry.put("from", h.from());
+          entry.put("to", h.to());
+          entry.put("actor", h.custody().userId());
+          entry.put("role", h.custody().role());
+          entry.put("at", h.custody().at());
+          entry.put("reason", h.custody().reason());
+          entry.put("ip", h.custody().clientIp());
+          entry.put("request_id", h.custody().requestId());
+          entry.put("data", h.data());
+          return entry;
+        }).toList()));
+  }
+
+  private CompletionStage<HttpResponse> label(Call call) {
+    return specimens.ask(specimenId(call), Specimen.Get::new).thenApply(reply -> HttpResponse.create()
+        .withEntity(ContentTypes.parse("image/png"), BarcodeLabel.png(current(reply).barcode())));
+  }
+
+  private CompletionStage<HttpResponse> samples(Call call) {
+    int limit = QueryParams.limit(call);
+    Optional<String> after = QueryParams.matching(call, "after", Specimens.SPECIMEN_ID, "a cursor from next_cursor");
+    return specimens.readModel().list(Optional.empty(), Optional.empty(), limit, after).thenApply(page -> Responses.json(mapper, 200, Map.of(
+        "items", page.items().stream().map(SpecimenRoutes::sampleView).toList(), "next_cursor", Optional.ofNullable(page.nextCursor()))));
+  }
+
+  private CompletionStage<HttpResponse> sample(Call call) {
+    String barcode = call.pathParam("barcode");
+    if (!Barcodes.validFormat(barcode)) throw ProblemException.invalid("barcode", "is not a valid barcode (format or check character)");
+    return specimens.readModel().byBarcode(barcode).thenApply(row -> Responses.json(mapper, 200,
+        sampleView(row.orElseThrow(() -> ProblemException.notFound("no sample with barcode " + barcode)))));
+  }
+
+  private CompletionStage<HttpResponse> validate(Call call) {
+    JsonBody body = call.json();
+    List<String> barcodes = body.requiredList("barcodes", 500, b -> b.length() <= 64 ? Optional.of(b) : Optional.empty(), "a string of at most 64 characters");
+    body.finish();
+    List<String> wellFormed = barcodes.stream().filter(Barcodes::validFormat).toList();
+    return specimens.readModel().existingBarcodes(wellFormed).thenApply(found -> Responses.json(mapper, 200,
+        barcodes.stream().map(b -> Map.of("barcode", b, "exists", found.contains(b), "valid_format", Barcodes.validFormat(b))).toList()));
+  }
+
+  // --- helpers --------------------------------------------------------------------------
+
+  private static Custody custody(Call call, Role role, String reason) {
+    return new Custody(call.caller().username(), WireNames.of(role), Instant.now(), call.clientAddress().getHostAddress(), call.requestId(), reason);
+  }
+
+  private static String specimenId(Call call) {
+    String id = call.pathParam("id");
+    if (!Specimens.SPECIMEN_ID.matcher(id).matches()) throw ProblemException.invalid("id", "must be " + ID_RULE);
+    return id;
+  }
+
+  private static Specimen.State current(Specimen.Reply reply) {
+    if (reply instanceof Specimen.Rejected r) throw ProblemException.of(r.rejection());
+    return ((Specimen.Current) reply).specimen();
+  }
+
+  private static Map<String, Object> view(Specimen.State s) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("id", s.id());
+    v.put("barcode", s.barcode());
+    v.put("state", s.state());
+    v.put("client_ref", s.registration().clientRef());
+    v.put("type", s.registration().type());
+    v.put("tests_requested", s.registration().testsRequested());
+    v.put("collected_at", s.registration().collectedAt());
+    v.put("priority", s.registration().priority());
+    v.put("location", s.well() == null ? null : Map.of("plate", s.plate(), "well", s.well()));
+    v.put("replaces", s.registration().replacesSpecimenId());
+    v.put("replacement_id", s.replacementId());
+    v.put("allowed_actions", s.allowedActions());
+    return v;
+  }
+
+  private static Map<String, Object> sampleView(SpecimenReadModel.SpecimenRow row) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("barcode", row.barcode());
+    v.put("specimen_id", row.id());
+    v.put("type", row.type());
+    v.put("plate", row.plate());
+    v.put("well", row.well());
+    v.put("state", row.state());
+    return v;
+  }
+}
