@@ -42,6 +42,8 @@ final class DeviceRoutes {
   private static final ContentType CSV = ContentTypes.parse("text/csv; charset=utf-8");
   private static final String DEVICE_ID_RULE = "1-64 lower-case letters, digits or '-'";
   private static final String WORKFLOW_ID_RULE = "1-64 letters, digits, '.', '_' or '-'";
+  private static final int MAX_CAPABILITIES = 16;
+  private static final java.util.regex.Pattern CAPABILITY = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,48}");
 
   record DeviceView(String id, String name, String type, String status, List<String> capabilities,
       Map<String, Object> currentBooking, int queueLength) {}
@@ -95,8 +97,10 @@ final class DeviceRoutes {
     String id = body.requiredMatching("id", Devices.DEVICE_ID, DEVICE_ID_RULE);
     String name = body.requiredString("name", 200);
     DeviceType type = body.requiredEnum("type", DeviceType::fromWireName, lims.kernel.WireNames.list(DeviceType.class));
-    List<String> capabilities = body.optionalList("capabilities", 50, c -> c.length() <= 64 && !c.contains(",") ? Optional.of(c) : Optional.empty(),
-        "a name of at most 64 characters without commas");
+    // Limits chosen so every accepted value fits the read table (device.capabilities VARCHAR(1000)):
+    // a value the projection cannot store would stop it for every device on the same tag.
+    List<String> capabilities = body.optionalList("capabilities", MAX_CAPABILITIES,
+        c -> CAPABILITY.matcher(c).matches() ? Optional.of(c) : Optional.empty(), "1-48 letters, digits or ._-");
     body.finish();
     return devices.ask(id, r -> new Device.Register(name, type, capabilities, call.caller().username(), r))
         .thenApply(reply -> Responses.json(mapper, 201, view(id, success(reply, Device.Snapshot.class))));

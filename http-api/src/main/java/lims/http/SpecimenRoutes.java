@@ -32,6 +32,8 @@ final class SpecimenRoutes {
   private static final Access INTAKE = Access.roles(Role.ADMIN, Role.TECHNICIAN);
   private static final String ID_RULE = "a specimen id such as SP-2026-000123";
   private static final Pattern TEXT = Pattern.compile("[\\p{L}\\p{N} ._:/#()-]{1,200}");
+  /** specimen.type is VARCHAR(64): a longer value would stop the read-table projection. */
+  private static final Pattern SPECIMEN_TYPE = Pattern.compile("[\\p{L}\\p{N} ._-]{1,64}");
   private static final Pattern TEST_CODE = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
   private static final Pattern PLATE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
@@ -60,7 +62,7 @@ final class SpecimenRoutes {
   private CompletionStage<HttpResponse> register(Call call) {
     JsonBody body = call.json();
     String clientRef = body.requiredMatching("client_ref", TEXT, "1-200 letters, digits, spaces or ._:/#()-");
-    String type = body.requiredMatching("type", TEXT, "1-200 letters, digits, spaces or ._:/#()-");
+    String type = body.requiredMatching("type", SPECIMEN_TYPE, "1-64 letters, digits, spaces or ._-");
     List<String> tests = body.requiredList("tests_requested", 50, t -> TEST_CODE.matcher(t).matches() ? Optional.of(t) : Optional.empty(),
         "a test code of 1-32 letters, digits or ._-");
     Optional<String> collectedAt = body.optionalString("collected_at", 40);

@@ -36,6 +36,10 @@ class AddressAndThrottleTest {
       // The rightmost untrusted hop is the client: a forged left-most entry does not help.
       problem(api.send("GET", "/metrics", null, null, Map.of("X-Forwarded-For", "203.0.113.7, 198.51.100.1")), 403);
       problem(api.get("/metrics", null), 403);
+      // A proxy that adds its own header line: the client's forged line comes first.
+      var twoLines = java.net.http.HttpRequest.newBuilder(java.net.URI.create(behindProxy.node.baseUrl() + "/metrics"))
+          .header("X-Forwarded-For", "203.0.113.7").header("X-Forwarded-For", "198.51.100.1").build();
+      assertEquals(403, java.net.http.HttpClient.newHttpClient().send(twoLines, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
     }
     try (TestNode direct = TestNode.start(TestDatabase.h2("untrusted"), Map.of("lims.security.ip-allowlist", "203.0.113.0/24"))) {
       problem(direct.api.send("GET", "/metrics", null, null, fromClinic), 403);

@@ -170,6 +170,20 @@ class DeviceApiTest {
   }
 
   @Test
+  void theLargestAcceptedRegistrationStillReachesTheList() {
+    List<String> capabilities = new ArrayList<>();
+    for (int i = 0; i < 16; i++) capabilities.add(i + "c".repeat(47 - Integer.toString(i).length()) + "x");
+    assertEquals(201, api.post("/api/v1/devices", admin, ApiClient.json(Map.of("id", "zz-largest", "name", "N".repeat(200),
+        "type", "incubator", "capabilities", capabilities))).status());
+    node.eventually(() -> {
+      JsonNode page = api.get("/api/v1/devices?limit=500", tech).json();
+      boolean listed = false;
+      for (JsonNode d : page.get("items")) listed |= d.get("id").asText().equals("zz-largest") && d.get("capabilities").size() == 16;
+      assertTrue(listed, "the projection stored it");
+    });
+  }
+
+  @Test
   void aLongOperationAnswers202AndCanBeFollowedToItsEnd() {
     register("slow-incubator", "incubator");
     post("/api/v1/devices/slow-incubator/book", Map.of("workflow_id", "wf-slow"));
@@ -244,6 +258,10 @@ class DeviceApiTest {
     assertEquals(List.of("limit"), fieldsNamed(problem(api.get("/api/v1/execution-logs?limit=100000", tech), 400)));
     assertEquals(List.of("after"), fieldsNamed(problem(api.get("/api/v1/execution-logs?after=garbage", tech), 400)));
     assertEquals(List.of("type"), fieldsNamed(problem(api.post("/api/v1/devices", admin, "{\"id\":\"x1\",\"name\":\"X\",\"type\":\"centrifuge\"}"), 400)));
+    assertEquals(List.of("capabilities[0]"), fieldsNamed(problem(api.post("/api/v1/devices", admin,
+        ApiClient.json(Map.of("id", "x1", "name", "X", "type", "incubator", "capabilities", List.of("c".repeat(49))))), 400)));
+    assertEquals(List.of("capabilities"), fieldsNamed(problem(api.post("/api/v1/devices", admin,
+        ApiClient.json(Map.of("id", "x1", "name", "X", "type", "incubator", "capabilities", java.util.Collections.nCopies(17, "co2")))), 400)));
     problem(api.post("/api/v1/devices/strict-reader/book", api.login("vic", "viewer-password-1"), "{\"workflow_id\":\"wf-v\"}"), 403);
     problem(api.post("/api/v1/devices", admin, "{\"id\":\"strict-reader\",\"name\":\"Again\",\"type\":\"incubator\"}"), 409);
 
