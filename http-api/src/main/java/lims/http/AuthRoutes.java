@@ -46,7 +46,7 @@ final class AuthRoutes {
     String password = body.requiredString("password", 256);
     body.finish();
     throttle
-        .admit(username, call.clientAddress().getHostAddress())
+        .admit(username, call.clientAddress())
         .ifPresent(wait -> {
           throw ProblemException.tooManyRequests("too many login attempts; try again later", Math.max(1, wait.toSeconds()));
         });
@@ -55,7 +55,6 @@ final class AuthRoutes {
         .thenApply(
             user -> {
               if (user.isEmpty()) {
-                throttle.recordFailure(username);
                 throw ProblemException.unauthorized("unknown user name or wrong password");
               }
               throttle.recordSuccess(username);

@@ -43,6 +43,7 @@ final class DeviceRoutes {
   private static final String DEVICE_ID_RULE = "1-64 lower-case letters, digits or '-'";
   private static final String WORKFLOW_ID_RULE = "1-64 letters, digits, '.', '_' or '-'";
   private static final int MAX_CAPABILITIES = 16;
+  private static final int MAX_PARAMETERS_CHARS = 16 * 1024;
   private static final java.util.regex.Pattern CAPABILITY = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,48}");
 
   record DeviceView(String id, String name, String type, String status, List<String> capabilities,
@@ -54,12 +55,14 @@ final class DeviceRoutes {
   private final ObjectMapper mapper;
   private final Duration executeWait;
   private final int exportFetchSize;
+  private final java.util.concurrent.Semaphore exportSlots;
 
   DeviceRoutes(Devices devices, ObjectMapper mapper, Config deviceConfig) {
     this.devices = devices;
     this.mapper = mapper;
     this.executeWait = deviceConfig.getDuration("execute-wait");
     this.exportFetchSize = deviceConfig.getInt("export-fetch-size");
+    this.exportSlots = new java.util.concurrent.Semaphore(deviceConfig.getInt("max-concurrent-exports"));
   }
 
   List<Endpoint> endpoints() {
@@ -237,6 +240,10 @@ final class DeviceRoutes {
     String workflowId = body.requiredMatching("workflow_id", Devices.WORKFLOW_ID, WORKFLOW_ID_RULE);
     String operation = body.requiredString("operation", 64);
     Map<String, Object> parameters = body.optionalObject("parameters", mapper);
+    // Parameters travel in commands, events and replies between nodes: keep them well below Pekko's remote frame size.
+    if (mapper.valueToTree(parameters).toString().length() > MAX_PARAMETERS_CHARS) {
+      body.reject("parameters", "must be at most " + MAX_PARAMETERS_CHARS + " characters of JSON");
+    }
     body.finish();
     return devices.ask(id, r -> new Device.Execute(workflowId, operation, parameters, call.caller().username(), r))
         .thenCompose(reply -> {
@@ -279,9 +286,21 @@ final class DeviceRoutes {
 
   private CompletionStage<HttpResponse> export(Call call) {
     QueryParams.TimeRange range = QueryParams.range(call);
-    Optional<String> deviceId = QueryParams.matching(call, "device_id", Devices.DEVICE_ID, DEVICE_ID_RULE);
+    // Each export holds a pooled connection for as long as the client reads: bound how many.
+    if (!exportSlots.tryAcquire()) {
+      throw ProblemException.unavailable("too many exports are running; try again when one has finished");
+    }
+    Optional<String> deviceId;
+    try {
+      deviceId = QueryParams.matching(call, "device_id", Devices.DEVICE_ID, DEVICE_ID_RULE);
+    } catch (ProblemException e) {
+      exportSlots.release();
+      throw e;
+    }
     boolean csv = call.request().getHeader("Accept").map(h -> h.value().contains("text/csv")).orElse(false);
-    Source<Execution, ?> rows = devices.readModel().export(new DeviceReadModel.LogFilter(deviceId, range.start(), range.end()), exportFetchSize);
+    Source<Execution, ?> rows = devices.readModel()
+        .export(new DeviceReadModel.LogFilter(deviceId, range.start(), range.end()), exportFetchSize)
+        .watchTermination((mat, done) -> done.whenComplete((d, failure) -> exportSlots.release()));
     Source<ByteString, ?> bytes = csv
         ? Source.single(ByteString.fromString(ExecutionCsv.HEADER)).concat(rows.map(x -> ByteString.fromString(ExecutionCsv.line(x, mapper))))
         : rows.map(x -> ByteString.fromArray(mapper.writeValueAsBytes(x)).concat(ByteString.fromString("\n")));

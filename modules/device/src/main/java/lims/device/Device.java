@@ -262,6 +262,12 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
     if (s.status() != OperationalStatus.AVAILABLE) {
       return Effect().reply(c.replyTo(), rejected(Rejection.conflict("device " + deviceId + " is " + s.status().wireName())));
     }
+    // An instrument does one thing at a time.
+    Optional<Execution> running = s.runningExecutions().stream().findFirst();
+    if (running.isPresent()) {
+      return Effect().reply(c.replyTo(), new Rejected(new Rejection(Rejection.Kind.CONFLICT,
+          "device " + deviceId + " is still running " + running.get().executionId(), Map.of("running", running.get().executionId()))));
+    }
     Execution started = new Execution(deviceId + "." + (s.executionCount() + 1), deviceId, type.wireName(), c.workflowId(),
         c.operation(), c.parameters(), Execution.RUNNING, Instant.now(), null, null, null);
     return Effect()

@@ -120,16 +120,21 @@ public final class DeviceReadModel {
     return Source.<Execution, Cursor>unfoldResource(
             () -> {
               Connection c = database.dataSource().getConnection();
-              c.setAutoCommit(false); // PostgreSQL streams with a cursor only inside a transaction
-              List<Object> args = new ArrayList<>();
-              StringBuilder where = new StringBuilder(" WHERE 1 = 1");
-              conditions(filter, where, args);
-              PreparedStatement s = c.prepareStatement(
-                  "SELECT " + LOG_COLUMNS + " FROM execution_log" + where + " ORDER BY started_at, execution_id",
-                  ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
-              s.setFetchSize(fetchSize);
-              bind(s, args);
-              return new Cursor(c, s, s.executeQuery());
+              try {
+                c.setAutoCommit(false); // PostgreSQL streams with a cursor only inside a transaction
+                List<Object> args = new ArrayList<>();
+                StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+                conditions(filter, where, args);
+                PreparedStatement s = c.prepareStatement(
+                    "SELECT " + LOG_COLUMNS + " FROM execution_log" + where + " ORDER BY started_at, execution_id",
+                    ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+                s.setFetchSize(fetchSize);
+                bind(s, args);
+                return new Cursor(c, s, s.executeQuery());
+              } catch (SQLException | RuntimeException e) {
+                c.close(); // opening the cursor failed: the connection goes back to the pool
+                throw e;
+              }
             },
             cursor -> cursor.rows().next() ? Optional.of(execution(cursor.rows())) : Optional.empty(),
             cursor -> {

@@ -11,6 +11,7 @@ import lims.kernel.Database;
 import lims.kernel.projection.Projections;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 
@@ -31,7 +32,10 @@ public final class Devices {
     Database database = Database.get(system);
     this.readModel = new DeviceReadModel(database);
     this.estimator = new WaitEstimator(system.settings().config().getConfig("lims.device.wait-estimate"));
-    sharding.init(Entity.of(Device.TYPE, ctx -> Device.create(ctx.getEntityId(), driver)));
+    // Devices never passivate: they are few and long-lived, and an idle stop in the middle of an
+    // operation would drop the driver's result and later report the operation as interrupted.
+    sharding.init(Entity.of(Device.TYPE, ctx -> Device.create(ctx.getEntityId(), driver))
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
     Projections.<Device.Event>start(system, DeviceProjection.NAME, Device.TAGS, tag -> new DeviceProjection());
   }
 

@@ -179,6 +179,18 @@ class DeviceTest {
   }
 
   @Test
+  void anInstrumentRunsOneOperationAtATime() {
+    InstrumentDriver never = (id, type, op, params) -> new CompletableFuture<>();
+    var device = EventSourcedBehaviorTestKit.<Device.Command, Device.Event, DeviceState>create(testKit.system(), Device.create("reader-busy", never));
+    device.<Device.Reply>runCommand(r -> new Device.Register("Reader", DeviceType.PLATE_READER, List.of(), "admin", r));
+    device.<Device.Reply>runCommand(r -> new Device.Book("wf-1", List.of(), "tech", r));
+    device.<Device.Reply>runCommand(r -> new Device.Execute("wf-1", "read_absorbance", Map.of(), "tech", r));
+    var second = (Device.Rejected) device.<Device.Reply>runCommand(r -> new Device.Execute("wf-1", "read_fluorescence", Map.of(), "tech", r)).reply();
+    assertEquals(Rejection.Kind.CONFLICT, second.rejection().kind());
+    assertEquals("reader-busy.1", second.rejection().facts().get("running"));
+  }
+
+  @Test
   void anUnregisteredDeviceIsNotFound() {
     var device = EventSourcedBehaviorTestKit.<Device.Command, Device.Event, DeviceState>create(testKit.system(), Device.create("ghost", INSTANT));
     assertEquals("not_found", outcome(device.<Device.Reply>runCommand(r -> new Device.Book("wf-1", List.of(), "tech", r)).reply()));

@@ -1,6 +1,7 @@
 package lims.security;
 
 import com.typesafe.config.Config;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,9 +10,11 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Limits password guessing: failed logins per user name, and all login attempts per
- * client address, each within a fixed window. Per node: with N nodes an attacker gets at
- * most N times the budget (docs/decisions/0006-login-throttle-per-node.md). When the
+ * Limits password guessing: attempts per user name (cleared by a successful login) and all
+ * login attempts per client address (IPv6 per /64, the block one host usually holds), each
+ * within a fixed window. An attempt is counted before its password is checked, so guesses
+ * sent at the same time cannot all slip in before the first failure is recorded. Per node:
+ * with N nodes an attacker gets at most N times the budget (docs/decisions/0006). When a
  * table of remembered keys is full of live entries, new keys are refused rather than
  * forgotten, so a flood of names cannot reset the counts.
  */
@@ -48,25 +51,32 @@ public final class LoginThrottle {
    * Counts an attempt from this address for this user. Empty when it may go ahead;
    * otherwise how long until the caller may try again.
    */
-  public Optional<Duration> admit(String username, String address) {
+  public synchronized Optional<Duration> admit(String username, InetAddress address) {
     Instant now = clock.instant();
+    String addressKey = addressKey(address);
     Optional<Duration> userWait = waitFor(users, username, failuresPerUser, now);
     if (userWait.isPresent()) {
       return userWait;
     }
-    Optional<Duration> addressWait = waitFor(addresses, address, attemptsPerAddress, now);
+    Optional<Duration> addressWait = waitFor(addresses, addressKey, attemptsPerAddress, now);
     if (addressWait.isPresent()) {
       return addressWait;
     }
-    return count(addresses, address, now) ? Optional.empty() : Optional.of(window);
+    boolean counted = count(addresses, addressKey, now) && count(users, username, now);
+    return counted ? Optional.empty() : Optional.of(window);
   }
 
-  public void recordFailure(String username) {
-    count(users, username, clock.instant());
-  }
-
-  public void recordSuccess(String username) {
+  /** The password was right: the user's earlier attempts no longer count against them. */
+  public synchronized void recordSuccess(String username) {
     users.remove(username);
+  }
+
+  private static String addressKey(InetAddress address) {
+    byte[] b = address.getAddress();
+    if (b.length == 16) {
+      return "v6:" + java.util.HexFormat.of().formatHex(b, 0, 8) + "::/64";
+    }
+    return address.getHostAddress();
   }
 
   private Optional<Duration> waitFor(Map<String, Window> table, String key, int limit, Instant now) {

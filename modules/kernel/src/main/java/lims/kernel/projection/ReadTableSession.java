@@ -15,10 +15,19 @@ public final class ReadTableSession implements JdbcSession {
   private final Connection connection;
 
   public ReadTableSession(DataSource dataSource) {
+    Connection opened = null;
     try {
-      this.connection = dataSource.getConnection();
-      connection.setAutoCommit(false);
+      opened = dataSource.getConnection();
+      opened.setAutoCommit(false);
+      this.connection = opened;
     } catch (SQLException e) {
+      if (opened != null) {
+        try {
+          opened.close();
+        } catch (SQLException ignored) {
+          // already failing; the original cause is reported below
+        }
+      }
       throw new IllegalStateException("cannot open a read-table session", e);
     }
   }
