@@ -79,10 +79,21 @@ public final class LimsNode {
     }
   }
 
+  /**
+   * The development signing key is public (it is in this repository): anyone who can reach a
+   * node that uses it can mint an admin token. So only a non-cluster node listening on
+   * loopback may use it.
+   */
   private static void refuseUnsafeConfiguration(Config config) {
-    if (config.getString("lims.mode").equals("cluster") && TokenService.usesDevelopmentKey(config.getConfig("lims.security.jwt"))) {
+    if (!TokenService.usesDevelopmentKey(config.getConfig("lims.security.jwt"))) return;
+    if (config.getString("lims.mode").equals("cluster")) {
       throw new IllegalStateException(
           "refusing to start a cluster node with the built-in development JWT key: set LIMS_JWT_SECRET (at least 32 bytes)");
+    }
+    String host = config.getString("lims.http.host");
+    if (!(host.equals("localhost") || host.startsWith("127.") || host.equals("::1"))) {
+      throw new IllegalStateException("refusing to listen on " + host + " with the built-in development JWT key: "
+          + "set LIMS_JWT_SECRET (at least 32 bytes), or listen on 127.0.0.1");
     }
   }
 

@@ -74,14 +74,18 @@ class DeviceApiTest {
           .POST(HttpRequest.BodyPublishers.ofString("{\"workflow_id\":\"wf-" + i + "\"}")).build();
       replies.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
     }
-    Map<Integer, Long> statuses = replies.stream().map(CompletableFuture::join)
-        .collect(Collectors.groupingBy(HttpResponse::statusCode, Collectors.counting()));
+    List<HttpResponse<String>> done = replies.stream().map(CompletableFuture::join).toList();
+    Map<Integer, Long> statuses = done.stream().collect(Collectors.groupingBy(HttpResponse::statusCode, Collectors.counting()));
     assertEquals(Map.of(200, 1L, 409, 199L), statuses);
+    String winner = done.stream().filter(r -> r.statusCode() == 200).findFirst().orElseThrow().body()
+        .replaceAll(".*\"workflow_id\":\"([^\"]+)\".*", "$1");
+    done.stream().filter(r -> r.statusCode() == 409)
+        .forEach(r -> assertTrue(r.body().contains("\"holder\":\"" + winner + "\""), "every loser is told the winner holds it: " + r.body()));
 
     long granted = node.count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"event_ser_manifest\" LIKE ?",
         "Device|contended-reader", "%BookingGranted");
     assertEquals(1, granted, "BookingGranted events in the journal");
-    node.eventually(() -> assertEquals(1, node.count("SELECT COUNT(*) FROM device WHERE id = ? AND holder_workflow_id IS NOT NULL", "contended-reader")));
+    node.eventually(() -> assertEquals(1, node.count("SELECT COUNT(*) FROM device WHERE id = ? AND holder_workflow_id = ?", "contended-reader", winner)));
     JsonNode conflict = api.post("/api/v1/devices/contended-reader/book", tech, "{\"workflow_id\":\"late\"}").json();
     assertTrue(conflict.has("holder") && conflict.has("booked_at"), conflict.toString());
   }

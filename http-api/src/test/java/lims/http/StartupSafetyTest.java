@@ -17,6 +17,13 @@ class StartupSafetyTest {
   }
 
   @Test
+  void theDevelopmentKeyIsRefusedBeyondLoopback() {
+    IllegalStateException refused = assertThrows(IllegalStateException.class,
+        () -> LimsNode.start(NodeConfig.load("embedded", Map.of("lims.http.host", "0.0.0.0"))));
+    assertTrue(refused.getMessage().contains("LIMS_JWT_SECRET"), refused.getMessage());
+  }
+
+  @Test
   void anUnknownModeIsRefused() {
     assertThrows(IllegalArgumentException.class, () -> NodeConfig.load("production", Map.of()));
   }

@@ -51,6 +51,7 @@ class ThreeNodeClusterTest {
     }
 
     TestNode host = nodeHosting("carol");
+    String hostAddress = Cluster.get(host.node.system()).selfMember().address().toString();
     host.close();
     nodes.remove(host);
     awaitUpMembers(nodes, 2);
@@ -63,7 +64,8 @@ class ThreeNodeClusterTest {
     }
     String carol = nodes.get(0).api.login("carol", "carol-password-1");
     assertEquals("carol", nodes.get(1).api.get("/api/v1/auth/me", carol).json().get("username").asText());
-    assertTrue(nodeHosting("carol") != host);
+    String newHost = Cluster.get(nodeHosting("carol").node.system()).selfMember().address().toString();
+    assertTrue(!newHost.equals(hostAddress), "carol now lives on " + newHost + ", not on the node that left");
   }
 
   private TestNode nodeHosting(String username) {

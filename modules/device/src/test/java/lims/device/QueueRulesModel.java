@@ -52,10 +52,19 @@ final class QueueRulesModel {
     return "ok";
   }
 
+  /** DOMAIN.md's order, written out here rather than taken from the enum the entity uses. */
+  private static int rank(Priority p) {
+    return switch (p.wireName()) {
+      case "urgent" -> 0;
+      case "normal" -> 1;
+      default -> 2;
+    };
+  }
+
   /** Service order: most urgent first, then earliest arrival. */
   List<String> queueInServiceOrder() {
     List<Waiting> sorted = new ArrayList<>(waiting);
-    sorted.sort((a, b) -> a.priority() != b.priority() ? a.priority().compareTo(b.priority()) : Long.compare(a.order(), b.order()));
+    sorted.sort((a, b) -> a.priority() != b.priority() ? Integer.compare(rank(a.priority()), rank(b.priority())) : Long.compare(a.order(), b.order()));
     return sorted.stream().map(Waiting::workflow).toList();
   }
 

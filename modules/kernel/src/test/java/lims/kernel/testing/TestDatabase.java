@@ -40,6 +40,7 @@ public final class TestDatabase {
       overrides.put("lims.database.url", "jdbc:h2:file:" + dir.resolve("lims") + ";DB_CLOSE_ON_EXIT=FALSE");
       overrides.put("lims.database.driver", "org.h2.Driver");
       overrides.put("lims.database.slick-profile", "slick.jdbc.H2Profile$");
+      overrides.put("pekko.projection.jdbc.dialect", "h2-dialect");
       overrides.put("lims.database.user", "lims");
       overrides.put("lims.database.password", "");
       return overrides;
@@ -70,6 +71,8 @@ public final class TestDatabase {
     overrides.put("lims.database.url", adminUrl.replaceFirst("/[^/?]*(\\?.*)?$", "/" + database + "?reWriteBatchedInserts=true"));
     overrides.put("lims.database.driver", "org.postgresql.Driver");
     overrides.put("lims.database.slick-profile", "slick.jdbc.PostgresProfile$");
+    // The dialect cluster.conf uses in production.
+    overrides.put("pekko.projection.jdbc.dialect", "postgres-dialect");
     overrides.put("lims.database.user", user);
     overrides.put("lims.database.password", password);
     return overrides;
