@@ -22,6 +22,7 @@ import lims.specimen.Specimen;
 import lims.specimen.SpecimenReadModel;
 import lims.specimen.SpecimenState;
 import lims.specimen.Specimens;
+import lims.specimen.TestBatch;
 import lims.specimen.TransitionTable;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -56,7 +57,8 @@ final class SpecimenRoutes {
         new Endpoint(GET, "/api/v1/specimens/{id}/label", Access.anyRole(), this::label),
         new Endpoint(GET, "/api/v1/samples", Access.anyRole(), this::samples),
         new Endpoint(GET, "/api/v1/samples/{barcode}", Access.anyRole(), this::sample),
-        new Endpoint(POST, "/api/v1/samples/validate", Access.anyRole(), this::validate));
+        new Endpoint(POST, "/api/v1/samples/validate", Access.anyRole(), this::validate),
+        new Endpoint(POST, "/api/v1/test-batches", Access.roles(Role.ADMIN, Role.TECHNICIAN, Role.SCIENTIST), this::testBatch));
   }
 
   private CompletionStage<HttpResponse> register(Call call) {
@@ -196,6 +198,42 @@ final class SpecimenRoutes {
     List<String> wellFormed = barcodes.stream().filter(Barcodes::validFormat).toList();
     return specimens.readModel().existingBarcodes(wellFormed).thenApply(found -> Responses.json(mapper, 200,
         barcodes.stream().map(b -> Map.of("barcode", b, "exists", found.contains(b), "valid_format", Barcodes.validFormat(b))).toList()));
+  }
+
+  /** 201 for the request that created the batch, 200 with the same batch for every repeat. */
+  private CompletionStage<HttpResponse> testBatch(Call call) {
+    JsonBody body = call.json();
+    String batchKey = body.requiredMatching("batch_key", TestBatch.BATCH_KEY, "1-100 letters, digits or ._:-");
+    String testCode = body.requiredMatching("test_code", TEST_CODE, "a test code of 1-32 letters, digits or ._-");
+    List<String> specimenIds = body.requiredList("specimen_ids", 500,
+        id -> Specimens.SPECIMEN_ID.matcher(id).matches() ? Optional.of(id) : Optional.empty(), ID_RULE);
+    body.finish();
+    if (specimenIds.isEmpty()) throw ProblemException.invalid("specimen_ids", "must name at least one specimen");
+    Custody custody = custody(call, TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
+    // The entities are the truth: a specimen registered a moment ago may not be in the read table yet.
+    List<CompletableFuture<Specimen.Reply>> lookups = specimenIds.stream()
+        .map(id -> specimens.ask(id, Specimen.Get::new).toCompletableFuture()).toList();
+    return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+        .thenCompose(all -> {
+          List<String> unknown = new java.util.ArrayList<>();
+          for (int i = 0; i < lookups.size(); i++) {
+            if (lookups.get(i).join() instanceof Specimen.Rejected) unknown.add(specimenIds.get(i));
+          }
+          if (!unknown.isEmpty()) throw ProblemException.notFound("unknown specimens: " + unknown);
+          return specimens.askBatch(batchKey, r -> new TestBatch.Create(testCode, specimenIds, custody, r));
+        })
+        .thenApply(reply -> {
+          if (reply instanceof TestBatch.Rejected r) throw ProblemException.of(r.rejection());
+          TestBatch.Batch batch = (TestBatch.Batch) reply;
+          Map<String, Object> v = new LinkedHashMap<>();
+          v.put("batch_key", batch.batch().batchKey());
+          v.put("test_code", batch.batch().testCode());
+          v.put("specimen_ids", batch.batch().specimenIds());
+          v.put("analysis_requests", batch.batch().analysisRequests());
+          v.put("created_by", batch.batch().createdBy().userId());
+          v.put("created_at", batch.batch().createdBy().at());
+          return Responses.json(mapper, batch.created() ? 201 : 200, v);
+        });
   }
 
   // --- helpers --------------------------------------------------------------------------

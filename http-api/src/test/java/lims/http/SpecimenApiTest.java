@@ -227,6 +227,38 @@ class SpecimenApiTest {
   }
 
   @Test
+  void theSameTestBatchSentTwentyTimesAtOnceIsOneBatchWithoutDuplicateAnalyses() throws Exception {
+    List<String> ids = List.of(register(), register(), register());
+    String body = ApiClient.json(Map.of("batch_key", "run-2026-11-23-a", "test_code", "crp", "specimen_ids", ids));
+    HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+    List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      replies.add(client.sendAsync(HttpRequest.newBuilder(URI.create(node.node.baseUrl() + "/api/v1/test-batches"))
+          .header("Authorization", "Bearer " + tech).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    long created = 0;
+    Set<String> bodies = new HashSet<>();
+    for (var r : replies) {
+      HttpResponse<String> reply = r.join();
+      assertTrue(reply.statusCode() == 201 || reply.statusCode() == 200, reply.body());
+      if (reply.statusCode() == 201) created++;
+      bodies.add(ApiClient.JSON.readTree(reply.body()).get("analysis_requests").toString());
+    }
+    assertEquals(1, created, "exactly one request created the batch");
+    assertEquals(1, bodies.size(), "every answer names the same analysis requests");
+    JsonNode requests = ApiClient.JSON.readTree(bodies.iterator().next());
+    assertEquals(3, requests.size(), "one analysis request per specimen and test");
+    assertEquals(1, node.count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ?", "TestBatch|run-2026-11-23-a"));
+
+    problem(api().post("/api/v1/test-batches", tech, ApiClient.json(Map.of("batch_key", "run-2026-11-23-a", "test_code", "cbc", "specimen_ids", ids))), 409);
+    JsonNode unknown = problem(api().post("/api/v1/test-batches", tech,
+        ApiClient.json(Map.of("batch_key", "run-b", "test_code", "crp", "specimen_ids", List.of(ids.get(0), "SP-2026-999998")))), 404);
+    assertTrue(unknown.get("detail").asText().contains("SP-2026-999998"));
+    assertEquals(0, node.count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ?", "TestBatch|run-b"));
+  }
+
+  @Test
   void samplesAreTheSameSpecimensSeenByBarcodeWithAScannableLabel() throws Exception {
     String id = register();
     act(id, tech, "assign_barcode", null);

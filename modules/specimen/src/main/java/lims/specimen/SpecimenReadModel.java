@@ -66,14 +66,24 @@ public final class SpecimenReadModel {
     });
   }
 
+  /** Which of these specimen ids are registered: one query for the whole list. */
+  public CompletionStage<Set<String>> existingIds(Collection<String> ids) {
+    return existing("id", ids);
+  }
+
   /** Which of these barcodes belong to a registered specimen: one query for the whole list. */
   public CompletionStage<Set<String>> existingBarcodes(Collection<String> barcodes) {
-    if (barcodes.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(Set.of());
+    return existing("barcode", barcodes);
+  }
+
+  /** {@code column} is one of our own column names, never client input. */
+  private CompletionStage<Set<String>> existing(String column, Collection<String> values) {
+    if (values.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(Set.of());
     return database.withConnection(c -> {
-      String marks = String.join(", ", java.util.Collections.nCopies(barcodes.size(), "?"));
-      try (PreparedStatement s = c.prepareStatement("SELECT barcode FROM specimen WHERE barcode IN (" + marks + ")")) {
+      String marks = String.join(", ", java.util.Collections.nCopies(values.size(), "?"));
+      try (PreparedStatement s = c.prepareStatement("SELECT " + column + " FROM specimen WHERE " + column + " IN (" + marks + ")")) {
         int i = 1;
-        for (String b : barcodes) s.setString(i++, b);
+        for (String b : values) s.setString(i++, b);
         Set<String> found = new HashSet<>();
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) found.add(rs.getString(1));

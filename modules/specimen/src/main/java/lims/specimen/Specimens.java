@@ -35,6 +35,7 @@ public final class Specimens {
     this.askTimeout = askTimeout;
     this.readModel = new SpecimenReadModel(database);
     sharding.init(Entity.of(Specimen.TYPE, ctx -> Specimen.create(ctx.getEntityId())));
+    sharding.init(Entity.of(TestBatch.TYPE, ctx -> TestBatch.create(ctx.getEntityId())));
     Projections.<Specimen.Event>start(system, SpecimenProjection.NAME, Specimen.TAGS, tag -> new SpecimenProjection());
     Projections.<Specimen.Event>startReaction(system, "specimen-replacements", Specimen.TAGS, tag -> new ReplacementReaction());
   }
@@ -52,6 +53,10 @@ public final class Specimens {
 
   public CompletionStage<Specimen.Reply> ask(String specimenId, Function<ActorRef<Specimen.Reply>, Specimen.Command> command) {
     return sharding.entityRefFor(Specimen.TYPE, specimenId).ask(command::apply, askTimeout);
+  }
+
+  public CompletionStage<TestBatch.Reply> askBatch(String batchKey, Function<ActorRef<TestBatch.Reply>, TestBatch.Command> command) {
+    return sharding.entityRefFor(TestBatch.TYPE, batchKey).ask(command::apply, askTimeout);
   }
 
   public SpecimenReadModel readModel() {
