@@ -86,6 +86,12 @@ public final class HttpPipeline {
 
   public CompletionStage<HttpResponse> handle(HttpRequest request) {
     Exchange exchange = new Exchange(requestId(request), clientAddress(request));
+    // Pekko answers a request that outlives pekko.http.server.request-timeout itself; make that
+    // answer a problem too, with its access-log line and metric.
+    request.getHeader(org.apache.pekko.http.javadsl.model.headers.TimeoutAccess.class).ifPresent(access ->
+        access.timeoutAccess().updateHandler(timedOut -> finish(timedOut, Responses.problem(mapper,
+            new ProblemException(503, "timeout", "Request timeout", "the request took longer than the server allows; try again",
+                List.of(), java.util.Map.of("Retry-After", "1")), timedOut.getUri().path(), exchange.requestId), exchange)));
     CompletionStage<HttpResponse> response;
     MDC.put("request_id", exchange.requestId);
     try {

@@ -188,6 +188,20 @@ class HttpConventionsTest {
   }
 
   @Test
+  void aRequestThatOutlivesTheServersLimitGetsAProblemToo() throws Exception {
+    try (TestNode slow = TestNode.start(TestDatabase.h2("timeout"), Map.of("pekko.http.server.request-timeout", "300ms",
+        "lims.device.execute-wait", "5s", "lims.device.simulated-driver.durations.incubate", "1500ms"))) {
+      String token = slow.adminToken();
+      slow.api.post("/api/v1/devices", token, "{\"id\":\"slow-incubator\",\"name\":\"Slow\",\"type\":\"incubator\"}");
+      slow.api.post("/api/v1/devices/slow-incubator/book", token, "{\"workflow_id\":\"wf-slow\"}");
+      ApiClient.Reply reply = slow.api.post("/api/v1/devices/slow-incubator/execute", token, "{\"workflow_id\":\"wf-slow\",\"operation\":\"incubate\"}");
+      JsonNode body = problem(reply, 503);
+      assertEquals("urn:lims:problem:timeout", body.get("type").asText());
+      assertNotNull(reply.header("X-Request-Id"));
+    }
+  }
+
+  @Test
   void openApiDocumentIsServedToAuthenticatedUsers() {
     ApiClient.Reply reply = api.get("/api/v1/openapi.yaml", admin);
     assertEquals(200, reply.status());
