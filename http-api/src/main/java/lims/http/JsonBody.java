@@ -125,6 +125,21 @@ public final class JsonBody {
     return parsed.orElse(null);
   }
 
+  /** A field the route parses itself (a list of mixed shapes, say); it counts as known. Null when absent. */
+  public JsonNode raw(String field) {
+    return take(field);
+  }
+
+  public Optional<Boolean> optionalBoolean(String field) {
+    JsonNode node = take(field);
+    if (node == null || node.isNull()) return Optional.empty();
+    if (!node.isBoolean()) {
+      errors.add(new FieldError(field, "must be true or false"));
+      return Optional.empty();
+    }
+    return Optional.of(node.booleanValue());
+  }
+
   /** Records a problem found by the caller's own rule (a weak password, say). */
   public void reject(String field, String message) {
     errors.add(new FieldError(field, message));

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.device.Devices;
 import lims.specimen.Specimens;
+import lims.workflow.Workflows;
 import lims.kernel.Database;
 import lims.security.AddressPolicy;
 import lims.security.AdminBootstrap;
@@ -106,6 +107,7 @@ public final class LimsNode {
     Users users = new Users(system, new PasswordHasher(security.getInt("bcrypt-cost")), http.getDuration("ask-timeout"));
     Devices devices = new Devices(system, Devices.simulatedDriver(config), http.getDuration("ask-timeout"));
     Specimens specimens = new Specimens(system, http.getDuration("ask-timeout"));
+    Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();
@@ -129,6 +131,7 @@ public final class LimsNode {
     endpoints.addAll(new UserRoutes(users, mapper).endpoints());
     endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device")).endpoints());
     endpoints.addAll(new SpecimenRoutes(specimens, mapper).endpoints());
+    endpoints.addAll(new WorkflowRoutes(workflows, devices, specimens, mapper).endpoints());
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
 

@@ -20,6 +20,11 @@ public final class Barcodes {
     return payload + check(payload);
   }
 
+  /** The specimen a valid barcode belongs to: SP2026000123K → SP-2026-000123. */
+  public static String specimenIdOf(String barcode) {
+    return "SP-" + barcode.substring(2, 6) + "-" + barcode.substring(6, barcode.length() - 1);
+  }
+
   /** Right shape and right check character. */
   public static boolean validFormat(String barcode) {
     return FORMAT.matcher(barcode).matches() && check(barcode.substring(0, barcode.length() - 1)) == barcode.charAt(barcode.length() - 1);

@@ -59,7 +59,7 @@ public final class TestDatabase {
     }
     String user = envOr("LIMS_TEST_PG_USER", "lims");
     String password = envOr("LIMS_TEST_PG_PASSWORD", "");
-    String database = ("lims_" + name + "_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
+    String database = ("lims_" + name + "_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
     try (Connection c = DriverManager.getConnection(adminUrl, user, password);
         Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + database);

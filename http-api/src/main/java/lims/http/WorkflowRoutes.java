@@ -1,0 +1,214 @@
+package lims.http;
+
+import static org.apache.pekko.http.javadsl.model.HttpMethods.GET;
+import static org.apache.pekko.http.javadsl.model.HttpMethods.POST;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+import lims.device.Device;
+import lims.device.DeviceType;
+import lims.device.Devices;
+import lims.kernel.Custody;
+import lims.kernel.Role;
+import lims.kernel.WireNames;
+import lims.specimen.Barcodes;
+import lims.specimen.Specimen;
+import lims.specimen.Specimens;
+import lims.workflow.Workflow;
+import lims.workflow.Workflows;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+
+/** Workflows of steps on a device (API.md, Workflows): create, read, start, complete, cancel. */
+final class WorkflowRoutes {
+
+  private static final Access OPERATE = Access.roles(Role.ADMIN, Role.TECHNICIAN, Role.SCIENTIST);
+  static final Pattern WORKFLOW_ID = Pattern.compile("WF-[0-9a-f]{12}");
+
+  private final Workflows workflows;
+  private final Devices devices;
+  private final Specimens specimens;
+  private final ObjectMapper mapper;
+
+  WorkflowRoutes(Workflows workflows, Devices devices, Specimens specimens, ObjectMapper mapper) {
+    this.workflows = workflows;
+    this.devices = devices;
+    this.specimens = specimens;
+    this.mapper = mapper;
+  }
+
+  List<Endpoint> endpoints() {
+    return List.of(
+        new Endpoint(POST, "/api/v1/workflows", OPERATE, this::create),
+        new Endpoint(GET, "/api/v1/workflows/{id}", Access.anyRole(), this::read),
+        new Endpoint(POST, "/api/v1/workflows/{id}/start", OPERATE, this::start),
+        new Endpoint(POST, "/api/v1/workflows/{id}/complete", OPERATE, this::complete),
+        new Endpoint(POST, "/api/v1/workflows/{id}/cancel", OPERATE, this::cancel));
+  }
+
+  private CompletionStage<HttpResponse> create(Call call) {
+    JsonBody body = call.json();
+    String name = body.requiredString("name", 200);
+    String deviceId = body.requiredMatching("device_id", Devices.DEVICE_ID, "1-64 lower-case letters, digits or '-'");
+    List<String> barcodes = body.requiredList("sample_barcodes", 96, b -> Barcodes.validFormat(b) ? Optional.of(b) : Optional.empty(),
+        "a barcode with a valid check character");
+    String priority = body.optionalString("priority", 16).orElse("normal");
+    if (lims.device.Priority.fromWireName(priority).isEmpty()) body.reject("priority", "must be one of urgent, normal, low");
+    List<Workflow.Step> steps = steps(body.raw("steps"), body);
+    body.finish();
+    if (steps.isEmpty()) throw ProblemException.invalid("steps", "must name at least one step");
+    Custody custody = custody(call);
+
+    CompletionStage<Device.Reply> device = devices.ask(deviceId, Device.Get::new);
+    List<CompletableFuture<Specimen.Reply>> samples = barcodes.stream()
+        .map(b -> specimens.ask(Barcodes.specimenIdOf(b), Specimen.Get::new).toCompletableFuture()).toList();
+    return device.thenCombine(CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new)), (d, all) -> d).thenCompose(d -> {
+      if (d instanceof Device.Rejected r) throw ProblemException.of(r.rejection());
+      DeviceType type = ((Device.Snapshot) d).registration().type();
+      List<FieldError> errors = new ArrayList<>();
+      for (int i = 0; i < steps.size(); i++) {
+        if (!type.supports(steps.get(i).operation())) {
+          errors.add(new FieldError("steps[" + i + "]", "'" + steps.get(i).operation() + "' is not an operation of a " + type.wireName()));
+        }
+      }
+      if (!errors.isEmpty()) throw ProblemException.invalid(errors);
+      List<String> unknown = new ArrayList<>();
+      List<Workflow.Sample> found = new ArrayList<>();
+      for (int i = 0; i < barcodes.size(); i++) {
+        if (samples.get(i).join() instanceof Specimen.Rejected) unknown.add(barcodes.get(i));
+        else found.add(new Workflow.Sample(barcodes.get(i), Barcodes.specimenIdOf(barcodes.get(i))));
+      }
+      if (!unknown.isEmpty()) throw ProblemException.notFound("unknown sample barcodes: " + unknown);
+      String id = "WF-" + HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8).putLong(ThreadLocalRandom.current().nextLong()).array()).substring(0, 12);
+      return workflows.ask(id, r -> new Workflow.Create(name, deviceId, type.wireName(), found, steps, priority, custody, r));
+    }).thenApply(reply -> Responses.json(mapper, 201, view(current(reply))));
+  }
+
+  private CompletionStage<HttpResponse> read(Call call) {
+    return workflows.ask(workflowId(call), Workflow.Get::new).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+  }
+
+  /** 200 running when the device was free; 202 queued with queue:true; 409 when it is held and no queueing was asked. */
+  private CompletionStage<HttpResponse> start(Call call) {
+    String id = workflowId(call);
+    boolean queue = false;
+    Optional<String> priority = Optional.empty();
+    if (call.body().length > 0) {
+      JsonBody body = call.json();
+      queue = body.optionalBoolean("queue").orElse(false);
+      priority = body.optionalString("priority", 16);
+      if (priority.isPresent() && lims.device.Priority.fromWireName(priority.get()).isEmpty()) {
+        body.reject("priority", "must be one of urgent, normal, low");
+      }
+      body.finish();
+    }
+    boolean queued = queue;
+    Optional<String> asked = priority;
+    Custody custody = custody(call);
+    return workflows.ask(id, Workflow.Get::new).thenCompose(reply -> {
+      Workflow.State w = current(reply);
+      if (!w.status().equals(Workflow.CREATED)) {
+        throw ProblemException.invalid("status", "workflow " + id + " is already " + w.status());
+      }
+      return workflows.start(w, queued, asked.orElse(w.priority()), custody);
+    }).thenApply(reply -> {
+      Workflow.State w = current(reply);
+      return Responses.json(mapper, w.status().equals(Workflow.QUEUED) ? 202 : 200, view(w));
+    });
+  }
+
+  private CompletionStage<HttpResponse> complete(Call call) {
+    String id = workflowId(call);
+    Custody custody = custody(call);
+    return workflows.ask(id, r -> new Workflow.Complete(custody, r)).thenCompose(reply -> {
+      Workflow.State w = current(reply);
+      // The device is released now for the caller; the workflow-effects reaction repeats it after a crash.
+      return workflows.freeDeviceOf(runningCopy(w)).thenApply(done -> Responses.json(mapper, 200, view(w)));
+    });
+  }
+
+  private CompletionStage<HttpResponse> cancel(Call call) {
+    String id = workflowId(call);
+    Custody custody = custody(call);
+    return workflows.ask(id, Workflow.Get::new).thenCompose(before -> {
+      Workflow.State was = current(before);
+      return workflows.ask(id, r -> new Workflow.Cancel(custody, r)).thenCompose(reply -> {
+        Workflow.State w = current(reply);
+        if (was.status().equals(Workflow.CREATED)) return CompletableFuture.completedFuture(Responses.json(mapper, 200, view(w)));
+        return workflows.freeDeviceOf(was).thenApply(done -> Responses.json(mapper, 200, view(w)));
+      });
+    });
+  }
+
+  // --- helpers --------------------------------------------------------------------------
+
+  private static Workflow.State runningCopy(Workflow.State w) {
+    return new Workflow.State(w.id(), w.name(), w.deviceId(), w.deviceType(), w.samples(), w.steps(), w.priority(), Workflow.RUNNING,
+        w.bookedAt(), w.createdBy(), w.startRequestedBy(), w.finishedAt());
+  }
+
+  /** Steps as operation names or {operation, parameters} objects. */
+  private List<Workflow.Step> steps(JsonNode node, JsonBody body) {
+    List<Workflow.Step> steps = new ArrayList<>();
+    if (node == null || !node.isArray()) {
+      body.reject("steps", "must be an array of operation names or {operation, parameters}");
+      return steps;
+    }
+    for (int i = 0; i < node.size() && i < 200; i++) {
+      JsonNode step = node.get(i);
+      if (step.isTextual()) {
+        steps.add(new Workflow.Step(step.textValue(), Map.of()));
+      } else if (step.isObject() && step.path("operation").isTextual() && (!step.has("parameters") || step.get("parameters").isObject())) {
+        Map<String, Object> params = step.has("parameters")
+            ? mapper.convertValue(step.get("parameters"), new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {})
+            : Map.of();
+        steps.add(new Workflow.Step(step.get("operation").textValue(), params));
+      } else {
+        body.reject("steps[" + i + "]", "must be an operation name or {operation, parameters}");
+      }
+    }
+    return steps;
+  }
+
+  private static Custody custody(Call call) {
+    Role role = call.caller().roles().stream().filter(r -> r == Role.SCIENTIST || r == Role.TECHNICIAN || r == Role.ADMIN).sorted()
+        .findFirst().orElseThrow();
+    return new Custody(call.caller().username(), WireNames.of(role), Instant.now(), call.clientAddress().getHostAddress(), call.requestId(), null);
+  }
+
+  private static String workflowId(Call call) {
+    String id = call.pathParam("id");
+    if (!WORKFLOW_ID.matcher(id).matches()) throw ProblemException.invalid("id", "must be a workflow id such as WF-0123456789ab");
+    return id;
+  }
+
+  private static Workflow.State current(Workflow.Reply reply) {
+    if (reply instanceof Workflow.Rejected r) throw ProblemException.of(r.rejection());
+    return ((Workflow.Current) reply).workflow();
+  }
+
+  private static Map<String, Object> view(Workflow.State w) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("id", w.id());
+    v.put("name", w.name());
+    v.put("status", w.status());
+    v.put("device_id", w.deviceId());
+    v.put("priority", w.priority());
+    v.put("samples", w.samples().stream().map(s -> Map.of("barcode", s.barcode(), "specimen_id", s.specimenId())).toList());
+    v.put("steps", w.steps().stream().map(s -> Map.of("operation", s.operation(), "parameters", s.parameters())).toList());
+    v.put("booked_at", w.bookedAt());
+    v.put("created_by", w.createdBy().userId());
+    v.put("finished_at", w.finishedAt());
+    return v;
+  }
+}

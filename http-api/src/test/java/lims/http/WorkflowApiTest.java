@@ -1,0 +1,198 @@
+package lims.http;
+
+import static lims.http.HttpConventionsTest.fieldsNamed;
+import static lims.http.HttpConventionsTest.problem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+import lims.kernel.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Workflows that book devices, over HTTP: validation, contention, queue order, reliable grant delivery. */
+@Tag("database")
+class WorkflowApiTest {
+
+  static TestNode node;
+  static String admin;
+  static String tech;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(TestDatabase.fresh("workflows"));
+    admin = node.adminToken();
+    node.api.createUser(admin, "tess", "technician-password", "technician");
+    tech = node.api.login("tess", "technician-password");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (node != null) node.close();
+  }
+
+  static void device(TestNode on, String token, String id, String type) {
+    assertEquals(201, on.api.post("/api/v1/devices", token, ApiClient.json(Map.of("id", id, "name", id, "type", type))).status());
+  }
+
+  static String workflow(TestNode on, String token, String deviceId, List<String> barcodes, String... steps) {
+    ApiClient.Reply reply = on.api.post("/api/v1/workflows", token, ApiClient.json(Map.of(
+        "name", "measure " + deviceId, "device_id", deviceId, "sample_barcodes", barcodes, "steps", List.of(steps))));
+    assertEquals(201, reply.status(), reply.body());
+    assertEquals("created", reply.json().get("status").asText());
+    return reply.json().get("id").asText();
+  }
+
+  static String status(TestNode on, String token, String workflowId) {
+    return on.api.get("/api/v1/workflows/" + workflowId, token).json().get("status").asText();
+  }
+
+  /** A specimen walked to QC_PASSED; returns its barcode. */
+  static String qcPassedSample() {
+    JsonNode s = node.api.post("/api/v1/specimens", tech, "{\"client_ref\":\"c1\",\"type\":\"serum\",\"tests_requested\":[\"crp\"]}").json();
+    for (String a : List.of("assign_barcode", "receive", "start_preparation", "finish_preparation", "pass_qc")) {
+      assertEquals(200, node.api.post("/api/v1/specimens/" + s.get("id").asText() + "/transitions", tech, "{\"action\":\"" + a + "\"}").status());
+    }
+    return s.get("barcode").asText();
+  }
+
+  static List<HttpResponse<String>> concurrently(List<String> paths, List<String> bodies) {
+    HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+    List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
+    for (int i = 0; i < paths.size(); i++) {
+      replies.add(client.sendAsync(HttpRequest.newBuilder(URI.create(node.node.baseUrl() + paths.get(i)))
+          .header("Authorization", "Bearer " + tech).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(bodies.get(i))).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    return replies.stream().map(CompletableFuture::join).toList();
+  }
+
+  @Test
+  void createNamesWhatIsWrong() {
+    device(node, admin, "wf-check-reader", "plate_reader");
+    String sample = qcPassedSample();
+    problem(node.api.post("/api/v1/workflows", tech, ApiClient.json(Map.of("name", "n", "device_id", "no-such-device",
+        "sample_barcodes", List.of(sample), "steps", List.of("read_absorbance")))), 404);
+    JsonNode unknownSample = problem(node.api.post("/api/v1/workflows", tech, ApiClient.json(Map.of("name", "n", "device_id", "wf-check-reader",
+        "sample_barcodes", List.of("SP2026999999" + checkOf("SP2026999999")), "steps", List.of("read_absorbance")))), 404);
+    assertTrue(unknownSample.get("detail").asText().contains("SP2026999999"));
+    assertEquals(List.of("sample_barcodes[0]"), fieldsNamed(problem(node.api.post("/api/v1/workflows", tech, ApiClient.json(Map.of("name", "n",
+        "device_id", "wf-check-reader", "sample_barcodes", List.of("SP20260000010"), "steps", List.of("read_absorbance")))), 400)));
+    assertEquals(List.of("steps[1]"), fieldsNamed(problem(node.api.post("/api/v1/workflows", tech, ApiClient.json(Map.of("name", "n",
+        "device_id", "wf-check-reader", "sample_barcodes", List.of(sample),
+        "steps", List.of("read_absorbance", Map.of("operation", "incubate", "parameters", Map.of("minutes", 30)))))), 400)));
+  }
+
+  static char checkOf(String payload) {
+    for (char c : "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ".toCharArray()) {
+      if (lims.specimen.Barcodes.validFormat(payload + c)) return c;
+    }
+    throw new AssertionError();
+  }
+
+  @Test
+  void fiveConcurrentStartsOnOneDeviceGiveOneRunningAndFourConflicts() {
+    device(node, admin, "wf-contended", "liquid_handler");
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) ids.add(workflow(node, tech, "wf-contended", List.of(), "mix"));
+    List<HttpResponse<String>> replies = concurrently(ids.stream().map(id -> "/api/v1/workflows/" + id + "/start").toList(),
+        java.util.Collections.nCopies(5, "{}"));
+    assertEquals(Map.of(200, 1L, 409, 4L), replies.stream().collect(Collectors.groupingBy(HttpResponse::statusCode, Collectors.counting())));
+    Map<String, Long> statuses = ids.stream().collect(Collectors.groupingBy(id -> status(node, tech, id), Collectors.counting()));
+    assertEquals(Map.of("running", 1L, "created", 4L), statuses);
+  }
+
+  @Test
+  void queuedWorkflowsStartByThemselvesInPriorityOrderAsEachCompletes() {
+    device(node, admin, "wf-queue-handler", "liquid_handler");
+    List<String> priorities = List.of("low", "normal", "urgent", "normal", "low");
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) ids.add(workflow(node, tech, "wf-queue-handler", List.of(), "mix"));
+    List<HttpResponse<String>> replies = concurrently(ids.stream().map(id -> "/api/v1/workflows/" + id + "/start").toList(),
+        priorities.stream().map(p -> "{\"queue\":true,\"priority\":\"" + p + "\"}").toList());
+    assertEquals(Map.of(200, 1L, 202, 4L), replies.stream().collect(Collectors.groupingBy(HttpResponse::statusCode, Collectors.counting())));
+
+    Map<String, Integer> rank = Map.of("urgent", 0, "normal", 1, "low", 2);
+    List<String> served = new ArrayList<>();
+    for (int round = 0; round < 5; round++) {
+      String[] running = new String[1];
+      node.eventually(() -> {
+        List<String> now = ids.stream().filter(id -> status(node, tech, id).equals("running")).toList();
+        assertEquals(1, now.size(), "exactly one running: " + now);
+        assertTrue(!served.contains(now.get(0)));
+        running[0] = now.get(0);
+      });
+      served.add(running[0]);
+      assertEquals(200, node.api.post("/api/v1/workflows/" + running[0] + "/complete", tech, "").status());
+    }
+    // After the first (which took the free device), each next one is the most urgent, earliest waiting.
+    List<Integer> ranks = served.subList(1, 5).stream().map(id -> rank.get(priorities.get(ids.indexOf(id)))).toList();
+    assertEquals(ranks.stream().sorted().toList(), ranks, "served in priority order: " + ranks);
+    assertEquals(Map.of("completed", 5L), ids.stream().collect(Collectors.groupingBy(id -> status(node, tech, id), Collectors.counting())));
+  }
+
+  @Test
+  void startingAndCompletingMoveTheSpecimens() {
+    device(node, admin, "wf-specimen-reader", "plate_reader");
+    String sample = qcPassedSample();
+    String specimen = lims.specimen.Barcodes.specimenIdOf(sample);
+    String id = workflow(node, tech, "wf-specimen-reader", List.of(sample), "read_absorbance");
+    assertEquals(200, node.api.post("/api/v1/workflows/" + id + "/start", tech, "").status());
+    node.eventually(() -> assertEquals("IN_EXPERIMENT", node.api.get("/api/v1/specimens/" + specimen, tech).json().get("state").asText()));
+    problem(node.api.post("/api/v1/workflows/" + id + "/start", tech, ""), 400);
+    assertEquals(200, node.api.post("/api/v1/workflows/" + id + "/complete", tech, "").status());
+    node.eventually(() -> assertEquals("IN_ANALYSIS", node.api.get("/api/v1/specimens/" + specimen, tech).json().get("state").asText()));
+    assertEquals("available", node.api.get("/api/v1/devices/wf-specimen-reader", tech).json().get("status").asText());
+    problem(node.api.post("/api/v1/workflows/" + id + "/complete", tech, ""), 400);
+  }
+
+  @Test
+  void cancellingAQueuedWorkflowTakesItOutOfTheQueue() {
+    device(node, admin, "wf-cancel-reader", "plate_reader");
+    String first = workflow(node, tech, "wf-cancel-reader", List.of(), "read_absorbance");
+    String second = workflow(node, tech, "wf-cancel-reader", List.of(), "read_absorbance");
+    node.api.post("/api/v1/workflows/" + first + "/start", tech, "");
+    assertEquals(202, node.api.post("/api/v1/workflows/" + second + "/start", tech, "{\"queue\":true}").status());
+    assertEquals(1, node.api.get("/api/v1/devices/wf-cancel-reader", tech).json().get("queue_length").asInt());
+    assertEquals("cancelled", node.api.post("/api/v1/workflows/" + second + "/cancel", tech, "").json().get("status").asText());
+    assertEquals(0, node.api.get("/api/v1/devices/wf-cancel-reader", tech).json().get("queue_length").asInt());
+  }
+
+  @Test
+  void aGrantMadeJustBeforeTheNodeStopsStillStartsTheWorkflow() throws Exception {
+    Map<String, Object> database = TestDatabase.fresh("grant-delivery");
+    // This node's reactions read the journal once a minute: a grant it makes is not delivered before it stops.
+    Map<String, Object> slowReactions = new HashMap<>(Map.of("jdbc-read-journal.refresh-interval", "60s"));
+    String waiting;
+    try (TestNode first = TestNode.start(database, slowReactions)) {
+      String token = first.adminToken();
+      device(first, token, "wf-grant-reader", "plate_reader");
+      String holder = workflow(first, token, "wf-grant-reader", List.of(), "read_absorbance");
+      waiting = workflow(first, token, "wf-grant-reader", List.of(), "read_absorbance");
+      assertEquals(200, first.api.post("/api/v1/workflows/" + holder + "/start", token, "").status());
+      assertEquals(202, first.api.post("/api/v1/workflows/" + waiting + "/start", token, "{\"queue\":true}").status());
+      // The device hands the booking to the waiting workflow in the same write as the release...
+      JsonNode released = first.api.post("/api/v1/devices/wf-grant-reader/release", token, "{\"workflow_id\":\"" + holder + "\"}").json();
+      assertEquals(waiting, released.get("next_booking").get("workflow_id").asText());
+      // ...but the workflow has not heard of it when the node stops.
+      assertEquals("queued", status(first, token, waiting));
+    }
+    try (TestNode second = TestNode.start(database)) {
+      String token = second.adminToken();
+      second.eventually(() -> assertEquals("running", status(second, token, waiting)));
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package lims.workflow;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import lims.kernel.CborSerializable;
+import lims.kernel.Custody;
+import lims.kernel.Rejection;
+import lims.kernel.projection.EventTags;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+/**
+ * A workflow: steps to run on one device for some samples. Invariant: it runs only while
+ * its device has granted it the booking, and every change is idempotent, because the
+ * grant may be delivered more than once (directly, and again by the grant reaction).
+ * States: created → (queued →) running → completed; also cancelled.
+ */
+public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Workflow.Command, Workflow.Event, Workflow.State> {
+
+  public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "Workflow");
+  public static final EventTags TAGS = new EventTags("workflow", 4);
+
+  public static final String CREATED = "created";
+  public static final String QUEUED = "queued";
+  public static final String RUNNING = "running";
+  public static final String COMPLETED = "completed";
+  public static final String CANCELLED = "cancelled";
+
+  // --- protocol -------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable permits Create, Get, MarkQueued, Granted, Complete, Cancel {
+    ActorRef<Reply> replyTo();
+  }
+
+  public record Sample(String barcode, String specimenId) implements CborSerializable {}
+
+  public record Step(String operation, Map<String, Object> parameters) implements CborSerializable {}
+
+  public record Create(String name, String deviceId, String deviceType, List<Sample> samples, List<Step> steps, String priority,
+      Custody custody, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Get(ActorRef<Reply> replyTo) implements Command {}
+
+  /** The device put the start request in its queue. */
+  public record MarkQueued(String priority, Custody custody, ActorRef<Reply> replyTo) implements Command {}
+
+  /** The device granted this workflow its booking: from the start request, or from the grant reaction. */
+  public record Granted(Instant bookedAt, Custody custody, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Complete(Custody custody, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Cancel(Custody custody, ActorRef<Reply> replyTo) implements Command {}
+
+  public sealed interface Reply extends CborSerializable permits Current, Rejected {}
+
+  public record Current(State workflow) implements Reply {}
+
+  public record Rejected(Rejection rejection) implements Reply {}
+
+  public sealed interface Event extends CborSerializable permits WorkflowCreated, WorkflowQueued, WorkflowStarted, WorkflowCompleted, WorkflowCancelled {}
+
+  public record WorkflowCreated(String workflowId, String name, String deviceId, String deviceType, List<Sample> samples, List<Step> steps,
+      String priority, Custody custody) implements Event {}
+
+  public record WorkflowQueued(String workflowId, String priority, Custody custody) implements Event {}
+
+  /** Started on the device's grant; {@code custody} is the one who asked to start it. */
+  public record WorkflowStarted(String workflowId, String deviceId, Instant bookedAt, List<Sample> samples, Custody custody) implements Event {}
+
+  public record WorkflowCompleted(String workflowId, String deviceId, List<Sample> samples, Custody custody) implements Event {}
+
+  public record WorkflowCancelled(String workflowId, String deviceId, String fromStatus, Custody custody) implements Event {}
+
+  public record State(String id, String name, String deviceId, String deviceType, List<Sample> samples, List<Step> steps, String priority,
+      String status, Instant bookedAt, Custody createdBy, Custody startRequestedBy, Instant finishedAt) implements CborSerializable {
+
+    public boolean exists() {
+      return status != null;
+    }
+
+    State with(String newStatus, Instant booked, Custody starter, Instant finished) {
+      return new State(id, name, deviceId, deviceType, samples, steps, priority, newStatus, booked, createdBy, starter, finished);
+    }
+  }
+
+  // --- behaviour ------------------------------------------------------------------------
+
+  private final String workflowId;
+
+  private Workflow(String workflowId) {
+    super(PersistenceId.of(TYPE.name(), workflowId));
+    this.workflowId = workflowId;
+  }
+
+  public static Behavior<Command> create(String workflowId) {
+    return new Workflow(workflowId);
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(workflowId, null, null, null, List.of(), List.of(), null, null, null, null, null, null);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return TAGS.tagSetFor(workflowId);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder.forState(s -> !s.exists())
+        .onCommand(Create.class, (s, c) -> Effect()
+            .persist(new WorkflowCreated(workflowId, c.name(), c.deviceId(), c.deviceType(), c.samples(), c.steps(), c.priority(), c.custody()))
+            .thenReply(c.replyTo(), Current::new))
+        .onCommand(Command.class, (s, c) -> reject(c, Rejection.notFound("no workflow " + workflowId)));
+    builder.forAnyState()
+        .onCommand(Create.class, (s, c) -> reject(c, Rejection.conflict("workflow " + workflowId + " already exists")))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
+        .onCommand(MarkQueued.class, this::markQueued)
+        .onCommand(Granted.class, this::granted)
+        .onCommand(Complete.class, this::complete)
+        .onCommand(Cancel.class, this::cancel);
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, State> markQueued(State s, MarkQueued c) {
+    if (!s.status().equals(CREATED)) return Effect().reply(c.replyTo(), new Current(s)); // repeat, or the grant came first
+    return Effect().persist(new WorkflowQueued(workflowId, c.priority(), c.custody())).thenReply(c.replyTo(), Current::new);
+  }
+
+  /** Idempotent: a second delivery of the same grant changes nothing. */
+  private ReplyEffect<Event, State> granted(State s, Granted c) {
+    if (!(s.status().equals(CREATED) || s.status().equals(QUEUED))) {
+      return Effect().reply(c.replyTo(), new Current(s));
+    }
+    Custody starter = s.startRequestedBy() != null ? s.startRequestedBy() : c.custody();
+    return Effect()
+        .persist(new WorkflowStarted(workflowId, s.deviceId(), c.bookedAt(), s.samples(), starter))
+        .thenReply(c.replyTo(), Current::new);
+  }
+
+  private ReplyEffect<Event, State> complete(State s, Complete c) {
+    if (!s.status().equals(RUNNING)) {
+      return reject(c, Rejection.invalid("workflow " + workflowId + " is " + s.status() + ", not running"));
+    }
+    return Effect().persist(new WorkflowCompleted(workflowId, s.deviceId(), s.samples(), c.custody())).thenReply(c.replyTo(), Current::new);
+  }
+
+  private ReplyEffect<Event, State> cancel(State s, Cancel c) {
+    if (s.status().equals(COMPLETED) || s.status().equals(CANCELLED)) {
+      return reject(c, Rejection.conflict("workflow " + workflowId + " is already " + s.status()));
+    }
+    return Effect().persist(new WorkflowCancelled(workflowId, s.deviceId(), s.status(), c.custody())).thenReply(c.replyTo(), Current::new);
+  }
+
+  private ReplyEffect<Event, State> reject(Command c, Rejection r) {
+    return Effect().reply(c.replyTo(), new Rejected(r));
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(WorkflowCreated.class, (s, e) -> new State(workflowId, e.name(), e.deviceId(), e.deviceType(), e.samples(), e.steps(),
+            e.priority(), CREATED, null, e.custody(), null, null))
+        .onEvent(WorkflowQueued.class, (s, e) -> s.with(QUEUED, null, e.custody(), null))
+        .onEvent(WorkflowStarted.class, (s, e) -> s.with(RUNNING, e.bookedAt(), e.custody(), null))
+        .onEvent(WorkflowCompleted.class, (s, e) -> s.with(COMPLETED, s.bookedAt(), s.startRequestedBy(), e.custody().at()))
+        .onEvent(WorkflowCancelled.class, (s, e) -> s.with(CANCELLED, s.bookedAt(), s.startRequestedBy(), e.custody().at()))
+        .build();
+  }
+}
