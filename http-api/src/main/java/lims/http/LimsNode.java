@@ -131,7 +131,7 @@ public final class LimsNode {
     endpoints.addAll(new UserRoutes(users, mapper).endpoints());
     endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device")).endpoints());
     endpoints.addAll(new SpecimenRoutes(specimens, mapper).endpoints());
-    endpoints.addAll(new WorkflowRoutes(workflows, devices, specimens, mapper).endpoints());
+    endpoints.addAll(new WorkflowRoutes(workflows, devices, specimens, mapper, config.getDuration("lims.device.execute-wait")).endpoints());
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
 

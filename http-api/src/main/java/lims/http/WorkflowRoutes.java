@@ -39,12 +39,14 @@ final class WorkflowRoutes {
   private final Devices devices;
   private final Specimens specimens;
   private final ObjectMapper mapper;
+  private final java.time.Duration executeWait;
 
-  WorkflowRoutes(Workflows workflows, Devices devices, Specimens specimens, ObjectMapper mapper) {
+  WorkflowRoutes(Workflows workflows, Devices devices, Specimens specimens, ObjectMapper mapper, java.time.Duration executeWait) {
     this.workflows = workflows;
     this.devices = devices;
     this.specimens = specimens;
     this.mapper = mapper;
+    this.executeWait = executeWait;
   }
 
   List<Endpoint> endpoints() {
@@ -52,6 +54,7 @@ final class WorkflowRoutes {
         new Endpoint(POST, "/api/v1/workflows", OPERATE, this::create),
         new Endpoint(GET, "/api/v1/workflows/{id}", Access.anyRole(), this::read),
         new Endpoint(POST, "/api/v1/workflows/{id}/start", OPERATE, this::start),
+        new Endpoint(POST, "/api/v1/workflows/{id}/execute-step", OPERATE, this::executeStep),
         new Endpoint(POST, "/api/v1/workflows/{id}/complete", OPERATE, this::complete),
         new Endpoint(POST, "/api/v1/workflows/{id}/cancel", OPERATE, this::cancel));
   }
@@ -127,6 +130,44 @@ final class WorkflowRoutes {
     });
   }
 
+  /**
+   * Runs the next step on the device: 200 with the finished step, or 202 while the operation
+   * still runs (the step ends when the device reports it). 400 when not running or no step is left,
+   * 409 while the previous step still runs.
+   */
+  private CompletionStage<HttpResponse> executeStep(Call call) {
+    String id = workflowId(call);
+    Custody custody = custody(call);
+    return workflows.ask(id, r -> new Workflow.BeginStep(custody, r)).thenCompose(reply -> {
+      Workflow.State w = current(reply);
+      int index = w.runs().size() - 1;
+      Workflow.Step step = w.steps().get(index);
+      return devices.ask(w.deviceId(), r -> new Device.Execute(id, step.operation(), step.parameters(), custody.userId(), r))
+          .thenCompose(started -> {
+            if (started instanceof Device.Rejected rejected) {
+              // The step was claimed and could not run: it ends failed, and is not repeated.
+              return workflows.ask(id, r -> new Workflow.EndStep(index, null, "failed", Map.of("error", rejected.rejection().detail()), Instant.now(), r))
+                  .thenApply(ended -> { throw ProblemException.of(rejected.rejection()); });
+            }
+            String executionId = ((Device.ExecutionReply) started).execution().executionId();
+            return workflows.ask(id, r -> new Workflow.StepAccepted(index, executionId, r))
+                .thenCompose(accepted -> devices.ask(w.deviceId(), r -> new Device.AwaitExecution(executionId, r), executeWait))
+                .thenCompose(done -> {
+                  var x = ((Device.ExecutionReply) done).execution();
+                  return workflows.ask(id, r -> new Workflow.EndStep(index, executionId, x.status(), x.result(), x.finishedAt(), r))
+                      .thenApply(ended -> Responses.json(mapper, 200, stepView(current(ended).runs().get(index))));
+                })
+                .exceptionally(failure -> {
+                  Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                  if (cause instanceof java.util.concurrent.TimeoutException) {
+                    return Responses.json(mapper, 202, Map.of("index", index, "operation", step.operation(), "status", "running", "execution_id", executionId));
+                  }
+                  throw new java.util.concurrent.CompletionException(cause);
+                });
+          });
+    });
+  }
+
   private CompletionStage<HttpResponse> complete(Call call) {
     String id = workflowId(call);
     Custody custody = custody(call);
@@ -152,9 +193,21 @@ final class WorkflowRoutes {
 
   // --- helpers --------------------------------------------------------------------------
 
+  private static Map<String, Object> stepView(Workflow.StepRun run) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("index", run.index());
+    v.put("operation", run.operation());
+    v.put("status", run.status());
+    v.put("execution_id", run.executionId());
+    v.put("started_at", run.startedAt());
+    v.put("finished_at", run.finishedAt());
+    v.put("result", run.result());
+    return v;
+  }
+
   private static Workflow.State runningCopy(Workflow.State w) {
     return new Workflow.State(w.id(), w.name(), w.deviceId(), w.deviceType(), w.samples(), w.steps(), w.priority(), Workflow.RUNNING,
-        w.bookedAt(), w.createdBy(), w.startRequestedBy(), w.finishedAt());
+        w.bookedAt(), w.createdBy(), w.startRequestedBy(), w.finishedAt(), w.runs());
   }
 
   /** Steps as operation names or {operation, parameters} objects. */
@@ -205,7 +258,14 @@ final class WorkflowRoutes {
     v.put("device_id", w.deviceId());
     v.put("priority", w.priority());
     v.put("samples", w.samples().stream().map(s -> Map.of("barcode", s.barcode(), "specimen_id", s.specimenId())).toList());
-    v.put("steps", w.steps().stream().map(s -> Map.of("operation", s.operation(), "parameters", s.parameters())).toList());
+    List<Map<String, Object>> steps = new ArrayList<>();
+    for (int i = 0; i < w.steps().size(); i++) {
+      Map<String, Object> step = i < w.runs().size() ? stepView(w.runs().get(i)) : new LinkedHashMap<>(Map.of("index", i, "operation",
+          w.steps().get(i).operation(), "status", "pending"));
+      step.put("parameters", w.steps().get(i).parameters());
+      steps.add(step);
+    }
+    v.put("steps", steps);
     v.put("booked_at", w.bookedAt());
     v.put("created_by", w.createdBy().userId());
     v.put("finished_at", w.finishedAt());

@@ -160,6 +160,59 @@ class WorkflowApiTest {
   }
 
   @Test
+  void stepsRunInOrderAndNeitherSkipNorRepeat() {
+    device(node, admin, "wf-steps-handler", "liquid_handler");
+    String id = workflow(node, tech, "wf-steps-handler", List.of(), "mix", "aspirate");
+    problem(node.api.post("/api/v1/workflows/" + id + "/execute-step", tech, ""), 400);
+    node.api.post("/api/v1/workflows/" + id + "/start", tech, "");
+    JsonNode first = node.api.post("/api/v1/workflows/" + id + "/execute-step", tech, "").json();
+    assertEquals(0, first.get("index").asInt());
+    assertEquals("mix", first.get("operation").asText());
+    assertEquals("succeeded", first.get("status").asText());
+    JsonNode second = node.api.post("/api/v1/workflows/" + id + "/execute-step", tech, "").json();
+    assertEquals("aspirate", second.get("operation").asText());
+    problem(node.api.post("/api/v1/workflows/" + id + "/execute-step", tech, ""), 400);
+    JsonNode steps = node.api.get("/api/v1/workflows/" + id, tech).json().get("steps");
+    assertEquals("succeeded", steps.get(1).get("status").asText());
+    assertTrue(steps.get(1).get("execution_id").asText().startsWith("wf-steps-handler."));
+  }
+
+  @Test
+  void concurrentStepRequestsNeverRunAStepTwice() {
+    device(node, admin, "wf-race-handler", "liquid_handler");
+    String id = workflow(node, tech, "wf-race-handler", List.of(), "mix", "aspirate", "mix");
+    node.api.post("/api/v1/workflows/" + id + "/start", tech, "");
+    List<HttpResponse<String>> replies = concurrently(java.util.Collections.nCopies(6, "/api/v1/workflows/" + id + "/execute-step"),
+        java.util.Collections.nCopies(6, ""));
+    long ran = replies.stream().filter(r -> r.statusCode() == 200).count();
+    assertTrue(replies.stream().allMatch(r -> r.statusCode() == 200 || r.statusCode() == 409 || r.statusCode() == 400),
+        replies.stream().map(HttpResponse::body).toList().toString());
+    assertTrue(ran >= 1);
+    JsonNode steps = node.api.get("/api/v1/workflows/" + id, tech).json().get("steps");
+    long done = 0;
+    for (JsonNode step : steps) if (step.get("status").asText().equals("succeeded")) done++;
+    assertEquals(ran, done, "each 200 ran its own step");
+    assertEquals(ran, node.count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"event_ser_manifest\" LIKE ?",
+        "Device|wf-race-handler", "%ExecutionStarted"), "the device ran exactly as many operations");
+  }
+
+  @Test
+  void aStepThatOutlastsTheRequestEndsWhenTheDeviceReportsIt() throws Exception {
+    try (TestNode slow = TestNode.start(TestDatabase.fresh("slow_steps"),
+        Map.of("lims.device.execute-wait", "200ms", "lims.device.simulated-driver.durations.incubate", "1200ms"))) {
+      String token = slow.adminToken();
+      device(slow, token, "wf-slow-incubator", "incubator");
+      String id = workflow(slow, token, "wf-slow-incubator", List.of(), "incubate");
+      slow.api.post("/api/v1/workflows/" + id + "/start", token, "");
+      ApiClient.Reply running = slow.api.post("/api/v1/workflows/" + id + "/execute-step", token, "");
+      assertEquals(202, running.status(), running.body());
+      problem(slow.api.post("/api/v1/workflows/" + id + "/execute-step", token, ""), 409);
+      slow.eventually(() -> assertEquals("succeeded",
+          slow.api.get("/api/v1/workflows/" + id, token).json().get("steps").get(0).get("status").asText()));
+    }
+  }
+
+  @Test
   void cancellingAQueuedWorkflowTakesItOutOfTheQueue() {
     device(node, admin, "wf-cancel-reader", "plate_reader");
     String first = workflow(node, tech, "wf-cancel-reader", List.of(), "read_absorbance");

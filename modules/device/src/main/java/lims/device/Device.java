@@ -107,7 +107,7 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
 
   public record ExecutionStarted(Execution execution) implements Event {}
 
-  public record ExecutionFinished(String deviceId, String executionId, String status, Instant at, Map<String, Object> result)
+  public record ExecutionFinished(String deviceId, String executionId, String workflowId, String status, Instant at, Map<String, Object> result)
       implements Event {}
 
   // --- behaviour ------------------------------------------------------------------------
@@ -296,14 +296,14 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
     }
     String outcome = c.succeeded() ? Execution.SUCCEEDED : Execution.FAILED;
     return Effect()
-        .persist(new ExecutionFinished(deviceId, c.executionId(), outcome, Instant.now(), c.result()))
+        .persist(new ExecutionFinished(deviceId, c.executionId(), e.workflowId(), outcome, Instant.now(), c.result()))
         .thenRun(st -> notifyWaiting(st, c.executionId()))
         .thenNoReply();
   }
 
   private ReplyEffect<Event, DeviceState> abandonInterrupted(DeviceState s, AbandonInterrupted c) {
     List<Event> events = s.runningExecutions().stream()
-        .map(e -> (Event) new ExecutionFinished(deviceId, e.executionId(), Execution.FAILED, Instant.now(),
+        .map(e -> (Event) new ExecutionFinished(deviceId, e.executionId(), e.workflowId(), Execution.FAILED, Instant.now(),
             Map.of("error", "interrupted: the node stopped while the operation ran")))
         .toList();
     return Effect().persist(events).thenNoReply();

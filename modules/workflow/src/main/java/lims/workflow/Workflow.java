@@ -36,7 +36,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
 
   // --- protocol -------------------------------------------------------------------------
 
-  public sealed interface Command extends CborSerializable permits Create, Get, MarkQueued, Granted, Complete, Cancel {
+  public sealed interface Command extends CborSerializable permits Create, Get, MarkQueued, Granted, Complete, Cancel, BeginStep, StepAccepted, EndStep {
     ActorRef<Reply> replyTo();
   }
 
@@ -59,13 +59,38 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
 
   public record Cancel(Custody custody, ActorRef<Reply> replyTo) implements Command {}
 
+  /** Claim the next step: only one caller gets it, so steps are never skipped or repeated. */
+  public record BeginStep(Custody custody, ActorRef<Reply> replyTo) implements Command {}
+
+  /** The device accepted step {@code index} as execution {@code executionId}. */
+  public record StepAccepted(int index, String executionId, ActorRef<Reply> replyTo) implements Command {}
+
+  /** A step ended; found by index, or by execution id when the device reports it later. Idempotent. */
+  public record EndStep(Integer index, String executionId, String status, Map<String, Object> result, Instant at, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Progress of one step. */
+  public record StepRun(int index, String operation, String status, String executionId, Instant startedAt, Instant finishedAt,
+      Map<String, Object> result) implements CborSerializable {
+    boolean running() {
+      return "running".equals(status);
+    }
+  }
+
   public sealed interface Reply extends CborSerializable permits Current, Rejected {}
 
   public record Current(State workflow) implements Reply {}
 
   public record Rejected(Rejection rejection) implements Reply {}
 
-  public sealed interface Event extends CborSerializable permits WorkflowCreated, WorkflowQueued, WorkflowStarted, WorkflowCompleted, WorkflowCancelled {}
+  public sealed interface Event extends CborSerializable
+      permits WorkflowCreated, WorkflowQueued, WorkflowStarted, WorkflowCompleted, WorkflowCancelled, StepStarted, StepExecuting, StepEnded {}
+
+  public record StepStarted(String workflowId, int index, String operation, Custody custody) implements Event {}
+
+  public record StepExecuting(String workflowId, int index, String executionId) implements Event {}
+
+  public record StepEnded(String workflowId, int index, String status, Map<String, Object> result, Instant at) implements Event {}
 
   public record WorkflowCreated(String workflowId, String name, String deviceId, String deviceType, List<Sample> samples, List<Step> steps,
       String priority, Custody custody) implements Event {}
@@ -80,14 +105,28 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   public record WorkflowCancelled(String workflowId, String deviceId, String fromStatus, Custody custody) implements Event {}
 
   public record State(String id, String name, String deviceId, String deviceType, List<Sample> samples, List<Step> steps, String priority,
-      String status, Instant bookedAt, Custody createdBy, Custody startRequestedBy, Instant finishedAt) implements CborSerializable {
+      String status, Instant bookedAt, Custody createdBy, Custody startRequestedBy, Instant finishedAt, List<StepRun> runs)
+      implements CborSerializable {
 
     public boolean exists() {
       return status != null;
     }
 
     State with(String newStatus, Instant booked, Custody starter, Instant finished) {
-      return new State(id, name, deviceId, deviceType, samples, steps, priority, newStatus, booked, createdBy, starter, finished);
+      return new State(id, name, deviceId, deviceType, samples, steps, priority, newStatus, booked, createdBy, starter, finished, runs);
+    }
+
+    State withRun(StepRun run) {
+      List<StepRun> next = new java.util.ArrayList<>(runs);
+      if (run.index() < next.size()) next.set(run.index(), run);
+      else next.add(run);
+      return new State(id, name, deviceId, deviceType, samples, steps, priority, status, bookedAt, createdBy, startRequestedBy, finishedAt,
+          List.copyOf(next));
+    }
+
+    java.util.Optional<StepRun> run(Integer index, String executionId) {
+      return runs.stream().filter(r -> (index != null && r.index() == index) || (executionId != null && executionId.equals(r.executionId())))
+          .findFirst();
     }
   }
 
@@ -106,7 +145,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
 
   @Override
   public State emptyState() {
-    return new State(workflowId, null, null, null, List.of(), List.of(), null, null, null, null, null, null);
+    return new State(workflowId, null, null, null, List.of(), List.of(), null, null, null, null, null, null, List.of());
   }
 
   @Override
@@ -128,7 +167,16 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
         .onCommand(MarkQueued.class, this::markQueued)
         .onCommand(Granted.class, this::granted)
         .onCommand(Complete.class, this::complete)
-        .onCommand(Cancel.class, this::cancel);
+        .onCommand(Cancel.class, this::cancel)
+        .onCommand(BeginStep.class, this::beginStep)
+        .onCommand(StepAccepted.class, (s, c) -> s.run(c.index(), null).filter(StepRun::running).filter(r -> r.executionId() == null).isPresent()
+            ? Effect().persist(new StepExecuting(workflowId, c.index(), c.executionId())).thenReply(c.replyTo(), Current::new)
+            : Effect().reply(c.replyTo(), new Current(s)))
+        .onCommand(EndStep.class, (s, c) -> {
+          var run = s.run(c.index(), c.executionId()).filter(StepRun::running);
+          if (run.isEmpty()) return Effect().reply(c.replyTo(), new Current(s)); // already ended: a repeat
+          return Effect().persist(new StepEnded(workflowId, run.get().index(), c.status(), c.result(), c.at())).thenReply(c.replyTo(), Current::new);
+        });
     return builder.build();
   }
 
@@ -162,6 +210,20 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
     return Effect().persist(new WorkflowCancelled(workflowId, s.deviceId(), s.status(), c.custody())).thenReply(c.replyTo(), Current::new);
   }
 
+  private ReplyEffect<Event, State> beginStep(State s, BeginStep c) {
+    if (!s.status().equals(RUNNING)) {
+      return reject(c, Rejection.invalid("workflow " + workflowId + " is " + s.status() + ", not running"));
+    }
+    if (s.runs().stream().anyMatch(StepRun::running)) {
+      return reject(c, Rejection.conflict("step " + (s.runs().size() - 1) + " of workflow " + workflowId + " is still running"));
+    }
+    int next = s.runs().size();
+    if (next >= s.steps().size()) {
+      return reject(c, Rejection.invalid("workflow " + workflowId + " has no step left"));
+    }
+    return Effect().persist(new StepStarted(workflowId, next, s.steps().get(next).operation(), c.custody())).thenReply(c.replyTo(), Current::new);
+  }
+
   private ReplyEffect<Event, State> reject(Command c, Rejection r) {
     return Effect().reply(c.replyTo(), new Rejected(r));
   }
@@ -171,7 +233,16 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(WorkflowCreated.class, (s, e) -> new State(workflowId, e.name(), e.deviceId(), e.deviceType(), e.samples(), e.steps(),
-            e.priority(), CREATED, null, e.custody(), null, null))
+            e.priority(), CREATED, null, e.custody(), null, null, List.of()))
+        .onEvent(StepStarted.class, (s, e) -> s.withRun(new StepRun(e.index(), e.operation(), "running", null, e.custody().at(), null, null)))
+        .onEvent(StepExecuting.class, (s, e) -> {
+          StepRun r = s.runs().get(e.index());
+          return s.withRun(new StepRun(r.index(), r.operation(), r.status(), e.executionId(), r.startedAt(), null, null));
+        })
+        .onEvent(StepEnded.class, (s, e) -> {
+          StepRun r = s.runs().get(e.index());
+          return s.withRun(new StepRun(r.index(), r.operation(), e.status(), r.executionId(), r.startedAt(), e.at(), e.result()));
+        })
         .onEvent(WorkflowQueued.class, (s, e) -> s.with(QUEUED, null, e.custody(), null))
         .onEvent(WorkflowStarted.class, (s, e) -> s.with(RUNNING, e.bookedAt(), e.custody(), null))
         .onEvent(WorkflowCompleted.class, (s, e) -> s.with(COMPLETED, s.bookedAt(), s.startRequestedBy(), e.custody().at()))

@@ -101,10 +101,17 @@ public final class Workflows {
     return CompletableFuture.allOf(moves).thenApply(x -> Done.getInstance());
   }
 
-  /** Every grant a device persists reaches the workflow it names; bookings by non-workflows are ignored. */
+  /**
+   * Every grant a device persists reaches the workflow it names (bookings by non-workflows are
+   * ignored), and every finished execution reaches the step that started it.
+   */
   private final class GrantDelivery extends Handler<EventEnvelope<Device.Event>> {
     @Override
     public CompletionStage<Done> process(EventEnvelope<Device.Event> envelope) {
+      if (envelope.event() instanceof Device.ExecutionFinished finished && finished.workflowId() != null) {
+        return ask(finished.workflowId(), r -> new Workflow.EndStep(null, finished.executionId(), finished.status(), finished.result(),
+            finished.at(), r)).thenApply(reply -> Done.getInstance());
+      }
       if (!(envelope.event() instanceof Device.BookingGranted grant)) return CompletableFuture.completedFuture(Done.getInstance());
       Custody system = new Custody("system", "admin", Instant.now(), "-", "grant:" + grant.deviceId(), null);
       return ask(grant.booking().workflowId(), r -> new Workflow.Granted(grant.booking().bookedAt(), system, r))
