@@ -52,6 +52,7 @@ final class WorkflowRoutes {
   List<Endpoint> endpoints() {
     return List.of(
         new Endpoint(POST, "/api/v1/workflows", OPERATE, this::create),
+        new Endpoint(GET, "/api/v1/workflows", Access.anyRole(), this::list),
         new Endpoint(GET, "/api/v1/workflows/{id}", Access.anyRole(), this::read),
         new Endpoint(POST, "/api/v1/workflows/{id}/start", OPERATE, this::start),
         new Endpoint(POST, "/api/v1/workflows/{id}/execute-step", OPERATE, this::executeStep),
@@ -95,6 +96,15 @@ final class WorkflowRoutes {
       String id = "WF-" + HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8).putLong(ThreadLocalRandom.current().nextLong()).array()).substring(0, 12);
       return workflows.ask(id, r -> new Workflow.Create(name, deviceId, type.wireName(), found, steps, priority, custody, r));
     }).thenApply(reply -> Responses.json(mapper, 201, view(current(reply))));
+  }
+
+  private CompletionStage<HttpResponse> list(Call call) {
+    int limit = QueryParams.limit(call);
+    Optional<String> status = QueryParams.matching(call, "status", Pattern.compile("created|queued|running|completed|cancelled|failed"),
+        "one of created, queued, running, completed, cancelled, failed");
+    Optional<String> after = QueryParams.matching(call, "after", WORKFLOW_ID, "a cursor from next_cursor");
+    return workflows.readModel().list(status, limit, after).thenApply(page -> Responses.json(mapper, 200,
+        Map.of("items", page.items(), "next_cursor", Optional.ofNullable(page.nextCursor()))));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {

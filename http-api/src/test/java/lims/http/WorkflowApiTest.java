@@ -213,6 +213,36 @@ class WorkflowApiTest {
   }
 
   @Test
+  void theListShowsEachWorkflowWithItsSamplesAndStepsPageByPage() {
+    device(node, admin, "wf-list-reader", "plate_reader");
+    String sample = qcPassedSample();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) ids.add(workflow(node, tech, "wf-list-reader", List.of(sample), "read_absorbance", "read_fluorescence"));
+    node.api.post("/api/v1/workflows/" + ids.get(0) + "/start", tech, "");
+    node.eventually(() -> {
+      List<JsonNode> listed = new ArrayList<>();
+      String path = "/api/v1/workflows?limit=2";
+      while (path != null) {
+        JsonNode page = node.api.get(path, tech).json();
+        page.get("items").forEach(listed::add);
+        path = page.get("next_cursor").isNull() ? null : "/api/v1/workflows?limit=2&after=" + page.get("next_cursor").asText();
+      }
+      List<JsonNode> mine = listed.stream().filter(w -> ids.contains(w.get("id").asText())).toList();
+      assertEquals(3, mine.size());
+      for (JsonNode w : mine) {
+        assertEquals(sample, w.get("samples").get(0).get("barcode").asText());
+        assertEquals(List.of("read_absorbance", "read_fluorescence"),
+            List.of(w.get("steps").get(0).get("operation").asText(), w.get("steps").get(1).get("operation").asText()));
+      }
+      JsonNode running = node.api.get("/api/v1/workflows?status=running", tech).json().get("items");
+      boolean found = false;
+      for (JsonNode w : running) found |= w.get("id").asText().equals(ids.get(0));
+      assertTrue(found, "status filter");
+    });
+    problem(node.api.get("/api/v1/workflows?status=dancing", tech), 400);
+  }
+
+  @Test
   void cancellingAQueuedWorkflowTakesItOutOfTheQueue() {
     device(node, admin, "wf-cancel-reader", "plate_reader");
     String first = workflow(node, tech, "wf-cancel-reader", List.of(), "read_absorbance");

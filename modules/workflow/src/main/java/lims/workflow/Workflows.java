@@ -40,15 +40,22 @@ public final class Workflows {
   private final Devices devices;
   private final Specimens specimens;
   private final Duration askTimeout;
+  private final WorkflowReadModel readModel;
 
   public Workflows(ActorSystem<?> system, Devices devices, Specimens specimens, Duration askTimeout) {
     this.sharding = ClusterSharding.get(system);
     this.devices = devices;
     this.specimens = specimens;
     this.askTimeout = askTimeout;
+    this.readModel = new WorkflowReadModel(lims.kernel.Database.get(system));
     sharding.init(Entity.of(Workflow.TYPE, ctx -> Workflow.create(ctx.getEntityId())));
+    Projections.<Workflow.Event>start(system, WorkflowProjection.NAME, Workflow.TAGS, tag -> new WorkflowProjection());
     Projections.<Device.Event>startReaction(system, "workflow-grants", Device.TAGS, tag -> new GrantDelivery());
     Projections.<Workflow.Event>startReaction(system, "workflow-effects", Workflow.TAGS, tag -> new WorkflowEffects());
+  }
+
+  public WorkflowReadModel readModel() {
+    return readModel;
   }
 
   public CompletionStage<Workflow.Reply> ask(String workflowId, Function<ActorRef<Workflow.Reply>, Workflow.Command> command) {
