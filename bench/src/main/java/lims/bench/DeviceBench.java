@@ -64,8 +64,24 @@ public final class DeviceBench {
     System.exit(0);
   }
 
+  LimsNode node;
+
   void run() throws Exception {
-    String database = "lims_bench_" + System.currentTimeMillis();
+    startNode();
+    header();
+    if (phases.contains("cycles")) bookingCycles();
+    if (phases.contains("search")) executionLogSearch();
+    if (phases.contains("export")) export();
+    if (phases.contains("pgbench")) pgbench(database);
+    System.out.println(String.join("\n", report));
+    stopNode();
+  }
+
+  String database;
+
+  /** A node in this JVM on a fresh database of the benchmark's PostgreSQL, and an admin token. */
+  void startNode() throws Exception {
+    database = "lims_bench_" + System.currentTimeMillis();
     sql(adminUrl, "CREATE DATABASE " + database);
     dbUrl = adminUrl.replaceFirst("/[^/?]*(\\?.*)?$", "/" + database + "?reWriteBatchedInserts=true");
     Map<String, Object> overrides = new HashMap<>();
@@ -81,22 +97,22 @@ public final class DeviceBench {
     overrides.put("lims.device.seed-demo-devices", false);
     overrides.put("lims.device.simulated-driver.default-duration", "0ms");
     overrides.put("pekko.loglevel", "WARNING");
-    LimsNode node = LimsNode.start(NodeConfig.load("embedded", overrides)).toCompletableFuture().get(2, TimeUnit.MINUTES);
+    node = LimsNode.start(NodeConfig.load("embedded", overrides)).toCompletableFuture().get(2, TimeUnit.MINUTES);
     node.adminReady().toCompletableFuture().get(1, TimeUnit.MINUTES);
     base = node.baseUrl();
     token = call("POST", "/api/v1/auth/token", "{\"username\":\"admin\",\"password\":\"" + PASSWORD + "\"}").get("access_token").asText();
+  }
 
-    header();
-    if (phases.contains("cycles")) bookingCycles();
-    if (phases.contains("search")) executionLogSearch();
-    if (phases.contains("export")) export();
-    if (phases.contains("pgbench")) pgbench(database);
-    System.out.println(String.join("\n", report));
+  void stopNode() throws Exception {
     node.stop().toCompletableFuture().get(1, TimeUnit.MINUTES);
   }
 
   void header() {
-    report.add("## Devices benchmark (`./lims bench devices`)");
+    header("Devices benchmark (`./lims bench devices`)");
+  }
+
+  void header(String title) {
+    report.add("## " + title);
     report.add("");
     report.add("- machine: " + Runtime.getRuntime().availableProcessors() + " cores, JVM max heap "
         + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax() / (1024 * 1024) + " MB, " + System.getProperty("java.vm.name")
