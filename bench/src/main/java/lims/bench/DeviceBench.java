@@ -111,6 +111,16 @@ public final class DeviceBench {
     header("Devices benchmark (`./lims bench devices`)");
   }
 
+  /** One section of the report: a heading and a two-column table of measures. */
+  void table(String heading, String... rows) {
+    report.add("### " + heading);
+    report.add("");
+    report.add("| measure | value |");
+    report.add("|---|---|");
+    for (String row : rows) report.add(row);
+    report.add("");
+  }
+
   void header(String title) {
     report.add("## " + title);
     report.add("");

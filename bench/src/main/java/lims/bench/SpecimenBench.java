@@ -57,14 +57,10 @@ public final class SpecimenBench {
     }
     CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
     double elapsed = (System.nanoTime() - t0) / 1e9;
-    bench.report.add("### Specimen transitions, " + String.format("%,d", specimens) + " specimens, " + clients + " concurrent clients, " + seconds + " s");
-    bench.report.add("");
-    bench.report.add("| measure | value |");
-    bench.report.add("|---|---|");
-    bench.report.add(String.format("| persisted transitions/s | %.0f |", transition.count() / elapsed));
-    bench.report.add("| transition latency | " + transition.summary() + " |");
-    bench.report.add("| failed | " + failed.sum() + " |");
-    bench.report.add("");
+    bench.table("Specimen transitions, " + String.format("%,d", specimens) + " specimens, " + clients + " concurrent clients, " + seconds + " s",
+        String.format("| persisted transitions/s | %.0f |", transition.count() / elapsed),
+        "| transition latency | " + transition.summary() + " |",
+        "| failed | " + failed.sum() + " |");
 
     // Workflow create → start → complete, each client on its own device.
     for (int d = 0; d < clients; d++) {
@@ -96,14 +92,10 @@ public final class SpecimenBench {
     }
     CompletableFuture.allOf(wfWorkers.toArray(CompletableFuture[]::new)).join();
     double elapsed2 = (System.nanoTime() - t1) / 1e9;
-    bench.report.add("### Workflow create → start → complete, " + clients + " clients, each on its own device, " + seconds + " s");
-    bench.report.add("");
-    bench.report.add("| measure | value |");
-    bench.report.add("|---|---|");
-    bench.report.add(String.format("| cycles/s | %.0f |", done.get() / elapsed2));
-    bench.report.add("| cycle latency (3 requests) | " + cycle.summary() + " |");
-    bench.report.add("| failed cycles | " + wfFailed.sum() + " |");
-    bench.report.add("");
+    bench.table("Workflow create → start → complete, " + clients + " clients, each on its own device, " + seconds + " s",
+        String.format("| cycles/s | %.0f |", done.get() / elapsed2),
+        "| cycle latency (3 requests) | " + cycle.summary() + " |",
+        "| failed cycles | " + wfFailed.sum() + " |");
     pool.shutdown();
     System.out.println(String.join("\n", bench.report));
     bench.stopNode();
