@@ -9,5 +9,5 @@ WORKDIR /opt/lims
 COPY --from=build /src/http-api/target/http-api-0.1.0-SNAPSHOT.jar /opt/lims/
 COPY --from=build /src/http-api/target/lib /opt/lims/lib
 EXPOSE 8080 25520 8558
-ENTRYPOINT ["java", "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2", "-cp", "/opt/lims/http-api-0.1.0-SNAPSHOT.jar:/opt/lims/lib/*", "lims.http.Main"]
+ENTRYPOINT ["java", "-cp", "/opt/lims/http-api-0.1.0-SNAPSHOT.jar:/opt/lims/lib/*", "lims.http.Main"]
 CMD ["cluster"]

@@ -41,6 +41,10 @@ import lims.kernel.NodeConfig;
  */
 public final class DeviceBench {
 
+  static {
+    lims.kernel.CommonPool.ensureParallelism(); // before the static fields below touch anything
+  }
+
   static final ObjectMapper JSON = new ObjectMapper();
   static final String PASSWORD = "bench-admin-password";
 
@@ -60,6 +64,7 @@ public final class DeviceBench {
   String token;
 
   public static void main(String[] args) throws Exception {
+    lims.kernel.CommonPool.ensureParallelism();
     new DeviceBench().run();
     System.exit(0);
   }

@@ -19,6 +19,7 @@ public final class SpecimenBench {
   static final List<String> PATH = List.of("assign_barcode", "receive", "start_preparation", "finish_preparation", "pass_qc");
 
   public static void main(String[] args) throws Exception {
+    lims.kernel.CommonPool.ensureParallelism();
     DeviceBench bench = new DeviceBench();
     bench.startNode();
     int specimens = Integer.getInteger("bench.specimens", 10_000);

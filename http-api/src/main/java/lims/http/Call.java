@@ -33,6 +33,12 @@ public record Call(
     return principal.orElseThrow(() -> new IllegalStateException("endpoint declared no token requirement"));
   }
 
+  /** The custody record of this request: the caller, acting in {@code role}, now, from its address, with its request id. */
+  public lims.kernel.Custody custody(lims.kernel.Role role, String reason) {
+    return new lims.kernel.Custody(caller().username(), lims.kernel.WireNames.of(role), java.time.Instant.now(),
+        clientAddress.getHostAddress(), requestId, reason);
+  }
+
   public String pathParam(String name) {
     return pathParams.get(name);
   }

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import lims.device.Booking;
 import lims.device.Device;
 import lims.device.DeviceReadModel;
@@ -90,9 +89,7 @@ final class DeviceRoutes {
   private CompletionStage<HttpResponse> list(Call call) {
     int limit = QueryParams.limit(call);
     Optional<String> after = QueryParams.matching(call, "after", Devices.DEVICE_ID, "a cursor from next_cursor");
-    return devices.readModel().devices(limit, after).thenApply(page -> Responses.json(mapper, 200, Map.of(
-        "items", page.items().stream().map(DeviceRoutes::view).toList(),
-        "next_cursor", Optional.ofNullable(page.nextCursor()))));
+    return devices.readModel().devices(limit, after).thenApply(page -> Responses.page(mapper, page.map(DeviceRoutes::view)));
   }
 
   private CompletionStage<HttpResponse> register(Call call) {
@@ -239,21 +236,14 @@ final class DeviceRoutes {
     JsonBody body = call.json();
     String workflowId = body.requiredMatching("workflow_id", Devices.WORKFLOW_ID, WORKFLOW_ID_RULE);
     String operation = body.requiredString("operation", 64);
-    Map<String, Object> parameters = body.optionalObject("parameters", mapper);
     // Parameters travel in commands, events and replies between nodes: keep them well below Pekko's remote frame size.
-    if (mapper.valueToTree(parameters).toString().length() > MAX_PARAMETERS_CHARS) {
-      body.reject("parameters", "must be at most " + MAX_PARAMETERS_CHARS + " characters of JSON");
-    }
+    Map<String, Object> parameters = body.optionalObject("parameters", mapper, MAX_PARAMETERS_CHARS);
     body.finish();
     return devices.ask(id, r -> new Device.Execute(workflowId, operation, parameters, call.caller().username(), r))
         .thenCompose(reply -> {
           Execution started = success(reply, Device.ExecutionReply.class).execution();
-          return devices.ask(id, r -> new Device.AwaitExecution(started.executionId(), r), executeWait)
-              .thenApply(done -> Responses.json(mapper, 200, success(done, Device.ExecutionReply.class).execution()))
-              .exceptionally(failure -> {
-                if (unwrap(failure) instanceof TimeoutException) return Responses.json(mapper, 202, started);
-                throw new java.util.concurrent.CompletionException(failure);
-              });
+          return devices.awaitExecution(id, started.executionId(), executeWait)
+              .thenApply(done -> done.map(x -> Responses.json(mapper, 200, x)).orElseGet(() -> Responses.json(mapper, 202, started)));
         });
   }
 
@@ -280,8 +270,7 @@ final class DeviceRoutes {
     after.ifPresent(DeviceRoutes::checkCursor);
     QueryParams.TimeRange range = ranged ? QueryParams.range(call) : new QueryParams.TimeRange(Optional.empty(), Optional.empty());
     var filter = new DeviceReadModel.LogFilter(deviceId, range.start(), range.end());
-    return devices.readModel().executions(filter, limit, after).thenApply(page -> Responses.json(mapper, 200, Map.of(
-        "items", page.items(), "next_cursor", Optional.ofNullable(page.nextCursor()))));
+    return devices.readModel().executions(filter, limit, after).thenApply(page -> Responses.page(mapper, page));
   }
 
   private CompletionStage<HttpResponse> export(Call call) {
@@ -360,8 +349,4 @@ final class DeviceRoutes {
     return new DeviceView(row.id(), row.name(), row.type(), row.status(), row.capabilities(), booking, row.queueLength());
   }
 
-  private static Throwable unwrap(Throwable t) {
-    while (t.getCause() != null && (t instanceof java.util.concurrent.CompletionException)) t = t.getCause();
-    return t;
-  }
 }

@@ -233,13 +233,11 @@ public final class HttpPipeline {
         request.getAttribute(AttributeKeys.remoteAddress)
             .flatMap(RemoteAddress::getAddress)
             .orElseThrow(() -> new IllegalStateException("pekko.http.server.remote-address-attribute must be on"));
-    // Every X-Forwarded-For line, in order: a proxy may add its own line rather than append
-    // to the client's, and reading only the first would believe the client's forgery.
     List<String> forwarded = new ArrayList<>();
     request.getHeaders().forEach(h -> {
       if (h.is("x-forwarded-for")) forwarded.add(h.value());
     });
-    return addresses.clientAddress(peer, forwarded.isEmpty() ? Optional.empty() : Optional.of(String.join(",", forwarded)));
+    return addresses.clientAddress(peer, forwarded);
   }
 
   private static List<String> segments(HttpRequest request) {

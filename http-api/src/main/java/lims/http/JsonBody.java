@@ -97,10 +97,19 @@ public final class JsonBody {
 
   /** An optional JSON object of parameters, as plain maps, lists, strings, numbers and booleans. */
   public java.util.Map<String, Object> optionalObject(String field, ObjectMapper mapper) {
+    return optionalObject(field, mapper, Integer.MAX_VALUE);
+  }
+
+  /** The same, at most {@code maxChars} characters of JSON (measured on the parsed node, not re-serialized from the map). */
+  public java.util.Map<String, Object> optionalObject(String field, ObjectMapper mapper, int maxChars) {
     JsonNode node = take(field);
     if (node == null || node.isNull()) return java.util.Map.of();
     if (!node.isObject()) {
       errors.add(new FieldError(field, "must be an object"));
+      return java.util.Map.of();
+    }
+    if (maxChars < Integer.MAX_VALUE && node.toString().length() > maxChars) {
+      errors.add(new FieldError(field, "must be at most " + maxChars + " characters of JSON"));
       return java.util.Map.of();
     }
     return mapper.convertValue(node, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() {});

@@ -74,10 +74,7 @@ public final class LimsNode {
   }
 
   private static void warnAboutSmallCommonPool() {
-    if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() < 2) {
-      log.warn("ForkJoinPool common parallelism is {}: every async step will start a thread. Start the JVM with "
-          + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2 (./lims does)", java.util.concurrent.ForkJoinPool.getCommonPoolParallelism());
-    }
+    if (lims.kernel.CommonPool.tooSmall()) log.warn(lims.kernel.CommonPool.advice());
   }
 
   /**

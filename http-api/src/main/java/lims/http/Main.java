@@ -46,12 +46,7 @@ public final class Main implements Callable<Integer> {
   Integer managementPort;
 
   public static void main(String[] args) {
-    // Before anything touches the common pool: below 2 threads the JDK starts a thread per
-    // async step, and Pekko's CompletionStages run every callback that way (docs/decisions/0011).
-    if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
-      System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism",
-          Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors())));
-    }
+    lims.kernel.CommonPool.ensureParallelism();
     System.exit(new CommandLine(new Main()).execute(args));
   }
 

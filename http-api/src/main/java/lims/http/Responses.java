@@ -39,6 +39,14 @@ public final class Responses {
     }
   }
 
+  /** A list page as API.md shapes every list: {"items": [...], "next_cursor": "..." | null}. */
+  public static HttpResponse page(ObjectMapper mapper, lims.kernel.Page<?> page) {
+    java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("items", page.items());
+    body.put("next_cursor", page.nextCursor());
+    return json(mapper, 200, body);
+  }
+
   public static HttpResponse noContent() {
     return HttpResponse.create().withStatus(204);
   }

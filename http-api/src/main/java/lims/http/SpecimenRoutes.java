@@ -81,7 +81,7 @@ final class SpecimenRoutes {
     body.finish();
     if (tests.isEmpty()) throw ProblemException.invalid("tests_requested", "must name at least one test");
     Specimen.Registration registration = new Specimen.Registration(clientRef, type, tests, collected, priority, null);
-    Custody custody = custody(call, TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
+    Custody custody = call.custody(TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
     return specimens.newId()
         .thenCompose(id -> specimens.ask(id, r -> new Specimen.Register(registration, custody, r)))
         .thenApply(reply -> Responses.json(mapper, 201, view(current(reply))));
@@ -97,8 +97,7 @@ final class SpecimenRoutes {
     });
     Optional<String> q = QueryParams.matching(call, "q", TEXT, "1-200 letters, digits, spaces or ._:/#()-");
     Optional<String> after = QueryParams.matching(call, "after", Specimens.SPECIMEN_ID, "a cursor from next_cursor");
-    return specimens.readModel().list(state, q, limit, after).thenApply(page -> Responses.json(mapper, 200, Map.of(
-        "items", page.items(), "next_cursor", Optional.ofNullable(page.nextCursor()))));
+    return specimens.readModel().list(state, q, limit, after).thenApply(page -> Responses.page(mapper, page));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {
@@ -130,7 +129,7 @@ final class SpecimenRoutes {
     if (t.reasonRequired() && reason.map(String::isBlank).orElse(true)) {
       throw ProblemException.invalid("reason", "is required for " + action);
     }
-    Custody custody = custody(call, role, reason.orElse(null));
+    Custody custody = call.custody(role, reason.orElse(null));
     Optional<SpecimenState> expectedFinal = expectedState;
     // A resample's replacement gets its id now, so the request and its replacement are one event.
     CompletionStage<Map<String, Object>> withReplacement = action.equals("request_resample")
@@ -150,7 +149,7 @@ final class SpecimenRoutes {
     String plate = body.requiredMatching("plate", PLATE, "1-64 letters, digits or ._-");
     String well = body.requiredMatching("well", Specimen.WELL, "a well of a 96-well plate, A1 to H12");
     body.finish();
-    Custody custody = custody(call, TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
+    Custody custody = call.custody(TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
     return specimens.ask(id, r -> new Specimen.SetLocation(plate, well, custody, r)).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
   }
 
@@ -180,8 +179,8 @@ final class SpecimenRoutes {
   private CompletionStage<HttpResponse> samples(Call call) {
     int limit = QueryParams.limit(call);
     Optional<String> after = QueryParams.matching(call, "after", Specimens.SPECIMEN_ID, "a cursor from next_cursor");
-    return specimens.readModel().list(Optional.empty(), Optional.empty(), limit, after).thenApply(page -> Responses.json(mapper, 200, Map.of(
-        "items", page.items().stream().map(SpecimenRoutes::sampleView).toList(), "next_cursor", Optional.ofNullable(page.nextCursor()))));
+    return specimens.readModel().list(Optional.empty(), Optional.empty(), limit, after)
+        .thenApply(page -> Responses.page(mapper, page.map(SpecimenRoutes::sampleView)));
   }
 
   private CompletionStage<HttpResponse> sample(Call call) {
@@ -209,7 +208,7 @@ final class SpecimenRoutes {
         id -> Specimens.SPECIMEN_ID.matcher(id).matches() ? Optional.of(id) : Optional.empty(), ID_RULE);
     body.finish();
     if (specimenIds.isEmpty()) throw ProblemException.invalid("specimen_ids", "must name at least one specimen");
-    Custody custody = custody(call, TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
+    Custody custody = call.custody(TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
     // The entities are the truth: a specimen registered a moment ago may not be in the read table yet.
     List<CompletableFuture<Specimen.Reply>> lookups = specimenIds.stream()
         .map(id -> specimens.ask(id, Specimen.Get::new).toCompletableFuture()).toList();
@@ -237,10 +236,6 @@ final class SpecimenRoutes {
   }
 
   // --- helpers --------------------------------------------------------------------------
-
-  private static Custody custody(Call call, Role role, String reason) {
-    return new Custody(call.caller().username(), WireNames.of(role), Instant.now(), call.clientAddress().getHostAddress(), call.requestId(), reason);
-  }
 
   private static String specimenId(Call call) {
     String id = call.pathParam("id");

@@ -21,7 +21,6 @@ import lims.device.DeviceType;
 import lims.device.Devices;
 import lims.kernel.Custody;
 import lims.kernel.Role;
-import lims.kernel.WireNames;
 import lims.specimen.Barcodes;
 import lims.specimen.Specimen;
 import lims.specimen.Specimens;
@@ -103,8 +102,7 @@ final class WorkflowRoutes {
     Optional<String> status = QueryParams.matching(call, "status", Pattern.compile("created|queued|running|completed|cancelled|failed"),
         "one of created, queued, running, completed, cancelled, failed");
     Optional<String> after = QueryParams.matching(call, "after", WORKFLOW_ID, "a cursor from next_cursor");
-    return workflows.readModel().list(status, limit, after).thenApply(page -> Responses.json(mapper, 200,
-        Map.of("items", page.items(), "next_cursor", Optional.ofNullable(page.nextCursor()))));
+    return workflows.readModel().list(status, limit, after).thenApply(page -> Responses.page(mapper, page));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {
@@ -161,18 +159,15 @@ final class WorkflowRoutes {
             }
             String executionId = ((Device.ExecutionReply) started).execution().executionId();
             return workflows.ask(id, r -> new Workflow.StepAccepted(index, executionId, r))
-                .thenCompose(accepted -> devices.ask(w.deviceId(), r -> new Device.AwaitExecution(executionId, r), executeWait))
+                .thenCompose(accepted -> devices.awaitExecution(w.deviceId(), executionId, executeWait))
                 .thenCompose(done -> {
-                  var x = ((Device.ExecutionReply) done).execution();
+                  if (done.isEmpty()) {
+                    return CompletableFuture.completedFuture(Responses.json(mapper, 202,
+                        Map.of("index", index, "operation", step.operation(), "status", "running", "execution_id", executionId)));
+                  }
+                  var x = done.get();
                   return workflows.ask(id, r -> new Workflow.EndStep(index, executionId, x.status(), x.result(), x.finishedAt(), r))
                       .thenApply(ended -> Responses.json(mapper, 200, stepView(current(ended).runs().get(index))));
-                })
-                .exceptionally(failure -> {
-                  Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                  if (cause instanceof java.util.concurrent.TimeoutException) {
-                    return Responses.json(mapper, 202, Map.of("index", index, "operation", step.operation(), "status", "running", "execution_id", executionId));
-                  }
-                  throw new java.util.concurrent.CompletionException(cause);
                 });
           });
     });
@@ -184,7 +179,7 @@ final class WorkflowRoutes {
     return workflows.ask(id, r -> new Workflow.Complete(custody, r)).thenCompose(reply -> {
       Workflow.State w = current(reply);
       // The device is released now for the caller; the workflow-effects reaction repeats it after a crash.
-      return workflows.freeDeviceOf(runningCopy(w)).thenApply(done -> Responses.json(mapper, 200, view(w)));
+      return workflows.freeDevice(w.deviceId(), id, false, custody.userId()).thenApply(done -> Responses.json(mapper, 200, view(w)));
     });
   }
 
@@ -196,7 +191,8 @@ final class WorkflowRoutes {
       return workflows.ask(id, r -> new Workflow.Cancel(custody, r)).thenCompose(reply -> {
         Workflow.State w = current(reply);
         if (was.status().equals(Workflow.CREATED)) return CompletableFuture.completedFuture(Responses.json(mapper, 200, view(w)));
-        return workflows.freeDeviceOf(was).thenApply(done -> Responses.json(mapper, 200, view(w)));
+        boolean queued = was.status().equals(Workflow.QUEUED);
+        return workflows.freeDevice(w.deviceId(), id, queued, custody.userId()).thenApply(done -> Responses.json(mapper, 200, view(w)));
       });
     });
   }
@@ -213,11 +209,6 @@ final class WorkflowRoutes {
     v.put("finished_at", run.finishedAt());
     v.put("result", run.result());
     return v;
-  }
-
-  private static Workflow.State runningCopy(Workflow.State w) {
-    return new Workflow.State(w.id(), w.name(), w.deviceId(), w.deviceType(), w.samples(), w.steps(), w.priority(), Workflow.RUNNING,
-        w.bookedAt(), w.createdBy(), w.startRequestedBy(), w.finishedAt(), w.runs());
   }
 
   /** Steps as operation names or {operation, parameters} objects. */
@@ -243,10 +234,10 @@ final class WorkflowRoutes {
     return steps;
   }
 
+  /** Workflow work is done as the caller's operating role (the endpoint admits only those). */
   private static Custody custody(Call call) {
-    Role role = call.caller().roles().stream().filter(r -> r == Role.SCIENTIST || r == Role.TECHNICIAN || r == Role.ADMIN).sorted()
-        .findFirst().orElseThrow();
-    return new Custody(call.caller().username(), WireNames.of(role), Instant.now(), call.clientAddress().getHostAddress(), call.requestId(), null);
+    Role role = call.caller().roles().stream().filter(OPERATE.roles()::contains).sorted().findFirst().orElseThrow();
+    return call.custody(role, null);
   }
 
   private static String workflowId(Call call) {

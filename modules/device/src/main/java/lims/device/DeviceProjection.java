@@ -8,11 +8,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Map;
-import lims.kernel.projection.ReadTableSession;
-import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+import lims.kernel.projection.ReadTableHandler;
 
 /**
  * Folds device events into the read tables: {@code device} (lists), {@code execution_log}
@@ -20,21 +17,13 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
  * operation, for wait estimates). Runs exactly once per event: the rows and the offset
  * commit in one transaction, so plain INSERT and UPDATE suffice.
  */
-public final class DeviceProjection extends JdbcHandler<EventEnvelope<Device.Event>, ReadTableSession> {
+public final class DeviceProjection extends ReadTableHandler<Device.Event> {
 
   public static final String NAME = "device-read-tables";
   static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
-  public void process(ReadTableSession session, EventEnvelope<Device.Event> envelope) throws Exception {
-    Device.Event event = envelope.event();
-    session.withConnection(c -> {
-      apply(c, event);
-      return null;
-    });
-  }
-
-  static void apply(Connection c, Device.Event event) throws SQLException {
+  protected void apply(Connection c, Device.Event event) throws SQLException {
     if (event instanceof Device.DeviceRegistered e) {
       update(c, "INSERT INTO device (id, name, type, status, capabilities, queue_length, updated_at) VALUES (?, ?, ?, 'available', ?, 0, ?)",
           e.deviceId(), e.name(), e.type().wireName(), String.join(",", e.capabilities()), ts(e.at()));
@@ -82,17 +71,6 @@ public final class DeviceProjection extends JdbcHandler<EventEnvelope<Device.Eve
     }
   }
 
-  private static void update(Connection c, String sql, Object... values) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(sql)) {
-      for (int i = 0; i < values.length; i++) s.setObject(i + 1, values[i]);
-      s.executeUpdate();
-    }
-  }
-
-  /** Instants are bound as UTC offsets: exact on both drivers, whatever the JVM's time zone. */
-  static OffsetDateTime ts(Instant instant) {
-    return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-  }
 
   private static String json(Map<String, Object> values) {
     try {

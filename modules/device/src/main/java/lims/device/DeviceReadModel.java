@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import lims.kernel.Database;
+import lims.kernel.Page;
+import lims.kernel.projection.ReadTableHandler;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.javadsl.Source;
@@ -30,8 +32,6 @@ public final class DeviceReadModel {
 
   public record DeviceRow(String id, String name, String type, String status, List<String> capabilities,
       String holderWorkflowId, Instant bookedAt, int queueLength) {}
-
-  public record Page<T>(List<T> items, String nextCursor) {}
 
   /** Which execution-log rows: any of the bounds may be absent. */
   public record LogFilter(Optional<String> deviceId, Optional<Instant> start, Optional<Instant> end) {}
@@ -59,7 +59,7 @@ public final class DeviceReadModel {
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) rows.add(device(rs));
         }
-        return page(rows, limit, r -> r.id());
+        return Page.of(rows, limit, DeviceRow::id);
       }
     });
   }
@@ -71,7 +71,7 @@ public final class DeviceReadModel {
       StringBuilder where = new StringBuilder(" WHERE 1 = 1");
       conditions(filter, where, args);
       if (after.isPresent()) {
-        OffsetDateTime at = DeviceProjection.ts(Instant.parse(after.get()[0]));
+        OffsetDateTime at = ReadTableHandler.ts(Instant.parse(after.get()[0]));
         // Keyset on (started_at, execution_id) descending; the first clause lets the index bound the scan.
         where.append(" AND started_at <= ? AND (started_at < ? OR execution_id < ?)");
         args.addAll(List.of(at, at, after.get()[1]));
@@ -84,7 +84,7 @@ public final class DeviceReadModel {
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) rows.add(execution(rs));
         }
-        return page(rows, limit, x -> encodeCursor(x.startedAt(), x.executionId()));
+        return Page.of(rows, limit, x -> encodeCursor(x.startedAt(), x.executionId()));
       }
     });
   }
@@ -153,22 +153,16 @@ public final class DeviceReadModel {
     });
     filter.start().ifPresent(t -> {
       where.append(" AND started_at >= ?");
-      args.add(DeviceProjection.ts(t));
+      args.add(ReadTableHandler.ts(t));
     });
     filter.end().ifPresent(t -> {
       where.append(" AND started_at < ?");
-      args.add(DeviceProjection.ts(t));
+      args.add(ReadTableHandler.ts(t));
     });
   }
 
   private static void bind(PreparedStatement s, List<Object> args) throws SQLException {
     for (int i = 0; i < args.size(); i++) s.setObject(i + 1, args.get(i));
-  }
-
-  private static <T> Page<T> page(List<T> rows, int limit, java.util.function.Function<T, String> cursorOf) {
-    if (rows.size() <= limit) return new Page<>(rows, null);
-    List<T> items = rows.subList(0, limit);
-    return new Page<>(List.copyOf(items), cursorOf.apply(items.get(limit - 1)));
   }
 
   static String encodeCursor(Instant startedAt, String executionId) {

@@ -51,6 +51,23 @@ public final class Devices {
     return sharding.entityRefFor(Device.TYPE, deviceId).ask(command::apply, timeout);
   }
 
+  /**
+   * The execution once it has finished, or empty when it is still running after {@code wait}
+   * (the caller answers 202 and the execution ends later on its own).
+   */
+  public CompletionStage<java.util.Optional<Execution>> awaitExecution(String deviceId, String executionId, Duration wait) {
+    return ask(deviceId, r -> new Device.AwaitExecution(executionId, r), wait)
+        .thenApply(reply -> {
+          if (reply instanceof Device.ExecutionReply e) return java.util.Optional.of(e.execution());
+          throw new IllegalStateException("execution " + executionId + " vanished: " + ((Device.Rejected) reply).rejection().detail());
+        })
+        .exceptionally(failure -> {
+          Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+          if (cause instanceof java.util.concurrent.TimeoutException) return java.util.Optional.empty();
+          throw new java.util.concurrent.CompletionException(cause);
+        });
+  }
+
   public DeviceReadModel readModel() {
     return readModel;
   }

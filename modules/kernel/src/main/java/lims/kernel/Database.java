@@ -59,11 +59,15 @@ public final class Database implements Extension {
     return ID.apply(system);
   }
 
-  /** Applies the ordered migrations for this vendor; concurrent nodes serialize on Flyway's lock. */
+  /**
+   * Applies the ordered migrations: the vendor's own folder plus {@code common}, for
+   * migrations whose SQL both databases accept unchanged (versions are unique across both).
+   * Concurrent nodes serialize on Flyway's lock.
+   */
   public static void migrate(DataSource dataSource, String vendor) {
     Flyway.configure()
         .dataSource(dataSource)
-        .locations("classpath:db/migration/" + vendor)
+        .locations("classpath:db/migration/common", "classpath:db/migration/" + vendor)
         .load()
         .migrate();
   }

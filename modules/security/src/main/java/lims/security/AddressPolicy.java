@@ -27,12 +27,16 @@ public final class AddressPolicy {
         Cidr.parseList(security.getString("trusted-proxies")));
   }
 
-  public InetAddress clientAddress(InetAddress peer, Optional<String> forwardedFor) {
+  /**
+   * @param forwardedFor every X-Forwarded-For line of the request, in order: a proxy may add
+   *     its own line rather than append to the client's, and they read as one list of hops.
+   */
+  public InetAddress clientAddress(InetAddress peer, List<String> forwardedFor) {
     InetAddress client = IpLiteral.normalize(peer);
     if (forwardedFor.isEmpty()) {
       return client;
     }
-    String[] hops = forwardedFor.get().split(",");
+    String[] hops = String.join(",", forwardedFor).split(",");
     for (int i = hops.length - 1; i >= 0 && isTrustedProxy(client); i--) {
       Optional<InetAddress> hop = IpLiteral.parse(hops[i]);
       if (hop.isEmpty()) {

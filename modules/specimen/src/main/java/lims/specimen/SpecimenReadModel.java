@@ -11,14 +11,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import lims.kernel.Database;
+import lims.kernel.Page;
 
 /** Queries over the {@code specimen} read table: one indexed, keyset-paginated query each. */
 public final class SpecimenReadModel {
 
   public record SpecimenRow(String id, String barcode, String clientRef, String type, String state, String priority, String plate,
       String well, String replaces) {}
-
-  public record Page(List<SpecimenRow> items, String nextCursor) {}
 
   private static final String COLUMNS = "id, barcode, client_ref, type, state, priority, plate, well, replaces";
 
@@ -29,7 +28,7 @@ public final class SpecimenReadModel {
   }
 
   /** By id; optionally in one state, and matching {@code q} as a prefix of id, barcode or client reference. */
-  public CompletionStage<Page> list(Optional<String> state, Optional<String> q, int limit, Optional<String> afterId) {
+  public CompletionStage<Page<SpecimenRow>> list(Optional<String> state, Optional<String> q, int limit, Optional<String> afterId) {
     return database.withConnection(c -> {
       StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM specimen WHERE 1 = 1");
       List<Object> args = new ArrayList<>();
@@ -50,9 +49,7 @@ public final class SpecimenReadModel {
       args.add(limit + 1);
       try (PreparedStatement s = c.prepareStatement(sql.toString())) {
         for (int i = 0; i < args.size(); i++) s.setObject(i + 1, args.get(i));
-        List<SpecimenRow> rows = read(s);
-        if (rows.size() <= limit) return new Page(rows, null);
-        return new Page(List.copyOf(rows.subList(0, limit)), rows.get(limit - 1).id());
+        return Page.of(read(s), limit, SpecimenRow::id);
       }
     });
   }
@@ -66,24 +63,14 @@ public final class SpecimenReadModel {
     });
   }
 
-  /** Which of these specimen ids are registered: one query for the whole list. */
-  public CompletionStage<Set<String>> existingIds(Collection<String> ids) {
-    return existing("id", ids);
-  }
-
   /** Which of these barcodes belong to a registered specimen: one query for the whole list. */
   public CompletionStage<Set<String>> existingBarcodes(Collection<String> barcodes) {
-    return existing("barcode", barcodes);
-  }
-
-  /** {@code column} is one of our own column names, never client input. */
-  private CompletionStage<Set<String>> existing(String column, Collection<String> values) {
-    if (values.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(Set.of());
+    if (barcodes.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(Set.of());
     return database.withConnection(c -> {
-      String marks = String.join(", ", java.util.Collections.nCopies(values.size(), "?"));
-      try (PreparedStatement s = c.prepareStatement("SELECT " + column + " FROM specimen WHERE " + column + " IN (" + marks + ")")) {
+      String marks = String.join(", ", java.util.Collections.nCopies(barcodes.size(), "?"));
+      try (PreparedStatement s = c.prepareStatement("SELECT barcode FROM specimen WHERE barcode IN (" + marks + ")")) {
         int i = 1;
-        for (String b : values) s.setString(i++, b);
+        for (String b : barcodes) s.setString(i++, b);
         Set<String> found = new HashSet<>();
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) found.add(rs.getString(1));

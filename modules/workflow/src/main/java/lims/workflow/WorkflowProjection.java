@@ -2,31 +2,16 @@ package lims.workflow;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import lims.kernel.projection.ReadTableSession;
-import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+import lims.kernel.projection.ReadTableHandler;
 
 /** Keeps workflow, workflow_sample and workflow_step; exactly once, committed with its offset. */
-public final class WorkflowProjection extends JdbcHandler<EventEnvelope<Workflow.Event>, ReadTableSession> {
+public final class WorkflowProjection extends ReadTableHandler<Workflow.Event> {
 
   public static final String NAME = "workflow-read-tables";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
-  public void process(ReadTableSession session, EventEnvelope<Workflow.Event> envelope) throws Exception {
-    Workflow.Event event = envelope.event();
-    session.withConnection(c -> {
-      apply(c, event);
-      return null;
-    });
-  }
-
-  private static void apply(Connection c, Workflow.Event event) throws Exception {
+  protected void apply(Connection c, Workflow.Event event) throws Exception {
     if (event instanceof Workflow.WorkflowCreated e) {
       update(c, "INSERT INTO workflow (id, name, device_id, status, priority, created_by, created_at) VALUES (?, ?, ?, 'created', ?, ?, ?)",
           e.workflowId(), e.name(), e.deviceId(), e.priority(), e.custody().userId(), ts(e.custody().at()));
@@ -57,14 +42,4 @@ public final class WorkflowProjection extends JdbcHandler<EventEnvelope<Workflow
     }
   }
 
-  private static void update(Connection c, String sql, Object... values) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(sql)) {
-      for (int i = 0; i < values.length; i++) s.setObject(i + 1, values[i]);
-      s.executeUpdate();
-    }
-  }
-
-  private static OffsetDateTime ts(Instant instant) {
-    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-  }
 }

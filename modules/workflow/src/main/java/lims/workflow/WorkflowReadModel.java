@@ -13,11 +13,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import lims.kernel.Database;
+import lims.kernel.Page;
 
 /** GET /workflows: a page of workflows with their samples and steps, in three queries whatever the page size. */
 public final class WorkflowReadModel {
-
-  public record Page(List<Map<String, Object>> items, String nextCursor) {}
 
   private final Database database;
 
@@ -25,7 +24,7 @@ public final class WorkflowReadModel {
     this.database = database;
   }
 
-  public CompletionStage<Page> list(Optional<String> status, int limit, Optional<String> afterId) {
+  public CompletionStage<Page<Map<String, Object>>> list(Optional<String> status, int limit, Optional<String> afterId) {
     return database.withConnection(c -> {
       StringBuilder sql = new StringBuilder("SELECT id, name, device_id, status, priority, created_by, created_at, booked_at, finished_at FROM workflow WHERE 1 = 1");
       List<Object> args = new ArrayList<>();
@@ -39,11 +38,11 @@ public final class WorkflowReadModel {
       });
       sql.append(" ORDER BY id LIMIT ?");
       args.add(limit + 1);
-      Map<String, Map<String, Object>> page = new LinkedHashMap<>();
+      List<Map<String, Object>> rows = new ArrayList<>();
       try (PreparedStatement s = c.prepareStatement(sql.toString())) {
         for (int i = 0; i < args.size(); i++) s.setObject(i + 1, args.get(i));
         try (ResultSet rs = s.executeQuery()) {
-          while (rs.next() && page.size() < limit + 1) {
+          while (rs.next()) {
             Map<String, Object> w = new LinkedHashMap<>();
             w.put("id", rs.getString(1));
             w.put("name", rs.getString(2));
@@ -56,16 +55,13 @@ public final class WorkflowReadModel {
             w.put("finished_at", instant(rs, 9));
             w.put("samples", new ArrayList<>());
             w.put("steps", new ArrayList<>());
-            page.put(rs.getString(1), w);
+            rows.add(w);
           }
         }
       }
-      String next = null;
-      if (page.size() > limit) {
-        List<String> ids = new ArrayList<>(page.keySet());
-        page.remove(ids.get(limit));
-        next = ids.get(limit - 1);
-      }
+      Page<Map<String, Object>> result = Page.of(rows, limit, w -> (String) w.get("id"));
+      Map<String, Map<String, Object>> page = new LinkedHashMap<>();
+      result.items().forEach(w -> page.put((String) w.get("id"), w));
       if (!page.isEmpty()) {
         children(c, page, "SELECT workflow_id, barcode, specimen_id FROM workflow_sample WHERE workflow_id IN (%s) ORDER BY workflow_id, position",
             "samples", rs -> Map.of("barcode", rs.getString(2), "specimen_id", rs.getString(3)));
@@ -81,7 +77,7 @@ public final class WorkflowReadModel {
           return step;
         });
       }
-      return new Page(new ArrayList<>(page.values()), next);
+      return result;
     });
   }
 

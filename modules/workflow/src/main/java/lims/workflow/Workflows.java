@@ -80,17 +80,13 @@ public final class Workflows {
     });
   }
 
-  /** The device's part of completing or cancelling: release the booking, or leave the queue. */
-  CompletionStage<Done> freeDevice(String deviceId, String workflowId, boolean queued, String by) {
+  /** The device's part of completing or cancelling: release the booking, or leave the queue. Idempotent. */
+  public CompletionStage<Done> freeDevice(String deviceId, String workflowId, boolean queued, String by) {
     CompletionStage<Device.Reply> done = queued
         ? devices.ask(deviceId, r -> new Device.CancelQueued(workflowId, by, r))
         : devices.ask(deviceId, r -> new Device.Release(workflowId, by, r));
     // Already released or no longer queued is what we wanted: done.
     return done.thenApply(reply -> Done.getInstance());
-  }
-
-  public CompletionStage<Done> freeDeviceOf(Workflow.State before) {
-    return freeDevice(before.deviceId(), before.id(), before.status().equals(Workflow.QUEUED), "workflow:" + before.id());
   }
 
   /** Moves every sample's specimen with an action; a specimen already past it (or not in the expected state) is left alone. */

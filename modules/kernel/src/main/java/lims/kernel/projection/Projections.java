@@ -8,6 +8,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.projection.Projection;
 import org.apache.pekko.projection.ProjectionBehavior;
 import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
@@ -16,7 +17,7 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 import org.apache.pekko.projection.javadsl.Handler;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
-/** Runs a tagged read-table projection: one exactly-once instance per tag, spread over the cluster. */
+/** Runs tagged projections: one instance per tag, spread over the cluster. */
 public final class Projections {
 
   private Projections() {}
@@ -29,45 +30,38 @@ public final class Projections {
   public static <E> void startReaction(
       ActorSystem<?> system, String name, EventTags tags, Function<String, Handler<EventEnvelope<E>>> handlerForTag) {
     Database database = Database.get(system);
-    List<String> all = tags.all();
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            name,
-            all.size(),
-            i -> ProjectionBehavior.create(
-                JdbcProjection.atLeastOnceAsync(
-                    ProjectionId.of(name, all.get(i)),
-                    EventSourcedProvider.<E>eventsByTag(system, JdbcReadJournal.Identifier(), all.get(i)),
-                    () -> new ReadTableSession(database.dataSource()),
-                    () -> handlerForTag.apply(all.get(i)),
-                    system)),
-            ShardedDaemonProcessSettings.create(system),
-            Optional.of(ProjectionBehavior.stopMessage()));
+    run(system, name, tags, tag -> JdbcProjection.atLeastOnceAsync(
+        ProjectionId.of(name, tag),
+        EventSourcedProvider.<E>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+        () -> new ReadTableSession(database.dataSource()),
+        () -> handlerForTag.apply(tag),
+        system));
   }
 
+  /** Runs a read-table projection: exactly once, the rows and the offset in one transaction. */
   public static <E> void start(
       ActorSystem<?> system,
       String name,
       EventTags tags,
       Function<String, JdbcHandler<EventEnvelope<E>, ReadTableSession>> handlerForTag) {
     Database database = Database.get(system);
+    run(system, name, tags, tag -> JdbcProjection.exactlyOnce(
+        ProjectionId.of(name, tag),
+        EventSourcedProvider.<E>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+        () -> new ReadTableSession(database.dataSource()),
+        () -> handlerForTag.apply(tag),
+        system));
+  }
+
+  /** One instance per tag, spread over the cluster by a sharded daemon process. */
+  private static void run(ActorSystem<?> system, String name, EventTags tags, Function<String, Projection<?>> projectionForTag) {
     List<String> all = tags.all();
     ShardedDaemonProcess.get(system)
         .init(
             ProjectionBehavior.Command.class,
             name,
             all.size(),
-            i -> {
-              String tag = all.get(i);
-              return ProjectionBehavior.create(
-                  JdbcProjection.exactlyOnce(
-                      ProjectionId.of(name, tag),
-                      EventSourcedProvider.<E>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
-                      () -> new ReadTableSession(database.dataSource()),
-                      () -> handlerForTag.apply(tag),
-                      system));
-            },
+            i -> ProjectionBehavior.create(projectionForTag.apply(all.get(i))),
             ShardedDaemonProcessSettings.create(system),
             Optional.of(ProjectionBehavior.stopMessage()));
   }

@@ -1,0 +1,40 @@
+package lims.kernel.projection;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+
+/**
+ * A projection that folds one entity type's events into read tables, inside the session's
+ * transaction (exactly once: rows and offset commit together, so plain INSERT and UPDATE
+ * suffice). Subclasses say what each event writes.
+ */
+public abstract class ReadTableHandler<E> extends JdbcHandler<EventEnvelope<E>, ReadTableSession> {
+
+  @Override
+  public final void process(ReadTableSession session, EventEnvelope<E> envelope) throws Exception {
+    session.withConnection(c -> {
+      apply(c, envelope.event());
+      return null;
+    });
+  }
+
+  protected abstract void apply(Connection c, E event) throws Exception;
+
+  protected static void update(Connection c, String sql, Object... values) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      for (int i = 0; i < values.length; i++) s.setObject(i + 1, values[i]);
+      s.executeUpdate();
+    }
+  }
+
+  /** Instants are bound as UTC offsets: exact on both drivers, whatever the JVM's time zone. */
+  public static OffsetDateTime ts(Instant instant) {
+    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+}
