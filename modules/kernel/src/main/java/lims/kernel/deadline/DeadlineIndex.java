@@ -1,0 +1,54 @@
+package lims.kernel.deadline;
+
+import static lims.kernel.projection.ReadTableHandler.ts;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The rows of the deadline table: "entity {@code id} of {@code kind} must be awake by
+ * {@code due_at}". Written by projections inside their transaction, read by the
+ * {@link DeadlineSweeper}. One row per entity: a new deadline replaces the old one.
+ */
+public final class DeadlineIndex {
+
+  private DeadlineIndex() {}
+
+  /** Sets (or moves) an entity's deadline. Portable upsert: delete then insert, in the caller's transaction. */
+  public static void set(Connection c, String kind, String entityId, Instant dueAt) throws SQLException {
+    clear(c, kind, entityId);
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO deadline (kind, entity_id, due_at) VALUES (?, ?, ?)")) {
+      s.setString(1, kind);
+      s.setString(2, entityId);
+      s.setObject(3, ts(dueAt));
+      s.executeUpdate();
+    }
+  }
+
+  public static void clear(Connection c, String kind, String entityId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("DELETE FROM deadline WHERE kind = ? AND entity_id = ?")) {
+      s.setString(1, kind);
+      s.setString(2, entityId);
+      s.executeUpdate();
+    }
+  }
+
+  /** The entities of a kind due by {@code horizon}, earliest first. */
+  public static List<String> dueBy(Connection c, String kind, Instant horizon, int limit) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT entity_id FROM deadline WHERE kind = ? AND due_at <= ? ORDER BY due_at LIMIT " + limit)) {
+      s.setString(1, kind);
+      s.setObject(2, ts(horizon));
+      List<String> due = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) due.add(rs.getString(1));
+      }
+      return due;
+    }
+  }
+}
