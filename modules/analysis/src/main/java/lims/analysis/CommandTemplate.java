@@ -58,14 +58,23 @@ public final class CommandTemplate {
   /** Why these parameters cannot be used, if they cannot: a missing one, an unknown name or a value outside the pattern. */
   public Optional<String> check(Map<String, String> given) {
     for (var e : given.entrySet()) {
-      if (!PARAMETER_NAME.matcher(e.getKey()).matches()) return Optional.of("parameter name '" + e.getKey() + "' is not allowed");
+      Optional<String> wrong = checkParameter(e.getKey(), e.getValue());
+      if (wrong.isPresent()) return wrong;
       if (!parameters.contains(e.getKey())) return Optional.of("the pipeline takes no parameter '" + e.getKey() + "'; it takes " + parameters);
-      if (e.getValue() == null || !PARAMETER_VALUE.matcher(e.getValue()).matches()) {
-        return Optional.of("parameter '" + e.getKey() + "' must be " + PARAMETER_VALUE_RULE);
-      }
     }
     for (String p : parameters) {
       if (!given.containsKey(p)) return Optional.of("the pipeline needs parameter '" + p + "'");
+    }
+    return Optional.empty();
+  }
+
+  /** Why one parameter is refused whatever the pipeline, if it is: a name or value outside its pattern. */
+  public static Optional<String> checkParameter(String name, String value) {
+    if (name == null || !PARAMETER_NAME.matcher(name).matches()) {
+      return Optional.of("parameter name '" + name + "' must be a lower-case letter then up to 31 lower-case letters, digits or _");
+    }
+    if (value == null || !PARAMETER_VALUE.matcher(value).matches()) {
+      return Optional.of("parameter '" + name + "' must be " + PARAMETER_VALUE_RULE);
     }
     return Optional.empty();
   }

@@ -24,6 +24,7 @@ public record Pipeline(
 
   public static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
 
+  /** One pipeline's settings, with {@code lims.analysis.pipeline-defaults} already as fallback. */
   static Pipeline fromConfig(String name, Config c) {
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("pipeline name '" + name + "' must be 1-64 lower-case letters, digits or '-'");

@@ -60,7 +60,7 @@ public final class Specimen extends EventSourcedBehaviorWithEnforcedReplies<Spec
   public record Rejected(Rejection rejection) implements Reply {}
 
   public sealed interface Event extends CborSerializable
-      permits SpecimenRegistered, SpecimenTransitioned, LocationSet, AnalysisCancellationRequested, ReplacementRequested {}
+      permits SpecimenRegistered, SpecimenTransitioned, LocationSet, AnalysisRequested, AnalysisCancellationRequested, ReplacementRequested {}
 
   public record SpecimenRegistered(String specimenId, String barcode, Registration registration, Custody custody) implements Event {}
 
@@ -69,8 +69,20 @@ public final class Specimen extends EventSourcedBehaviorWithEnforcedReplies<Spec
 
   public record LocationSet(String specimenId, String plate, String well, Custody custody) implements Event {}
 
-  /** The compensation of request_reexperiment: the in-flight analysis must be cancelled and its results invalidated. */
-  public record AnalysisCancellationRequested(String specimenId, String reason, Custody custody) implements Event {}
+  /**
+   * Entering IN_ANALYSIS asks for a new analysis run, numbered per specimen. {@code pipeline}
+   * is the one the caller named, or null for the lab's choice by test; {@code parameters}
+   * go into the pipeline's command (the API has checked them).
+   */
+  public record AnalysisRequested(String specimenId, String analysisId, String barcode, List<String> testsRequested, String pipeline,
+      Map<String, String> parameters, Custody custody) implements Event {}
+
+  /**
+   * The compensation of leaving IN_ANALYSIS other than by the analysis's own outcome
+   * (request_reexperiment, cancel, an outcome reported by hand): the in-flight analysis
+   * {@code analysisId} must be cancelled and its results invalidated.
+   */
+  public record AnalysisCancellationRequested(String specimenId, String analysisId, String reason, Custody custody) implements Event {}
 
   /** request_resample asks for a linked replacement specimen with this id. */
   public record ReplacementRequested(String specimenId, String replacementId, Registration replacement, Custody custody) implements Event {}
@@ -88,7 +100,9 @@ public final class Specimen extends EventSourcedBehaviorWithEnforcedReplies<Spec
       String well,
       String experimentFinishedBy,
       String replacementId,
-      List<HistoryEntry> history)
+      List<HistoryEntry> history,
+      String currentAnalysisId,
+      int analysisCount)
       implements CborSerializable {
 
     public boolean registered() {
@@ -102,7 +116,27 @@ public final class Specimen extends EventSourcedBehaviorWithEnforcedReplies<Spec
     State with(SpecimenState to, HistoryEntry entry) {
       List<HistoryEntry> h = new ArrayList<>(history);
       h.add(entry);
-      return new State(id, barcode, registration, to, plate, well, experimentFinishedBy, replacementId, List.copyOf(h));
+      return new State(id, barcode, registration, to, plate, well, experimentFinishedBy, replacementId, List.copyOf(h), currentAnalysisId,
+          analysisCount);
+    }
+
+    State withExperimentFinishedBy(String userId) {
+      return new State(id, barcode, registration, state, plate, well, userId, replacementId, history, currentAnalysisId, analysisCount);
+    }
+
+    State withLocation(String plate, String well) {
+      return new State(id, barcode, registration, state, plate, well, experimentFinishedBy, replacementId, history, currentAnalysisId,
+          analysisCount);
+    }
+
+    State withReplacement(String replacementId) {
+      return new State(id, barcode, registration, state, plate, well, experimentFinishedBy, replacementId, history, currentAnalysisId,
+          analysisCount);
+    }
+
+    State withAnalysis(String analysisId) {
+      return new State(id, barcode, registration, state, plate, well, experimentFinishedBy, replacementId, history, analysisId,
+          analysisCount + 1);
     }
   }
 
@@ -121,7 +155,7 @@ public final class Specimen extends EventSourcedBehaviorWithEnforcedReplies<Spec
 
   @Override
   public State emptyState() {
-    return new State(specimenId, null, null, null, null, null, null, null, List.of());
+    return new State(specimenId, null, null, null, null, null, null, null, List.of(), null, 0);
   }
 
   @Override
@@ -173,10 +207,20 @@ public final class Specimen extends EventSourcedBehaviorWithEnforcedReplies<Spec
       return reject(c, Rejection.forbidden("the experiment was finished by " + s.experimentFinishedBy()
           + "; another reviewer must approve it"));
     }
+    Object reportedBy = c.data().get("analysis_id");
+    boolean outcome = c.action().equals("analysis_succeeded") || c.action().equals("analysis_failed");
+    if (outcome && reportedBy != null && !reportedBy.equals(s.currentAnalysisId())) {
+      return reject(c, conflict(s, "analysis " + reportedBy + " is not the current analysis of " + specimenId
+          + " (" + s.currentAnalysisId() + ")"));
+    }
     List<Event> events = new ArrayList<>();
     events.add(new SpecimenTransitioned(specimenId, c.action(), s.state(), t.to(), c.data(), c.custody()));
-    if (c.action().equals("request_reexperiment")) {
-      events.add(new AnalysisCancellationRequested(specimenId, c.custody().reason(), c.custody()));
+    boolean ownOutcome = outcome && reportedBy != null;
+    if (s.state() == SpecimenState.IN_ANALYSIS && !ownOutcome && s.currentAnalysisId() != null || c.action().equals("request_reexperiment")) {
+      events.add(new AnalysisCancellationRequested(specimenId, s.currentAnalysisId(), c.custody().reason(), c.custody()));
+    }
+    if (t.to() == SpecimenState.IN_ANALYSIS) {
+      events.add(analysisRequested(s, c));
     }
     if (c.action().equals("request_resample")) {
       Object replacement = c.data().get("replacement_id");
@@ -188,6 +232,21 @@ public final class Specimen extends EventSourcedBehaviorWithEnforcedReplies<Spec
           new Registration(r.clientRef(), r.type(), r.testsRequested(), null, r.priority(), specimenId), c.custody()));
     }
     return Effect().persist(events).thenReply(c.replyTo(), Current::new);
+  }
+
+  private AnalysisRequested analysisRequested(State s, Transition c) {
+    Map<String, String> parameters = new java.util.TreeMap<>();
+    if (c.data().get("parameters") instanceof Map<?, ?> given) {
+      given.forEach((k, v) -> parameters.put(String.valueOf(k), String.valueOf(v)));
+    }
+    Object pipeline = c.data().get("pipeline");
+    return new AnalysisRequested(specimenId, analysisId(specimenId, s.analysisCount() + 1), s.barcode(), s.registration().testsRequested(),
+        pipeline instanceof String name ? name : null, Map.copyOf(parameters), c.custody());
+  }
+
+  /** The id of a specimen's n-th analysis run: AN-SP-2026-000123-1, -2, ... */
+  public static String analysisId(String specimenId, int n) {
+    return "AN-" + specimenId + "-" + n;
   }
 
   private ReplyEffect<Event, State> setLocation(State s, SetLocation c) {
@@ -210,23 +269,16 @@ public final class Specimen extends EventSourcedBehaviorWithEnforcedReplies<Spec
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(SpecimenRegistered.class, (s, e) -> new State(specimenId, e.barcode(), e.registration(), SpecimenState.REGISTERED,
-            null, null, null, null, List.of(new HistoryEntry("register", null, SpecimenState.REGISTERED, e.custody(), Map.of()))))
+            null, null, null, null, List.of(new HistoryEntry("register", null, SpecimenState.REGISTERED, e.custody(), Map.of())), null, 0))
         .onEvent(SpecimenTransitioned.class, (s, e) -> {
           State moved = s.with(e.to(), new HistoryEntry(e.action(), e.from(), e.to(), e.custody(), e.data()));
-          return e.action().equals("finish_experiment")
-              ? new State(moved.id(), moved.barcode(), moved.registration(), moved.state(), moved.plate(), moved.well(),
-                  e.custody().userId(), moved.replacementId(), moved.history())
-              : moved;
+          return e.action().equals("finish_experiment") ? moved.withExperimentFinishedBy(e.custody().userId()) : moved;
         })
-        .onEvent(LocationSet.class, (s, e) -> {
-          State placed = new State(s.id(), s.barcode(), s.registration(), s.state(), e.plate(), e.well(), s.experimentFinishedBy(),
-              s.replacementId(), s.history());
-          return placed.with(s.state(), new HistoryEntry("set_location", s.state(), s.state(), e.custody(),
-              Map.of("plate", e.plate(), "well", e.well())));
-        })
+        .onEvent(LocationSet.class, (s, e) -> s.withLocation(e.plate(), e.well())
+            .with(s.state(), new HistoryEntry("set_location", s.state(), s.state(), e.custody(), Map.of("plate", e.plate(), "well", e.well()))))
+        .onEvent(AnalysisRequested.class, (s, e) -> s.withAnalysis(e.analysisId()))
         .onEvent(AnalysisCancellationRequested.class, (s, e) -> s)
-        .onEvent(ReplacementRequested.class, (s, e) -> new State(s.id(), s.barcode(), s.registration(), s.state(), s.plate(), s.well(),
-            s.experimentFinishedBy(), e.replacementId(), s.history()))
+        .onEvent(ReplacementRequested.class, (s, e) -> s.withReplacement(e.replacementId()))
         .build();
   }
 }

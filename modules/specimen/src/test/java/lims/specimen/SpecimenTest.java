@@ -180,13 +180,44 @@ class SpecimenTest {
   }
 
   @Test
+  void enteringAnalysisRequestsANumberedRunAndOnlyTheCurrentRunMayReportItsOutcome() {
+    var s = registered();
+    List.of("assign_barcode", "receive", "start_preparation", "finish_preparation", "pass_qc", "start_experiment").forEach(a -> act(s, a));
+    String id = s.getState().id();
+    var finish = s.<Specimen.Reply>runCommand(r -> new Specimen.Transition("finish_experiment", Optional.empty(),
+        Map.of("pipeline", "rnaseq", "parameters", Map.of("genome", "GRCh38")), by("sam", "scientist", null), r));
+    var first = (Specimen.AnalysisRequested) finish.events().get(1);
+    assertEquals(Specimen.analysisId(id, 1), first.analysisId());
+    assertEquals("rnaseq", first.pipeline());
+    assertEquals(Map.of("genome", "GRCh38"), first.parameters());
+    assertEquals(s.getState().barcode(), first.barcode());
+
+    var failed = s.<Specimen.Reply>runCommand(r -> new Specimen.Transition("analysis_failed", Optional.empty(),
+        Map.of("analysis_id", first.analysisId(), "reason", "timeout"), by("system", "admin", null), r));
+    assertEquals(1, failed.events().size(), "the run's own outcome cancels nothing");
+    var retry = s.<Specimen.Reply>runCommand(r -> new Specimen.Transition("retry_analysis", Optional.empty(), Map.of(),
+        by("sam", "scientist", null), r));
+    assertEquals(Specimen.analysisId(id, 2), ((Specimen.AnalysisRequested) retry.events().get(1)).analysisId());
+
+    var stale = s.<Specimen.Reply>runCommand(r -> new Specimen.Transition("analysis_succeeded", Optional.empty(),
+        Map.of("analysis_id", first.analysisId()), by("system", "admin", null), r));
+    assertEquals(Rejection.Kind.CONFLICT, ((Specimen.Rejected) stale.reply()).rejection().kind());
+    assertEquals(SpecimenState.IN_ANALYSIS, s.getState().state());
+
+    var cancel = s.<Specimen.Reply>runCommand(r -> new Specimen.Transition("cancel", Optional.empty(), Map.of(),
+        by("tom", "technician", "client withdrew"), r));
+    assertEquals(Specimen.analysisId(id, 2), ((Specimen.AnalysisCancellationRequested) cancel.events().get(1)).analysisId());
+  }
+
+  @Test
   void reexperimentEmitsTheAnalysisCompensationAndResampleNamesItsReplacement() {
     var s = registered();
     List.of("assign_barcode", "receive", "start_preparation", "finish_preparation", "pass_qc", "start_experiment", "finish_experiment")
         .forEach(a -> act(s, a));
     var reexperiment = s.<Specimen.Reply>runCommand(r -> new Specimen.Transition("request_reexperiment", Optional.empty(), Map.of(),
         by("ravi", "reviewer", "pipette drift"), r));
-    assertTrue(reexperiment.events().get(1) instanceof Specimen.AnalysisCancellationRequested);
+    var cancellation = (Specimen.AnalysisCancellationRequested) reexperiment.events().get(1);
+    assertEquals(Specimen.analysisId(s.getState().id(), 1), cancellation.analysisId());
 
     var qcFailed = registered();
     List.of("assign_barcode", "receive", "start_preparation", "finish_preparation", "fail_qc").forEach(a -> act(qcFailed, a));

@@ -1,0 +1,150 @@
+package lims.analysis;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import lims.kernel.Custody;
+import lims.kernel.Database;
+import lims.kernel.Rejection;
+import lims.kernel.deadline.DeadlineSweeper;
+import lims.kernel.projection.Projections;
+import lims.specimen.Specimen;
+import lims.specimen.SpecimenState;
+import lims.specimen.Specimens;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.javadsl.Handler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The analysis context's entry point. A specimen entering IN_ANALYSIS starts a run
+ * ({@code analysis-requests}); a specimen leaving it otherwise cancels the run; a run's
+ * outcome moves the specimen ({@code analysis-outcomes}). Both reactions deliver at least
+ * once and both sides are idempotent. The deadline sweeper wakes runs near their time
+ * bound; the results watcher hands result files to their runs.
+ */
+public final class Analyses {
+
+  private static final Logger log = LoggerFactory.getLogger(Analyses.class);
+  private static final String IO_DISPATCHER = "lims.analysis.io-dispatcher";
+
+  private final ClusterSharding sharding;
+  private final Specimens specimens;
+  private final Pipelines pipelines;
+  private final Duration askTimeout;
+  private final AnalysisReadModel readModel;
+
+  public Analyses(ActorSystem<?> system, Specimens specimens, Duration askTimeout) {
+    Config config = system.settings().config().getConfig("lims.analysis");
+    this.sharding = ClusterSharding.get(system);
+    this.specimens = specimens;
+    this.pipelines = Pipelines.fromConfig(config);
+    this.askTimeout = askTimeout;
+    this.readModel = new AnalysisReadModel(Database.get(system));
+    Executor io = system.dispatchers().lookup(DispatcherSelector.fromConfig(IO_DISPATCHER));
+    SshRemoteHost remote = new SshRemoteHost(io, config.getDuration("dispatch.ssh-timeout"));
+    Analysis.DispatchPolicy policy = new Analysis.DispatchPolicy(config.getInt("dispatch.attempts"),
+        config.getDuration("dispatch.min-backoff"), config.getDuration("dispatch.max-backoff"));
+    sharding.init(Entity.of(Analysis.TYPE, ctx -> Analysis.create(ctx.getEntityId(), pipelines, remote, policy)));
+    Projections.<Analysis.Event>start(system, AnalysisProjection.NAME, Analysis.TAGS, tag -> new AnalysisProjection());
+    Projections.<Specimen.Event>startReaction(system, "analysis-requests", Specimen.TAGS, tag -> new Requests());
+    Projections.<Analysis.Event>startReaction(system, "analysis-outcomes", Analysis.TAGS, tag -> new Outcomes());
+    DeadlineSweeper.start(system, AnalysisProjection.DEADLINE_KIND,
+        id -> sharding.entityRefFor(Analysis.TYPE, id).tell(new Analysis.Wake()));
+    if (pipelines.manualMode()) {
+      log.info("no analysis pipelines configured: analyses are reported through the API (manual mode)");
+    } else {
+      Config results = config.getConfig("results");
+      Set<Path> folders = pipelines.all().stream().map(Pipeline::results).collect(Collectors.toCollection(java.util.TreeSet::new));
+      ResultsWatcher.start(system, folders, new ResultsWatcher.Settings(results.getDuration("rescan-interval"), results.getBoolean("watch"),
+              results.getBytes("max-file-size"), results.getDuration("min-backoff"), results.getDuration("max-backoff"), IO_DISPATCHER),
+          io, readModel::withResult, this::deliver);
+    }
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-ssh-connections", () -> {
+      remote.close();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+  }
+
+  public Pipelines pipelines() {
+    return pipelines;
+  }
+
+  public AnalysisReadModel readModel() {
+    return readModel;
+  }
+
+  public CompletionStage<Analysis.Reply> ask(String analysisId, Function<ActorRef<Analysis.Reply>, Analysis.Command> command) {
+    return sharding.entityRefFor(Analysis.TYPE, analysisId).ask(command::apply, askTimeout);
+  }
+
+  private CompletionStage<ResultsWatcher.Outcome> deliver(ResultsFolder.Found found) {
+    return ask(found.analysisId(), r -> new Analysis.RecordResult(found.status(), found.result(), r)).thenApply(reply ->
+        reply instanceof Analysis.Rejected ? ResultsWatcher.Outcome.UNKNOWN_ANALYSIS : ResultsWatcher.Outcome.RECORDED);
+  }
+
+  /** A specimen's request for a run, or for its cancellation, reaches the run. */
+  private final class Requests extends Handler<EventEnvelope<Specimen.Event>> {
+    @Override
+    public CompletionStage<Done> process(EventEnvelope<Specimen.Event> envelope) {
+      if (envelope.event() instanceof Specimen.AnalysisRequested e && !pipelines.manualMode()) {
+        return ask(e.analysisId(), r -> new Analysis.Request(e.specimenId(), e.barcode(), e.testsRequested(), e.pipeline(), e.parameters(), r))
+            .thenApply(reply -> Done.getInstance());
+      }
+      if (envelope.event() instanceof Specimen.AnalysisCancellationRequested e && e.analysisId() != null) {
+        // Not found (manual mode) or already over: nothing to cancel.
+        return ask(e.analysisId(), r -> new Analysis.Cancel(e.reason(), e.custody().userId(), r)).thenApply(reply -> Done.getInstance());
+      }
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+  }
+
+  /** A run's outcome moves its specimen; one that left IN_ANALYSIS meanwhile (or moved on to a newer run) refuses, which is right. */
+  private final class Outcomes extends Handler<EventEnvelope<Analysis.Event>> {
+    @Override
+    public CompletionStage<Done> process(EventEnvelope<Analysis.Event> envelope) {
+      Analysis.Event event = envelope.event();
+      if (event instanceof Analysis.ResultRecorded e && e.counted()) {
+        return e.status().equals("succeeded")
+            ? report(e.specimenId(), e.analysisId(), "analysis_succeeded", null, e.result())
+            : report(e.specimenId(), e.analysisId(), "analysis_failed", Analysis.PIPELINE_FAILED, e.result());
+      }
+      if (event instanceof Analysis.AnalysisFailed e) return report(e.specimenId(), e.analysisId(), "analysis_failed", e.reason(), null);
+      if (event instanceof Analysis.AnalysisTimedOut e) return report(e.specimenId(), e.analysisId(), "analysis_failed", "timeout", null);
+      if (event instanceof Analysis.AnalysisCancelled e) {
+        return report(e.specimenId(), e.analysisId(), "analysis_failed", Analysis.cancelledReason(e.reason()), null);
+      }
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    private CompletionStage<Done> report(String specimenId, String analysisId, String action, String reason, Map<String, Object> result) {
+      Map<String, Object> data = new java.util.LinkedHashMap<>();
+      data.put("analysis_id", analysisId);
+      if (reason != null) data.put("reason", reason);
+      if (result != null) data.put("result", result);
+      Custody system = new Custody("system", "admin", Instant.now(), "-", "analysis:" + analysisId, reason);
+      return specimens.ask(specimenId, r -> new Specimen.Transition(action, java.util.Optional.of(SpecimenState.IN_ANALYSIS), Map.copyOf(data),
+          system, r)).thenApply(reply -> {
+            if (reply instanceof Specimen.Rejected rejected && rejected.rejection().kind() != Rejection.Kind.CONFLICT) {
+              log.warn("specimen {} not moved by {} of {}: {}", specimenId, action, analysisId, rejected.rejection().detail());
+            }
+            return Done.getInstance();
+          });
+    }
+  }
+}

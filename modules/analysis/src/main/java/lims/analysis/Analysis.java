@@ -1,0 +1,401 @@
+package lims.analysis;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import lims.kernel.CborSerializable;
+import lims.kernel.Rejection;
+import lims.kernel.projection.EventTags;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One run of a remote pipeline for one specimen (DOMAIN.md, Analyses). Invariants: the
+ * pipeline is started at most once per run (a repeated start finds the tmux session and
+ * counts it as started); the run ends exactly once, as succeeded, failed, timed_out or
+ * cancelled; a result that arrives after the end is recorded but changes nothing; a run
+ * that ended while its session may still be running gets that session killed, however
+ * often the node stops on the way. The deadline lives in the state and its timer is
+ * re-armed on every recovery; the deadline index wakes a passivated run in time.
+ */
+public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Analysis.Command, Analysis.Event, Analysis.State> {
+
+  public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "Analysis");
+  public static final EventTags TAGS = new EventTags("analysis", 4);
+  /** Analysis ids, as {@code lims.specimen.Specimen#analysisId} makes them; result folders are named by them. */
+  public static final Pattern ID = Pattern.compile("AN-SP-[0-9]{4}-[0-9]{6,12}-[0-9]{1,6}");
+
+  public static final String DISPATCHING = "dispatching";
+  public static final String RUNNING = "running";
+  public static final String SUCCEEDED = "succeeded";
+  public static final String FAILED = "failed";
+  public static final String TIMED_OUT = "timed_out";
+  public static final String CANCELLED = "cancelled";
+  private static final Set<String> IN_FLIGHT = Set.of(DISPATCHING, RUNNING);
+  /** The failure reason of a run whose pipeline reported failure. */
+  public static final String PIPELINE_FAILED = "the pipeline reported failure";
+
+  public static String cancelledReason(String why) {
+    return why == null || why.isBlank() ? "cancelled" : "cancelled: " + why;
+  }
+
+  /** How dispatch failures are retried. */
+  public record DispatchPolicy(int attempts, Duration minBackoff, Duration maxBackoff) {
+    Duration backoff(int failedAttempt) {
+      long millis = minBackoff.toMillis() << Math.min(failedAttempt - 1, 20);
+      return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
+    }
+  }
+
+  // --- protocol -------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable permits Request, Get, Cancel, RecordResult, Wake, Internal {}
+
+  /** Start a run for a specimen; a repeat changes nothing and answers the run. */
+  public record Request(String specimenId, String barcode, List<String> testsRequested, String pipeline, Map<String, String> parameters,
+      ActorRef<Reply> replyTo) implements Command {}
+
+  public record Get(ActorRef<Reply> replyTo) implements Command {}
+
+  public record Cancel(String reason, String by, ActorRef<Reply> replyTo) implements Command {}
+
+  /** A result file's content, from the results watcher; {@code status} is succeeded or failed. */
+  public record RecordResult(String status, Map<String, Object> result, ActorRef<Reply> replyTo) implements Command {}
+
+  /** From the deadline sweeper: starting the entity is the point; recovery re-arms its timers. */
+  public record Wake() implements Command {}
+
+  /** Messages the entity sends itself. */
+  sealed interface Internal extends Command permits Dispatch, DispatchDone, DeadlineReached, Kill, KillDone {}
+
+  record Dispatch(int attempt) implements Internal {}
+
+  record DispatchDone(int attempt, String failure) implements Internal {}
+
+  record DeadlineReached() implements Internal {}
+
+  record Kill() implements Internal {}
+
+  record KillDone(String failure) implements Internal {}
+
+  public sealed interface Reply extends CborSerializable permits Current, Rejected {}
+
+  public record Current(State analysis) implements Reply {}
+
+  public record Rejected(Rejection rejection) implements Reply {}
+
+  public sealed interface Event extends CborSerializable permits AnalysisRequested, DispatchAttemptFailed, AnalysisDispatched,
+      AnalysisFailed, ResultRecorded, AnalysisTimedOut, AnalysisCancelled, RemoteSessionEnded {}
+
+  /** {@code command} is null when no command could be built; an AnalysisFailed follows then. */
+  public record AnalysisRequested(String analysisId, String specimenId, String pipeline, String remoteSession, String command,
+      Instant requestedAt, Instant deadline) implements Event {}
+
+  public record DispatchAttemptFailed(String analysisId, int attempt, String reason, Instant at) implements Event {}
+
+  public record AnalysisDispatched(String analysisId, int attempt, Instant at) implements Event {}
+
+  /** The run could not be started (no pipeline, a bad value, every dispatch attempt failed). */
+  public record AnalysisFailed(String analysisId, String specimenId, String reason, Instant at) implements Event {}
+
+  /** A result file; {@code counted} is false when it came after the run had ended (recorded, not acted on). */
+  public record ResultRecorded(String analysisId, String specimenId, String status, Map<String, Object> result, boolean counted,
+      Instant at) implements Event {}
+
+  public record AnalysisTimedOut(String analysisId, String specimenId, Instant deadline, Instant at) implements Event {}
+
+  public record AnalysisCancelled(String analysisId, String specimenId, String reason, String by, Instant at) implements Event {}
+
+  /** The tmux session of a cancelled or timed-out run is gone. */
+  public record RemoteSessionEnded(String analysisId, Instant at) implements Event {}
+
+  public record State(
+      String id,
+      String specimenId,
+      String pipeline,
+      String remoteSession,
+      String command,
+      String status,
+      Instant requestedAt,
+      Instant dispatchedAt,
+      Instant deadline,
+      Instant finishedAt,
+      int attempts,
+      String failureReason,
+      String resultStatus,
+      Map<String, Object> result,
+      boolean sessionEnded)
+      implements CborSerializable {
+
+    public boolean exists() {
+      return status != null;
+    }
+
+    public boolean inFlight() {
+      return IN_FLIGHT.contains(status);
+    }
+
+    /** Ended early while its tmux session may still run: the session must be killed. */
+    public boolean sessionToKill() {
+      return (status.equals(CANCELLED) || status.equals(TIMED_OUT)) && command != null && !sessionEnded;
+    }
+
+    State with(String status, Instant finishedAt, String failureReason) {
+      return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
+          failureReason, resultStatus, result, sessionEnded);
+    }
+
+    State attempted(int attempt, Instant dispatchedAt) {
+      return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt,
+          deadline, finishedAt, attempt, failureReason, resultStatus, result, sessionEnded);
+    }
+
+    State withResult(ResultRecorded e) {
+      State r = new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
+          failureReason, e.status(), e.result(), sessionEnded);
+      return e.counted() ? r.with(e.status().equals("succeeded") ? SUCCEEDED : FAILED, e.at(),
+          e.status().equals("failed") ? PIPELINE_FAILED : null) : r;
+    }
+
+    State ended() {
+      return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
+          failureReason, resultStatus, result, true);
+    }
+  }
+
+  // --- behaviour ------------------------------------------------------------------------
+
+  private final String analysisId;
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final Pipelines pipelines;
+  private final RemoteHost remote;
+  private final DispatchPolicy policy;
+  private int killAttempts;
+
+  private Analysis(String analysisId, ActorContext<Command> context, TimerScheduler<Command> timers, Pipelines pipelines, RemoteHost remote,
+      DispatchPolicy policy) {
+    super(PersistenceId.of(TYPE.name(), analysisId));
+    this.analysisId = analysisId;
+    this.context = context;
+    this.timers = timers;
+    this.pipelines = pipelines;
+    this.remote = remote;
+    this.policy = policy;
+  }
+
+  public static Behavior<Command> create(String analysisId, Pipelines pipelines, RemoteHost remote, DispatchPolicy policy) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Analysis(analysisId, ctx, timers, pipelines, remote, policy)));
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(analysisId, null, null, null, null, null, null, null, null, null, 0, null, null, null, false);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return TAGS.tagSetFor(analysisId);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder.forState(s -> !s.exists())
+        .onCommand(Request.class, this::request)
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
+        .onCommand(Cancel.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
+        .onCommand(RecordResult.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
+        .onAnyCommand(c -> Effect().noReply());
+    builder.forAnyState()
+        .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
+        .onCommand(Cancel.class, this::cancel)
+        .onCommand(RecordResult.class, this::recordResult)
+        .onCommand(Wake.class, (s, c) -> Effect().noReply())
+        .onCommand(Dispatch.class, (s, c) -> {
+          if (s.status().equals(DISPATCHING)) dispatch(s, c.attempt());
+          return Effect().noReply();
+        })
+        .onCommand(DispatchDone.class, this::dispatchDone)
+        .onCommand(DeadlineReached.class, this::deadlineReached)
+        .onCommand(Kill.class, (s, c) -> {
+          if (s.sessionToKill()) kill(s);
+          return Effect().noReply();
+        })
+        .onCommand(KillDone.class, this::killDone);
+    return builder.build();
+  }
+
+  private Rejected unknown() {
+    return new Rejected(Rejection.notFound("no analysis " + analysisId));
+  }
+
+  private ReplyEffect<Event, State> request(State s, Request c) {
+    Instant now = Instant.now();
+    Pipelines.Resolved resolved = pipelines.resolve(c.pipeline(), c.testsRequested());
+    if (resolved.pipeline() == null) {
+      String name = c.pipeline() == null ? "none" : c.pipeline();
+      return Effect().persist(List.of(new AnalysisRequested(analysisId, c.specimenId(), name, null, null, now, now),
+              new AnalysisFailed(analysisId, c.specimenId(), resolved.failure(), now)))
+          .thenReply(c.replyTo(), Current::new);
+    }
+    Pipeline p = resolved.pipeline();
+    String command;
+    try {
+      command = p.command().render(analysisId, c.specimenId(), c.barcode(), p.resultFolder(analysisId).toString(), c.parameters());
+    } catch (IllegalArgumentException e) {
+      return Effect().persist(List.of(new AnalysisRequested(analysisId, c.specimenId(), p.name(), null, null, now, now),
+              new AnalysisFailed(analysisId, c.specimenId(), e.getMessage(), now)))
+          .thenReply(c.replyTo(), Current::new);
+    }
+    return Effect()
+        .persist(new AnalysisRequested(analysisId, c.specimenId(), p.name(), p.remoteSession(analysisId), command, now,
+            now.plus(p.timeLimit())))
+        .thenRun(started -> {
+          armDeadline(started);
+          dispatch(started, 1);
+        })
+        .thenReply(c.replyTo(), Current::new);
+  }
+
+  private void dispatch(State s, int attempt) {
+    Pipeline p = pipelines.named(s.pipeline()).orElse(null);
+    if (p == null) {
+      context.getSelf().tell(new DispatchDone(attempt, "pipeline '" + s.pipeline() + "' is no longer configured"));
+      return;
+    }
+    context.pipeToSelf(remote.start(p, analysisId, s.command()), (ok, error) -> new DispatchDone(attempt, reason(error)));
+  }
+
+  private ReplyEffect<Event, State> dispatchDone(State s, DispatchDone c) {
+    Instant now = Instant.now();
+    if (s.sessionToKill()) {
+      // Cancelled or timed out while this start was under way: it may have started the session after the kill.
+      kill(s);
+      return Effect().noReply();
+    }
+    if (!s.status().equals(DISPATCHING) || c.attempt() <= s.attempts()) return Effect().noReply();
+    if (c.failure() == null) {
+      return Effect().persist(new AnalysisDispatched(analysisId, c.attempt(), now)).thenNoReply();
+    }
+    context.getLog().warn("analysis {}: dispatch attempt {} of {} failed: {}", analysisId, c.attempt(), policy.attempts(), c.failure());
+    if (c.attempt() >= policy.attempts()) {
+      return Effect().persist(List.of(new DispatchAttemptFailed(analysisId, c.attempt(), c.failure(), now),
+          new AnalysisFailed(analysisId, s.specimenId(), "dispatch failed after " + c.attempt() + " attempts: " + c.failure(), now)))
+          .thenRun(x -> timers.cancelAll())
+          .thenNoReply();
+    }
+    return Effect().persist(new DispatchAttemptFailed(analysisId, c.attempt(), c.failure(), now))
+        .thenRun(x -> timers.startSingleTimer("dispatch", new Dispatch(c.attempt() + 1), policy.backoff(c.attempt())))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> deadlineReached(State s, DeadlineReached c) {
+    if (!s.inFlight()) return Effect().noReply();
+    Instant now = Instant.now();
+    if (now.isBefore(s.deadline())) {
+      armDeadline(s);
+      return Effect().noReply();
+    }
+    return Effect().persist(new AnalysisTimedOut(analysisId, s.specimenId(), s.deadline(), now)).thenRun(this::end).thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> cancel(State s, Cancel c) {
+    if (s.status().equals(CANCELLED)) return Effect().reply(c.replyTo(), new Current(s));
+    if (!s.inFlight()) {
+      return Effect().reply(c.replyTo(), new Rejected(new Rejection(Rejection.Kind.CONFLICT, "analysis " + analysisId + " is already "
+          + s.status(), Map.of("state", s.status()))));
+    }
+    return Effect().persist(new AnalysisCancelled(analysisId, s.specimenId(), c.reason(), c.by(), Instant.now()))
+        .thenRun(this::end)
+        .thenReply(c.replyTo(), Current::new);
+  }
+
+  private ReplyEffect<Event, State> recordResult(State s, RecordResult c) {
+    if (s.resultStatus() != null) return Effect().reply(c.replyTo(), new Current(s));
+    ResultRecorded recorded = new ResultRecorded(analysisId, s.specimenId(), c.status(), c.result(), s.inFlight(), Instant.now());
+    if (!recorded.counted()) {
+      context.getLog().info("analysis {} is {}: its result is recorded and changes nothing", analysisId, s.status());
+    }
+    return Effect().persist(recorded).thenRun(x -> timers.cancel("deadline")).thenReply(c.replyTo(), Current::new);
+  }
+
+  /** After a run ended early: no more deadline or dispatch timers; kill its session if it may be running. */
+  private void end(State s) {
+    timers.cancelAll();
+    if (s.sessionToKill()) kill(s);
+  }
+
+  private void kill(State s) {
+    Pipeline p = pipelines.named(s.pipeline()).orElse(null);
+    if (p == null) {
+      context.getLog().warn("analysis {}: pipeline '{}' is no longer configured; its session cannot be killed", analysisId, s.pipeline());
+      return;
+    }
+    context.pipeToSelf(remote.kill(p, analysisId), (ok, error) -> new KillDone(reason(error)));
+  }
+
+  private ReplyEffect<Event, State> killDone(State s, KillDone c) {
+    if (!s.sessionToKill()) return Effect().noReply();
+    if (c.failure() == null) return Effect().persist(new RemoteSessionEnded(analysisId, Instant.now())).thenNoReply();
+    killAttempts++;
+    context.getLog().warn("analysis {}: killing {} failed (try {}): {}", analysisId, s.remoteSession(), killAttempts, c.failure());
+    timers.startSingleTimer("kill", new Kill(), policy.backoff(killAttempts));
+    return Effect().noReply();
+  }
+
+  private void armDeadline(State s) {
+    timers.startSingleTimer("deadline", new DeadlineReached(), Duration.between(Instant.now(), s.deadline()).isNegative()
+        ? Duration.ZERO : Duration.between(Instant.now(), s.deadline()));
+  }
+
+  private static String reason(Throwable error) {
+    if (error == null) return null;
+    Throwable t = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), s -> {
+          if (!s.exists()) return;
+          if (s.inFlight()) armDeadline(s);
+          // At least once: a start whose outcome was not recorded is repeated; tmux refuses a second session of the same name.
+          if (s.status().equals(DISPATCHING)) dispatch(s, s.attempts() + 1);
+          if (s.sessionToKill()) kill(s);
+        })
+        .build();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(AnalysisRequested.class, (s, e) -> new State(analysisId, e.specimenId(), e.pipeline(), e.remoteSession(), e.command(),
+            DISPATCHING, e.requestedAt(), null, e.deadline(), null, 0, null, null, null, false))
+        .onEvent(DispatchAttemptFailed.class, (s, e) -> s.attempted(e.attempt(), null).with(s.status(), null, e.reason()))
+        .onEvent(AnalysisDispatched.class, (s, e) -> s.attempted(e.attempt(), e.at()).with(RUNNING, null, null))
+        .onEvent(AnalysisFailed.class, (s, e) -> s.with(FAILED, e.at(), e.reason()))
+        .onEvent(ResultRecorded.class, (s, e) -> s.withResult(e))
+        .onEvent(AnalysisTimedOut.class, (s, e) -> s.with(TIMED_OUT, e.at(), "timeout"))
+        .onEvent(AnalysisCancelled.class, (s, e) -> s.with(CANCELLED, e.at(), cancelledReason(e.reason())))
+        .onEvent(RemoteSessionEnded.class, (s, e) -> s.ended())
+        .build();
+  }
+}

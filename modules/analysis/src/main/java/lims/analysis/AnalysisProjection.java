@@ -1,0 +1,59 @@
+package lims.analysis;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import lims.kernel.deadline.DeadlineIndex;
+import lims.kernel.projection.ReadTableHandler;
+
+/**
+ * Keeps the {@code analysis} read table and the analyses' rows of the deadline index:
+ * a run in flight must be awake by its deadline; a run that ended early must be awake
+ * now, until its tmux session is gone; any other ended run needs nothing.
+ */
+public final class AnalysisProjection extends ReadTableHandler<Analysis.Event> {
+
+  public static final String NAME = "analysis-read-table";
+  public static final String DEADLINE_KIND = "analysis";
+
+  @Override
+  protected void apply(Connection c, Analysis.Event event) throws SQLException {
+    if (event instanceof Analysis.AnalysisRequested e) {
+      update(c, "INSERT INTO analysis (id, specimen_id, pipeline, state, remote_session, requested_at, deadline, attempts)"
+              + " VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+          e.analysisId(), e.specimenId(), e.pipeline(), Analysis.DISPATCHING, e.remoteSession(), ts(e.requestedAt()), ts(e.deadline()));
+      if (e.command() != null) DeadlineIndex.set(c, DEADLINE_KIND, e.analysisId(), e.deadline());
+    } else if (event instanceof Analysis.DispatchAttemptFailed e) {
+      update(c, "UPDATE analysis SET attempts = ?, failure_reason = ? WHERE id = ?", e.attempt(), truncate(e.reason()), e.analysisId());
+    } else if (event instanceof Analysis.AnalysisDispatched e) {
+      update(c, "UPDATE analysis SET state = ?, attempts = ?, dispatched_at = ?, failure_reason = NULL WHERE id = ?",
+          Analysis.RUNNING, e.attempt(), ts(e.at()), e.analysisId());
+    } else if (event instanceof Analysis.AnalysisFailed e) {
+      finish(c, e.analysisId(), Analysis.FAILED, e.reason(), e.at());
+      DeadlineIndex.clear(c, DEADLINE_KIND, e.analysisId());
+    } else if (event instanceof Analysis.ResultRecorded e) {
+      if (e.counted()) {
+        finish(c, e.analysisId(), e.status().equals("succeeded") ? Analysis.SUCCEEDED : Analysis.FAILED,
+            e.status().equals("failed") ? Analysis.PIPELINE_FAILED : null, e.at());
+        DeadlineIndex.clear(c, DEADLINE_KIND, e.analysisId());
+      }
+      update(c, "UPDATE analysis SET result_status = ? WHERE id = ?", e.status(), e.analysisId());
+    } else if (event instanceof Analysis.AnalysisTimedOut e) {
+      finish(c, e.analysisId(), Analysis.TIMED_OUT, "timeout", e.at());
+      DeadlineIndex.set(c, DEADLINE_KIND, e.analysisId(), e.at());
+    } else if (event instanceof Analysis.AnalysisCancelled e) {
+      finish(c, e.analysisId(), Analysis.CANCELLED, Analysis.cancelledReason(e.reason()), e.at());
+      DeadlineIndex.set(c, DEADLINE_KIND, e.analysisId(), e.at());
+    } else if (event instanceof Analysis.RemoteSessionEnded e) {
+      DeadlineIndex.clear(c, DEADLINE_KIND, e.analysisId());
+    }
+  }
+
+  private static void finish(Connection c, String id, String state, String reason, java.time.Instant at) throws SQLException {
+    update(c, "UPDATE analysis SET state = ?, failure_reason = ?, finished_at = ? WHERE id = ?", state, truncate(reason), ts(at), id);
+  }
+
+  /** failure_reason is VARCHAR(2000); a remote error can be longer. */
+  private static String truncate(String s) {
+    return s == null || s.length() <= 2000 ? s : s.substring(0, 1997) + "...";
+  }
+}

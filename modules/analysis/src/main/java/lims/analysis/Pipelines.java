@@ -1,0 +1,100 @@
+package lims.analysis;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.File;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The configured pipelines, and the one rule that picks a pipeline for an analysis: the
+ * one the caller named, else the one mapped to the specimen's first test that has one,
+ * else the default. No pipelines at all means manual mode: analyses are not dispatched
+ * and outcomes are reported through the API (decision 0016).
+ */
+public final class Pipelines {
+
+  private final Map<String, Pipeline> byName;
+  private final Map<String, String> forTest;
+  private final String defaultPipeline;
+
+  Pipelines(Map<String, Pipeline> byName, Map<String, String> forTest, String defaultPipeline) {
+    this.byName = Map.copyOf(byName);
+    this.forTest = Map.copyOf(forTest);
+    this.defaultPipeline = defaultPipeline;
+    forTest.forEach((test, name) -> requireKnown(name, "lims.analysis.pipeline-for-test." + test));
+    if (!defaultPipeline.isEmpty()) requireKnown(defaultPipeline, "lims.analysis.default-pipeline");
+  }
+
+  /** From {@code lims.analysis}: {@code pipelines { name { ... } }}, plus those of {@code pipelines-file} when set. */
+  public static Pipelines fromConfig(Config analysis) {
+    Config pipelines = analysis.getConfig("pipelines");
+    String file = analysis.getString("pipelines-file");
+    if (!file.isBlank()) {
+      if (!new File(file).canRead()) throw new IllegalArgumentException("lims.analysis.pipelines-file " + file + " cannot be read");
+      Config fromFile = ConfigFactory.parseFile(new File(file)).resolve();
+      if (fromFile.hasPath("pipelines")) pipelines = fromFile.getConfig("pipelines").withFallback(pipelines);
+    }
+    Map<String, Pipeline> byName = new TreeMap<>();
+    for (String name : pipelines.root().keySet()) {
+      Config one = pipelines.getConfig("\"" + name + "\"").withFallback(analysis.getConfig("pipeline-defaults"));
+      byName.put(name, Pipeline.fromConfig(name, one));
+    }
+    Map<String, String> forTest = new LinkedHashMap<>();
+    analysis.getConfig("pipeline-for-test").root().unwrapped().forEach((test, name) -> forTest.put(test, String.valueOf(name)));
+    return new Pipelines(byName, forTest, analysis.getString("default-pipeline"));
+  }
+
+  private void requireKnown(String name, String setting) {
+    if (!byName.containsKey(name)) throw new IllegalArgumentException(setting + " names pipeline '" + name + "', which is not configured");
+  }
+
+  /** No pipeline configured: analyses are reported by hand. */
+  public boolean manualMode() {
+    return byName.isEmpty();
+  }
+
+  public Optional<Pipeline> named(String name) {
+    return Optional.ofNullable(byName.get(name));
+  }
+
+  public List<Pipeline> all() {
+    return List.copyOf(byName.values());
+  }
+
+  /** The pipeline for an analysis, or why there is none. */
+  public Resolved resolve(String requested, List<String> testsRequested) {
+    if (requested != null) {
+      return named(requested).map(Resolved::of).orElse(Resolved.failed("pipeline '" + requested + "' is not configured"));
+    }
+    for (String test : testsRequested) {
+      if (forTest.containsKey(test)) return Resolved.of(byName.get(forTest.get(test)));
+    }
+    if (!defaultPipeline.isEmpty()) return Resolved.of(byName.get(defaultPipeline));
+    return Resolved.failed("no pipeline is configured for tests " + testsRequested + " and there is no default pipeline");
+  }
+
+  /** Why a client's choice of pipeline and parameters cannot be used, if it cannot (the API answers 400 with it). */
+  public Optional<String> check(String requested, Map<String, String> parameters) {
+    for (var e : parameters.entrySet()) {
+      Optional<String> wrong = CommandTemplate.checkParameter(e.getKey(), e.getValue());
+      if (wrong.isPresent()) return wrong;
+    }
+    if (requested == null) return Optional.empty();
+    return named(requested).map(p -> p.command().check(parameters))
+        .orElse(Optional.of("pipeline '" + requested + "' is not configured; pipelines are " + byName.keySet()));
+  }
+
+  public record Resolved(Pipeline pipeline, String failure) {
+    static Resolved of(Pipeline p) {
+      return new Resolved(p, null);
+    }
+
+    static Resolved failed(String why) {
+      return new Resolved(null, why);
+    }
+  }
+}
