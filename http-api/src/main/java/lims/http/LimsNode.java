@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import lims.analysis.Analyses;
 import lims.device.Devices;
 import lims.specimen.Specimens;
 import lims.workflow.Workflows;
@@ -105,6 +106,7 @@ public final class LimsNode {
     Devices devices = new Devices(system, Devices.simulatedDriver(config), http.getDuration("ask-timeout"));
     Specimens specimens = new Specimens(system, http.getDuration("ask-timeout"));
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
+    Analyses analyses = new Analyses(system, specimens, http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();
@@ -127,7 +129,8 @@ public final class LimsNode {
     endpoints.addAll(new AuthRoutes(users, tokens, throttle, mapper).endpoints());
     endpoints.addAll(new UserRoutes(users, mapper).endpoints());
     endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device")).endpoints());
-    endpoints.addAll(new SpecimenRoutes(specimens, mapper).endpoints());
+    endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper).endpoints());
+    endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());
     endpoints.addAll(new WorkflowRoutes(workflows, devices, specimens, mapper, config.getDuration("lims.device.execute-wait")).endpoints());
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
+import lims.analysis.Pipelines;
 import lims.kernel.Custody;
 import lims.kernel.Role;
 import lims.kernel.WireNames;
@@ -39,10 +40,12 @@ final class SpecimenRoutes {
   private static final Pattern PLATE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
   private final Specimens specimens;
+  private final Pipelines pipelines;
   private final ObjectMapper mapper;
 
-  SpecimenRoutes(Specimens specimens, ObjectMapper mapper) {
+  SpecimenRoutes(Specimens specimens, Pipelines pipelines, ObjectMapper mapper) {
     this.specimens = specimens;
+    this.pipelines = pipelines;
     this.mapper = mapper;
   }
 
@@ -129,6 +132,7 @@ final class SpecimenRoutes {
     if (t.reasonRequired() && reason.map(String::isBlank).orElse(true)) {
       throw ProblemException.invalid("reason", "is required for " + action);
     }
+    if (t.to() == SpecimenState.IN_ANALYSIS) checkAnalysisRequest(data);
     Custody custody = call.custody(role, reason.orElse(null));
     Optional<SpecimenState> expectedFinal = expectedState;
     // A resample's replacement gets its id now, so the request and its replacement are one event.
@@ -233,6 +237,31 @@ final class SpecimenRoutes {
           v.put("created_at", batch.batch().createdBy().at());
           return Responses.json(mapper, batch.created() ? 201 : 200, v);
         });
+  }
+
+  /**
+   * Entering IN_ANALYSIS starts a pipeline: {@code data.pipeline} must name a configured one
+   * and {@code data.parameters} must be strings the command template accepts, so nothing a
+   * client sends reaches a shell unchecked.
+   */
+  private void checkAnalysisRequest(Map<String, Object> data) {
+    Object pipeline = data.get("pipeline");
+    if (pipeline != null && !(pipeline instanceof String)) throw ProblemException.invalid("data.pipeline", "must be a string");
+    if (pipeline != null && pipelines.named((String) pipeline).isEmpty()) {
+      throw ProblemException.invalid("data.pipeline", pipelines.manualMode()
+          ? "no analysis pipelines are configured; analyses are reported by hand"
+          : "must be one of " + pipelines.all().stream().map(lims.analysis.Pipeline::name).toList());
+    }
+    Map<String, String> parameters = new LinkedHashMap<>();
+    Object given = data.getOrDefault("parameters", Map.of());
+    if (!(given instanceof Map<?, ?> map)) throw ProblemException.invalid("data.parameters", "must be an object of strings");
+    for (var e : map.entrySet()) {
+      if (!(e.getValue() instanceof String value)) throw ProblemException.invalid("data.parameters." + e.getKey(), "must be a string");
+      parameters.put(String.valueOf(e.getKey()), value);
+    }
+    pipelines.check((String) pipeline, parameters).ifPresent(reason -> {
+      throw ProblemException.invalid("data.parameters", reason);
+    });
   }
 
   // --- helpers --------------------------------------------------------------------------

@@ -138,6 +138,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
       String failureReason,
       String resultStatus,
       Map<String, Object> result,
+      boolean resultCounted,
       boolean sessionEnded)
       implements CborSerializable {
 
@@ -156,24 +157,24 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
     State with(String status, Instant finishedAt, String failureReason) {
       return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
-          failureReason, resultStatus, result, sessionEnded);
+          failureReason, resultStatus, result, resultCounted, sessionEnded);
     }
 
     State attempted(int attempt, Instant dispatchedAt) {
       return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt,
-          deadline, finishedAt, attempt, failureReason, resultStatus, result, sessionEnded);
+          deadline, finishedAt, attempt, failureReason, resultStatus, result, resultCounted, sessionEnded);
     }
 
     State withResult(ResultRecorded e) {
       State r = new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
-          failureReason, e.status(), e.result(), sessionEnded);
+          failureReason, e.status(), e.result(), e.counted(), sessionEnded);
       return e.counted() ? r.with(e.status().equals("succeeded") ? SUCCEEDED : FAILED, e.at(),
           e.status().equals("failed") ? PIPELINE_FAILED : null) : r;
     }
 
     State ended() {
       return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
-          failureReason, resultStatus, result, true);
+          failureReason, resultStatus, result, resultCounted, true);
     }
   }
 
@@ -204,7 +205,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   @Override
   public State emptyState() {
-    return new State(analysisId, null, null, null, null, null, null, null, null, null, 0, null, null, null, false);
+    return new State(analysisId, null, null, null, null, null, null, null, null, null, 0, null, null, null, false, false);
   }
 
   @Override
@@ -388,7 +389,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(AnalysisRequested.class, (s, e) -> new State(analysisId, e.specimenId(), e.pipeline(), e.remoteSession(), e.command(),
-            DISPATCHING, e.requestedAt(), null, e.deadline(), null, 0, null, null, null, false))
+            DISPATCHING, e.requestedAt(), null, e.deadline(), null, 0, null, null, null, false, false))
         .onEvent(DispatchAttemptFailed.class, (s, e) -> s.attempted(e.attempt(), null).with(s.status(), null, e.reason()))
         .onEvent(AnalysisDispatched.class, (s, e) -> s.attempted(e.attempt(), e.at()).with(RUNNING, null, null))
         .onEvent(AnalysisFailed.class, (s, e) -> s.with(FAILED, e.at(), e.reason()))

@@ -77,15 +77,18 @@ public final class Pipelines {
     return Resolved.failed("no pipeline is configured for tests " + testsRequested + " and there is no default pipeline");
   }
 
-  /** Why a client's choice of pipeline and parameters cannot be used, if it cannot (the API answers 400 with it). */
+  /**
+   * Why a client's parameters cannot be used, if they cannot (the API answers 400 with it):
+   * all of the named pipeline's rules, or, when the lab picks the pipeline, the patterns.
+   */
   public Optional<String> check(String requested, Map<String, String> parameters) {
+    Optional<Pipeline> pipeline = requested == null ? Optional.empty() : named(requested);
+    if (pipeline.isPresent()) return pipeline.get().command().check(parameters);
     for (var e : parameters.entrySet()) {
       Optional<String> wrong = CommandTemplate.checkParameter(e.getKey(), e.getValue());
       if (wrong.isPresent()) return wrong;
     }
-    if (requested == null) return Optional.empty();
-    return named(requested).map(p -> p.command().check(parameters))
-        .orElse(Optional.of("pipeline '" + requested + "' is not configured; pipelines are " + byName.keySet()));
+    return Optional.empty();
   }
 
   public record Resolved(Pipeline pipeline, String failure) {

@@ -1,0 +1,112 @@
+package lims.http;
+
+import static org.apache.pekko.http.javadsl.model.HttpMethods.GET;
+import static org.apache.pekko.http.javadsl.model.HttpMethods.POST;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import lims.analysis.Analyses;
+import lims.analysis.Analysis;
+import lims.analysis.AnalysisReadModel;
+import lims.kernel.Role;
+import lims.specimen.Specimens;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+
+/** Remote analysis runs (API.md, Analyses): read one, list a specimen's, cancel one. */
+final class AnalysisRoutes {
+
+  private static final Access CANCEL = Access.roles(Role.ADMIN, Role.SCIENTIST, Role.TECHNICIAN);
+
+  private final Analyses analyses;
+  private final ObjectMapper mapper;
+
+  AnalysisRoutes(Analyses analyses, ObjectMapper mapper) {
+    this.analyses = analyses;
+    this.mapper = mapper;
+  }
+
+  List<Endpoint> endpoints() {
+    return List.of(
+        new Endpoint(GET, "/api/v1/analyses/{id}", Access.anyRole(), this::read),
+        new Endpoint(GET, "/api/v1/specimens/{id}/analyses", Access.anyRole(), this::forSpecimen),
+        new Endpoint(POST, "/api/v1/analyses/{id}/cancel", CANCEL, this::cancel));
+  }
+
+  private CompletionStage<HttpResponse> read(Call call) {
+    return analyses.ask(analysisId(call), Analysis.Get::new).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+  }
+
+  private CompletionStage<HttpResponse> forSpecimen(Call call) {
+    String id = call.pathParam("id");
+    if (!Specimens.SPECIMEN_ID.matcher(id).matches()) throw ProblemException.invalid("id", "must be a specimen id such as SP-2026-000123");
+    return analyses.readModel().forSpecimen(id).thenApply(rows -> Responses.json(mapper, 200,
+        rows.stream().map(AnalysisRoutes::rowView).toList()));
+  }
+
+  /** 200 with the cancelled run (also when it was already cancelled); 409 when it already ended otherwise. */
+  private CompletionStage<HttpResponse> cancel(Call call) {
+    String id = analysisId(call);
+    Optional<String> reason = Optional.empty();
+    if (call.body().length > 0) {
+      JsonBody body = call.json();
+      reason = body.optionalString("reason", 2000);
+      body.finish();
+    }
+    String why = reason.orElse(null);
+    String by = call.caller().username();
+    return analyses.ask(id, r -> new Analysis.Cancel(why, by, r)).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+  }
+
+  private static String analysisId(Call call) {
+    String id = call.pathParam("id");
+    if (!Analysis.ID.matcher(id).matches()) throw ProblemException.invalid("id", "must be an analysis id such as AN-SP-2026-000123-1");
+    return id;
+  }
+
+  private static Analysis.State current(Analysis.Reply reply) {
+    if (reply instanceof Analysis.Rejected r) throw ProblemException.of(r.rejection());
+    return ((Analysis.Current) reply).analysis();
+  }
+
+  private static Map<String, Object> view(Analysis.State a) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("id", a.id());
+    v.put("specimen_id", a.specimenId());
+    v.put("pipeline", a.pipeline());
+    v.put("state", a.status());
+    v.put("remote_session", a.remoteSession());
+    v.put("requested_at", a.requestedAt());
+    v.put("dispatched_at", a.dispatchedAt());
+    v.put("deadline", a.deadline());
+    v.put("finished_at", a.finishedAt());
+    v.put("dispatch_attempts", a.attempts());
+    v.put("failure_reason", a.failureReason());
+    if (a.resultStatus() != null) {
+      v.put("result", a.result());
+      // A result that came after the run was cancelled or timed out: kept, not acted on.
+      v.put("result_counted", a.resultCounted());
+    }
+    return v;
+  }
+
+  private static Map<String, Object> rowView(AnalysisReadModel.AnalysisRow r) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("id", r.id());
+    v.put("specimen_id", r.specimenId());
+    v.put("pipeline", r.pipeline());
+    v.put("state", r.state());
+    v.put("remote_session", r.remoteSession());
+    v.put("requested_at", r.requestedAt());
+    v.put("dispatched_at", r.dispatchedAt());
+    v.put("deadline", r.deadline());
+    v.put("finished_at", r.finishedAt());
+    v.put("dispatch_attempts", r.attempts());
+    v.put("failure_reason", r.failureReason());
+    v.put("result_status", r.resultStatus());
+    return v;
+  }
+}

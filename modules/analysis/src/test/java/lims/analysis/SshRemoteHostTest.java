@@ -1,0 +1,134 @@
+package lims.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import lims.analysis.testing.Await;
+import lims.analysis.testing.SshServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Dispatch against a real OpenSSH server and real tmux: start, repeat, kill, and refusals. */
+class SshRemoteHostTest {
+
+  @TempDir static Path dir;
+  static SshServer server;
+  static ExecutorService io;
+  static SshRemoteHost remote;
+
+  @BeforeAll
+  static void start() {
+    server = SshServer.start(dir);
+    io = Executors.newFixedThreadPool(4);
+    remote = new SshRemoteHost(io, Duration.ofSeconds(10));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (remote != null) remote.close();
+    if (io != null) io.shutdownNow();
+    if (server != null) server.close();
+  }
+
+  static Pipeline pipeline(Path knownHosts, Path key) {
+    return new Pipeline("test", "127.0.0.1", server.port, server.user, key, knownHosts, CommandTemplate.parse("true"),
+        dir.resolve("results"), Duration.ofHours(12), server.tmuxSocket);
+  }
+
+  @Test
+  void startReturnsWhileTheCommandRunsOnAndARepeatedStartDoesNotRunItTwice() throws Exception {
+    Pipeline p = pipeline(server.knownHosts, server.clientKey);
+    Path counter = dir.resolve("runs");
+    Path gate = dir.resolve("gate");
+    String command = "echo run >> " + Shell.quote(counter.toString()) + "; while [ ! -e " + Shell.quote(gate.toString()) + " ]; do sleep 0.05; done";
+    // The command waits for a gate nobody opens: start returning at all shows it does not wait for the pipeline.
+    remote.start(p, "AN-SP-2026-000001-1", command).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertTrue(server.hasSession("AN-SP-2026-000001-1"), "the session runs on after the SSH call returned");
+
+    remote.start(p, "AN-SP-2026-000001-1", command).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    remote.kill(p, "AN-SP-2026-000001-1").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertFalse(server.hasSession("AN-SP-2026-000001-1"));
+    assertEquals(List.of("run"), Files.readAllLines(counter), "a repeated start found the running session");
+    // Killing what is already gone is done, not an error.
+    remote.kill(p, "AN-SP-2026-000001-1").toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void killMatchesTheExactSessionNameNotAPrefix() throws Exception {
+    Pipeline p = pipeline(server.knownHosts, server.clientKey);
+    remote.start(p, "AN-SP-2026-000002-12", "sleep 60").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    remote.kill(p, "AN-SP-2026-000002-1").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertTrue(server.hasSession("AN-SP-2026-000002-12"));
+    remote.kill(p, "AN-SP-2026-000002-12").toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anUnknownOrChangedHostKeyIsRefused() throws Exception {
+    Path empty = Files.writeString(dir.resolve("empty_known_hosts"), "");
+    Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("impostor").toString()).start();
+    assertEquals(0, keygen.waitFor());
+    Path changed = Files.writeString(dir.resolve("changed_known_hosts"),
+        "[127.0.0.1]:" + server.port + " " + Files.readString(dir.resolve("impostor.pub")).trim() + "\n");
+    for (Path knownHosts : List.of(empty, changed)) {
+      var refused = assertThrows(ExecutionException.class, () ->
+          remote.start(pipeline(knownHosts, server.clientKey), "AN-SP-2026-000003-1", "true").toCompletableFuture().get(10, TimeUnit.SECONDS));
+      assertTrue(refused.getCause().getMessage().toLowerCase().contains("host key"), refused.getCause().getMessage());
+      assertFalse(server.hasSession("AN-SP-2026-000003-1"));
+    }
+  }
+
+  @Test
+  void aKeyTheServerDoesNotKnowIsRefused() throws Exception {
+    Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("stranger").toString()).start();
+    assertEquals(0, keygen.waitFor());
+    var refused = assertThrows(ExecutionException.class, () -> remote.start(pipeline(server.knownHosts, dir.resolve("stranger")),
+        "AN-SP-2026-000004-1", "true").toCompletableFuture().get(10, TimeUnit.SECONDS));
+    assertTrue(refused.getCause().getMessage().toLowerCase().contains("auth"), refused.getCause().getMessage());
+  }
+
+  @Test
+  void aQuotedValueReachesTheCommandAsOneLiteralWordThroughSshAndTmux() throws Exception {
+    Pipeline p = pipeline(server.knownHosts, server.clientKey);
+    Path out = dir.resolve("echoed");
+    String hostile = "a'b; touch " + dir.resolve("pwned") + " $(id) `id` \"q\" \\ \n end";
+    String command = "printf %s " + Shell.quote(hostile) + " > " + Shell.quote(out.toString());
+    remote.start(p, "AN-SP-2026-000005-1", command).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Await.until(Duration.ofSeconds(10), "the command ran", () -> Files.exists(out) && !server.hasSession("AN-SP-2026-000005-1"));
+    assertEquals(hostile, Files.readString(out, StandardCharsets.UTF_8));
+    assertFalse(Files.exists(dir.resolve("pwned")));
+  }
+
+  @Test
+  void theCommandTemplateQuotesEveryValueAndRefusesParametersOutsideThePattern() throws Exception {
+    CommandTemplate t = CommandTemplate.parse("run.sh --id {analysis_id} --genome {param:genome} --out {result_dir}");
+    String rendered = t.render("AN-SP-2026-000006-1", "SP-2026-000006", "LAB-X", "/results/AN-SP-2026-000006-1", Map.of("genome", "GRCh38"));
+    assertEquals("run.sh --id 'AN-SP-2026-000006-1' --genome 'GRCh38' --out '/results/AN-SP-2026-000006-1'", rendered);
+    for (String hostile : List.of("x; rm -rf /", "$(id)", "`id`", "a'b", "a\"b", "line\nbreak", "a b")) {
+      assertTrue(t.check(Map.of("genome", hostile)).isPresent(), hostile);
+      assertThrows(IllegalArgumentException.class, () -> t.render("AN-SP-2026-000006-1", "SP-2026-000006", "B", "/r", Map.of("genome", hostile)));
+    }
+    assertTrue(t.check(Map.of()).isPresent(), "a missing parameter is refused");
+    assertTrue(t.check(Map.of("genome", "g", "extra", "x")).isPresent(), "an unknown parameter is refused");
+    assertThrows(IllegalArgumentException.class, () -> CommandTemplate.parse("run {unknown}"));
+    // Every quoted value is one literal word to a real shell.
+    for (String value : List.of("plain", "a'b", "$(id)", "`id`", "\"q\"", "line\nbreak", "\\", "'", "''", "")) {
+      Process sh = new ProcessBuilder("sh", "-c", "printf %s " + Shell.quote(value)).start();
+      assertEquals(value, new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      assertEquals(0, sh.waitFor());
+    }
+  }
+}
