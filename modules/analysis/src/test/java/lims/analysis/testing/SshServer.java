@@ -102,10 +102,14 @@ public final class SshServer implements AutoCloseable {
     return p;
   }
 
-  /** Whether tmux on this host has a session of exactly this name. */
+  /** Whether tmux on this host has a session of exactly this name (on this server's socket). */
   public boolean hasSession(String name) {
+    return hasSession(tmuxSocket, name);
+  }
+
+  public boolean hasSession(String socket, String name) {
     try {
-      return new ProcessBuilder("tmux", "-L", tmuxSocket, "has-session", "-t", "=" + name).start().waitFor() == 0;
+      return new ProcessBuilder("tmux", "-L", socket, "has-session", "-t", "=" + name).start().waitFor() == 0;
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {
@@ -137,11 +141,26 @@ public final class SshServer implements AutoCloseable {
     drain.start();
   }
 
+  /** Ends the tmux servers of this server's socket and of sockets named after it ({@code <socket>-...}). */
   @Override
   public void close() throws Exception {
-    new ProcessBuilder("tmux", "-L", tmuxSocket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+    Path sockets = Path.of(System.getenv().getOrDefault("TMUX_TMPDIR", "/tmp"), "tmux-" + uid());
+    List<String> names = new ArrayList<>(List.of(tmuxSocket));
+    if (Files.isDirectory(sockets)) {
+      try (var list = Files.list(sockets)) {
+        list.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(tmuxSocket + "-")).forEach(names::add);
+      }
+    }
+    for (String socket : names) new ProcessBuilder("tmux", "-L", socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
     sshd.destroy();
     sshd.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  private static String uid() throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("id", "-u").start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    p.waitFor();
+    return out;
   }
 
   private static boolean isRoot() {
