@@ -317,4 +317,26 @@ class AnalysisApiTest {
       assertEquals(1200, lastHistory(second, token, id).get("data").get("result").get("reads").asInt());
     }
   }
+
+  @Test
+  void aDeadlinePassedWhileNoNodeRanStillTimesTheAnalysisOut() throws Exception {
+    Map<String, Object> database = TestDatabase.fresh("analysis-deadline");
+    Setup down = Setup.named("deadline");
+    String id;
+    String analysisId;
+    try (TestNode first = TestNode.start(database, down.settings(true))) {
+      String token = first.adminToken();
+      id = inExperiment(first, token);
+      analysisId = running(first, token, id, "{\"pipeline\":\"slow\",\"parameters\":{\"outcome\":\"succeeded\"}}", down);
+      first.eventually(() -> assertEquals(1, first.count("SELECT COUNT(*) FROM deadline WHERE entity_id = ?", analysisId)));
+    }
+    // Nothing on the new node asks for this analysis: only the deadline index and its sweeper can wake it.
+    try (TestNode second = TestNode.start(database, down.settings(true))) {
+      String token = second.adminToken();
+      second.eventually(() -> assertEquals("ANALYSIS_FAILED", specimen(second, token, id).get("state").asText()));
+      assertEquals("timeout", lastHistory(second, token, id).get("data").get("reason").asText());
+      second.eventually(() -> assertFalse(down.hasSession(analysisId), "and its session is killed"));
+      second.eventually(() -> assertEquals(0, second.count("SELECT COUNT(*) FROM deadline WHERE entity_id = ?", analysisId)));
+    }
+  }
 }
