@@ -86,6 +86,11 @@ public final class DeviceBench {
 
   /** A node in this JVM on a fresh database of the benchmark's PostgreSQL, and an admin token. */
   void startNode() throws Exception {
+    startNode(Map.of());
+  }
+
+  /** The same, with extra settings over the benchmark's. */
+  void startNode(Map<String, Object> extra) throws Exception {
     database = "lims_bench_" + System.currentTimeMillis();
     sql(adminUrl, "CREATE DATABASE " + database);
     dbUrl = adminUrl.replaceFirst("/[^/?]*(\\?.*)?$", "/" + database + "?reWriteBatchedInserts=true");
@@ -102,6 +107,7 @@ public final class DeviceBench {
     overrides.put("lims.device.seed-demo-devices", false);
     overrides.put("lims.device.simulated-driver.default-duration", "0ms");
     overrides.put("pekko.loglevel", "WARNING");
+    overrides.putAll(extra);
     node = LimsNode.start(NodeConfig.load("embedded", overrides)).toCompletableFuture().get(2, TimeUnit.MINUTES);
     node.adminReady().toCompletableFuture().get(1, TimeUnit.MINUTES);
     base = node.baseUrl();

@@ -154,7 +154,8 @@ class SpecimenApiTest {
     String id = inAnalysis();
     move(id, instrument, "analysis_succeeded", null, "IN_REVIEW");
     move(id, reviewer, "request_reexperiment", "control out of range", "IN_EXPERIMENT");
-    assertEquals(1, node.count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"event_ser_manifest\" LIKE ?",
+    // One for the outcome reported by hand (it overrides the run in flight), one for the re-experiment.
+    assertEquals(2, node.count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" = ? AND \"event_ser_manifest\" LIKE ?",
         "Specimen|" + id, "%AnalysisCancellationRequested"));
   }
 
