@@ -30,6 +30,7 @@ public final class SshRemoteHost implements RemoteHost {
   private final Executor executor;
   private final Duration timeout;
   private final Map<String, SSHClient> connections = new ConcurrentHashMap<>();
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   public SshRemoteHost(Executor executor, Duration timeout) {
     this.executor = executor;
@@ -61,7 +62,6 @@ public final class SshRemoteHost implements RemoteHost {
         }
         return Done.getInstance();
       } catch (IOException e) {
-        drop(pipeline);
         throw new RemoteFailure(pipeline.user() + "@" + pipeline.host() + ":" + pipeline.port() + ": " + describe(e));
       }
     }, executor);
@@ -70,7 +70,8 @@ public final class SshRemoteHost implements RemoteHost {
   private record Result(int exit, String stderr) {}
 
   private Result exec(Pipeline pipeline, String line) throws IOException {
-    SSHClient ssh = connection(pipeline);
+    String key = key(pipeline);
+    SSHClient ssh = connection(key, pipeline);
     try (Session session = ssh.startSession()) {
       Session.Command cmd = session.exec(line);
       IOUtils.readFully(cmd.getInputStream());
@@ -79,35 +80,41 @@ public final class SshRemoteHost implements RemoteHost {
       Integer exit = cmd.getExitStatus();
       if (exit == null) throw new IOException("no exit status within " + timeout);
       return new Result(exit, stderr);
+    } catch (IOException e) {
+      // A refused channel (the host's MaxSessions) leaves the connection usable for the others; a dead one is replaced.
+      if (!ssh.isConnected()) drop(key, ssh);
+      throw e;
     }
   }
 
-  private SSHClient connection(Pipeline p) throws IOException {
-    String key = p.user() + "@" + p.host() + ":" + p.port() + "|" + p.privateKey() + "|" + p.knownHosts();
-    SSHClient existing = connections.get(key);
-    if (existing != null && existing.isConnected() && existing.isAuthenticated()) return existing;
-    SSHClient ssh = new SSHClient();
-    try {
-      ssh.loadKnownHosts(p.knownHosts().toFile());
-      ssh.setConnectTimeout((int) timeout.toMillis());
-      ssh.setTimeout((int) timeout.toMillis());
-      ssh.connect(p.host(), p.port());
-      ssh.authPublickey(p.user(), ssh.loadKeys(p.privateKey().toString()));
-    } catch (IOException | RuntimeException e) {
-      IOUtils.closeQuietly(ssh);
-      throw e instanceof IOException io ? io : new IOException(e);
-    }
-    SSHClient previous = connections.put(key, ssh);
-    if (previous != null) IOUtils.closeQuietly(previous);
-    return ssh;
+  private static String key(Pipeline p) {
+    return p.user() + "@" + p.host() + ":" + p.port() + "|" + p.privateKey() + "|" + p.knownHosts();
   }
 
-  private void drop(Pipeline p) {
-    connections.entrySet().removeIf(e -> {
-      if (!e.getKey().startsWith(p.user() + "@" + p.host() + ":" + p.port() + "|")) return false;
-      IOUtils.closeQuietly(e.getValue());
-      return true;
-    });
+  /** The host's shared connection; one caller at a time opens it, the others wait and reuse it. */
+  private SSHClient connection(String key, Pipeline p) throws IOException {
+    synchronized (locks.computeIfAbsent(key, k -> new Object())) {
+      SSHClient existing = connections.get(key);
+      if (existing != null && existing.isConnected() && existing.isAuthenticated()) return existing;
+      if (existing != null) drop(key, existing);
+      SSHClient ssh = new SSHClient();
+      try {
+        ssh.loadKnownHosts(p.knownHosts().toFile());
+        ssh.setConnectTimeout((int) timeout.toMillis());
+        ssh.setTimeout((int) timeout.toMillis());
+        ssh.connect(p.host(), p.port());
+        ssh.authPublickey(p.user(), ssh.loadKeys(p.privateKey().toString()));
+      } catch (IOException | RuntimeException e) {
+        IOUtils.closeQuietly(ssh);
+        throw e instanceof IOException io ? io : new IOException(e);
+      }
+      connections.put(key, ssh);
+      return ssh;
+    }
+  }
+
+  private void drop(String key, SSHClient broken) {
+    if (connections.remove(key, broken)) IOUtils.closeQuietly(broken);
   }
 
   public void close() {

@@ -33,7 +33,7 @@ class SshRemoteHostTest {
   @BeforeAll
   static void start() {
     server = SshServer.start(dir);
-    io = Executors.newFixedThreadPool(4);
+    io = Executors.newFixedThreadPool(8);
     remote = new SshRemoteHost(io, Duration.ofSeconds(10));
   }
 
@@ -65,6 +65,19 @@ class SshRemoteHostTest {
     assertEquals(List.of("run"), Files.readAllLines(counter), "a repeated start found the running session");
     // Killing what is already gone is done, not an error.
     remote.kill(p, "AN-SP-2026-000001-1").toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void manyConcurrentStartsToOneHostShareItsConnectionAndAllGetThrough() throws Exception {
+    Pipeline p = pipeline(server.knownHosts, server.clientKey);
+    remote.close(); // start from no connection, so the first callers race to open it
+    List<String> sessions = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "AN-SP-2026-000010-" + (i + 1)).toList();
+    var starts = sessions.stream().map(s -> remote.start(p, s, "sleep 60").toCompletableFuture()).toList();
+    java.util.concurrent.CompletableFuture.allOf(starts.toArray(java.util.concurrent.CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    for (String s : sessions) assertTrue(server.hasSession(s), s);
+    var kills = sessions.stream().map(s -> remote.kill(p, s).toCompletableFuture()).toList();
+    java.util.concurrent.CompletableFuture.allOf(kills.toArray(java.util.concurrent.CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    for (String s : sessions) assertFalse(server.hasSession(s), s);
   }
 
   @Test
