@@ -72,19 +72,10 @@ final class AnalysisRoutes {
     return ((Analysis.Current) reply).analysis();
   }
 
+  /** The entity's view: the read table's columns, plus the result once one is recorded. */
   private static Map<String, Object> view(Analysis.State a) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("id", a.id());
-    v.put("specimen_id", a.specimenId());
-    v.put("pipeline", a.pipeline());
-    v.put("state", a.status());
-    v.put("remote_session", a.remoteSession());
-    v.put("requested_at", a.requestedAt());
-    v.put("dispatched_at", a.dispatchedAt());
-    v.put("deadline", a.deadline());
-    v.put("finished_at", a.finishedAt());
-    v.put("dispatch_attempts", a.attempts());
-    v.put("failure_reason", a.failureReason());
+    Map<String, Object> v = rowView(new AnalysisReadModel.AnalysisRow(a.id(), a.specimenId(), a.pipeline(), a.status(), a.remoteSession(),
+        a.requestedAt(), a.dispatchedAt(), a.deadline(), a.finishedAt(), a.attempts(), a.failureReason(), a.resultStatus()));
     if (a.resultStatus() != null) {
       v.put("result", a.result());
       // A result that came after the run was cancelled or timed out: kept, not acted on.

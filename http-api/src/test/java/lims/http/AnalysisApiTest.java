@@ -296,17 +296,23 @@ class AnalysisApiTest {
     assertTrue(Files.exists(outside.resolve("result.json")), "the link's target is untouched");
   }
 
+  /** A node dispatches a run and stops once the run is running and its deadline row is written; the specimen's id. */
+  static String runningWhenTheNodeStops(Map<String, Object> database, Setup setup, String pipelineData) throws Exception {
+    try (TestNode first = TestNode.start(database, setup.settings(true))) {
+      String token = first.adminToken();
+      String id = inExperiment(first, token);
+      String analysisId = running(first, token, id, pipelineData, setup);
+      first.eventually(() -> assertEquals(1, first.count("SELECT COUNT(*) FROM deadline WHERE entity_id = ?", analysisId)));
+      return id;
+    }
+  }
+
   @Test
   void aPipelineOutlivesTheBackendAndARescanWithoutFileEventsFindsItsResult() throws Exception {
     Map<String, Object> database = TestDatabase.fresh("analysis-restart");
     Setup restart = Setup.named("restart");
-    String id;
-    String analysisId;
-    try (TestNode first = TestNode.start(database, restart.settings(true))) {
-      String token = first.adminToken();
-      id = inExperiment(first, token);
-      analysisId = running(first, token, id, "{\"parameters\":{\"outcome\":\"succeeded\"}}", restart);
-    }
+    String id = runningWhenTheNodeStops(database, restart, "{\"parameters\":{\"outcome\":\"succeeded\"}}");
+    String analysisId = "AN-" + id + "-1";
     assertTrue(restart.hasSession(analysisId), "the tmux session kept running while the backend was down");
     // The second node sees no file-system events (as on NFS, where another client writes): only its rescan can find the result.
     try (TestNode second = TestNode.start(database, restart.settings(false))) {
@@ -322,14 +328,8 @@ class AnalysisApiTest {
   void aDeadlinePassedWhileNoNodeRanStillTimesTheAnalysisOut() throws Exception {
     Map<String, Object> database = TestDatabase.fresh("analysis-deadline");
     Setup down = Setup.named("deadline");
-    String id;
-    String analysisId;
-    try (TestNode first = TestNode.start(database, down.settings(true))) {
-      String token = first.adminToken();
-      id = inExperiment(first, token);
-      analysisId = running(first, token, id, "{\"pipeline\":\"slow\",\"parameters\":{\"outcome\":\"succeeded\"}}", down);
-      first.eventually(() -> assertEquals(1, first.count("SELECT COUNT(*) FROM deadline WHERE entity_id = ?", analysisId)));
-    }
+    String id = runningWhenTheNodeStops(database, down, "{\"pipeline\":\"slow\",\"parameters\":{\"outcome\":\"succeeded\"}}");
+    String analysisId = "AN-" + id + "-1";
     // Nothing on the new node asks for this analysis: only the deadline index and its sweeper can wake it.
     try (TestNode second = TestNode.start(database, down.settings(true))) {
       String token = second.adminToken();
