@@ -285,9 +285,9 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   private ReplyEffect<Event, State> dispatchDone(State s, DispatchDone c) {
     Instant now = Instant.now();
-    if (s.sessionToKill()) {
-      // Cancelled or timed out while this start was under way: it may have started the session after the kill.
-      kill(s);
+    if (s.status().equals(CANCELLED) || s.status().equals(TIMED_OUT)) {
+      // Ended while this start was under way: a start that got through may have come after the kill.
+      if (c.failure() == null || s.sessionToKill()) kill(s);
       return Effect().noReply();
     }
     if (!s.status().equals(DISPATCHING) || c.attempt() <= s.attempts()) return Effect().noReply();
@@ -308,12 +308,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   private ReplyEffect<Event, State> deadlineReached(State s, DeadlineReached c) {
     if (!s.inFlight()) return Effect().noReply();
-    Instant now = Instant.now();
-    if (now.isBefore(s.deadline())) {
-      armDeadline(s);
-      return Effect().noReply();
-    }
-    return Effect().persist(new AnalysisTimedOut(analysisId, s.specimenId(), s.deadline(), now)).thenRun(this::end).thenNoReply();
+    return Effect().persist(new AnalysisTimedOut(analysisId, s.specimenId(), s.deadline(), Instant.now())).thenRun(this::end).thenNoReply();
   }
 
   private ReplyEffect<Event, State> cancel(State s, Cancel c) {

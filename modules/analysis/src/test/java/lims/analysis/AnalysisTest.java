@@ -1,0 +1,179 @@
+package lims.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Analysis entity's own rules, with ManualTime for its timers and a scripted remote host
+ * (the real one is tested against a real sshd in SshRemoteHostTest and AnalysisApiTest).
+ */
+class AnalysisTest {
+
+  static final ActorTestKit kit = ActorTestKit.create(ManualTime.config()
+      .withFallback(EventSourcedBehaviorTestKit.config())
+      .withFallback(ConfigFactory.parseResources("serialization.conf")));
+  static final ManualTime time = ManualTime.get(kit.system());
+  static final AtomicInteger ids = new AtomicInteger();
+  static final Pipeline PIPELINE = new Pipeline("seq", "host", 22, "lims", Path.of("/k"), Path.of("/kh"),
+      CommandTemplate.parse("run {specimen_id} --out {result_dir}"), Path.of("/results"), Duration.ofHours(12), "lims");
+  static final Analysis.DispatchPolicy POLICY = new Analysis.DispatchPolicy(3, Duration.ofSeconds(2), Duration.ofMinutes(1));
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  /** A remote host whose every start and kill the test answers by hand. */
+  static final class ScriptedHost implements RemoteHost {
+    final LinkedBlockingQueue<CompletableFuture<Done>> starts = new LinkedBlockingQueue<>();
+    final LinkedBlockingQueue<CompletableFuture<Done>> kills = new LinkedBlockingQueue<>();
+
+    @Override
+    public CompletionStage<Done> start(Pipeline pipeline, String session, String command) {
+      CompletableFuture<Done> f = new CompletableFuture<>();
+      starts.add(f);
+      return f;
+    }
+
+    @Override
+    public CompletionStage<Done> kill(Pipeline pipeline, String session) {
+      CompletableFuture<Done> f = new CompletableFuture<>();
+      kills.add(f);
+      return f;
+    }
+
+    CompletableFuture<Done> nextStart() throws InterruptedException {
+      CompletableFuture<Done> f = starts.poll(5, TimeUnit.SECONDS);
+      if (f == null) throw new AssertionError("no start was attempted");
+      return f;
+    }
+
+    CompletableFuture<Done> nextKill() throws InterruptedException {
+      CompletableFuture<Done> f = kills.poll(5, TimeUnit.SECONDS);
+      if (f == null) throw new AssertionError("no kill was attempted");
+      return f;
+    }
+  }
+
+  ScriptedHost host = new ScriptedHost();
+
+  EventSourcedBehaviorTestKit<Analysis.Command, Analysis.Event, Analysis.State> requested() {
+    String id = "AN-SP-2026-" + String.format("%06d", ids.incrementAndGet()) + "-1";
+    var analysis = EventSourcedBehaviorTestKit.<Analysis.Command, Analysis.Event, Analysis.State>create(kit.system(),
+        Analysis.create(id, new Pipelines(Map.of("seq", PIPELINE), Map.of(), "seq"), host, POLICY));
+    var reply = analysis.<Analysis.Reply>runCommand(r -> new Analysis.Request("SP-2026-000001", "LAB-1", List.of("wgs"), null, Map.of(), r));
+    assertEquals(Analysis.DISPATCHING, ((Analysis.Current) reply.reply()).analysis().status());
+    return analysis;
+  }
+
+  static void awaitStatus(EventSourcedBehaviorTestKit<Analysis.Command, Analysis.Event, Analysis.State> a, String status) {
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(status, a.getState().status());
+      return null;
+    });
+  }
+
+  @Test
+  void failedStartsAreRetriedWithBackOffAndTheLastFailureFailsTheRun() throws Exception {
+    var a = requested();
+    assertTrue(a.getState().command().contains("'SP-2026-000001'"), a.getState().command());
+    host.nextStart().completeExceptionally(new RuntimeException("connection refused"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(1, a.getState().attempts());
+      return null;
+    });
+    time.expectNoMessageFor(Duration.ofMillis(1900), kit.createTestProbe());
+    assertTrue(host.starts.isEmpty(), "not before the back-off");
+    time.timePasses(Duration.ofMillis(200));
+    host.nextStart().completeExceptionally(new RuntimeException("connection refused"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(2, a.getState().attempts());
+      return null;
+    });
+    time.timePasses(Duration.ofSeconds(4)); // doubled
+    host.nextStart().completeExceptionally(new RuntimeException("tmux: command not found"));
+    awaitStatus(a, Analysis.FAILED);
+    assertEquals("dispatch failed after 3 attempts: tmux: command not found", a.getState().failureReason());
+  }
+
+  @Test
+  void withNoResultByTheDeadlineTheRunTimesOutAndItsSessionIsKilled() throws Exception {
+    var a = requested();
+    host.nextStart().complete(Done.getInstance());
+    awaitStatus(a, Analysis.RUNNING);
+    time.timePasses(Duration.ofHours(11));
+    assertEquals(Analysis.RUNNING, a.getState().status());
+    time.timePasses(Duration.ofHours(1));
+    awaitStatus(a, Analysis.TIMED_OUT);
+    assertEquals("timeout", a.getState().failureReason());
+    host.nextKill().complete(Done.getInstance());
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(a.getState().sessionEnded());
+      return null;
+    });
+  }
+
+  @Test
+  void aRunCancelledWhileItsStartIsUnderWayIsKilledAgainOnceTheStartGetsThrough() throws Exception {
+    var a = requested();
+    CompletableFuture<Done> start = host.nextStart();
+    var cancelled = a.<Analysis.Reply>runCommand(r -> new Analysis.Cancel("wrong sample", "sam", r));
+    assertEquals(Analysis.CANCELLED, ((Analysis.Current) cancelled.reply()).analysis().status());
+    host.nextKill().complete(Done.getInstance());
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(a.getState().sessionEnded());
+      return null;
+    });
+    start.complete(Done.getInstance()); // the start landed after the kill
+    host.nextKill().complete(Done.getInstance());
+  }
+
+  @Test
+  void aResultAfterTheEndIsRecordedNotCountedAndARepeatChangesNothing() throws Exception {
+    var a = requested();
+    host.nextStart().complete(Done.getInstance());
+    awaitStatus(a, Analysis.RUNNING);
+    a.<Analysis.Reply>runCommand(r -> new Analysis.Cancel(null, "sam", r));
+    host.nextKill().complete(Done.getInstance());
+    var late = a.<Analysis.Reply>runCommand(r -> new Analysis.RecordResult("succeeded", Map.of("reads", 7), r));
+    assertFalse(((Analysis.ResultRecorded) late.event()).counted());
+    assertEquals(Analysis.CANCELLED, a.getState().status());
+    var again = a.<Analysis.Reply>runCommand(r -> new Analysis.RecordResult("succeeded", Map.of("reads", 7), r));
+    assertTrue(again.events().isEmpty());
+  }
+
+  @Test
+  void aResultWhileRunningEndsTheRunAndAnUnknownIdIsRefused() throws Exception {
+    var a = requested();
+    host.nextStart().complete(Done.getInstance());
+    awaitStatus(a, Analysis.RUNNING);
+    var result = a.<Analysis.Reply>runCommand(r -> new Analysis.RecordResult("failed", Map.of("why", "low yield"), r));
+    assertTrue(((Analysis.ResultRecorded) result.event()).counted());
+    assertEquals(Analysis.FAILED, a.getState().status());
+    assertEquals(Analysis.PIPELINE_FAILED, a.getState().failureReason());
+
+    var unknown = EventSourcedBehaviorTestKit.<Analysis.Command, Analysis.Event, Analysis.State>create(kit.system(),
+        Analysis.create("AN-SP-2026-999999-1", new Pipelines(Map.of("seq", PIPELINE), Map.of(), "seq"), host, POLICY));
+    var refused = unknown.<Analysis.Reply>runCommand(r -> new Analysis.RecordResult("succeeded", Map.of(), r));
+    assertTrue(refused.reply() instanceof Analysis.Rejected);
+    assertTrue(refused.events().isEmpty());
+  }
+}
