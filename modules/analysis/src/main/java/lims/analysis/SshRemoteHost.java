@@ -39,25 +39,26 @@ public final class SshRemoteHost implements RemoteHost {
 
   @Override
   public CompletionStage<Done> start(Pipeline pipeline, String session, String command) {
-    return run(pipeline, Shell.tmuxStart(pipeline.tmuxSocket(), session, command), (exit, err) ->
-        exit == 0 || err.contains("duplicate session"));
+    // tmux prints the new session's id ($N) once the session exists; "duplicate session" means an earlier try made it.
+    return run(pipeline, Shell.tmuxStart(pipeline.tmuxSocket(), session, command), (exit, out, err) ->
+        exit == 0 && out.strip().startsWith("$") || err.contains("duplicate session"));
   }
 
   @Override
   public CompletionStage<Done> kill(Pipeline pipeline, String session) {
-    return run(pipeline, Shell.tmuxKill(pipeline.tmuxSocket(), session), (exit, err) ->
+    return run(pipeline, Shell.tmuxKill(pipeline.tmuxSocket(), session), (exit, out, err) ->
         exit == 0 || err.contains("can't find session") || err.contains("no server running") || err.contains("error connecting"));
   }
 
   private interface Outcome {
-    boolean succeeded(int exit, String stderr);
+    boolean succeeded(int exit, String stdout, String stderr);
   }
 
   private CompletionStage<Done> run(Pipeline pipeline, String line, Outcome outcome) {
     return CompletableFuture.supplyAsync(() -> {
       try {
         Result r = exec(pipeline, line);
-        if (!outcome.succeeded(r.exit, r.stderr)) {
+        if (!outcome.succeeded(r.exit, r.stdout, r.stderr)) {
           throw new RemoteFailure("exit " + r.exit + " from " + pipeline.host() + ": " + firstLine(r.stderr));
         }
         return Done.getInstance();
@@ -67,19 +68,19 @@ public final class SshRemoteHost implements RemoteHost {
     }, executor);
   }
 
-  private record Result(int exit, String stderr) {}
+  private record Result(int exit, String stdout, String stderr) {}
 
   private Result exec(Pipeline pipeline, String line) throws IOException {
     String key = key(pipeline);
     SSHClient ssh = connection(key, pipeline);
     try (Session session = ssh.startSession()) {
       Session.Command cmd = session.exec(line);
-      IOUtils.readFully(cmd.getInputStream());
+      String stdout = IOUtils.readFully(cmd.getInputStream()).toString();
       String stderr = IOUtils.readFully(cmd.getErrorStream()).toString();
       cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
       Integer exit = cmd.getExitStatus();
       if (exit == null) throw new IOException("no exit status within " + timeout);
-      return new Result(exit, stderr);
+      return new Result(exit, stdout, stderr);
     } catch (IOException e) {
       // A refused channel (the host's MaxSessions) leaves the connection usable for the others; a dead one is replaced.
       if (!ssh.isConnected()) drop(key, ssh);
