@@ -1,0 +1,63 @@
+package lims.scheduling;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Fire instants, computed from a controllable "now": the schedule is a pure function of it. */
+class ScheduleTest {
+
+  static List<Instant> fires(Schedule s, Instant from, int n) {
+    List<Instant> out = new ArrayList<>();
+    Instant t = from;
+    for (int i = 0; i < n; i++) {
+      t = s.nextAfter(t).orElseThrow();
+      out.add(t);
+    }
+    return out;
+  }
+
+  @Test
+  void aOneTimeTestFiresOnceAtItsInstant() {
+    Schedule s = Schedule.once(Instant.parse("2026-12-01T08:00:00Z"));
+    assertEquals(Optional.of(Instant.parse("2026-12-01T08:00:00Z")), s.nextAfter(Instant.parse("2026-11-30T00:00:00Z")));
+    assertEquals(Optional.empty(), s.nextAfter(Instant.parse("2026-12-01T08:00:00Z")));
+  }
+
+  @Test
+  void dailyAtSixLocalStaysAtSixAcrossBothBerlinChanges() {
+    Schedule s = Schedule.cron("0 0 6 * * ?", "Europe/Berlin");
+    assertEquals(List.of(Instant.parse("2026-03-28T05:00:00Z"), Instant.parse("2026-03-29T04:00:00Z"), Instant.parse("2026-03-30T04:00:00Z")),
+        fires(s, Instant.parse("2026-03-27T12:00:00Z"), 3));
+    assertEquals(List.of(Instant.parse("2026-10-24T04:00:00Z"), Instant.parse("2026-10-25T05:00:00Z"), Instant.parse("2026-10-26T05:00:00Z")),
+        fires(s, Instant.parse("2026-10-23T12:00:00Z"), 3));
+  }
+
+  @Test
+  void anHourlyTestInTheNightOfTheChanges() {
+    Schedule s = Schedule.cron("0 30 * * * ?", "Europe/Berlin");
+    // Spring: 02:30 does not exist on 29 March; 01:30 CET is followed by 03:30 CEST, one hour of real time later.
+    assertEquals(List.of(Instant.parse("2026-03-29T00:30:00Z"), Instant.parse("2026-03-29T01:30:00Z"), Instant.parse("2026-03-29T02:30:00Z")),
+        fires(s, Instant.parse("2026-03-29T00:00:00Z"), 3));
+    // Autumn: 02:30 happens twice on 25 October, and each hour of real time fires once.
+    List<Instant> autumn = fires(s, Instant.parse("2026-10-24T23:00:00Z"), 4);
+    assertEquals(List.of(Instant.parse("2026-10-24T23:30:00Z"), Instant.parse("2026-10-25T00:30:00Z"), Instant.parse("2026-10-25T01:30:00Z"),
+        Instant.parse("2026-10-25T02:30:00Z")), autumn);
+  }
+
+  @Test
+  void badExpressionsAndZonesAreRefusedWithTheReason() {
+    var bad = assertThrows(IllegalArgumentException.class, () -> Schedule.cron("61 * * * * ?", "Europe/Berlin"));
+    assertTrue(bad.getMessage().contains("Quartz cron"), bad.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Schedule.cron("* * * * *", "Europe/Berlin"));
+    assertThrows(IllegalArgumentException.class, () -> Schedule.cron("not cron", "Europe/Berlin"));
+    var zone = assertThrows(IllegalArgumentException.class, () -> Schedule.cron("0 0 6 * * ?", "Mars/Olympus"));
+    assertTrue(zone.getMessage().contains("IANA"), zone.getMessage());
+  }
+}
