@@ -1,0 +1,75 @@
+package lims.scheduling;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The "http" action: calls an endpoint with {@code Idempotency-Key: <execution id>} and a
+ * JSON body naming the execution; succeeds on the expected status. Parameters: {@code url}
+ * (http or https), {@code method} (POST, PUT or GET; POST), {@code expected_status} (200),
+ * {@code timeout_ms} (10,000; at most 300,000).
+ */
+final class HttpAction implements LabTestAction.Runner {
+
+  private static final Set<String> METHODS = Set.of("POST", "PUT", "GET");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  /** Why the parameters cannot work, if they cannot. */
+  static Optional<String> check(Map<String, Object> p) {
+    if (!(p.get("url") instanceof String url)) return Optional.of("an http action needs a url");
+    try {
+      URI uri = URI.create(url);
+      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+        return Optional.of("url must be an absolute http or https URL");
+      }
+    } catch (IllegalArgumentException e) {
+      return Optional.of("url is not a URL: " + e.getMessage());
+    }
+    if (p.containsKey("method") && !METHODS.contains(String.valueOf(p.get("method")))) return Optional.of("method must be one of " + METHODS);
+    if (p.containsKey("expected_status") && !(p.get("expected_status") instanceof Integer status && status >= 100 && status <= 599)) {
+      return Optional.of("expected_status must be an HTTP status, 100-599");
+    }
+    if (p.containsKey("timeout_ms") && !(p.get("timeout_ms") instanceof Integer t && t >= 1 && t <= 300_000)) {
+      return Optional.of("timeout_ms must be 1-300000");
+    }
+    Set<String> known = Set.of("kind", "url", "method", "expected_status", "timeout_ms");
+    return p.keySet().stream().filter(k -> !known.contains(k)).findFirst().map(k -> "an http action takes no '" + k + "'");
+  }
+
+  @Override
+  public CompletionStage<LabTestAction.Outcome> run(LabTestAction action, LabTestAction.Execution execution) {
+    Map<String, Object> p = action.parameters();
+    String method = String.valueOf(p.getOrDefault("method", "POST"));
+    int expected = (Integer) p.getOrDefault("expected_status", 200);
+    Duration timeout = Duration.ofMillis((Integer) p.getOrDefault("timeout_ms", 10_000));
+    String body;
+    try {
+      body = JSON.writeValueAsString(Map.of("lab_test_id", execution.labTestId(), "execution_id", execution.executionId(),
+          "due_at", execution.dueAt().toString(), "attempt", execution.attempt()));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create((String) p.get("url"))).timeout(timeout)
+        .header("Idempotency-Key", execution.executionId()).header("Content-Type", "application/json");
+    request = method.equals("GET") ? request.GET() : request.method(method, HttpRequest.BodyPublishers.ofString(body));
+    return client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
+      if (error != null) {
+        Throwable cause = error.getCause() == null ? error : error.getCause();
+        return LabTestAction.Outcome.failed(method + " " + p.get("url") + " failed: " + cause);
+      }
+      String line = method + " " + p.get("url") + " answered " + response.statusCode();
+      return response.statusCode() == expected ? LabTestAction.Outcome.succeeded(line)
+          : LabTestAction.Outcome.failed(line + ", expected " + expected);
+    });
+  }
+}

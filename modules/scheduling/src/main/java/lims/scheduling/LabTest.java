@@ -1,0 +1,424 @@
+package lims.scheduling;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import lims.kernel.CborSerializable;
+import lims.kernel.Rejection;
+import lims.kernel.projection.EventTags;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * A scheduled lab test (DOMAIN.md, Scheduled lab tests). Invariants: one execution per due
+ * instant, and at most one at a time; {@code ExecutionStarted} is persisted before the action
+ * runs and its outcome after, so a crash in between resumes the same execution (same id,
+ * the action's idempotency key) instead of starting another; the next fire instant lives in
+ * the state and its timer is re-armed on every recovery, while the deadline index wakes a
+ * passivated test in time (decision 0018).
+ */
+public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTest.Command, LabTest.Event, LabTest.State> {
+
+  public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "LabTest");
+  public static final EventTags TAGS = new EventTags("lab-test", 4);
+  public static final Pattern ID = Pattern.compile("LT-[0-9a-f]{12}");
+
+  public static final String SCHEDULED = "scheduled";
+  public static final String RUNNING = "running";
+  public static final String COMPLETED = "completed";
+  public static final String PAUSED = "paused";
+  public static final String DEAD_LETTERED = "dead_lettered";
+  public static final String DELETED = "deleted";
+  public static final String FIRE_ONCE = "fire_once";
+  public static final String SKIP = "skip";
+
+  /** How executions are retried, and how late a fire may be before it counts as missed (misfire policy). */
+  public record Policy(Duration minBackoff, Duration maxBackoff, Duration misfireThreshold, Duration actionTimeout) {
+    Duration backoff(int failedAttempt) {
+      long millis = minBackoff.toMillis() << Math.min(failedAttempt - 1, 20);
+      return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
+    }
+  }
+
+  public record Definition(String title, String type, String experiment, List<String> recipients, Schedule schedule, LabTestAction action,
+      int maxRetries, String misfirePolicy) implements CborSerializable {}
+
+  /** The execution under way: started, or waiting for its next attempt at {@code retryAt}. */
+  public record Execution(String executionId, Instant dueAt, int attempt, Instant startedAt, Instant retryAt) implements CborSerializable {}
+
+  /** An execution whose last retry failed, kept until retried by hand. */
+  public record DeadLetter(String executionId, Instant dueAt, int attempts, String error) implements CborSerializable {}
+
+  // --- protocol -------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable
+      permits Create, Get, Edit, Delete, Pause, Resume, Trigger, RetryDeadLetter, Wake, Internal {}
+
+  public record Create(Definition definition, String by, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Get(ActorRef<Reply> replyTo) implements Command {}
+
+  public record Edit(Definition definition, String by, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Delete(String by, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Pause(String by, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Resume(String by, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Fire now, once, outside the schedule. */
+  public record Trigger(String by, ActorRef<Reply> replyTo) implements Command {}
+
+  public record RetryDeadLetter(String executionId, String by, ActorRef<Reply> replyTo) implements Command {}
+
+  /** From the deadline sweeper: starting the entity re-arms its timers. */
+  public record Wake() implements Command {}
+
+  sealed interface Internal extends Command permits Due, NextAttempt, ActionDone {}
+
+  record Due(Instant dueAt) implements Internal {}
+
+  record NextAttempt(String executionId) implements Internal {}
+
+  record ActionDone(String executionId, int attempt, LabTestAction.Outcome outcome) implements Internal {}
+
+  public sealed interface Reply extends CborSerializable permits Current, Rejected {}
+
+  public record Current(State labTest) implements Reply {}
+
+  public record Rejected(Rejection rejection) implements Reply {}
+
+  public sealed interface Event extends CborSerializable permits LabTestCreated, LabTestEdited, LabTestDeleted, LabTestPaused,
+      LabTestResumed, ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionDeadLettered, MisfireSkipped {}
+
+  public record LabTestCreated(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at) implements Event {}
+
+  public record LabTestEdited(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at) implements Event {}
+
+  public record LabTestDeleted(String labTestId, String by, Instant at) implements Event {}
+
+  public record LabTestPaused(String labTestId, String by, Instant at) implements Event {}
+
+  public record LabTestResumed(String labTestId, Instant nextFireAt, String by, Instant at) implements Event {}
+
+  /** Persisted before the action runs: this attempt of this execution is under way. */
+  public record ExecutionStarted(String labTestId, String executionId, Instant dueAt, int attempt, Instant startedAt, String trigger)
+      implements Event {}
+
+  public record ExecutionSucceeded(String labTestId, String executionId, int attempt, Instant finishedAt, List<String> log,
+      Instant nextFireAt) implements Event {}
+
+  /** An attempt failed; {@code retryAt} is when the next one starts. */
+  public record ExecutionFailed(String labTestId, String executionId, int attempt, Instant finishedAt, List<String> log, Instant retryAt)
+      implements Event {}
+
+  public record ExecutionDeadLettered(String labTestId, String executionId, Instant dueAt, int attempts, String error, Instant at,
+      Instant nextFireAt) implements Event {}
+
+  /** An instant missed while the cluster was down, not fired under the "skip" policy. */
+  public record MisfireSkipped(String labTestId, Instant missedDueAt, Instant nextFireAt, Instant at) implements Event {}
+
+  public record State(String id, Definition definition, String status, Instant nextFireAt, Execution current,
+      Map<String, DeadLetter> deadLetters, String createdBy, Instant createdAt) implements CborSerializable {
+
+    public boolean exists() {
+      return definition != null && !DELETED.equals(status);
+    }
+
+    /** Status when nothing runs: scheduled while there is a next instant, else completed or dead-lettered. */
+    State settled(Instant next) {
+      if (this.status.equals(PAUSED)) return new State(id, definition, PAUSED, null, null, deadLetters, createdBy, createdAt);
+      String status = next != null ? SCHEDULED : deadLetters.isEmpty() ? COMPLETED : DEAD_LETTERED;
+      return new State(id, definition, status, next, null, deadLetters, createdBy, createdAt);
+    }
+
+    State running(Execution e) {
+      return new State(id, definition, RUNNING, nextFireAt, e, deadLetters, createdBy, createdAt);
+    }
+
+    State with(String status, Definition definition, Instant next) {
+      return new State(id, definition, status, next, current, deadLetters, createdBy, createdAt);
+    }
+
+    State withDeadLetters(Map<String, DeadLetter> letters) {
+      return new State(id, definition, status, nextFireAt, current, Map.copyOf(letters), createdBy, createdAt);
+    }
+  }
+
+  // --- behaviour ------------------------------------------------------------------------
+
+  private final String labTestId;
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final LabTestAction.Runner runner;
+  private final Policy policy;
+  private final Clock clock;
+
+  private LabTest(String labTestId, ActorContext<Command> context, TimerScheduler<Command> timers, LabTestAction.Runner runner,
+      Policy policy, Clock clock) {
+    super(PersistenceId.of(TYPE.name(), labTestId));
+    this.labTestId = labTestId;
+    this.context = context;
+    this.timers = timers;
+    this.runner = runner;
+    this.policy = policy;
+    this.clock = clock;
+  }
+
+  public static Behavior<Command> create(String labTestId, LabTestAction.Runner runner, Policy policy, Clock clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LabTest(labTestId, ctx, timers, runner, policy, clock)));
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(labTestId, null, null, null, null, Map.of(), null, null);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return TAGS.tagSetFor(labTestId);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder.forState(s -> s.definition() == null)
+        .onCommand(Create.class, this::create);
+    builder.forState(s -> !s.exists())
+        .onCommand(Create.class, (s, c) -> reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " existed and was deleted")))
+        .onCommand(Get.class, (s, c) -> reject(c.replyTo(), notFound()))
+        .onCommand(Edit.class, (s, c) -> reject(c.replyTo(), notFound()))
+        .onCommand(Delete.class, (s, c) -> reject(c.replyTo(), notFound()))
+        .onCommand(Pause.class, (s, c) -> reject(c.replyTo(), notFound()))
+        .onCommand(Resume.class, (s, c) -> reject(c.replyTo(), notFound()))
+        .onCommand(Trigger.class, (s, c) -> reject(c.replyTo(), notFound()))
+        .onCommand(RetryDeadLetter.class, (s, c) -> reject(c.replyTo(), notFound()))
+        .onAnyCommand(c -> Effect().noReply());
+    builder.forAnyState()
+        .onCommand(Create.class, (s, c) -> reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " already exists")))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
+        .onCommand(Edit.class, this::edit)
+        .onCommand(Delete.class, (s, c) -> Effect().persist(new LabTestDeleted(labTestId, c.by(), clock.instant()))
+            .thenRun(x -> timers.cancelAll()).thenReply(c.replyTo(), Current::new))
+        .onCommand(Pause.class, this::pause)
+        .onCommand(Resume.class, this::resume)
+        .onCommand(Trigger.class, this::trigger)
+        .onCommand(RetryDeadLetter.class, this::retryDeadLetter)
+        .onCommand(Wake.class, (s, c) -> Effect().noReply())
+        .onCommand(Due.class, this::due)
+        .onCommand(NextAttempt.class, this::nextAttempt)
+        .onCommand(ActionDone.class, this::actionDone);
+    return builder.build();
+  }
+
+  private Rejection notFound() {
+    return Rejection.notFound("no lab test " + labTestId);
+  }
+
+  private ReplyEffect<Event, State> reject(ActorRef<Reply> replyTo, Rejection r) {
+    return Effect().reply(replyTo, new Rejected(r));
+  }
+
+  private ReplyEffect<Event, State> busy(ActorRef<Reply> replyTo, State s) {
+    return reject(replyTo, new Rejection(Rejection.Kind.CONFLICT, "execution " + s.current().executionId() + " is under way",
+        Map.of("status", s.status())));
+  }
+
+  private ReplyEffect<Event, State> create(State s, Create c) {
+    Instant now = clock.instant();
+    Instant next = c.definition().schedule().nextAfter(now).orElse(null);
+    return Effect().persist(new LabTestCreated(labTestId, c.definition(), next, c.by(), now)).thenRun(this::plan)
+        .thenReply(c.replyTo(), Current::new);
+  }
+
+  private ReplyEffect<Event, State> edit(State s, Edit c) {
+    if (s.current() != null) return busy(c.replyTo(), s);
+    Instant now = clock.instant();
+    Instant next = c.definition().schedule().nextAfter(now).orElse(null);
+    return Effect().persist(new LabTestEdited(labTestId, c.definition(), next, c.by(), now)).thenRun(this::plan)
+        .thenReply(c.replyTo(), Current::new);
+  }
+
+  private ReplyEffect<Event, State> pause(State s, Pause c) {
+    if (s.status().equals(PAUSED)) return Effect().reply(c.replyTo(), new Current(s));
+    if (s.current() != null) return busy(c.replyTo(), s);
+    return Effect().persist(new LabTestPaused(labTestId, c.by(), clock.instant())).thenRun(this::plan).thenReply(c.replyTo(), Current::new);
+  }
+
+  /** Instants that passed while paused are not fired: the schedule resumes from now. */
+  private ReplyEffect<Event, State> resume(State s, Resume c) {
+    if (!s.status().equals(PAUSED)) return Effect().reply(c.replyTo(), new Current(s));
+    Instant now = clock.instant();
+    Instant next = s.definition().schedule().nextAfter(now).orElse(null);
+    return Effect().persist(new LabTestResumed(labTestId, next, c.by(), now)).thenRun(this::plan).thenReply(c.replyTo(), Current::new);
+  }
+
+  private ReplyEffect<Event, State> trigger(State s, Trigger c) {
+    if (s.current() != null) return busy(c.replyTo(), s);
+    Instant now = clock.instant();
+    return start(new ExecutionStarted(labTestId, executionId(now), now, 1, now, "manual:" + c.by()), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> retryDeadLetter(State s, RetryDeadLetter c) {
+    DeadLetter letter = s.deadLetters().get(c.executionId());
+    if (letter == null) return reject(c.replyTo(), Rejection.notFound("no dead letter " + c.executionId() + " of lab test " + labTestId));
+    if (s.current() != null) return busy(c.replyTo(), s);
+    return start(new ExecutionStarted(labTestId, letter.executionId(), letter.dueAt(), letter.attempts() + 1, clock.instant(),
+        "dead-letter-retry:" + c.by()), c.replyTo());
+  }
+
+  private ReplyEffect<Event, State> due(State s, Due c) {
+    if (!s.status().equals(SCHEDULED) || !c.dueAt().equals(s.nextFireAt())) return Effect().noReply(); // a stale timer
+    Instant now = clock.instant();
+    if (Duration.between(c.dueAt(), now).compareTo(policy.misfireThreshold()) > 0 && SKIP.equals(s.definition().misfirePolicy())) {
+      Instant next = s.definition().schedule().nextAfter(now).orElse(null);
+      return Effect().persist(new MisfireSkipped(labTestId, c.dueAt(), next, now)).thenRun(this::plan).thenNoReply();
+    }
+    return start(new ExecutionStarted(labTestId, executionId(c.dueAt()), c.dueAt(), 1, now, "schedule"), null);
+  }
+
+  private ReplyEffect<Event, State> nextAttempt(State s, NextAttempt c) {
+    Execution e = s.current();
+    if (e == null || e.retryAt() == null || !e.executionId().equals(c.executionId())) return Effect().noReply();
+    return start(new ExecutionStarted(labTestId, e.executionId(), e.dueAt(), e.attempt() + 1, clock.instant(), "retry"), null);
+  }
+
+  private ReplyEffect<Event, State> start(ExecutionStarted started, ActorRef<Reply> replyTo) {
+    var effect = Effect().persist(started).thenRun(this::runAction);
+    return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, Current::new);
+  }
+
+  /** The id of the execution for a due instant: the same for every attempt and after any crash. */
+  private String executionId(Instant dueAt) {
+    return labTestId + "-" + dueAt.toEpochMilli();
+  }
+
+  private void runAction(State s) {
+    Execution e = s.current();
+    var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt());
+    var outcome = runner.run(s.definition().action(), execution).toCompletableFuture()
+        .orTimeout(policy.actionTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    context.pipeToSelf(outcome, (done, error) -> new ActionDone(e.executionId(), e.attempt(),
+        error == null ? done : LabTestAction.Outcome.failed("action failed: " + describe(error))));
+  }
+
+  private ReplyEffect<Event, State> actionDone(State s, ActionDone c) {
+    Execution e = s.current();
+    if (e == null || e.retryAt() != null || !e.executionId().equals(c.executionId()) || e.attempt() != c.attempt()) {
+      return Effect().noReply(); // an answer for an attempt already settled
+    }
+    Instant now = clock.instant();
+    if (c.outcome().succeeded()) {
+      return Effect().persist(new ExecutionSucceeded(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(), nextAfterRun(s, e, now)))
+          .thenRun(this::plan).thenNoReply();
+    }
+    if (e.attempt() <= s.definition().maxRetries()) {
+      return Effect().persist(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(),
+          now.plus(policy.backoff(e.attempt())))).thenRun(this::plan).thenNoReply();
+    }
+    String error = c.outcome().log().isEmpty() ? "failed" : c.outcome().log().get(c.outcome().log().size() - 1);
+    return Effect().persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(), null),
+            new ExecutionDeadLettered(labTestId, e.executionId(), e.dueAt(), e.attempt(), error, now, nextAfterRun(s, e, now))))
+        .thenRun(this::plan).thenNoReply();
+  }
+
+  /**
+   * The next instant once an execution is over: after its due instant and after now, so the
+   * instants that passed while it ran are not fired late one after another. A manual run
+   * leaves the schedule's next instant as it was (unless that passed meanwhile).
+   */
+  private Instant nextAfterRun(State s, Execution e, Instant now) {
+    boolean scheduled = s.nextFireAt() != null && e.dueAt().equals(s.nextFireAt());
+    if (!scheduled && s.nextFireAt() != null && s.nextFireAt().isAfter(now)) return s.nextFireAt();
+    Instant from = e.dueAt().isAfter(now) ? e.dueAt() : now;
+    return s.definition().schedule().nextAfter(from).orElse(null);
+  }
+
+  /** Arms the one timer the state asks for: the next fire, or the next attempt. */
+  private void plan(State s) {
+    timers.cancelAll();
+    if (!s.exists()) return;
+    Instant now = clock.instant();
+    Execution e = s.current();
+    if (e != null && e.retryAt() != null) {
+      timers.startSingleTimer("attempt", new NextAttempt(e.executionId()), nonNegative(Duration.between(now, e.retryAt())));
+    } else if (e == null && s.status().equals(SCHEDULED) && s.nextFireAt() != null) {
+      timers.startSingleTimer("fire", new Due(s.nextFireAt()), nonNegative(Duration.between(now, s.nextFireAt())));
+    }
+  }
+
+  private static Duration nonNegative(Duration d) {
+    return d.isNegative() ? Duration.ZERO : d;
+  }
+
+  private static String describe(Throwable error) {
+    Throwable t = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (t instanceof java.util.concurrent.TimeoutException) return "no answer within the action time-out";
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), s -> {
+          if (!s.exists()) return;
+          Execution e = s.current();
+          // Started, and its outcome never recorded: the node stopped mid-action. Resume that execution, same id.
+          if (e != null && e.retryAt() == null) runAction(s);
+          else plan(s);
+        })
+        .build();
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(LabTestCreated.class, (s, e) -> new State(labTestId, e.definition(), SCHEDULED, null, null, Map.of(), e.by(), e.at())
+            .settled(e.nextFireAt()))
+        .onEvent(LabTestEdited.class, (s, e) -> s.with(s.status(), e.definition(), s.nextFireAt()).settled(e.nextFireAt()))
+        .onEvent(LabTestDeleted.class, (s, e) -> s.with(DELETED, s.definition(), null))
+        .onEvent(LabTestPaused.class, (s, e) -> s.with(PAUSED, s.definition(), null))
+        .onEvent(LabTestResumed.class, (s, e) -> s.with(SCHEDULED, s.definition(), null).settled(e.nextFireAt()))
+        .onEvent(ExecutionStarted.class, (s, e) -> s.running(new Execution(e.executionId(), e.dueAt(), e.attempt(), e.startedAt(), null)))
+        .onEvent(ExecutionSucceeded.class, (s, e) -> {
+          Map<String, DeadLetter> letters = new TreeMap<>(s.deadLetters());
+          letters.remove(e.executionId());
+          return s.withDeadLetters(letters).settled(e.nextFireAt());
+        })
+        .onEvent(ExecutionFailed.class, (s, e) -> e.retryAt() == null ? s
+            : s.running(new Execution(e.executionId(), s.current().dueAt(), e.attempt(), s.current().startedAt(), e.retryAt())))
+        .onEvent(ExecutionDeadLettered.class, (s, e) -> {
+          Map<String, DeadLetter> letters = new TreeMap<>(s.deadLetters());
+          letters.put(e.executionId(), new DeadLetter(e.executionId(), e.dueAt(), e.attempts(), e.error()));
+          return s.withDeadLetters(letters).settled(e.nextFireAt());
+        })
+        .onEvent(MisfireSkipped.class, (s, e) -> s.settled(e.nextFireAt()))
+        .build();
+  }
+
+  /** The lateness an execution started with: start − due. */
+  public static Duration lateness(ExecutionStarted e) {
+    return Duration.between(e.dueAt(), e.startedAt());
+  }
+
+
+}

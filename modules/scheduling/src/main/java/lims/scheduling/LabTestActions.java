@@ -1,0 +1,46 @@
+package lims.scheduling;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/** The action kinds this node can run, each a {@link LabTestAction.Runner}, and the check of each kind's parameters. */
+public final class LabTestActions implements LabTestAction.Runner {
+
+  /** A kind: how to check its parameters and how to run it. */
+  public record Kind(Function<Map<String, Object>, Optional<String>> check, LabTestAction.Runner runner) {}
+
+  private final Map<String, Kind> kinds;
+
+  public LabTestActions(Map<String, Kind> kinds) {
+    this.kinds = new TreeMap<>(kinds);
+  }
+
+  /** The HTTP kind, and whatever the node adds (workflow, analysis). */
+  public static LabTestActions withHttp(Map<String, Kind> more) {
+    Map<String, Kind> all = new TreeMap<>(more);
+    all.put("http", new Kind(HttpAction::check, new HttpAction()));
+    return new LabTestActions(all);
+  }
+
+  /** Why an action cannot be scheduled, if it cannot: an unknown kind, or parameters the kind refuses. */
+  public Optional<String> check(LabTestAction action) {
+    Kind kind = kinds.get(action.kind());
+    if (kind == null) return Optional.of("unknown action kind '" + action.kind() + "'; kinds are " + kinds.keySet());
+    return kind.check().apply(action.parameters());
+  }
+
+  @Override
+  public CompletionStage<LabTestAction.Outcome> run(LabTestAction action, LabTestAction.Execution execution) {
+    Kind kind = kinds.get(action.kind());
+    if (kind == null) return CompletableFuture.completedFuture(LabTestAction.Outcome.failed("no runner for action kind " + action.kind()));
+    try {
+      return kind.runner().run(action, execution);
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(LabTestAction.Outcome.failed("action failed: " + e));
+    }
+  }
+}

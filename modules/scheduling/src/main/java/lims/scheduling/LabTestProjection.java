@@ -1,0 +1,127 @@
+package lims.scheduling;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import lims.kernel.deadline.DeadlineIndex;
+import lims.kernel.projection.ReadTableHandler;
+
+/**
+ * Keeps {@code lab_test}, {@code lab_test_execution} and {@code dead_letter}, and the lab
+ * tests' rows of the deadline index: a test must be awake at its next fire instant, at its
+ * next retry, and all the while an execution is under way (so a node stopping mid-action is
+ * followed by a resume on another node within one sweep).
+ */
+public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
+
+  public static final String NAME = "lab-test-read-tables";
+  public static final String DEADLINE_KIND = "lab-test";
+
+  @Override
+  protected void apply(Connection c, LabTest.Event event) throws SQLException {
+    if (event instanceof LabTest.LabTestCreated e) {
+      LabTest.Definition d = e.definition();
+      update(c, "INSERT INTO lab_test (id, title, type, experiment, status, schedule_at, schedule_cron, schedule_timezone, action_kind,"
+              + " max_retries, misfire_policy, next_fire_at, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          e.labTestId(), d.title(), d.type(), d.experiment(), settled(c, e.labTestId(), e.nextFireAt()), ts(d.schedule().at()),
+          d.schedule().cron(), d.schedule().timezone(), d.action().kind(), d.maxRetries(), d.misfirePolicy(), ts(e.nextFireAt()),
+          e.by(), ts(e.at()), ts(e.at()));
+      next(c, e.labTestId(), e.nextFireAt());
+    } else if (event instanceof LabTest.LabTestEdited e) {
+      LabTest.Definition d = e.definition();
+      update(c, "UPDATE lab_test SET title = ?, type = ?, experiment = ?, schedule_at = ?, schedule_cron = ?, schedule_timezone = ?,"
+              + " action_kind = ?, max_retries = ?, misfire_policy = ?, updated_at = ? WHERE id = ?",
+          d.title(), d.type(), d.experiment(), ts(d.schedule().at()), d.schedule().cron(), d.schedule().timezone(), d.action().kind(),
+          d.maxRetries(), d.misfirePolicy(), ts(e.at()), e.labTestId());
+      if (!status(c, e.labTestId()).equals(LabTest.PAUSED)) settle(c, e.labTestId(), e.nextFireAt(), e.at());
+    } else if (event instanceof LabTest.LabTestDeleted e) {
+      status(c, e.labTestId(), LabTest.DELETED, null, e.at());
+      DeadlineIndex.clear(c, DEADLINE_KIND, e.labTestId());
+    } else if (event instanceof LabTest.LabTestPaused e) {
+      status(c, e.labTestId(), LabTest.PAUSED, null, e.at());
+      DeadlineIndex.clear(c, DEADLINE_KIND, e.labTestId());
+    } else if (event instanceof LabTest.LabTestResumed e) {
+      settle(c, e.labTestId(), e.nextFireAt(), e.at());
+    } else if (event instanceof LabTest.ExecutionStarted e) {
+      if (e.attempt() == 1 && !e.trigger().startsWith("dead-letter-retry")) {
+        update(c, "INSERT INTO lab_test_execution (execution_id, lab_test_id, due_at, started_at, lateness_ms, attempt, status, fired_by)"
+                + " VALUES (?, ?, ?, ?, ?, ?, 'started', ?)",
+            e.executionId(), e.labTestId(), ts(e.dueAt()), ts(e.startedAt()), LabTest.lateness(e).toMillis(), e.attempt(), e.trigger());
+      } else {
+        update(c, "UPDATE lab_test_execution SET attempt = ?, status = 'started', finished_at = NULL WHERE execution_id = ?",
+            e.attempt(), e.executionId());
+        update(c, "UPDATE dead_letter SET state = 'retried' WHERE execution_id = ?", e.executionId());
+      }
+      update(c, "UPDATE lab_test SET status = ?, updated_at = ? WHERE id = ?", LabTest.RUNNING, ts(e.startedAt()), e.labTestId());
+      DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.startedAt());
+    } else if (event instanceof LabTest.ExecutionSucceeded e) {
+      finish(c, e.executionId(), "succeeded", e.finishedAt(), e.log());
+      update(c, "DELETE FROM dead_letter WHERE execution_id = ?", e.executionId());
+      settle(c, e.labTestId(), e.nextFireAt(), e.finishedAt());
+    } else if (event instanceof LabTest.ExecutionFailed e) {
+      finish(c, e.executionId(), e.retryAt() == null ? "failed" : "retrying", e.finishedAt(), e.log());
+      if (e.retryAt() != null) DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.retryAt());
+    } else if (event instanceof LabTest.ExecutionDeadLettered e) {
+      update(c, "DELETE FROM dead_letter WHERE execution_id = ?", e.executionId());
+      update(c, "INSERT INTO dead_letter (execution_id, lab_test_id, due_at, attempts, error, dead_lettered_at, state) VALUES (?, ?, ?, ?, ?, ?, 'open')",
+          e.executionId(), e.labTestId(), ts(e.dueAt()), e.attempts(), truncate(e.error(), 2000), ts(e.at()));
+      settle(c, e.labTestId(), e.nextFireAt(), e.at());
+    } else if (event instanceof LabTest.MisfireSkipped e) {
+      settle(c, e.labTestId(), e.nextFireAt(), e.at());
+    }
+  }
+
+  /** Nothing under way: scheduled while there is a next instant, else dead-lettered or completed (as LabTest.State#settled). */
+  private static void settle(Connection c, String id, Instant next, Instant at) throws SQLException {
+    status(c, id, settled(c, id, next), next, at);
+    next(c, id, next);
+  }
+
+  private static String settled(Connection c, String id, Instant next) throws SQLException {
+    if (next != null) return LabTest.SCHEDULED;
+    try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM dead_letter WHERE lab_test_id = ? AND state <> 'resolved'")) {
+      s.setString(1, id);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) > 0 ? LabTest.DEAD_LETTERED : LabTest.COMPLETED;
+      }
+    }
+  }
+
+  private static void next(Connection c, String id, Instant next) throws SQLException {
+    if (next == null) DeadlineIndex.clear(c, DEADLINE_KIND, id);
+    else DeadlineIndex.set(c, DEADLINE_KIND, id, next);
+  }
+
+  private static String status(Connection c, String id) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT status FROM lab_test WHERE id = ?")) {
+      s.setString(1, id);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getString(1) : "";
+      }
+    }
+  }
+
+  private static void status(Connection c, String id, String status, Instant next, Instant at) throws SQLException {
+    update(c, "UPDATE lab_test SET status = ?, next_fire_at = ?, updated_at = ? WHERE id = ?", status, ts(next), ts(at), id);
+  }
+
+  private static void finish(Connection c, String executionId, String status, Instant at, List<String> log) throws SQLException {
+    String previous = "";
+    try (PreparedStatement s = c.prepareStatement("SELECT log FROM lab_test_execution WHERE execution_id = ?")) {
+      s.setString(1, executionId);
+      try (ResultSet rs = s.executeQuery()) {
+        if (rs.next() && rs.getString(1) != null) previous = rs.getString(1) + "\n";
+      }
+    }
+    update(c, "UPDATE lab_test_execution SET status = ?, finished_at = ?, log = ? WHERE execution_id = ?",
+        status, ts(at), truncate(previous + String.join("\n", log), 4000), executionId);
+  }
+
+  private static String truncate(String s, int max) {
+    return s == null || s.length() <= max ? s : s.substring(s.length() - max);
+  }
+}

@@ -1,0 +1,53 @@
+package lims.scheduling;
+
+import com.typesafe.config.Config;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import lims.kernel.Database;
+import lims.kernel.deadline.DeadlineSweeper;
+import lims.kernel.projection.Projections;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+
+/** The scheduling context's entry point: the sharded lab tests, their read tables, and the sweeper that wakes them in time. */
+public final class LabTests {
+
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+  private final LabTestActions actions;
+  private final LabTestReadModel readModel;
+
+  public LabTests(ActorSystem<?> system, LabTestActions actions, Duration askTimeout) {
+    Config config = system.settings().config().getConfig("lims.scheduling");
+    this.sharding = ClusterSharding.get(system);
+    this.askTimeout = askTimeout;
+    this.actions = actions;
+    this.readModel = new LabTestReadModel(Database.get(system));
+    LabTest.Policy policy = new LabTest.Policy(config.getDuration("retry.min-backoff"), config.getDuration("retry.max-backoff"),
+        config.getDuration("misfire-threshold"), config.getDuration("action-timeout"));
+    sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), actions, policy, Clock.systemUTC())));
+    Projections.<LabTest.Event>start(system, LabTestProjection.NAME, LabTest.TAGS, tag -> new LabTestProjection());
+    DeadlineSweeper.start(system, LabTestProjection.DEADLINE_KIND, id -> sharding.entityRefFor(LabTest.TYPE, id).tell(new LabTest.Wake()));
+  }
+
+  public static String newId() {
+    return "LT-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+  }
+
+  public LabTestActions actions() {
+    return actions;
+  }
+
+  public LabTestReadModel readModel() {
+    return readModel;
+  }
+
+  public CompletionStage<LabTest.Reply> ask(String labTestId, Function<ActorRef<LabTest.Reply>, LabTest.Command> command) {
+    return sharding.entityRefFor(LabTest.TYPE, labTestId).ask(command::apply, askTimeout);
+  }
+}

@@ -1,0 +1,247 @@
+package lims.scheduling;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The LabTest entity's rules under ManualTime, with a wall clock moved in step with it, and
+ * an action runner the test answers by hand (the HTTP action is tested for real in LabTestApiTest).
+ */
+class LabTestTest {
+
+  static final ActorTestKit kit = ActorTestKit.create(ManualTime.config()
+      .withFallback(EventSourcedBehaviorTestKit.config())
+      .withFallback(ConfigFactory.parseResources("serialization.conf")));
+  static final ManualTime time = ManualTime.get(kit.system());
+  static final AtomicInteger ids = new AtomicInteger();
+  static final LabTest.Policy POLICY = new LabTest.Policy(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(1),
+      Duration.ofMinutes(10));
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  /** The entity's wall clock; {@link #advance} moves it together with the actor timers. */
+  static final class TestClock extends Clock {
+    final AtomicReference<Instant> now;
+
+    TestClock(Instant start) {
+      now = new AtomicReference<>(start);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now.get();
+    }
+  }
+
+  record Call(LabTestAction.Execution execution, CompletableFuture<LabTestAction.Outcome> answer) {}
+
+  static final class ScriptedRunner implements LabTestAction.Runner {
+    final LinkedBlockingQueue<Call> calls = new LinkedBlockingQueue<>();
+
+    @Override
+    public CompletionStage<LabTestAction.Outcome> run(LabTestAction action, LabTestAction.Execution execution) {
+      CompletableFuture<LabTestAction.Outcome> f = new CompletableFuture<>();
+      calls.add(new Call(execution, f));
+      return f;
+    }
+
+    Call next() throws InterruptedException {
+      Call c = calls.poll(5, TimeUnit.SECONDS);
+      if (c == null) throw new AssertionError("the action was not run");
+      return c;
+    }
+
+    void assertNone() throws InterruptedException {
+      Call c = calls.poll(100, TimeUnit.MILLISECONDS);
+      if (c != null) throw new AssertionError("unexpected run of " + c.execution());
+    }
+  }
+
+  final TestClock clock = new TestClock(Instant.parse("2026-03-27T12:00:00Z"));
+  final ScriptedRunner runner = new ScriptedRunner();
+  EventSourcedBehaviorTestKit<LabTest.Command, LabTest.Event, LabTest.State> test;
+
+  void advance(Duration d) {
+    clock.now.updateAndGet(t -> t.plus(d));
+    time.timePasses(d);
+  }
+
+  static LabTest.Definition definition(Schedule schedule, int maxRetries, String misfire) {
+    return new LabTest.Definition("OD600 of culture 7", "measurement", "EXP-7", List.of("lab@example.org"), schedule,
+        new LabTestAction("http", Map.of("url", "http://receiver.example/hook")), maxRetries, misfire);
+  }
+
+  LabTest.State create(Schedule schedule, int maxRetries, String misfire) {
+    test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), runner,
+        POLICY, clock));
+    var reply = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(schedule, maxRetries, misfire), "sam", r));
+    return ((LabTest.Current) reply.reply()).labTest();
+  }
+
+  void awaitStatus(String status) {
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(status, test.getState().status());
+      return null;
+    });
+  }
+
+  @Test
+  void aCronTestFiresAtEachLocalInstantAcrossTheSpringChange() throws Exception {
+    LabTest.State created = create(Schedule.cron("0 0 6 * * ?", "Europe/Berlin"), 0, LabTest.FIRE_ONCE);
+    assertEquals(Instant.parse("2026-03-28T05:00:00Z"), created.nextFireAt());
+    advance(Duration.between(clock.instant(), Instant.parse("2026-03-28T04:59:59Z")));
+    runner.assertNone();
+    advance(Duration.ofSeconds(1));
+    Call first = runner.next();
+    assertEquals(Instant.parse("2026-03-28T05:00:00Z"), first.execution().dueAt());
+    first.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(Instant.parse("2026-03-29T04:00:00Z"), test.getState().nextFireAt(), "06:00 CEST, an hour earlier in UTC");
+      return null;
+    });
+    advance(Duration.ofHours(23).minusSeconds(1));
+    runner.assertNone();
+    advance(Duration.ofSeconds(1));
+    assertEquals(Instant.parse("2026-03-29T04:00:00Z"), runner.next().execution().dueAt());
+  }
+
+  @Test
+  void aFailedExecutionIsRetriedWithBackOffUnderTheSameIdThenDeadLetteredAndRetriedByHand() throws Exception {
+    Instant at = clock.instant().plusSeconds(60);
+    create(Schedule.once(at), 2, LabTest.FIRE_ONCE);
+    advance(Duration.ofSeconds(60));
+    Call first = runner.next();
+    String executionId = first.execution().executionId();
+    first.answer().complete(LabTestAction.Outcome.failed("503"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(Instant.parse("2026-03-27T12:01:01Z"), test.getState().current().retryAt());
+      return null;
+    });
+    advance(Duration.ofMillis(999));
+    runner.assertNone();
+    advance(Duration.ofMillis(1));
+    Call second = runner.next();
+    assertEquals(executionId, second.execution().executionId(), "a retry is the same execution");
+    assertEquals(2, second.execution().attempt());
+    second.answer().complete(LabTestAction.Outcome.failed("503"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(test.getState().current().retryAt() != null);
+      return null;
+    });
+    advance(Duration.ofSeconds(2)); // doubled
+    Call third = runner.next();
+    assertEquals(3, third.execution().attempt());
+    third.answer().complete(LabTestAction.Outcome.failed("503 again"));
+    awaitStatus(LabTest.DEAD_LETTERED);
+    assertEquals("503 again", test.getState().deadLetters().get(executionId).error());
+
+    var retried = test.<LabTest.Reply>runCommand(r -> new LabTest.RetryDeadLetter(executionId, "sam", r));
+    assertEquals(LabTest.RUNNING, ((LabTest.Current) retried.reply()).labTest().status());
+    Call byHand = runner.next();
+    assertEquals(executionId, byHand.execution().executionId());
+    assertEquals(4, byHand.execution().attempt());
+    byHand.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    awaitStatus(LabTest.COMPLETED);
+    assertTrue(test.getState().deadLetters().isEmpty());
+  }
+
+  @Test
+  void aCrashBetweenStartAndOutcomeResumesTheSameExecution() throws Exception {
+    create(Schedule.once(clock.instant().plusSeconds(10)), 0, LabTest.FIRE_ONCE);
+    advance(Duration.ofSeconds(10));
+    Call before = runner.next(); // the node dies before the action answers
+    test.restart();
+    Call after = runner.next();
+    assertEquals(before.execution().executionId(), after.execution().executionId());
+    assertEquals(before.execution().attempt(), after.execution().attempt());
+    before.answer().complete(LabTestAction.Outcome.succeeded("late answer of the dead incarnation"));
+    after.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    awaitStatus(LabTest.COMPLETED);
+    List<Object> journal = test.persistenceTestKit().persistedInStorage("LabTest|" + test.getState().id());
+    assertEquals(1, journal.stream().filter(e -> e instanceof LabTest.ExecutionStarted).count(), "resumed, not started again");
+    assertEquals(1, journal.stream().filter(e -> e instanceof LabTest.ExecutionSucceeded).count());
+  }
+
+  @Test
+  void pauseStopsFiringResumeGoesOnFromNowEditReplansDeleteStops() throws Exception {
+    create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE);
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Pause("sam", r));
+    assertNull(test.getState().nextFireAt());
+    advance(Duration.ofMinutes(3));
+    runner.assertNone();
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Resume("sam", r));
+    assertEquals(Instant.parse("2026-03-27T12:04:00Z"), test.getState().nextFireAt(), "the minutes passed while paused are not fired");
+
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Edit(definition(Schedule.cron("30 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE), "sam", r));
+    assertEquals(Instant.parse("2026-03-27T12:03:30Z"), test.getState().nextFireAt());
+    advance(Duration.ofSeconds(30));
+    runner.next().answer().complete(LabTestAction.Outcome.succeeded("200"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(Instant.parse("2026-03-27T12:04:30Z"), test.getState().nextFireAt());
+      return null;
+    });
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Delete("sam", r));
+    advance(Duration.ofMinutes(5));
+    runner.assertNone();
+    assertTrue(test.<LabTest.Reply>runCommand(LabTest.Get::new).reply() instanceof LabTest.Rejected);
+  }
+
+  @Test
+  void anInstantMissedWhileTheClusterWasDownFiresOnceOrIsSkipped() throws Exception {
+    create(Schedule.cron("0 0 * * * ?", "UTC"), 0, LabTest.FIRE_ONCE);
+    // The cluster is down for three hours: the clock moves, no timer runs, then the entity recovers.
+    clock.now.updateAndGet(t -> t.plus(Duration.ofHours(3)));
+    test.restart();
+    Call missed = runner.next();
+    assertEquals(Instant.parse("2026-03-27T13:00:00Z"), missed.execution().dueAt(), "fire_once: the first missed instant, once");
+    missed.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(Instant.parse("2026-03-27T16:00:00Z"), test.getState().nextFireAt());
+      return null;
+    });
+    runner.assertNone();
+
+    create(Schedule.cron("0 0 * * * ?", "UTC"), 0, LabTest.SKIP);
+    clock.now.updateAndGet(t -> t.plus(Duration.ofHours(3)));
+    test.restart();
+    runner.assertNone();
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(Instant.parse("2026-03-27T19:00:00Z"), test.getState().nextFireAt(), "skip: on to the next instant");
+      return null;
+    });
+  }
+}
