@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.analysis.Analyses;
+import lims.scheduling.LabTestActions;
+import lims.scheduling.LabTests;
 import lims.device.Devices;
 import lims.specimen.Specimens;
 import lims.workflow.Workflows;
@@ -107,6 +109,7 @@ public final class LimsNode {
     Specimens specimens = new Specimens(system, http.getDuration("ask-timeout"));
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     Analyses analyses = new Analyses(system, specimens, http.getDuration("ask-timeout"));
+    LabTests labTests = new LabTests(system, LabTestActions.withHttp(java.util.Map.of()), http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();
@@ -131,6 +134,7 @@ public final class LimsNode {
     endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device")).endpoints());
     endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper).endpoints());
     endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());
+    endpoints.addAll(new LabTestRoutes(labTests, mapper).endpoints());
     endpoints.addAll(new WorkflowRoutes(workflows, devices, specimens, mapper, config.getDuration("lims.device.execute-wait")).endpoints());
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
