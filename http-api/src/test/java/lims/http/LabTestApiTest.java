@@ -1,0 +1,231 @@
+package lims.http;
+
+import static lims.http.HttpConventionsTest.fieldsNamed;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import lims.kernel.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Scheduled lab tests over HTTP, firing a real HTTP action at a receiver in this JVM that
+ * records each call's Idempotency-Key and arrival instant.
+ */
+@Tag("database")
+class LabTestApiTest {
+
+  static TestNode node;
+  static String admin;
+  static HttpServer receiver;
+  /** Every call, in arrival order: path, idempotency key, arrival. */
+  static final List<Received> calls = new CopyOnWriteArrayList<>();
+  /** Status each path answers (200 unless set). */
+  static final Map<String, Integer> answers = new ConcurrentHashMap<>();
+  /** Paths whose answer waits until their latch opens. */
+  static final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+
+  record Received(String path, String key, Instant at) {}
+
+  static final Map<String, Object> SETTINGS = Map.of(
+      "lims.scheduling.retry.min-backoff", "200ms",
+      "lims.deadlines.sweep-interval", "500ms",
+      "lims.deadlines.lookahead", "3s");
+
+  @BeforeAll
+  static void start() throws Exception {
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.setExecutor(Executors.newCachedThreadPool());
+    receiver.createContext("/", exchange -> {
+      String path = exchange.getRequestURI().getPath();
+      calls.add(new Received(path, exchange.getRequestHeaders().getFirst("Idempotency-Key"), Instant.now()));
+      exchange.getRequestBody().readAllBytes();
+      CountDownLatch hold = holds.get(path);
+      try {
+        if (hold != null) hold.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      exchange.sendResponseHeaders(answers.getOrDefault(path, 200), -1);
+      exchange.close();
+    });
+    receiver.start();
+    node = TestNode.start(TestDatabase.fresh("lab_tests"), SETTINGS);
+    admin = node.adminToken();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (node != null) node.close();
+    if (receiver != null) receiver.stop(0);
+  }
+
+  static String url(String path) {
+    return "http://127.0.0.1:" + receiver.getAddress().getPort() + path;
+  }
+
+  static String once(Instant at, String path, int maxRetries) {
+    return "{\"title\":\"OD600 reading\",\"type\":\"measurement\",\"experiment\":\"EXP-1\",\"recipients\":[\"lab@example.org\"],"
+        + "\"schedule\":{\"at\":\"" + at + "\"},\"action\":{\"kind\":\"http\",\"url\":\"" + url(path) + "\"},\"max_retries\":" + maxRetries + "}";
+  }
+
+  static List<Received> callsTo(String path) {
+    return calls.stream().filter(c -> c.path().equals(path)).toList();
+  }
+
+  static JsonNode create(TestNode n, String token, String body) {
+    ApiClient.Reply r = n.api.post("/api/v1/lab-tests", token, body);
+    assertEquals(201, r.status(), r.body());
+    return r.json();
+  }
+
+  static JsonNode executions(TestNode n, String token, String id) {
+    return n.api.get("/api/v1/lab-tests/" + id + "/executions", token).json().get("items");
+  }
+
+  @Test
+  void aOneTimeTestFiresAtItsInstantNeverBeforeAndIsListedWithItsLateness() {
+    Instant due = Instant.now().plusSeconds(2);
+    JsonNode created = create(node, admin, once(due, "/once", 0));
+    assertEquals(due.toString(), created.get("next_fire_at").asText());
+    assertEquals("scheduled", created.get("status").asText());
+    String id = created.get("id").asText();
+    node.eventually(() -> assertEquals(1, callsTo("/once").size()));
+    Received call = callsTo("/once").get(0);
+    assertFalse(call.at().isBefore(due), "fired before its instant: " + call.at());
+    assertEquals(id + "-" + due.toEpochMilli(), call.key(), "the execution id is the idempotency key");
+    node.eventually(() -> {
+      JsonNode e = executions(node, admin, id).get(0);
+      assertEquals("succeeded", e.get("status").asText());
+      assertEquals(1, e.get("attempt").asInt());
+      assertTrue(e.get("lateness_ms").asLong() >= 0);
+      assertEquals("completed", node.api.get("/api/v1/lab-tests/" + id, admin).json().get("status").asText());
+    });
+  }
+
+  @Test
+  void badInputIsRefusedNamingTheFieldAndNothingIsStored() {
+    long before = node.count("SELECT COUNT(*) FROM lab_test");
+    String action = "\"action\":{\"kind\":\"http\",\"url\":\"" + url("/bad") + "\"}";
+    Map<String, String> cases = Map.of(
+        "{\"title\":\"t\",\"schedule\":{\"cron\":\"61 * * * * ?\",\"timezone\":\"Europe/Berlin\"}," + action + "}", "schedule.cron",
+        "{\"title\":\"t\",\"schedule\":{\"cron\":\"0 0 6 * * ?\",\"timezone\":\"Mars/Olympus\"}," + action + "}", "schedule.timezone",
+        "{\"title\":\"t\",\"schedule\":{\"at\":\"2020-01-01T00:00:00Z\"}," + action + "}", "schedule.at",
+        "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"teleport\"}}", "action.kind",
+        "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"http\",\"url\":\"file:///etc/passwd\"}}", "action",
+        "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"}," + action + ",\"misfire_policy\":\"twice\"}", "misfire_policy",
+        "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"}," + action + ",\"max_retries\":-1}", "max_retries");
+    cases.forEach((body, field) -> {
+      ApiClient.Reply r = node.api.post("/api/v1/lab-tests", admin, body);
+      assertEquals(400, r.status(), body + " -> " + r.body());
+      assertEquals(List.of(field), fieldsNamed(r.json()), r.body());
+    });
+    assertEquals(before, node.count("SELECT COUNT(*) FROM lab_test"));
+  }
+
+  @Test
+  void failuresAreRetriedThenDeadLetteredListedAndRetriedByHand() {
+    answers.put("/flaky", 503);
+    String id = create(node, admin, once(Instant.now().plusSeconds(1), "/flaky", 1)).get("id").asText();
+    node.eventually(() -> {
+      JsonNode letters = node.api.get("/api/v1/dead-letters", admin).json().get("items");
+      assertTrue(letters.findValuesAsText("lab_test_id").contains(id), letters.toString());
+    });
+    assertEquals(2, callsTo("/flaky").size(), "the first attempt and one retry");
+    assertEquals(1, callsTo("/flaky").stream().map(Received::key).distinct().count(), "one execution id for both");
+    assertEquals("dead_lettered", node.api.get("/api/v1/lab-tests/" + id, admin).json().get("status").asText());
+
+    answers.put("/flaky", 200);
+    String letter = callsTo("/flaky").get(0).key();
+    ApiClient.Reply retried = node.api.post("/api/v1/dead-letters/" + letter + "/retry", admin, "");
+    assertEquals(200, retried.status(), retried.body());
+    node.eventually(() -> assertEquals("completed", node.api.get("/api/v1/lab-tests/" + id, admin).json().get("status").asText()));
+    assertEquals(letter, callsTo("/flaky").get(2).key(), "the same execution, by hand");
+    node.eventually(() -> assertFalse(node.api.get("/api/v1/dead-letters", admin).json().get("items").findValuesAsText("id").contains(letter)));
+  }
+
+  @Test
+  void pauseResumeTriggerAndDelete() {
+    String id = create(node, admin, "{\"title\":\"hourly\",\"schedule\":{\"cron\":\"0 0 * * * ?\",\"timezone\":\"Europe/Berlin\"},"
+        + "\"action\":{\"kind\":\"http\",\"url\":\"" + url("/hourly") + "\"}}").get("id").asText();
+    JsonNode paused = node.api.post("/api/v1/lab-tests/" + id + "/pause", admin, "").json();
+    assertEquals("paused", paused.get("status").asText());
+    assertTrue(paused.get("next_fire_at").isNull());
+    JsonNode resumed = node.api.post("/api/v1/lab-tests/" + id + "/resume", admin, "").json();
+    assertEquals("scheduled", resumed.get("status").asText());
+    assertTrue(Instant.parse(resumed.get("next_fire_at").asText()).isAfter(Instant.now()));
+
+    assertEquals(200, node.api.post("/api/v1/lab-tests/" + id + "/trigger", admin, "").status());
+    node.eventually(() -> assertEquals(1, callsTo("/hourly").size()));
+    node.eventually(() -> assertEquals(resumed.get("next_fire_at").asText(),
+        node.api.get("/api/v1/lab-tests/" + id, admin).json().get("next_fire_at").asText(), "a trigger leaves the schedule as it was"));
+    node.eventually(() -> {
+      JsonNode upcoming = node.api.get("/api/v1/lab-tests?upcoming=true&limit=500", admin).json().get("items");
+      assertTrue(upcoming.findValuesAsText("id").contains(id));
+    });
+
+    assertEquals(200, node.api.send("DELETE", "/api/v1/lab-tests/" + id, admin, null, Map.of()).status());
+    assertEquals(404, node.api.get("/api/v1/lab-tests/" + id, admin).status());
+    node.eventually(() -> assertFalse(node.api.get("/api/v1/lab-tests?limit=500", admin).json().get("items").findValuesAsText("id").contains(id)));
+  }
+
+  @Test
+  void aTestWhoseNodeStoppedLongBeforeItsInstantStillFiresOnTime() {
+    Map<String, Object> database = TestDatabase.fresh("lab_test_restart");
+    Instant due = Instant.now().plusSeconds(12);
+    String id;
+    try (TestNode first = TestNode.start(database, SETTINGS)) {
+      id = create(first, first.adminToken(), once(due, "/restart", 0)).get("id").asText();
+      first.eventually(() -> assertEquals(1, first.count("SELECT COUNT(*) FROM deadline WHERE entity_id = ?", id)));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    // Nothing on the new node asks for this test: only the deadline index can wake it.
+    try (TestNode second = TestNode.start(database, SETTINGS)) {
+      second.eventually(() -> assertEquals(1, callsTo("/restart").size()));
+      assertFalse(callsTo("/restart").get(0).at().isBefore(due));
+      String token = second.adminToken();
+      second.eventually(() -> assertEquals("succeeded", executions(second, token, id).get(0).get("status").asText()));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void aNodeThatStopsMidActionIsFollowedByAResumeOfTheSameExecution() throws Exception {
+    Map<String, Object> database = TestDatabase.fresh("lab_test_crash");
+    CountDownLatch release = new CountDownLatch(1);
+    holds.put("/crash", release);
+    String id;
+    try (TestNode first = TestNode.start(database, SETTINGS)) {
+      id = create(first, first.adminToken(), once(Instant.now().plusSeconds(1), "/crash", 0)).get("id").asText();
+      first.eventually(() -> assertEquals(1, callsTo("/crash").size()));
+      // The action is under way (the receiver holds its answer) when the node stops.
+    }
+    try (TestNode second = TestNode.start(database, SETTINGS)) {
+      second.eventually(() -> assertEquals(2, callsTo("/crash").size()));
+      release.countDown();
+      String token = second.adminToken();
+      second.eventually(() -> assertEquals("completed", second.api.get("/api/v1/lab-tests/" + id, token).json().get("status").asText()));
+      assertEquals(1, callsTo("/crash").stream().map(Received::key).distinct().count(),
+          "the receiver sees one execution id for the due instant, however often it is called");
+      second.eventually(() -> assertEquals("succeeded", executions(second, token, id).get(0).get("status").asText()));
+      assertEquals(1, second.count("SELECT COUNT(*) FROM lab_test_execution WHERE lab_test_id = ?", id), "one execution, resumed");
+    }
+  }
+}
