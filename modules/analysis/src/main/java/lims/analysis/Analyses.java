@@ -59,7 +59,7 @@ public final class Analyses {
     Executor io = system.dispatchers().lookup(DispatcherSelector.fromConfig(IO_DISPATCHER));
     SshRemoteHost remote = new SshRemoteHost(io, config.getDuration("dispatch.ssh-timeout"));
     Analysis.DispatchPolicy policy = new Analysis.DispatchPolicy(config.getInt("dispatch.attempts"),
-        config.getDuration("dispatch.min-backoff"), config.getDuration("dispatch.max-backoff"));
+        new lims.kernel.Backoff(config.getDuration("dispatch.min-backoff"), config.getDuration("dispatch.max-backoff")));
     sharding.init(Entity.of(Analysis.TYPE, ctx -> Analysis.create(ctx.getEntityId(), pipelines, remote, policy)));
     Projections.<Analysis.Event>start(system, AnalysisProjection.NAME, Analysis.TAGS, tag -> new AnalysisProjection());
     Projections.<Specimen.Event>startReaction(system, "analysis-requests", Specimen.TAGS, tag -> new Requests());

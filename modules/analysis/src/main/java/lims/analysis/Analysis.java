@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import lims.kernel.Backoff;
 import lims.kernel.CborSerializable;
 import lims.kernel.Rejection;
 import lims.kernel.projection.EventTags;
@@ -54,12 +55,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   }
 
   /** How dispatch failures are retried. */
-  public record DispatchPolicy(int attempts, Duration minBackoff, Duration maxBackoff) {
-    Duration backoff(int failedAttempt) {
-      long millis = minBackoff.toMillis() << Math.min(failedAttempt - 1, 20);
-      return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
-    }
-  }
+  public record DispatchPolicy(int attempts, Backoff backoff) {}
 
   // --- protocol -------------------------------------------------------------------------
 
@@ -302,7 +298,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
           .thenNoReply();
     }
     return Effect().persist(new DispatchAttemptFailed(analysisId, c.attempt(), c.failure(), now))
-        .thenRun(x -> timers.startSingleTimer("dispatch", new Dispatch(c.attempt() + 1), policy.backoff(c.attempt())))
+        .thenRun(x -> timers.startSingleTimer("dispatch", new Dispatch(c.attempt() + 1), policy.backoff().after(c.attempt())))
         .thenNoReply();
   }
 
@@ -351,7 +347,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
     if (c.failure() == null) return Effect().persist(new RemoteSessionEnded(analysisId, Instant.now())).thenNoReply();
     killAttempts++;
     context.getLog().warn("analysis {}: killing {} failed (try {}): {}", analysisId, s.remoteSession(), killAttempts, c.failure());
-    timers.startSingleTimer("kill", new Kill(), policy.backoff(killAttempts));
+    timers.startSingleTimer("kill", new Kill(), policy.backoff().after(killAttempts));
     return Effect().noReply();
   }
 

@@ -1,5 +1,7 @@
 package lims.analysis;
 
+import static lims.kernel.projection.ReadTableHandler.instant;
+
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
@@ -52,8 +54,4 @@ public final class AnalysisReadModel {
     });
   }
 
-  private static Instant instant(ResultSet rs, int column) throws java.sql.SQLException {
-    java.time.OffsetDateTime t = rs.getObject(column, java.time.OffsetDateTime.class);
-    return t == null ? null : t.toInstant();
-  }
 }

@@ -34,7 +34,7 @@ class AnalysisTest {
   static final AtomicInteger ids = new AtomicInteger();
   static final Pipeline PIPELINE = new Pipeline("seq", "host", 22, "lims", Path.of("/k"), Path.of("/kh"),
       CommandTemplate.parse("run {specimen_id} --out {result_dir}"), Path.of("/results"), Duration.ofHours(12), "lims");
-  static final Analysis.DispatchPolicy POLICY = new Analysis.DispatchPolicy(3, Duration.ofSeconds(2), Duration.ofMinutes(1));
+  static final Analysis.DispatchPolicy POLICY = new Analysis.DispatchPolicy(3, new lims.kernel.Backoff(Duration.ofSeconds(2), Duration.ofMinutes(1)));
 
   @AfterAll
   static void shutdown() {

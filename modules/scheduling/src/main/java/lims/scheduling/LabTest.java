@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import lims.kernel.Backoff;
 import lims.kernel.CborSerializable;
 import lims.kernel.Rejection;
 import lims.kernel.projection.EventTags;
@@ -51,12 +52,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   public static final String SKIP = "skip";
 
   /** How executions are retried, and how late a fire may be before it counts as missed (misfire policy). */
-  public record Policy(Duration minBackoff, Duration maxBackoff, Duration misfireThreshold, Duration actionTimeout) {
-    Duration backoff(int failedAttempt) {
-      long millis = minBackoff.toMillis() << Math.min(failedAttempt - 1, 20);
-      return Duration.ofMillis(Math.min(millis, maxBackoff.toMillis()));
-    }
-  }
+  public record Policy(Backoff retry, Duration misfireThreshold, Duration actionTimeout) {}
 
   public record Definition(String title, String type, String experiment, List<String> recipients, Schedule schedule, LabTestAction action,
       int maxRetries, String misfirePolicy) implements CborSerializable {}
@@ -332,7 +328,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     }
     if (e.attempt() <= s.definition().maxRetries()) {
       return Effect().persist(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(),
-          now.plus(policy.backoff(e.attempt())))).thenRun(this::plan).thenNoReply();
+          now.plus(policy.retry().after(e.attempt())))).thenRun(this::plan).thenNoReply();
     }
     String error = c.outcome().log().isEmpty() ? "failed" : c.outcome().log().get(c.outcome().log().size() - 1);
     return Effect().persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(), null),

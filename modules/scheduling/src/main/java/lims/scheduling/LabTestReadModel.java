@@ -1,5 +1,7 @@
 package lims.scheduling;
 
+import static lims.kernel.projection.ReadTableHandler.instant;
+
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -123,8 +125,4 @@ public final class LabTestReadModel {
     return cut > 0 && LabTest.ID.matcher(executionId.substring(0, cut)).matches() ? Optional.of(executionId.substring(0, cut)) : Optional.empty();
   }
 
-  private static Instant instant(ResultSet rs, int column) throws SQLException {
-    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-    return t == null ? null : t.toInstant();
-  }
 }

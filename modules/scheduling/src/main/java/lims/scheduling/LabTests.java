@@ -28,8 +28,8 @@ public final class LabTests {
     this.askTimeout = askTimeout;
     this.actions = actions;
     this.readModel = new LabTestReadModel(Database.get(system));
-    LabTest.Policy policy = new LabTest.Policy(config.getDuration("retry.min-backoff"), config.getDuration("retry.max-backoff"),
-        config.getDuration("misfire-threshold"), config.getDuration("action-timeout"));
+    LabTest.Policy policy = new LabTest.Policy(new lims.kernel.Backoff(config.getDuration("retry.min-backoff"),
+        config.getDuration("retry.max-backoff")), config.getDuration("misfire-threshold"), config.getDuration("action-timeout"));
     sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), actions, policy, Clock.systemUTC())));
     Projections.<LabTest.Event>start(system, LabTestProjection.NAME, LabTest.TAGS, tag -> new LabTestProjection());
     DeadlineSweeper.start(system, LabTestProjection.DEADLINE_KIND, id -> sharding.entityRefFor(LabTest.TYPE, id).tell(new LabTest.Wake()));

@@ -35,7 +35,7 @@ class LabTestTest {
       .withFallback(ConfigFactory.parseResources("serialization.conf")));
   static final ManualTime time = ManualTime.get(kit.system());
   static final AtomicInteger ids = new AtomicInteger();
-  static final LabTest.Policy POLICY = new LabTest.Policy(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(1),
+  static final LabTest.Policy POLICY = new LabTest.Policy(new lims.kernel.Backoff(Duration.ofSeconds(1), Duration.ofMinutes(5)), Duration.ofMinutes(1),
       Duration.ofMinutes(10));
 
   @AfterAll

@@ -1,5 +1,7 @@
 package lims.workflow;
 
+import static lims.kernel.projection.ReadTableHandler.instant;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -97,8 +99,4 @@ public final class WorkflowReadModel {
     }
   }
 
-  private static java.time.Instant instant(ResultSet rs, int column) throws SQLException {
-    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-    return t == null ? null : t.toInstant();
-  }
 }

@@ -33,6 +33,12 @@ public abstract class ReadTableHandler<E> extends JdbcHandler<EventEnvelope<E>, 
     }
   }
 
+  /** A timestamp column as an instant; null stays null. */
+  public static Instant instant(java.sql.ResultSet rs, int column) throws SQLException {
+    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+
   /** Instants are bound as UTC offsets: exact on both drivers, whatever the JVM's time zone. */
   public static OffsetDateTime ts(Instant instant) {
     return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
