@@ -63,7 +63,7 @@ final class AnalysisRoutes {
 
   private static String analysisId(Call call) {
     String id = call.pathParam("id");
-    if (!Analysis.ID.matcher(id).matches()) throw ProblemException.invalid("id", "must be an analysis id such as AN-SP-2026-000123-1");
+    if (!Analysis.ID.matcher(id).matches()) throw ProblemException.invalid("id", "must be an analysis id such as AN-SP-2026-000123-1 or AN-LT-0123456789ab-1764000000000");
     return id;
   }
 

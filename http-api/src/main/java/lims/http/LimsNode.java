@@ -109,7 +109,7 @@ public final class LimsNode {
     Specimens specimens = new Specimens(system, http.getDuration("ask-timeout"));
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     Analyses analyses = new Analyses(system, specimens, http.getDuration("ask-timeout"));
-    LabTests labTests = new LabTests(system, LabTestActions.withHttp(java.util.Map.of()), http.getDuration("ask-timeout"));
+    LabTests labTests = new LabTests(system, LabTestActions.of(workflows, devices, analyses), http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();

@@ -339,4 +339,24 @@ class AnalysisApiTest {
       second.eventually(() -> assertEquals(0, second.count("SELECT COUNT(*) FROM deadline WHERE entity_id = ?", analysisId)));
     }
   }
+
+  @Test
+  void aScheduledLabTestDispatchesAPipelineRunOfItsOwn() throws Exception {
+    ApiClient.Reply created = node.api.post("/api/v1/lab-tests", admin, "{\"title\":\"nightly QC\",\"schedule\":{\"at\":\""
+        + Instant.now().plusSeconds(1) + "\"},\"action\":{\"kind\":\"analysis\",\"pipeline\":\"seq\",\"parameters\":{\"outcome\":\"succeeded\"}}}");
+    assertEquals(201, created.status(), created.body());
+    String labTest = created.json().get("id").asText();
+    node.eventually(() -> assertEquals("succeeded",
+        node.api.get("/api/v1/lab-tests/" + labTest + "/executions", admin).json().get("items").get(0).get("status").asText()));
+    String execution = node.api.get("/api/v1/lab-tests/" + labTest + "/executions", admin).json().get("items").get(0).get("execution_id").asText();
+    String analysisId = "AN-" + execution;
+    assertEquals("running", analysis(node, admin, analysisId).get("state").asText());
+    assertTrue(main.hasSession(analysisId));
+    main.openGate(analysisId);
+    node.eventually(() -> assertEquals("succeeded", analysis(node, admin, analysisId).get("state").asText()));
+
+    ApiClient.Reply hostile = node.api.post("/api/v1/lab-tests", admin, "{\"title\":\"t\",\"schedule\":{\"at\":\""
+        + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"analysis\",\"pipeline\":\"seq\",\"parameters\":{\"outcome\":\"$(id)\"}}}");
+    assertEquals(List.of("action"), fieldsNamed(hostile.json()));
+  }
 }

@@ -228,4 +228,22 @@ class LabTestApiTest {
       assertEquals(1, second.count("SELECT COUNT(*) FROM lab_test_execution WHERE lab_test_id = ?", id), "one execution, resumed");
     }
   }
+
+  @Test
+  void aWorkflowActionStartsAMeasurementOnTheDeviceOncePerExecution() {
+    WorkflowApiTest.device(node, admin, "lt-reader", "plate_reader");
+    String id = create(node, admin, "{\"title\":\"absorbance\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(1) + "\"},"
+        + "\"action\":{\"kind\":\"workflow\",\"device_id\":\"lt-reader\",\"steps\":[{\"operation\":\"read_absorbance\"}]}}")
+        .get("id").asText();
+    node.eventually(() -> assertEquals("succeeded", executions(node, admin, id).get(0).get("status").asText()));
+    String log = executions(node, admin, id).get(0).get("log").get(0).asText();
+    String workflowId = log.split(" ")[1];
+    assertTrue(log.endsWith("running on lt-reader"), log);
+    assertEquals("running", node.api.get("/api/v1/workflows/" + workflowId, admin).json().get("status").asText());
+    assertEquals(workflowId, node.api.get("/api/v1/devices/lt-reader", admin).json().get("current_booking").get("workflow_id").asText());
+
+    ApiClient.Reply unsupported = node.api.post("/api/v1/lab-tests", admin, "{\"title\":\"t\",\"schedule\":{\"at\":\""
+        + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"workflow\",\"device_id\":\"lt-reader\",\"steps\":[]}}");
+    assertEquals(List.of("action"), fieldsNamed(unsupported.json()));
+  }
 }

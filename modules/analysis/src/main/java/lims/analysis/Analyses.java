@@ -133,6 +133,7 @@ public final class Analyses {
     }
 
     private CompletionStage<Done> report(String specimenId, String analysisId, String action, String reason, Map<String, Object> result) {
+      if (specimenId == null) return CompletableFuture.completedFuture(Done.getInstance()); // a scheduled run for no specimen
       Map<String, Object> data = new java.util.LinkedHashMap<>();
       data.put("analysis_id", analysisId);
       if (reason != null) data.put("reason", reason);

@@ -37,8 +37,12 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "Analysis");
   public static final EventTags TAGS = new EventTags("analysis", 4);
-  /** Analysis ids, as {@code lims.specimen.Specimen#analysisId} makes them; result folders are named by them. */
-  public static final Pattern ID = Pattern.compile("AN-SP-[0-9]{4}-[0-9]{6,12}-[0-9]{1,6}");
+  /**
+   * Analysis ids; result folders are named by them. A specimen's runs are numbered
+   * ({@code lims.specimen.Specimen#analysisId}); a run a scheduled lab test starts is named by
+   * its execution ({@code AN-LT-<test>-<due epoch ms>}).
+   */
+  public static final Pattern ID = Pattern.compile("AN-(SP-[0-9]{4}-[0-9]{6,12}-[0-9]{1,6}|LT-[0-9a-f]{12}-[0-9]{1,19})");
 
   public static final String DISPATCHING = "dispatching";
   public static final String RUNNING = "running";

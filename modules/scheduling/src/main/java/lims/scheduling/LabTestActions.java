@@ -19,11 +19,13 @@ public final class LabTestActions implements LabTestAction.Runner {
     this.kinds = new TreeMap<>(kinds);
   }
 
-  /** The HTTP kind, and whatever the node adds (workflow, analysis). */
-  public static LabTestActions withHttp(Map<String, Kind> more) {
-    Map<String, Kind> all = new TreeMap<>(more);
-    all.put("http", new Kind(HttpAction::check, new HttpAction()));
-    return new LabTestActions(all);
+  /** The three kinds: an HTTP call, a workflow on a device, an analysis run. */
+  public static LabTestActions of(lims.workflow.Workflows workflows, lims.device.Devices devices, lims.analysis.Analyses analyses) {
+    AnalysisAction analysis = new AnalysisAction(analyses);
+    return new LabTestActions(Map.of(
+        "http", new Kind(HttpAction::check, new HttpAction()),
+        "workflow", new Kind(WorkflowAction::check, new WorkflowAction(workflows, devices)),
+        "analysis", new Kind(analysis::check, analysis)));
   }
 
   /** Why an action cannot be scheduled, if it cannot: an unknown kind, or parameters the kind refuses. */
