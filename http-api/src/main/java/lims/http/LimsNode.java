@@ -109,11 +109,11 @@ public final class LimsNode {
     Specimens specimens = new Specimens(system, http.getDuration("ask-timeout"));
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     Analyses analyses = new Analyses(system, specimens, http.getDuration("ask-timeout"));
-    LabTests labTests = new LabTests(system, LabTestActions.of(workflows, devices, analyses), http.getDuration("ask-timeout"));
+    HttpMetrics metrics = new HttpMetrics();
+    LabTests labTests = new LabTests(system, LabTestActions.of(workflows, devices, analyses), metrics.registry(), http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();
-    HttpMetrics metrics = new HttpMetrics();
     CoordinatedShutdown.get(system)
         .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-metrics", () -> {
           metrics.close();

@@ -116,6 +116,10 @@ class LabTestApiTest {
       assertTrue(e.get("lateness_ms").asLong() >= 0);
       assertEquals("completed", node.api.get("/api/v1/lab-tests/" + id, admin).json().get("status").asText());
     });
+    String metrics = node.api.get("/metrics", null).body();
+    assertTrue(metrics.contains("lims_lab_test_fire_lateness_seconds_count"), "fire lateness histogram");
+    assertTrue(metrics.contains("lims_lab_test_executions_total{outcome=\"succeeded\"}"), "executions by outcome");
+    assertTrue(metrics.contains("lims_lab_test_due_backlog") && metrics.contains("lims_lab_test_dead_letters"));
   }
 
   @Test

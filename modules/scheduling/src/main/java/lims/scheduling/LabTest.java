@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import lims.kernel.Backoff;
 import lims.kernel.CborSerializable;
@@ -23,6 +24,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -167,9 +169,10 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private final LabTestAction.Runner runner;
   private final Policy policy;
   private final Clock clock;
+  private final Consumer<Event> observer;
 
   private LabTest(String labTestId, ActorContext<Command> context, TimerScheduler<Command> timers, LabTestAction.Runner runner,
-      Policy policy, Clock clock) {
+      Policy policy, Clock clock, Consumer<Event> observer) {
     super(PersistenceId.of(TYPE.name(), labTestId));
     this.labTestId = labTestId;
     this.context = context;
@@ -177,10 +180,16 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     this.runner = runner;
     this.policy = policy;
     this.clock = clock;
+    this.observer = observer;
   }
 
-  public static Behavior<Command> create(String labTestId, LabTestAction.Runner runner, Policy policy, Clock clock) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LabTest(labTestId, ctx, timers, runner, policy, clock)));
+  /** {@code observer} hears each event once it is persisted (metrics); never during recovery. */
+  public static Behavior<Command> create(String labTestId, LabTestAction.Runner runner, Policy policy, Clock clock, Consumer<Event> observer) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LabTest(labTestId, ctx, timers, runner, policy, clock, observer)));
+  }
+
+  private EffectBuilder<Event, State> persist(List<Event> events) {
+    return Effect().persist(events).thenRun(s -> events.forEach(observer));
   }
 
   @Override
@@ -212,7 +221,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
         .onCommand(Create.class, (s, c) -> reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " already exists")))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
         .onCommand(Edit.class, this::edit)
-        .onCommand(Delete.class, (s, c) -> Effect().persist(new LabTestDeleted(labTestId, c.by(), clock.instant()))
+        .onCommand(Delete.class, (s, c) -> persist(List.of(new LabTestDeleted(labTestId, c.by(), clock.instant())))
             .thenRun(x -> timers.cancelAll()).thenReply(c.replyTo(), Current::new))
         .onCommand(Pause.class, this::pause)
         .onCommand(Resume.class, this::resume)
@@ -241,7 +250,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private ReplyEffect<Event, State> create(State s, Create c) {
     Instant now = clock.instant();
     Instant next = c.definition().schedule().nextAfter(now).orElse(null);
-    return Effect().persist(new LabTestCreated(labTestId, c.definition(), next, c.by(), now)).thenRun(this::plan)
+    return persist(List.of(new LabTestCreated(labTestId, c.definition(), next, c.by(), now))).thenRun(this::plan)
         .thenReply(c.replyTo(), Current::new);
   }
 
@@ -249,14 +258,14 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     if (s.current() != null) return busy(c.replyTo(), s);
     Instant now = clock.instant();
     Instant next = c.definition().schedule().nextAfter(now).orElse(null);
-    return Effect().persist(new LabTestEdited(labTestId, c.definition(), next, c.by(), now)).thenRun(this::plan)
+    return persist(List.of(new LabTestEdited(labTestId, c.definition(), next, c.by(), now))).thenRun(this::plan)
         .thenReply(c.replyTo(), Current::new);
   }
 
   private ReplyEffect<Event, State> pause(State s, Pause c) {
     if (s.status().equals(PAUSED)) return Effect().reply(c.replyTo(), new Current(s));
     if (s.current() != null) return busy(c.replyTo(), s);
-    return Effect().persist(new LabTestPaused(labTestId, c.by(), clock.instant())).thenRun(this::plan).thenReply(c.replyTo(), Current::new);
+    return persist(List.of(new LabTestPaused(labTestId, c.by(), clock.instant()))).thenRun(this::plan).thenReply(c.replyTo(), Current::new);
   }
 
   /** Instants that passed while paused are not fired: the schedule resumes from now. */
@@ -264,7 +273,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     if (!s.status().equals(PAUSED)) return Effect().reply(c.replyTo(), new Current(s));
     Instant now = clock.instant();
     Instant next = s.definition().schedule().nextAfter(now).orElse(null);
-    return Effect().persist(new LabTestResumed(labTestId, next, c.by(), now)).thenRun(this::plan).thenReply(c.replyTo(), Current::new);
+    return persist(List.of(new LabTestResumed(labTestId, next, c.by(), now))).thenRun(this::plan).thenReply(c.replyTo(), Current::new);
   }
 
   private ReplyEffect<Event, State> trigger(State s, Trigger c) {
@@ -286,7 +295,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     Instant now = clock.instant();
     if (Duration.between(c.dueAt(), now).compareTo(policy.misfireThreshold()) > 0 && SKIP.equals(s.definition().misfirePolicy())) {
       Instant next = s.definition().schedule().nextAfter(now).orElse(null);
-      return Effect().persist(new MisfireSkipped(labTestId, c.dueAt(), next, now)).thenRun(this::plan).thenNoReply();
+      return persist(List.of(new MisfireSkipped(labTestId, c.dueAt(), next, now))).thenRun(this::plan).thenNoReply();
     }
     return start(new ExecutionStarted(labTestId, executionId(c.dueAt()), c.dueAt(), 1, now, "schedule"), null);
   }
@@ -298,7 +307,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   }
 
   private ReplyEffect<Event, State> start(ExecutionStarted started, ActorRef<Reply> replyTo) {
-    var effect = Effect().persist(started).thenRun(this::runAction);
+    var effect = persist(List.of(started)).thenRun(this::runAction);
     return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, Current::new);
   }
 
@@ -323,15 +332,15 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     }
     Instant now = clock.instant();
     if (c.outcome().succeeded()) {
-      return Effect().persist(new ExecutionSucceeded(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(), nextAfterRun(s, e, now)))
+      return persist(List.of(new ExecutionSucceeded(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(), nextAfterRun(s, e, now))))
           .thenRun(this::plan).thenNoReply();
     }
     if (e.attempt() <= s.definition().maxRetries()) {
-      return Effect().persist(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(),
-          now.plus(policy.retry().after(e.attempt())))).thenRun(this::plan).thenNoReply();
+      return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(),
+          now.plus(policy.retry().after(e.attempt()))))).thenRun(this::plan).thenNoReply();
     }
     String error = c.outcome().log().isEmpty() ? "failed" : c.outcome().log().get(c.outcome().log().size() - 1);
-    return Effect().persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(), null),
+    return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(), null),
             new ExecutionDeadLettered(labTestId, e.executionId(), e.dueAt(), e.attempt(), error, now, nextAfterRun(s, e, now))))
         .thenRun(this::plan).thenNoReply();
   }

@@ -22,7 +22,7 @@ public final class LabTests {
   private final LabTestActions actions;
   private final LabTestReadModel readModel;
 
-  public LabTests(ActorSystem<?> system, LabTestActions actions, Duration askTimeout) {
+  public LabTests(ActorSystem<?> system, LabTestActions actions, io.micrometer.core.instrument.MeterRegistry registry, Duration askTimeout) {
     Config config = system.settings().config().getConfig("lims.scheduling");
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = askTimeout;
@@ -30,7 +30,9 @@ public final class LabTests {
     this.readModel = new LabTestReadModel(Database.get(system));
     LabTest.Policy policy = new LabTest.Policy(new lims.kernel.Backoff(config.getDuration("retry.min-backoff"),
         config.getDuration("retry.max-backoff")), config.getDuration("misfire-threshold"), config.getDuration("action-timeout"));
-    sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), actions, policy, Clock.systemUTC())));
+    LabTestMetrics metrics = new LabTestMetrics(registry);
+    metrics.pollGauges(system, Duration.ofSeconds(5));
+    sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), actions, policy, Clock.systemUTC(), metrics)));
     Projections.<LabTest.Event>start(system, LabTestProjection.NAME, LabTest.TAGS, tag -> new LabTestProjection());
     DeadlineSweeper.start(system, LabTestProjection.DEADLINE_KIND, id -> sharding.entityRefFor(LabTest.TYPE, id).tell(new LabTest.Wake()));
   }

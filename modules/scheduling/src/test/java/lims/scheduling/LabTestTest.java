@@ -107,7 +107,7 @@ class LabTestTest {
 
   LabTest.State create(Schedule schedule, int maxRetries, String misfire) {
     test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), runner,
-        POLICY, clock));
+        POLICY, clock, event -> {}));
     var reply = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(schedule, maxRetries, misfire), "sam", r));
     return ((LabTest.Current) reply.reply()).labTest();
   }
