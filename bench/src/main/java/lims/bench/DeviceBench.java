@@ -70,6 +70,8 @@ public final class DeviceBench {
   }
 
   LimsNode node;
+  /** Lab-test action kinds beyond the built-in ones (the scheduler benchmark's no-op). */
+  Map<String, lims.scheduling.LabTestActions.Kind> actionKinds = Map.of();
 
   void run() throws Exception {
     startNode();
@@ -108,7 +110,7 @@ public final class DeviceBench {
     overrides.put("lims.device.simulated-driver.default-duration", "0ms");
     overrides.put("pekko.loglevel", "WARNING");
     overrides.putAll(extra);
-    node = LimsNode.start(NodeConfig.load("embedded", overrides)).toCompletableFuture().get(2, TimeUnit.MINUTES);
+    node = LimsNode.start(NodeConfig.load("embedded", overrides), actionKinds).toCompletableFuture().get(2, TimeUnit.MINUTES);
     node.adminReady().toCompletableFuture().get(1, TimeUnit.MINUTES);
     base = node.baseUrl();
     token = call("POST", "/api/v1/auth/token", "{\"username\":\"admin\",\"password\":\"" + PASSWORD + "\"}").get("access_token").asText();

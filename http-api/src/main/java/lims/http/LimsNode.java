@@ -57,6 +57,8 @@ public final class LimsNode {
   private final List<Endpoint> endpoints;
   private final CompletionStage<Done> adminReady;
 
+  private LabTests labTests;
+
   private LimsNode(ActorSystem<Void> system, ServerBinding binding, List<Endpoint> endpoints, CompletionStage<Done> adminReady) {
     this.system = system;
     this.binding = binding;
@@ -65,11 +67,16 @@ public final class LimsNode {
   }
 
   public static CompletionStage<LimsNode> start(Config config) {
+    return start(config, java.util.Map.of());
+  }
+
+  /** With more lab-test action kinds than the built-in three (the scheduler benchmark adds a no-op one). */
+  public static CompletionStage<LimsNode> start(Config config, java.util.Map<String, LabTestActions.Kind> moreActionKinds) {
     refuseUnsafeConfiguration(config);
     warnAboutSmallCommonPool();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lims", config);
     try {
-      return bootstrap(system, config);
+      return bootstrap(system, config, moreActionKinds);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -98,7 +105,8 @@ public final class LimsNode {
     }
   }
 
-  private static CompletionStage<LimsNode> bootstrap(ActorSystem<Void> system, Config config) {
+  private static CompletionStage<LimsNode> bootstrap(ActorSystem<Void> system, Config config,
+      java.util.Map<String, LabTestActions.Kind> moreActionKinds) {
     Database.get(system); // applies the migrations before any entity runs
     joinCluster(system, config.getString("lims.cluster.seed-nodes"));
 
@@ -110,7 +118,7 @@ public final class LimsNode {
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     Analyses analyses = new Analyses(system, specimens, http.getDuration("ask-timeout"));
     HttpMetrics metrics = new HttpMetrics();
-    LabTests labTests = new LabTests(system, LabTestActions.of(workflows, devices, analyses), metrics.registry(), http.getDuration("ask-timeout"));
+    LabTests labTests = new LabTests(system, LabTestActions.of(workflows, devices, analyses).with(moreActionKinds), metrics.registry(), http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();
@@ -162,7 +170,9 @@ public final class LimsNode {
                 return CompletableFuture.completedFuture(Done.getInstance());
               });
           log.info("HTTP API listening on {}", binding.localAddress());
-          return new LimsNode(system, binding, endpoints, adminReady);
+          LimsNode node = new LimsNode(system, binding, endpoints, adminReady);
+          node.labTests = labTests;
+          return node;
         });
   }
 
@@ -212,6 +222,11 @@ public final class LimsNode {
   }
 
   /** Every route this node answers. */
+  /** The node's lab tests, for in-process callers (the scheduler benchmark). */
+  public LabTests labTests() {
+    return labTests;
+  }
+
   public List<Endpoint> endpoints() {
     return endpoints;
   }

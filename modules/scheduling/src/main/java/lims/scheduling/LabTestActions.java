@@ -28,6 +28,13 @@ public final class LabTestActions implements LabTestAction.Runner {
         "analysis", new Kind(analysis::check, analysis)));
   }
 
+  /** These kinds and more. */
+  public LabTestActions with(Map<String, Kind> more) {
+    Map<String, Kind> all = new TreeMap<>(kinds);
+    all.putAll(more);
+    return new LabTestActions(all);
+  }
+
   /** Why an action cannot be scheduled, if it cannot: an unknown kind, or parameters the kind refuses. */
   public Optional<String> check(LabTestAction action) {
     Kind kind = kinds.get(action.kind());

@@ -1,0 +1,36 @@
+package lims.bench;
+
+import java.util.Map;
+import lims.scheduling.LabTestActions;
+import lims.scheduling.LabTests;
+
+/** A benchmark node (the device benchmark's: PostgreSQL from LIMS_BENCH_PG_URL, a fresh database) for benchmarks in other packages. */
+public final class DeviceBenchAccess {
+
+  private final DeviceBench bench = new DeviceBench();
+
+  public void start(Map<String, LabTestActions.Kind> actionKinds) throws Exception {
+    bench.actionKinds = actionKinds;
+    bench.startNode();
+  }
+
+  public LabTests labTests() {
+    return bench.node.labTests();
+  }
+
+  /** A fresh database on the benchmark's PostgreSQL, and its JDBC URL. */
+  public static String freshDatabase(String prefix) throws Exception {
+    DeviceBench b = new DeviceBench();
+    String database = prefix + "_" + System.currentTimeMillis();
+    b.sql(b.adminUrl, "CREATE DATABASE " + database);
+    return b.adminUrl.replaceFirst("/[^/?]*(\\?.*)?$", "/" + database + "?reWriteBatchedInserts=true");
+  }
+
+  public static String user() {
+    return new DeviceBench().user;
+  }
+
+  public void stop() throws Exception {
+    bench.stopNode();
+  }
+}

@@ -1,0 +1,234 @@
+package lims.bench.scheduler;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.locks.LockSupport;
+import lims.bench.DeviceBenchAccess;
+
+/**
+ * ./lims bench scheduler: the same workload through this scheduler, db-scheduler and Quartz,
+ * one after the other in one JVM against one local PostgreSQL (fsync and synchronous commit
+ * on), each on a fresh database. Per contender: steps of rising rate (tasks scheduled ahead
+ * and due uniformly over the step), the highest step with ≥ 99 % started within 1 s of its
+ * instant, p99 lateness ≤ 1 s and no growing backlog, is its sustained rate; then a burst
+ * of 10,000 tasks due at one instant. Every start is recorded; duplicates and misses counted.
+ */
+public final class SchedulerBench {
+
+  static final int[] RATES = Arrays.stream(System.getProperty("bench.rates", "100,200,500,1000,2000").split(","))
+      .mapToInt(Integer::parseInt).toArray();
+  static final int STEP_SECONDS = Integer.getInteger("bench.step-seconds", 15);
+  static final int BURST = Integer.getInteger("bench.burst", 10_000);
+  static final int THREADS = Integer.getInteger("bench.threads", 64);
+  static final Duration LEAD = Duration.ofSeconds(5);
+  static final Duration GRACE = Duration.ofSeconds(30);
+
+  record Step(int rate, int tasks, double onTime, Lateness lateness, long duplicates, long misses, boolean growing, boolean creationLate) {
+    boolean sustained() {
+      return onTime >= 0.99 && lateness.p99 <= 1000 && !growing && misses == 0 && !creationLate;
+    }
+  }
+
+  record Lateness(double p50, double p99, double max) {
+    static Lateness of(List<Long> millis) {
+      long[] sorted = millis.stream().mapToLong(Long::longValue).sorted().toArray();
+      if (sorted.length == 0) return new Lateness(0, 0, 0);
+      return new Lateness(sorted[(int) Math.ceil(0.5 * sorted.length) - 1], sorted[(int) Math.ceil(0.99 * sorted.length) - 1],
+          sorted[sorted.length - 1]);
+    }
+
+    @Override
+    public String toString() {
+      return String.format("%.0f / %.0f / %.0f ms", p50, p99, max);
+    }
+  }
+
+  record Burst(int tasks, double drainSeconds, Lateness lateness, long duplicates, long misses, boolean creationLate) {}
+
+  record Result(String name, List<Step> steps, Burst burst) {
+    int sustained() {
+      return steps.stream().filter(Step::sustained).mapToInt(Step::rate).max().orElse(0);
+    }
+
+    Step at(int rate) {
+      return steps.stream().filter(s -> s.rate == rate).findFirst().orElse(null);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    lims.kernel.CommonPool.ensureParallelism();
+    List<String> only = List.of(System.getProperty("bench.contenders", "lims,db-scheduler,quartz").split(","));
+    List<Result> results = new ArrayList<>();
+    for (String which : only) {
+      try (Contender c = open(which)) {
+        System.err.println("[bench] " + c.name());
+        results.add(run(c, which));
+      }
+    }
+    report(results);
+    System.exit(0);
+  }
+
+  static Contender open(String which) throws Exception {
+    return switch (which) {
+      case "lims" -> new LimsContender();
+      case "db-scheduler" -> new DbSchedulerContender(pool("dbscheduler"), THREADS);
+      case "quartz" -> new QuartzContender(pool("quartz"), THREADS);
+      default -> throw new IllegalArgumentException("unknown contender " + which);
+    };
+  }
+
+  static HikariDataSource pool(String prefix) throws Exception {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(DeviceBenchAccess.freshDatabase("bench_" + prefix));
+    config.setUsername(DeviceBenchAccess.user());
+    config.setMaximumPoolSize(THREADS + 8);
+    return new HikariDataSource(config);
+  }
+
+  static Result run(Contender c, String prefix) throws Exception {
+    List<Step> steps = new ArrayList<>();
+    for (int rate : RATES) {
+      Step step = step(c, prefix + "-r" + rate, rate);
+      steps.add(step);
+      System.err.println("[bench]   " + rate + "/s: " + step);
+      if (!step.sustained()) break;
+    }
+    Burst burst = burst(c, prefix + "-burst");
+    System.err.println("[bench]   burst: " + burst);
+    return new Result(c.name(), steps, burst);
+  }
+
+  /** Tasks due uniformly at {@code rate} for STEP_SECONDS, each second's worth scheduled LEAD ahead of its first instant. */
+  static Step step(Contender c, String prefix, int rate) throws Exception {
+    Instant t0 = Instant.now().plus(LEAD);
+    int n = rate * STEP_SECONDS;
+    List<Contender.Task> tasks = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) tasks.add(new Contender.Task(prefix + "-" + i, t0.plusNanos(i * 1_000_000_000L / rate)));
+    boolean late = false;
+    for (int second = 0; second < STEP_SECONDS; second++) {
+      waitUntil(t0.plusSeconds(second).minus(LEAD));
+      c.schedule(tasks.subList(second * rate, (second + 1) * rate));
+      if (Instant.now().isAfter(t0.plusSeconds(second).minusSeconds(1))) late = true;
+    }
+    Instant last = tasks.get(n - 1).due();
+    awaitStarts(tasks, last.plus(GRACE));
+    List<Long> lateness = new ArrayList<>();
+    List<Long> first = new ArrayList<>();
+    List<Long> lastFifth = new ArrayList<>();
+    long duplicates = 0;
+    long misses = 0;
+    long onTime = 0;
+    for (int i = 0; i < n; i++) {
+      Queue<Instant> starts = Contender.STARTS.get(tasks.get(i).id());
+      if (starts == null || starts.isEmpty()) {
+        misses++;
+        continue;
+      }
+      if (starts.size() > 1) duplicates++;
+      long ms = Duration.between(tasks.get(i).due(), starts.stream().min(Instant::compareTo).orElseThrow()).toMillis();
+      lateness.add(ms);
+      if (ms <= 1000) onTime++;
+      if (i < n / 5) first.add(ms);
+      if (i >= n - n / 5) lastFifth.add(ms);
+    }
+    boolean growing = Lateness.of(lastFifth).p50 > Lateness.of(first).p50 + 250;
+    return new Step(rate, n, (double) onTime / n, Lateness.of(lateness), duplicates, misses, growing, late);
+  }
+
+  static Burst burst(Contender c, String prefix) throws Exception {
+    // Scheduled well ahead: how long creating 10,000 takes is not what is measured.
+    List<Contender.Task> tasks = new ArrayList<>(BURST);
+    Instant created = Instant.now();
+    Instant due = created.plusSeconds(Integer.getInteger("bench.burst-lead-seconds", 60));
+    for (int i = 0; i < BURST; i++) tasks.add(new Contender.Task(prefix + "-" + i, due));
+    for (int from = 0; from < BURST; from += 1000) c.schedule(tasks.subList(from, from + 1000));
+    boolean late = Instant.now().isAfter(due.minusSeconds(1));
+    awaitStarts(tasks, due.plus(Duration.ofMinutes(3)));
+    List<Long> lateness = new ArrayList<>();
+    long duplicates = 0;
+    long misses = 0;
+    Instant lastStart = due;
+    for (Contender.Task t : tasks) {
+      Queue<Instant> starts = Contender.STARTS.get(t.id());
+      if (starts == null || starts.isEmpty()) {
+        misses++;
+        continue;
+      }
+      if (starts.size() > 1) duplicates++;
+      Instant start = starts.stream().min(Instant::compareTo).orElseThrow();
+      lateness.add(Duration.between(due, start).toMillis());
+      if (start.isAfter(lastStart)) lastStart = start;
+    }
+    return new Burst(BURST, Duration.between(due, lastStart).toMillis() / 1000.0, Lateness.of(lateness), duplicates, misses, late);
+  }
+
+  /** Until every task has started (then 2 s more, to catch duplicates) or the deadline passes. */
+  static void awaitStarts(List<Contender.Task> tasks, Instant deadline) {
+    while (Instant.now().isBefore(deadline)) {
+      boolean all = tasks.stream().allMatch(t -> Contender.STARTS.containsKey(t.id()));
+      if (all) {
+        waitUntil(Instant.now().plusSeconds(2));
+        return;
+      }
+      LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+    }
+  }
+
+  static void waitUntil(Instant t) {
+    long nanos = Duration.between(Instant.now(), t).toNanos();
+    if (nanos > 0) LockSupport.parkNanos(nanos);
+  }
+
+  static void report(List<Result> results) {
+    List<String> out = new ArrayList<>();
+    out.add("## Scheduler benchmark (`./lims bench scheduler`)");
+    out.add("");
+    out.add("- machine: " + Runtime.getRuntime().availableProcessors() + " cores, JVM max heap "
+        + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax() / (1024 * 1024) + " MB, " + System.getProperty("java.version")
+        + "; one local PostgreSQL, fsync and synchronous_commit on; date " + Instant.now());
+    out.add("- steps of " + STEP_SECONDS + " s at " + Arrays.toString(RATES) + " tasks/s, scheduled " + LEAD.toSeconds()
+        + " s ahead; " + THREADS + " worker threads for db-scheduler and Quartz; a no-op task that records its start");
+    out.add("");
+    out.add("| scheduler | sustained executions/s | lateness p50/p99/max at 200/s | at 1,000/s | burst of " + BURST + ": drain | burst lateness p50/p99/max | duplicates | misses |");
+    out.add("|---|---|---|---|---|---|---|---|");
+    for (Result r : results) {
+      long dups = r.steps.stream().mapToLong(Step::duplicates).sum() + r.burst.duplicates;
+      long misses = r.steps.stream().mapToLong(Step::misses).sum() + r.burst.misses;
+      out.add("| " + r.name + " | " + r.sustained() + " | " + describe(r.at(200)) + " | " + describe(r.at(1000)) + " | "
+          + String.format("%.1f s", r.burst.drainSeconds) + " | " + r.burst.lateness + " | " + dups + " | " + misses + " |");
+    }
+    out.add("");
+    out.add("| scheduler | step | on time (≤ 1 s) | lateness p50/p99/max | duplicates | misses | backlog growing | scheduling kept up |");
+    out.add("|---|---|---|---|---|---|---|---|");
+    for (Result r : results) {
+      for (Step s : r.steps) {
+        out.add("| " + r.name + " | " + s.rate + "/s | " + String.format("%.2f %%", s.onTime * 100) + " | " + s.lateness + " | " + s.duplicates
+            + " | " + s.misses + " | " + (s.growing ? "yes" : "no") + " | " + (s.creationLate ? "no" : "yes") + " |");
+      }
+    }
+    if (results.size() == 3) {
+      Result lims = results.get(0);
+      out.add("");
+      for (Result other : results.subList(1, 3)) {
+        Step a = lims.at(1000) != null ? lims.at(1000) : lims.at(200);
+        Step b = other.at(1000) != null && lims.at(1000) != null ? other.at(1000) : other.at(200);
+        out.add(String.format("- lims ÷ %s: sustained throughput %.2f; p99 lateness %.2f (at %d/s)", other.name,
+            (double) lims.sustained() / Math.max(1, other.sustained()), b == null || a == null ? Double.NaN : a.lateness.p99 / Math.max(1, b.lateness.p99),
+            a == null ? 0 : a.rate));
+      }
+    }
+    System.out.println(String.join("\n", out));
+  }
+
+  static String describe(Step s) {
+    return s == null ? "not reached" : s.lateness.toString();
+  }
+}
