@@ -62,7 +62,17 @@ public final class SchedulerBench {
     }
   }
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      runAll();
+      System.exit(0);
+    } catch (Throwable e) {
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  static void runAll() throws Exception {
     lims.kernel.CommonPool.ensureParallelism();
     List<String> only = List.of(System.getProperty("bench.contenders", "lims,db-scheduler,quartz").split(","));
     List<Result> results = new ArrayList<>();
@@ -73,7 +83,6 @@ public final class SchedulerBench {
       }
     }
     report(results);
-    System.exit(0);
   }
 
   static Contender open(String which) throws Exception {
@@ -149,7 +158,7 @@ public final class SchedulerBench {
     Instant created = Instant.now();
     Instant due = created.plusSeconds(Integer.getInteger("bench.burst-lead-seconds", 60));
     for (int i = 0; i < BURST; i++) tasks.add(new Contender.Task(prefix + "-" + i, due));
-    for (int from = 0; from < BURST; from += 1000) c.schedule(tasks.subList(from, from + 1000));
+    for (int from = 0; from < BURST; from += 1000) c.schedule(tasks.subList(from, Math.min(BURST, from + 1000)));
     boolean late = Instant.now().isAfter(due.minusSeconds(1));
     awaitStarts(tasks, due.plus(Duration.ofMinutes(3)));
     List<Long> lateness = new ArrayList<>();
