@@ -52,9 +52,16 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   public static final String DELETED = "deleted";
   public static final String FIRE_ONCE = "fire_once";
   public static final String SKIP = "skip";
+  /** Dead letters a test keeps retryable. */
+  static final int MAX_DEAD_LETTERS = 1000;
 
-  /** How executions are retried, and how late a fire may be before it counts as missed (misfire policy). */
-  public record Policy(Backoff retry, Duration misfireThreshold, Duration actionTimeout) {}
+  /**
+   * How executions are retried, how late a fire may be before it counts as missed (misfire
+   * policy), and how long before its instant an execution is started: {@code ExecutionStarted}
+   * is written {@code startAhead} early and the action runs at the instant itself, so the
+   * journal's write latency does not make the action late.
+   */
+  public record Policy(Backoff retry, Duration misfireThreshold, Duration actionTimeout, Duration startAhead) {}
 
   public record Definition(String title, String type, String experiment, List<String> recipients, Schedule schedule, LabTestAction action,
       int maxRetries, String misfirePolicy) implements CborSerializable {}
@@ -90,13 +97,16 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   /** From the deadline sweeper: starting the entity re-arms its timers. */
   public record Wake() implements Command {}
 
-  sealed interface Internal extends Command permits Due, NextAttempt, ActionDone {}
+  sealed interface Internal extends Command permits Due, NextAttempt, RunAction, ActionDone {}
 
   record Due(Instant dueAt) implements Internal {}
 
   record NextAttempt(String executionId) implements Internal {}
 
-  record ActionDone(String executionId, int attempt, LabTestAction.Outcome outcome) implements Internal {}
+  /** The started execution's instant has come: run its action. */
+  record RunAction(String executionId, int attempt) implements Internal {}
+
+  record ActionDone(String executionId, int attempt, Instant actionStartedAt, LabTestAction.Outcome outcome) implements Internal {}
 
   public sealed interface Reply extends CborSerializable permits Current, Rejected {}
 
@@ -121,12 +131,13 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   public record ExecutionStarted(String labTestId, String executionId, Instant dueAt, int attempt, Instant startedAt, String trigger)
       implements Event {}
 
-  public record ExecutionSucceeded(String labTestId, String executionId, int attempt, Instant finishedAt, List<String> log,
-      Instant nextFireAt) implements Event {}
+  /** {@code actionStartedAt}: when the action was called, at or after the due instant. */
+  public record ExecutionSucceeded(String labTestId, String executionId, int attempt, Instant actionStartedAt, Instant finishedAt,
+      List<String> log, Instant nextFireAt) implements Event {}
 
   /** An attempt failed; {@code retryAt} is when the next one starts. */
-  public record ExecutionFailed(String labTestId, String executionId, int attempt, Instant finishedAt, List<String> log, Instant retryAt)
-      implements Event {}
+  public record ExecutionFailed(String labTestId, String executionId, int attempt, Instant actionStartedAt, Instant finishedAt,
+      List<String> log, Instant retryAt) implements Event {}
 
   public record ExecutionDeadLettered(String labTestId, String executionId, Instant dueAt, int attempts, String error, Instant at,
       Instant nextFireAt) implements Event {}
@@ -230,6 +241,11 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
         .onCommand(Wake.class, (s, c) -> Effect().noReply())
         .onCommand(Due.class, this::due)
         .onCommand(NextAttempt.class, this::nextAttempt)
+        .onCommand(RunAction.class, (s, c) -> {
+          Execution e = s.current();
+          if (e != null && e.retryAt() == null && e.executionId().equals(c.executionId()) && e.attempt() == c.attempt()) callAction(s);
+          return Effect().noReply();
+        })
         .onCommand(ActionDone.class, this::actionDone);
     return builder.build();
   }
@@ -316,12 +332,21 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     return labTestId + "-" + dueAt.toEpochMilli();
   }
 
+  /** Runs the started execution's action at its due instant: now, if that has come, else by a timer. */
   private void runAction(State s) {
     Execution e = s.current();
+    Duration wait = Duration.between(clock.instant(), e.dueAt());
+    if (wait.isNegative() || wait.isZero()) callAction(s);
+    else timers.startSingleTimer("run", new RunAction(e.executionId(), e.attempt()), wait);
+  }
+
+  private void callAction(State s) {
+    Execution e = s.current();
+    Instant actionStartedAt = clock.instant();
     var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt());
     var outcome = runner.run(s.definition().action(), execution).toCompletableFuture()
         .orTimeout(policy.actionTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    context.pipeToSelf(outcome, (done, error) -> new ActionDone(e.executionId(), e.attempt(),
+    context.pipeToSelf(outcome, (done, error) -> new ActionDone(e.executionId(), e.attempt(), actionStartedAt,
         error == null ? done : LabTestAction.Outcome.failed("action failed: " + describe(error))));
   }
 
@@ -332,15 +357,16 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     }
     Instant now = clock.instant();
     if (c.outcome().succeeded()) {
-      return persist(List.of(new ExecutionSucceeded(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(), nextAfterRun(s, e, now))))
+      return persist(List.of(new ExecutionSucceeded(labTestId, e.executionId(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(),
+              nextAfterRun(s, e, now))))
           .thenRun(this::plan).thenNoReply();
     }
     if (e.attempt() <= s.definition().maxRetries()) {
-      return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(),
+      return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(),
           now.plus(policy.retry().after(e.attempt()))))).thenRun(this::plan).thenNoReply();
     }
     String error = c.outcome().log().isEmpty() ? "failed" : c.outcome().log().get(c.outcome().log().size() - 1);
-    return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), now, c.outcome().log(), null),
+    return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(), null),
             new ExecutionDeadLettered(labTestId, e.executionId(), e.dueAt(), e.attempt(), error, now, nextAfterRun(s, e, now))))
         .thenRun(this::plan).thenNoReply();
   }
@@ -359,14 +385,15 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   /** Arms the one timer the state asks for: the next fire, or the next attempt. */
   private void plan(State s) {
-    timers.cancelAll();
+    timers.cancel("fire");
+    timers.cancel("attempt");
     if (!s.exists()) return;
     Instant now = clock.instant();
     Execution e = s.current();
     if (e != null && e.retryAt() != null) {
       timers.startSingleTimer("attempt", new NextAttempt(e.executionId()), nonNegative(Duration.between(now, e.retryAt())));
     } else if (e == null && s.status().equals(SCHEDULED) && s.nextFireAt() != null) {
-      timers.startSingleTimer("fire", new Due(s.nextFireAt()), nonNegative(Duration.between(now, s.nextFireAt())));
+      timers.startSingleTimer("fire", new Due(s.nextFireAt()), nonNegative(Duration.between(now, s.nextFireAt().minus(policy.startAhead()))));
     }
   }
 
@@ -414,15 +441,17 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
         .onEvent(ExecutionDeadLettered.class, (s, e) -> {
           Map<String, DeadLetter> letters = new TreeMap<>(s.deadLetters());
           letters.put(e.executionId(), new DeadLetter(e.executionId(), e.dueAt(), e.attempts(), e.error()));
+          // A test that fails for months must not grow without bound: the oldest letters beyond the cap stay listed, not retryable.
+          while (letters.size() > MAX_DEAD_LETTERS) ((TreeMap<String, DeadLetter>) letters).pollFirstEntry();
           return s.withDeadLetters(letters).settled(e.nextFireAt());
         })
         .onEvent(MisfireSkipped.class, (s, e) -> s.settled(e.nextFireAt()))
         .build();
   }
 
-  /** The lateness an execution started with: start − due. */
-  public static Duration lateness(ExecutionStarted e) {
-    return Duration.between(e.dueAt(), e.startedAt());
+  /** The lateness of an attempt: when its action was called − the due instant. */
+  public static Duration lateness(Instant dueAt, Instant actionStartedAt) {
+    return Duration.between(dueAt, actionStartedAt);
   }
 
 

@@ -15,7 +15,7 @@ import lims.kernel.projection.ReadTableHandler;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * The scheduler's meters: fire lateness (start − due of scheduled fires, a histogram),
+ * The scheduler's meters: fire lateness (action start − due of each execution's first attempt, a histogram),
  * executions by outcome, open dead letters, and the due backlog (scheduled tests whose
  * instant passed more than a second ago without a start). The entity reports its events
  * here; the two gauges are read from the read tables every few seconds, off the scrape.
@@ -58,17 +58,22 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
 
   @Override
   public void accept(LabTest.Event event) {
-    if (event instanceof LabTest.ExecutionStarted e && e.attempt() == 1 && e.trigger().equals("schedule")) {
-      lateness.record(LabTest.lateness(e));
-    } else if (event instanceof LabTest.ExecutionSucceeded) {
+    if (event instanceof LabTest.ExecutionSucceeded e) {
+      if (e.attempt() == 1) lateness.record(LabTest.lateness(dueOf(e.executionId()), e.actionStartedAt()));
       outcome("succeeded");
     } else if (event instanceof LabTest.ExecutionFailed e) {
+      if (e.attempt() == 1) lateness.record(LabTest.lateness(dueOf(e.executionId()), e.actionStartedAt()));
       outcome(e.retryAt() == null ? "failed" : "retried");
     } else if (event instanceof LabTest.ExecutionDeadLettered) {
       outcome("dead_lettered");
     } else if (event instanceof LabTest.MisfireSkipped) {
       outcome("misfire_skipped");
     }
+  }
+
+  /** Execution ids end with their due instant in epoch milliseconds. */
+  static Instant dueOf(String executionId) {
+    return Instant.ofEpochMilli(Long.parseLong(executionId.substring(executionId.lastIndexOf('-') + 1)));
   }
 
   private void outcome(String outcome) {

@@ -49,7 +49,7 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
       if (e.attempt() == 1 && !e.trigger().startsWith("dead-letter-retry")) {
         update(c, "INSERT INTO lab_test_execution (execution_id, lab_test_id, due_at, started_at, lateness_ms, attempt, status, fired_by)"
                 + " VALUES (?, ?, ?, ?, ?, ?, 'started', ?)",
-            e.executionId(), e.labTestId(), ts(e.dueAt()), ts(e.startedAt()), LabTest.lateness(e).toMillis(), e.attempt(), e.trigger());
+            e.executionId(), e.labTestId(), ts(e.dueAt()), ts(e.startedAt()), 0L, e.attempt(), e.trigger());
       } else {
         update(c, "UPDATE lab_test_execution SET attempt = ?, status = 'started', finished_at = NULL WHERE execution_id = ?",
             e.attempt(), e.executionId());
@@ -58,10 +58,12 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
       update(c, "UPDATE lab_test SET status = ?, updated_at = ? WHERE id = ?", LabTest.RUNNING, ts(e.startedAt()), e.labTestId());
       DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.startedAt());
     } else if (event instanceof LabTest.ExecutionSucceeded e) {
+      firstAttemptStarted(c, e.executionId(), e.attempt(), e.actionStartedAt());
       finish(c, e.executionId(), "succeeded", e.finishedAt(), e.log());
       update(c, "DELETE FROM dead_letter WHERE execution_id = ?", e.executionId());
       settle(c, e.labTestId(), e.nextFireAt(), e.finishedAt());
     } else if (event instanceof LabTest.ExecutionFailed e) {
+      firstAttemptStarted(c, e.executionId(), e.attempt(), e.actionStartedAt());
       finish(c, e.executionId(), e.retryAt() == null ? "failed" : "retrying", e.finishedAt(), e.log());
       if (e.retryAt() != null) DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.retryAt());
     } else if (event instanceof LabTest.ExecutionDeadLettered e) {
@@ -72,6 +74,13 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
     } else if (event instanceof LabTest.MisfireSkipped e) {
       settle(c, e.labTestId(), e.nextFireAt(), e.at());
     }
+  }
+
+  /** The execution's lateness is its first attempt's: when the action was called − the due instant. */
+  private static void firstAttemptStarted(Connection c, String executionId, int attempt, Instant actionStartedAt) throws SQLException {
+    if (attempt != 1) return;
+    update(c, "UPDATE lab_test_execution SET started_at = ?, lateness_ms = ? WHERE execution_id = ?", ts(actionStartedAt),
+        LabTest.lateness(LabTestMetrics.dueOf(executionId), actionStartedAt).toMillis(), executionId);
   }
 
   /** Nothing under way: scheduled while there is a next instant, else dead-lettered or completed (as LabTest.State#settled). */

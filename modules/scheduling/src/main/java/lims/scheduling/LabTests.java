@@ -29,7 +29,7 @@ public final class LabTests {
     this.actions = actions;
     this.readModel = new LabTestReadModel(Database.get(system));
     LabTest.Policy policy = new LabTest.Policy(new lims.kernel.Backoff(config.getDuration("retry.min-backoff"),
-        config.getDuration("retry.max-backoff")), config.getDuration("misfire-threshold"), config.getDuration("action-timeout"));
+        config.getDuration("retry.max-backoff")), config.getDuration("misfire-threshold"), config.getDuration("action-timeout"), config.getDuration("start-ahead"));
     LabTestMetrics metrics = new LabTestMetrics(registry);
     metrics.pollGauges(system, Duration.ofSeconds(5));
     sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), actions, policy, Clock.systemUTC(), metrics)));

@@ -36,7 +36,7 @@ class LabTestTest {
   static final ManualTime time = ManualTime.get(kit.system());
   static final AtomicInteger ids = new AtomicInteger();
   static final LabTest.Policy POLICY = new LabTest.Policy(new lims.kernel.Backoff(Duration.ofSeconds(1), Duration.ofMinutes(5)), Duration.ofMinutes(1),
-      Duration.ofMinutes(10));
+      Duration.ofMinutes(10), Duration.ofMillis(500));
 
   @AfterAll
   static void shutdown() {

@@ -26,6 +26,19 @@ public abstract class ReadTableHandler<E> extends JdbcHandler<EventEnvelope<E>, 
 
   protected abstract void apply(Connection c, E event) throws Exception;
 
+  /** This handler for a group of events: all applied in order, in the session's one transaction. */
+  public final JdbcHandler<java.util.List<EventEnvelope<E>>, ReadTableSession> grouped() {
+    return new JdbcHandler<>() {
+      @Override
+      public void process(ReadTableSession session, java.util.List<EventEnvelope<E>> envelopes) throws Exception {
+        session.withConnection(c -> {
+          for (EventEnvelope<E> envelope : envelopes) apply(c, envelope.event());
+          return null;
+        });
+      }
+    };
+  }
+
   protected static void update(Connection c, String sql, Object... values) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(sql)) {
       for (int i = 0; i < values.length; i++) s.setObject(i + 1, values[i]);
