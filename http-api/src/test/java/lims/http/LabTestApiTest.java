@@ -189,6 +189,21 @@ class LabTestApiTest {
   }
 
   @Test
+  void aPassivatedTestIsWokenInTimeByTheDeadlineIndex() {
+    Map<String, Object> settings = new java.util.HashMap<>(SETTINGS);
+    // Idle entities stop after 1 s, and their timers with them.
+    settings.put("pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout", "1s");
+    try (TestNode quick = TestNode.start(TestDatabase.fresh("lab_test_passivation"), settings)) {
+      Instant due = Instant.now().plusSeconds(10);
+      create(quick, quick.adminToken(), once(due, "/passivated", 0));
+      quick.eventually(() -> assertEquals(1, callsTo("/passivated").size()));
+      assertFalse(callsTo("/passivated").get(0).at().isBefore(due));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void aTestWhoseNodeStoppedLongBeforeItsInstantStillFiresOnTime() {
     Map<String, Object> database = TestDatabase.fresh("lab_test_restart");
     Instant due = Instant.now().plusSeconds(12);

@@ -124,7 +124,10 @@ public final class SchedulerBench {
     boolean late = false;
     for (int second = 0; second < STEP_SECONDS; second++) {
       waitUntil(t0.plusSeconds(second).minus(LEAD));
+      long s0 = System.nanoTime();
       c.schedule(tasks.subList(second * rate, (second + 1) * rate));
+      long took = (System.nanoTime() - s0) / 1_000_000;
+      if (took > 1000) System.err.println("[bench]     scheduling " + rate + " tasks took " + took + " ms");
       if (Instant.now().isAfter(t0.plusSeconds(second).minusSeconds(1))) late = true;
     }
     Instant last = tasks.get(n - 1).due();
