@@ -265,7 +265,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   private ReplyEffect<Event, State> create(State s, Create c) {
     Instant now = clock.instant();
-    Instant next = c.definition().schedule().nextAfter(now).orElse(null);
+    Instant next = firstFire(c.definition().schedule(), now);
     return persist(List.of(new LabTestCreated(labTestId, c.definition(), next, c.by(), now))).thenRun(this::plan)
         .thenReply(c.replyTo(), Current::new);
   }
@@ -273,9 +273,18 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private ReplyEffect<Event, State> edit(State s, Edit c) {
     if (s.current() != null) return busy(c.replyTo(), s);
     Instant now = clock.instant();
-    Instant next = c.definition().schedule().nextAfter(now).orElse(null);
+    Instant next = firstFire(c.definition().schedule(), now);
     return persist(List.of(new LabTestEdited(labTestId, c.definition(), next, c.by(), now))).thenRun(this::plan)
         .thenReply(c.replyTo(), Current::new);
+  }
+
+  /**
+   * The first instant of a new or edited schedule. A one-time test's instant is its first fire
+   * even if it passed a moment ago (the API refuses past instants, but one can pass between
+   * the check and the entity): it then fires at once, late, instead of never.
+   */
+  private static Instant firstFire(Schedule schedule, Instant now) {
+    return schedule.recurring() ? schedule.nextAfter(now).orElse(null) : schedule.at();
   }
 
   private ReplyEffect<Event, State> pause(State s, Pause c) {

@@ -180,6 +180,16 @@ class LabTestTest {
   }
 
   @Test
+  void aOneTimeInstantThatPassedOnTheWayToTheEntityStillFiresOnce() throws Exception {
+    create(Schedule.once(clock.instant().minusMillis(5)), 0, LabTest.FIRE_ONCE);
+    Call late = runner.next();
+    assertEquals(Instant.parse("2026-03-27T11:59:59.995Z"), late.execution().dueAt());
+    late.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    awaitStatus(LabTest.COMPLETED);
+    runner.assertNone();
+  }
+
+  @Test
   void aCrashBetweenStartAndOutcomeResumesTheSameExecution() throws Exception {
     create(Schedule.once(clock.instant().plusSeconds(10)), 0, LabTest.FIRE_ONCE);
     advance(Duration.ofSeconds(10));
