@@ -56,15 +56,14 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
         update(c, "UPDATE dead_letter SET state = 'retried' WHERE execution_id = ?", e.executionId());
       }
       update(c, "UPDATE lab_test SET status = ?, updated_at = ? WHERE id = ?", LabTest.RUNNING, ts(e.startedAt()), e.labTestId());
-      DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.startedAt());
+      // A scheduled fire's row already holds its due instant, so the sweeper wakes the test until the outcome moves it.
+      if (!e.trigger().equals("schedule")) DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.startedAt());
     } else if (event instanceof LabTest.ExecutionSucceeded e) {
-      firstAttemptStarted(c, e.executionId(), e.attempt(), e.actionStartedAt());
-      finish(c, e.executionId(), "succeeded", e.finishedAt(), e.log());
-      update(c, "DELETE FROM dead_letter WHERE execution_id = ?", e.executionId());
+      finish(c, e.executionId(), e.attempt(), e.actionStartedAt(), "succeeded", e.finishedAt(), e.log());
+      if (e.attempt() > 1) update(c, "DELETE FROM dead_letter WHERE execution_id = ?", e.executionId());
       settle(c, e.labTestId(), e.nextFireAt(), e.finishedAt());
     } else if (event instanceof LabTest.ExecutionFailed e) {
-      firstAttemptStarted(c, e.executionId(), e.attempt(), e.actionStartedAt());
-      finish(c, e.executionId(), e.retryAt() == null ? "failed" : "retrying", e.finishedAt(), e.log());
+      finish(c, e.executionId(), e.attempt(), e.actionStartedAt(), e.retryAt() == null ? "failed" : "retrying", e.finishedAt(), e.log());
       if (e.retryAt() != null) DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.retryAt());
     } else if (event instanceof LabTest.ExecutionDeadLettered e) {
       update(c, "DELETE FROM dead_letter WHERE execution_id = ?", e.executionId());
@@ -74,13 +73,6 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
     } else if (event instanceof LabTest.MisfireSkipped e) {
       settle(c, e.labTestId(), e.nextFireAt(), e.at());
     }
-  }
-
-  /** The execution's lateness is its first attempt's: when the action was called − the due instant. */
-  private static void firstAttemptStarted(Connection c, String executionId, int attempt, Instant actionStartedAt) throws SQLException {
-    if (attempt != 1) return;
-    update(c, "UPDATE lab_test_execution SET started_at = ?, lateness_ms = ? WHERE execution_id = ?", ts(actionStartedAt),
-        LabTest.lateness(LabTestMetrics.dueOf(executionId), actionStartedAt).toMillis(), executionId);
   }
 
   /** Nothing under way: scheduled while there is a next instant, else dead-lettered or completed (as LabTest.State#settled). */
@@ -118,7 +110,18 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
     update(c, "UPDATE lab_test SET status = ?, next_fire_at = ?, updated_at = ? WHERE id = ?", status, ts(next), ts(at), id);
   }
 
-  private static void finish(Connection c, String executionId, String status, Instant at, List<String> log) throws SQLException {
+  /**
+   * An attempt's outcome. The first attempt also sets the execution's lateness (its action's
+   * call − the due instant) and starts the log; later ones append to it.
+   */
+  private static void finish(Connection c, String executionId, int attempt, Instant actionStartedAt, String status, Instant at,
+      List<String> log) throws SQLException {
+    if (attempt == 1) {
+      update(c, "UPDATE lab_test_execution SET started_at = ?, lateness_ms = ?, status = ?, finished_at = ?, log = ? WHERE execution_id = ?",
+          ts(actionStartedAt), LabTest.lateness(LabTestMetrics.dueOf(executionId), actionStartedAt).toMillis(), status, ts(at),
+          truncate(String.join("\n", log), 4000), executionId);
+      return;
+    }
     String previous = "";
     try (PreparedStatement s = c.prepareStatement("SELECT log FROM lab_test_execution WHERE execution_id = ?")) {
       s.setString(1, executionId);

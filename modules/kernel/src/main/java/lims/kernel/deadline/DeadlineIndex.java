@@ -19,9 +19,18 @@ public final class DeadlineIndex {
 
   private DeadlineIndex() {}
 
-  /** Sets (or moves) an entity's deadline. Portable upsert: delete then insert, in the caller's transaction. */
+  /**
+   * Sets (or moves) an entity's deadline. Portable upsert in the caller's transaction: an
+   * update, and an insert when there was no row (projections apply one entity's events in
+   * order, so no other writer races for the row).
+   */
   public static void set(Connection c, String kind, String entityId, Instant dueAt) throws SQLException {
-    clear(c, kind, entityId);
+    try (PreparedStatement s = c.prepareStatement("UPDATE deadline SET due_at = ? WHERE kind = ? AND entity_id = ?")) {
+      s.setObject(1, ts(dueAt));
+      s.setString(2, kind);
+      s.setString(3, entityId);
+      if (s.executeUpdate() > 0) return;
+    }
     try (PreparedStatement s = c.prepareStatement("INSERT INTO deadline (kind, entity_id, due_at) VALUES (?, ?, ?)")) {
       s.setString(1, kind);
       s.setString(2, entityId);
