@@ -86,7 +86,7 @@ final class LabTestRoutes {
       return u.equals("true");
     }).orElse(false);
     Optional<String> after = upcoming
-        ? QueryParams.matching(call, "after", Pattern.compile("[0-9]{1,19}_LT-[0-9a-f]{12}"), "a cursor from next_cursor")
+        ? QueryParams.matching(call, "after", Pattern.compile("[0-9]{1,19}\\.[0-9]{9}_LT-[0-9a-f]{12}"), "a cursor from next_cursor")
         : QueryParams.matching(call, "after", LabTest.ID, "a cursor from next_cursor");
     return labTests.readModel().list(status, upcoming, limit, after).thenApply(page -> Responses.page(mapper, page.map(LabTestRoutes::rowView)));
   }

@@ -265,4 +265,30 @@ class LabTestApiTest {
         + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"workflow\",\"device_id\":\"lt-reader\",\"steps\":[]}}");
     assertEquals(List.of("action"), fieldsNamed(unsupported.json()));
   }
+
+  @Test
+  void upcomingTestsArePagedInFireOrder() {
+    List<String> mine = new java.util.ArrayList<>();
+    for (int i = 3; i >= 1; i--) {
+      mine.add(create(node, admin, once(Instant.now().plusSeconds(3600L * i), "/later-" + i, 0)).get("id").asText());
+    }
+    node.eventually(() -> {
+      List<String> seen = new java.util.ArrayList<>();
+      Instant previous = Instant.MIN;
+      String cursor = null;
+      do {
+        JsonNode page = node.api.get("/api/v1/lab-tests?upcoming=true&limit=2" + (cursor == null ? "" : "&after=" + cursor), admin).json();
+        for (JsonNode t : page.get("items")) {
+          Instant next = Instant.parse(t.get("next_fire_at").asText());
+          assertFalse(next.isBefore(previous), "ordered by next fire instant");
+          previous = next;
+          seen.add(t.get("id").asText());
+        }
+        cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+      } while (cursor != null);
+      assertEquals(seen.size(), new java.util.HashSet<>(seen).size(), "no test on two pages");
+      List<String> order = seen.stream().filter(mine::contains).toList();
+      assertEquals(List.of(mine.get(2), mine.get(1), mine.get(0)), order, "soonest first");
+    });
+  }
 }

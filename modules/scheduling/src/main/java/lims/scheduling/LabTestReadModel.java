@@ -34,7 +34,7 @@ public final class LabTestReadModel {
 
   /**
    * Lab tests not deleted; with {@code upcoming}, only those with a next fire instant, soonest first
-   * (cursor {@code <epoch ms>_<id>}), else by id.
+   * (cursor: see {@link #cursor}), else by id.
    */
   public CompletionStage<Page<LabTestRow>> list(Optional<String> status, boolean upcoming, int limit, Optional<String> after) {
     return database.withConnection(c -> {
@@ -49,7 +49,9 @@ public final class LabTestReadModel {
         sql.append(" AND next_fire_at IS NOT NULL");
         after.ifPresent(cursor -> {
           int cut = cursor.indexOf('_');
-          OffsetDateTime at = lims.kernel.projection.ReadTableHandler.ts(Instant.ofEpochMilli(Long.parseLong(cursor.substring(0, cut))));
+          int dot = cursor.indexOf('.');
+          OffsetDateTime at = lims.kernel.projection.ReadTableHandler.ts(Instant.ofEpochSecond(Long.parseLong(cursor.substring(0, dot)),
+              Long.parseLong(cursor.substring(dot + 1, cut))));
           sql.append(" AND (next_fire_at > ? OR (next_fire_at = ? AND id > ?))");
           args.addAll(List.of(at, at, cursor.substring(cut + 1)));
         });
@@ -71,9 +73,14 @@ public final class LabTestReadModel {
                 rs.getString(7), rs.getString(8), instant(rs, 9)));
           }
         }
-        return Page.of(rows, limit, r -> upcoming ? r.nextFireAt().toEpochMilli() + "_" + r.id() : r.id());
+        return Page.of(rows, limit, r -> upcoming ? cursor(r) : r.id());
       }
     });
+  }
+
+  /** {@code <epoch seconds>.<nanoseconds>_<id>}: the instant exactly as stored, so no row is read twice or skipped. */
+  static String cursor(LabTestRow r) {
+    return r.nextFireAt().getEpochSecond() + "." + String.format("%09d", r.nextFireAt().getNano()) + "_" + r.id();
   }
 
   /** A test's executions in due order (execution ids sort by due instant); cursor: the last execution id. */
