@@ -9,9 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import lims.kernel.Database;
@@ -172,7 +170,7 @@ public final class HttpPipeline {
   }
 
   private HttpResponse problemResponse(Throwable failure, HttpRequest request, Exchange exchange) {
-    Throwable cause = unwrap(failure);
+    Throwable cause = lims.kernel.Failures.cause(failure);
     ProblemException problem;
     if (cause instanceof ProblemException p) {
       problem = p;
@@ -211,13 +209,6 @@ public final class HttpPipeline {
         .addKeyValue("request_id", exchange.requestId)
         .log("request");
     return response.addHeader(RawHeader.create(REQUEST_ID, exchange.requestId));
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 
   private static String requestId(HttpRequest request) {

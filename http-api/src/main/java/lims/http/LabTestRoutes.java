@@ -187,18 +187,13 @@ final class LabTestRoutes {
       body.reject("schedule.timezone", "is required with cron: an IANA time zone such as Europe/Berlin");
       return null;
     }
-    try {
-      Schedule.cron(node.get("cron").asText(), "UTC");
-    } catch (IllegalArgumentException e) {
-      body.reject("schedule.cron", e.getMessage());
-      return null;
-    }
-    try {
-      return Schedule.cron(node.get("cron").asText(), node.get("timezone").asText());
-    } catch (IllegalArgumentException e) {
-      body.reject("schedule.timezone", e.getMessage());
-      return null;
-    }
+    String expression = node.get("cron").asText();
+    String timezone = node.get("timezone").asText();
+    Optional<String> wrongCron = Schedule.cronProblem(expression);
+    Optional<String> wrongZone = Schedule.zoneProblem(timezone);
+    wrongCron.ifPresent(why -> body.reject("schedule.cron", why));
+    wrongZone.ifPresent(why -> body.reject("schedule.timezone", why));
+    return wrongCron.isEmpty() && wrongZone.isEmpty() ? Schedule.cron(expression, timezone) : null;
   }
 
   private LabTestAction action(JsonBody body, JsonNode node) {

@@ -57,13 +57,15 @@ public final class LimsNode {
   private final List<Endpoint> endpoints;
   private final CompletionStage<Done> adminReady;
 
-  private LabTests labTests;
+  private final LabTests labTests;
 
-  private LimsNode(ActorSystem<Void> system, ServerBinding binding, List<Endpoint> endpoints, CompletionStage<Done> adminReady) {
+  private LimsNode(ActorSystem<Void> system, ServerBinding binding, List<Endpoint> endpoints, CompletionStage<Done> adminReady,
+      LabTests labTests) {
     this.system = system;
     this.binding = binding;
     this.endpoints = List.copyOf(endpoints);
     this.adminReady = adminReady;
+    this.labTests = labTests;
   }
 
   public static CompletionStage<LimsNode> start(Config config) {
@@ -170,9 +172,7 @@ public final class LimsNode {
                 return CompletableFuture.completedFuture(Done.getInstance());
               });
           log.info("HTTP API listening on {}", binding.localAddress());
-          LimsNode node = new LimsNode(system, binding, endpoints, adminReady);
-          node.labTests = labTests;
-          return node;
+          return new LimsNode(system, binding, endpoints, adminReady, labTests);
         });
   }
 

@@ -119,21 +119,23 @@ public final class Analyses {
     @Override
     public CompletionStage<Done> process(EventEnvelope<Analysis.Event> envelope) {
       Analysis.Event event = envelope.event();
-      if (event instanceof Analysis.ResultRecorded e && e.counted()) {
-        return e.status().equals("succeeded")
-            ? report(e.specimenId(), e.analysisId(), "analysis_succeeded", null, e.result())
-            : report(e.specimenId(), e.analysisId(), "analysis_failed", Analysis.PIPELINE_FAILED, e.result());
-      }
-      if (event instanceof Analysis.AnalysisFailed e) return report(e.specimenId(), e.analysisId(), "analysis_failed", e.reason(), null);
-      if (event instanceof Analysis.AnalysisTimedOut e) return report(e.specimenId(), e.analysisId(), "analysis_failed", "timeout", null);
-      if (event instanceof Analysis.AnalysisCancelled e) {
-        return report(e.specimenId(), e.analysisId(), "analysis_failed", Analysis.cancelledReason(e.reason()), null);
-      }
-      return CompletableFuture.completedFuture(Done.getInstance());
+      return Analysis.ending(event).map(end -> report(specimenOf(event), event.analysisId(), end,
+              event instanceof Analysis.ResultRecorded r ? r.result() : null))
+          .orElse(CompletableFuture.completedFuture(Done.getInstance()));
     }
 
-    private CompletionStage<Done> report(String specimenId, String analysisId, String action, String reason, Map<String, Object> result) {
+    private static String specimenOf(Analysis.Event event) {
+      if (event instanceof Analysis.AnalysisFailed e) return e.specimenId();
+      if (event instanceof Analysis.ResultRecorded e) return e.specimenId();
+      if (event instanceof Analysis.AnalysisTimedOut e) return e.specimenId();
+      if (event instanceof Analysis.AnalysisCancelled e) return e.specimenId();
+      return null;
+    }
+
+    private CompletionStage<Done> report(String specimenId, String analysisId, Analysis.Ending end, Map<String, Object> result) {
       if (specimenId == null) return CompletableFuture.completedFuture(Done.getInstance()); // a scheduled run for no specimen
+      String action = end.succeeded() ? "analysis_succeeded" : "analysis_failed";
+      String reason = end.reason();
       Map<String, Object> data = new java.util.LinkedHashMap<>();
       data.put("analysis_id", analysisId);
       if (reason != null) data.put("reason", reason);

@@ -4,10 +4,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import lims.kernel.Backoff;
 import lims.kernel.CborSerializable;
+import lims.kernel.Failures;
+import lims.kernel.deadline.Delay;
 import lims.kernel.Rejection;
 import lims.kernel.projection.EventTags;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -54,8 +57,33 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   /** The failure reason of a run whose pipeline reported failure. */
   public static final String PIPELINE_FAILED = "the pipeline reported failure";
 
-  public static String cancelledReason(String why) {
-    return why == null || why.isBlank() ? "cancelled" : "cancelled: " + why;
+  /** Runs that end early (cancelled, timed out) may leave their tmux session running: it is killed. */
+  public static boolean killsSession(String state) {
+    return state.equals(CANCELLED) || state.equals(TIMED_OUT);
+  }
+
+  /** How a run ended: its final state, why (null for success), and when. */
+  public record Ending(String state, String reason, Instant at) {
+    public boolean succeeded() {
+      return state.equals(SUCCEEDED);
+    }
+  }
+
+  /**
+   * The one rule for how an event ends a run, read by the entity, its read table and the
+   * reaction that moves the specimen. Empty for events that end nothing (a late result too).
+   */
+  public static Optional<Ending> ending(Event event) {
+    if (event instanceof AnalysisFailed e) return Optional.of(new Ending(FAILED, e.reason(), e.at()));
+    if (event instanceof ResultRecorded e && e.counted()) {
+      return Optional.of(e.status().equals("succeeded") ? new Ending(SUCCEEDED, null, e.at()) : new Ending(FAILED, PIPELINE_FAILED, e.at()));
+    }
+    if (event instanceof AnalysisTimedOut e) return Optional.of(new Ending(TIMED_OUT, "timeout", e.at()));
+    if (event instanceof AnalysisCancelled e) {
+      String why = e.reason() == null || e.reason().isBlank() ? "cancelled" : "cancelled: " + e.reason();
+      return Optional.of(new Ending(CANCELLED, why, e.at()));
+    }
+    return Optional.empty();
   }
 
   /** How dispatch failures are retried. */
@@ -99,7 +127,9 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   public record Rejected(Rejection rejection) implements Reply {}
 
   public sealed interface Event extends CborSerializable permits AnalysisRequested, DispatchAttemptFailed, AnalysisDispatched,
-      AnalysisFailed, ResultRecorded, AnalysisTimedOut, AnalysisCancelled, RemoteSessionEnded {}
+      AnalysisFailed, ResultRecorded, AnalysisTimedOut, AnalysisCancelled, RemoteSessionEnded {
+    String analysisId();
+  }
 
   /** {@code command} is null when no command could be built; an AnalysisFailed follows then. */
   public record AnalysisRequested(String analysisId, String specimenId, String pipeline, String remoteSession, String command,
@@ -152,7 +182,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
     /** Ended early while its tmux session may still run: the session must be killed. */
     public boolean sessionToKill() {
-      return (status.equals(CANCELLED) || status.equals(TIMED_OUT)) && command != null && !sessionEnded;
+      return killsSession(status) && command != null && !sessionEnded;
     }
 
     State with(String status, Instant finishedAt, String failureReason) {
@@ -166,13 +196,15 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
     }
 
     State withResult(ResultRecorded e) {
-      State r = new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
+      return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
           failureReason, e.status(), e.result(), e.counted(), sessionEnded);
-      return e.counted() ? r.with(e.status().equals("succeeded") ? SUCCEEDED : FAILED, e.at(),
-          e.status().equals("failed") ? PIPELINE_FAILED : null) : r;
     }
 
-    State ended() {
+    State ended(Ending end) {
+      return with(end.state(), end.at(), end.reason());
+    }
+
+    State sessionGone() {
       return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
           failureReason, resultStatus, result, resultCounted, true);
     }
@@ -249,20 +281,13 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   private ReplyEffect<Event, State> request(State s, Request c) {
     Instant now = Instant.now();
     Pipelines.Resolved resolved = pipelines.resolve(c.pipeline(), c.testsRequested());
-    if (resolved.pipeline() == null) {
-      String name = c.pipeline() == null ? "none" : c.pipeline();
-      return Effect().persist(List.of(new AnalysisRequested(analysisId, c.specimenId(), name, null, null, now, now),
-              new AnalysisFailed(analysisId, c.specimenId(), resolved.failure(), now)))
-          .thenReply(c.replyTo(), Current::new);
-    }
+    if (resolved.pipeline() == null) return failedAtOnce(c, c.pipeline() == null ? "none" : c.pipeline(), resolved.failure(), now);
     Pipeline p = resolved.pipeline();
     String command;
     try {
       command = p.command().render(analysisId, c.specimenId(), c.barcode(), p.resultFolder(analysisId).toString(), c.parameters());
     } catch (IllegalArgumentException e) {
-      return Effect().persist(List.of(new AnalysisRequested(analysisId, c.specimenId(), p.name(), null, null, now, now),
-              new AnalysisFailed(analysisId, c.specimenId(), e.getMessage(), now)))
-          .thenReply(c.replyTo(), Current::new);
+      return failedAtOnce(c, p.name(), e.getMessage(), now);
     }
     return Effect()
         .persist(new AnalysisRequested(analysisId, c.specimenId(), p.name(), p.remoteSession(analysisId), command, now,
@@ -274,18 +299,26 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
         .thenReply(c.replyTo(), Current::new);
   }
 
+  /** A run that cannot start (no pipeline, a value the command refuses) is recorded and fails at once, with the reason. */
+  private ReplyEffect<Event, State> failedAtOnce(Request c, String pipeline, String reason, Instant now) {
+    return Effect().persist(List.of(new AnalysisRequested(analysisId, c.specimenId(), pipeline, null, null, now, now),
+            new AnalysisFailed(analysisId, c.specimenId(), reason, now)))
+        .thenReply(c.replyTo(), Current::new);
+  }
+
   private void dispatch(State s, int attempt) {
     Pipeline p = pipelines.named(s.pipeline()).orElse(null);
     if (p == null) {
       context.getSelf().tell(new DispatchDone(attempt, "pipeline '" + s.pipeline() + "' is no longer configured"));
       return;
     }
-    context.pipeToSelf(remote.start(p, analysisId, s.command()), (ok, error) -> new DispatchDone(attempt, reason(error)));
+    context.pipeToSelf(remote.start(p, analysisId, s.command()),
+        (ok, error) -> new DispatchDone(attempt, error == null ? null : Failures.message(error)));
   }
 
   private ReplyEffect<Event, State> dispatchDone(State s, DispatchDone c) {
     Instant now = Instant.now();
-    if (s.status().equals(CANCELLED) || s.status().equals(TIMED_OUT)) {
+    if (killsSession(s.status())) {
       // Ended while this start was under way: a start that got through may have come after the kill.
       if (c.failure() == null || s.sessionToKill()) kill(s);
       return Effect().noReply();
@@ -343,7 +376,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
       context.getLog().warn("analysis {}: pipeline '{}' is no longer configured; its session cannot be killed", analysisId, s.pipeline());
       return;
     }
-    context.pipeToSelf(remote.kill(p, analysisId), (ok, error) -> new KillDone(reason(error)));
+    context.pipeToSelf(remote.kill(p, analysisId), (ok, error) -> new KillDone(error == null ? null : Failures.message(error)));
   }
 
   private ReplyEffect<Event, State> killDone(State s, KillDone c) {
@@ -356,14 +389,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   }
 
   private void armDeadline(State s) {
-    timers.startSingleTimer("deadline", new DeadlineReached(), Duration.between(Instant.now(), s.deadline()).isNegative()
-        ? Duration.ZERO : Duration.between(Instant.now(), s.deadline()));
-  }
-
-  private static String reason(Throwable error) {
-    if (error == null) return null;
-    Throwable t = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    timers.startSingleTimer("deadline", new DeadlineReached(), Delay.until(Instant.now(), s.deadline()));
   }
 
   @Override
@@ -387,11 +413,11 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
             DISPATCHING, e.requestedAt(), null, e.deadline(), null, 0, null, null, null, false, false))
         .onEvent(DispatchAttemptFailed.class, (s, e) -> s.attempted(e.attempt(), null).with(s.status(), null, e.reason()))
         .onEvent(AnalysisDispatched.class, (s, e) -> s.attempted(e.attempt(), e.at()).with(RUNNING, null, null))
-        .onEvent(AnalysisFailed.class, (s, e) -> s.with(FAILED, e.at(), e.reason()))
-        .onEvent(ResultRecorded.class, (s, e) -> s.withResult(e))
-        .onEvent(AnalysisTimedOut.class, (s, e) -> s.with(TIMED_OUT, e.at(), "timeout"))
-        .onEvent(AnalysisCancelled.class, (s, e) -> s.with(CANCELLED, e.at(), cancelledReason(e.reason())))
-        .onEvent(RemoteSessionEnded.class, (s, e) -> s.ended())
+        .onEvent(AnalysisFailed.class, (s, e) -> s.ended(ending(e).orElseThrow()))
+        .onEvent(ResultRecorded.class, (s, e) -> ending(e).map(s.withResult(e)::ended).orElse(s.withResult(e)))
+        .onEvent(AnalysisTimedOut.class, (s, e) -> s.ended(ending(e).orElseThrow()))
+        .onEvent(AnalysisCancelled.class, (s, e) -> s.ended(ending(e).orElseThrow()))
+        .onEvent(RemoteSessionEnded.class, (s, e) -> s.sessionGone())
         .build();
   }
 }

@@ -2,6 +2,7 @@ package lims.analysis;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Optional;
 import lims.kernel.deadline.DeadlineIndex;
 import lims.kernel.projection.ReadTableHandler;
 
@@ -27,29 +28,21 @@ public final class AnalysisProjection extends ReadTableHandler<Analysis.Event> {
     } else if (event instanceof Analysis.AnalysisDispatched e) {
       update(c, "UPDATE analysis SET state = ?, attempts = ?, dispatched_at = ?, failure_reason = NULL WHERE id = ?",
           Analysis.RUNNING, e.attempt(), ts(e.at()), e.analysisId());
-    } else if (event instanceof Analysis.AnalysisFailed e) {
-      finish(c, e.analysisId(), Analysis.FAILED, e.reason(), e.at());
-      DeadlineIndex.clear(c, DEADLINE_KIND, e.analysisId());
     } else if (event instanceof Analysis.ResultRecorded e) {
-      if (e.counted()) {
-        finish(c, e.analysisId(), e.status().equals("succeeded") ? Analysis.SUCCEEDED : Analysis.FAILED,
-            e.status().equals("failed") ? Analysis.PIPELINE_FAILED : null, e.at());
-        DeadlineIndex.clear(c, DEADLINE_KIND, e.analysisId());
-      }
       update(c, "UPDATE analysis SET result_status = ? WHERE id = ?", e.status(), e.analysisId());
-    } else if (event instanceof Analysis.AnalysisTimedOut e) {
-      finish(c, e.analysisId(), Analysis.TIMED_OUT, "timeout", e.at());
-      DeadlineIndex.set(c, DEADLINE_KIND, e.analysisId(), e.at());
-    } else if (event instanceof Analysis.AnalysisCancelled e) {
-      finish(c, e.analysisId(), Analysis.CANCELLED, Analysis.cancelledReason(e.reason()), e.at());
-      DeadlineIndex.set(c, DEADLINE_KIND, e.analysisId(), e.at());
-    } else if (event instanceof Analysis.RemoteSessionEnded e) {
+    }
+    Optional<Analysis.Ending> ending = Analysis.ending(event);
+    if (ending.isPresent()) {
+      Analysis.Ending end = ending.get();
+      update(c, "UPDATE analysis SET state = ?, failure_reason = ?, finished_at = ? WHERE id = ?", end.state(), truncate(end.reason()),
+          ts(end.at()), event.analysisId());
+      // Cancelled or timed out: awake now, until its tmux session is gone; any other end owes nothing.
+      if (Analysis.killsSession(end.state())) DeadlineIndex.set(c, DEADLINE_KIND, event.analysisId(), end.at());
+      else DeadlineIndex.clear(c, DEADLINE_KIND, event.analysisId());
+    }
+    if (event instanceof Analysis.RemoteSessionEnded e) {
       DeadlineIndex.clear(c, DEADLINE_KIND, e.analysisId());
     }
-  }
-
-  private static void finish(Connection c, String id, String state, String reason, java.time.Instant at) throws SQLException {
-    update(c, "UPDATE analysis SET state = ?, failure_reason = ?, finished_at = ? WHERE id = ?", state, truncate(reason), ts(at), id);
   }
 
   /** failure_reason is VARCHAR(2000); a remote error can be longer. */

@@ -50,11 +50,6 @@ public final class CommandTemplate {
     return new CommandTemplate(template, List.copyOf(parameters));
   }
 
-  /** The parameters the template uses; each must be given. */
-  public List<String> parameters() {
-    return parameters;
-  }
-
   /** Why these parameters cannot be used, if they cannot: a missing one, an unknown name or a value outside the pattern. */
   public Optional<String> check(Map<String, String> given) {
     for (var e : given.entrySet()) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -102,30 +103,30 @@ final class ResultsFolder {
     return found;
   }
 
-  private java.util.Optional<Found> inspect(String name, Path realRoot, boolean rescan, Map<String, Stamp> seenNow) throws IOException {
+  private Optional<Found> inspect(String name, Path realRoot, boolean rescan, Map<String, Stamp> seenNow) throws IOException {
     Path entry = root.resolve(name);
-    if (!Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) return java.util.Optional.empty();
+    if (!Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) return Optional.empty();
     if (!Analysis.ID.matcher(name).matches()) {
       if (stable(name, entry, rescan, seenNow)) quarantine(name, "the name is not an analysis id");
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     if (!inside(entry, realRoot)) {
       quarantine(name, "it links out of the results folder");
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     if (!Files.isDirectory(entry)) {
       if (stable(name, entry, rescan, seenNow)) quarantine(name, "it is a file, not a folder holding " + RESULT_FILE);
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     Path file = entry.resolve(RESULT_FILE);
-    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) return java.util.Optional.empty();
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) return Optional.empty();
     if (!inside(file, realRoot)) {
       quarantine(name, RESULT_FILE + " links out of the results folder");
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     if (Files.size(file) > maxFileSize) {
       quarantine(name, RESULT_FILE + " is larger than " + maxFileSize + " bytes");
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     JsonNode json;
     try {
@@ -133,21 +134,21 @@ final class ResultsFolder {
     } catch (JsonProcessingException e) {
       // Not yet complete, or never will be: only time tells.
       if (stable(name, file, rescan, seenNow)) quarantine(name, RESULT_FILE + " is not readable JSON: " + e.getOriginalMessage());
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     if (json == null || !json.isObject()) {
       if (stable(name, file, rescan, seenNow)) quarantine(name, RESULT_FILE + " is not a JSON object");
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     String status = json.path("status").asText("");
     if (!status.equals("succeeded") && !status.equals("failed")) {
       quarantine(name, RESULT_FILE + " has status '" + status + "'; it must be \"succeeded\" or \"failed\"");
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> result = JSON.convertValue(json, Map.class);
     done.add(name);
-    return java.util.Optional.of(new Found(name, status, result));
+    return Optional.of(new Found(name, status, result));
   }
 
   /** Whether the path resolves (following links) to somewhere inside the folder. */

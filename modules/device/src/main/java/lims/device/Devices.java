@@ -62,7 +62,7 @@ public final class Devices {
           throw new IllegalStateException("execution " + executionId + " vanished: " + ((Device.Rejected) reply).rejection().detail());
         })
         .exceptionally(failure -> {
-          Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+          Throwable cause = lims.kernel.Failures.cause(failure);
           if (cause instanceof java.util.concurrent.TimeoutException) return java.util.Optional.empty();
           throw new java.util.concurrent.CompletionException(cause);
         });

@@ -13,6 +13,8 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import lims.kernel.Backoff;
 import lims.kernel.CborSerializable;
+import lims.kernel.Failures;
+import lims.kernel.deadline.Delay;
 import lims.kernel.Rejection;
 import lims.kernel.projection.EventTags;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -132,12 +134,22 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
       implements Event {}
 
   /** {@code actionStartedAt}: when the action was called, at or after the due instant. */
-  public record ExecutionSucceeded(String labTestId, String executionId, int attempt, Instant actionStartedAt, Instant finishedAt,
-      List<String> log, Instant nextFireAt) implements Event {}
+  public record ExecutionSucceeded(String labTestId, String executionId, Instant dueAt, int attempt, Instant actionStartedAt,
+      Instant finishedAt, List<String> log, Instant nextFireAt) implements Event {
+    /** When the action was called − the due instant. */
+    public Duration lateness() {
+      return Duration.between(dueAt, actionStartedAt);
+    }
+  }
 
   /** An attempt failed; {@code retryAt} is when the next one starts. */
-  public record ExecutionFailed(String labTestId, String executionId, int attempt, Instant actionStartedAt, Instant finishedAt,
-      List<String> log, Instant retryAt) implements Event {}
+  public record ExecutionFailed(String labTestId, String executionId, Instant dueAt, int attempt, Instant actionStartedAt,
+      Instant finishedAt, List<String> log, Instant retryAt) implements Event {
+    /** When the action was called − the due instant. */
+    public Duration lateness() {
+      return Duration.between(dueAt, actionStartedAt);
+    }
+  }
 
   public record ExecutionDeadLettered(String labTestId, String executionId, Instant dueAt, int attempts, String error, Instant at,
       Instant nextFireAt) implements Event {}
@@ -344,8 +356,8 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   /** Runs the started execution's action at its due instant: now, if that has come, else by a timer. */
   private void runAction(State s) {
     Execution e = s.current();
-    Duration wait = Duration.between(clock.instant(), e.dueAt());
-    if (wait.isNegative() || wait.isZero()) callAction(s);
+    Duration wait = Delay.until(clock.instant(), e.dueAt());
+    if (wait.isZero()) callAction(s);
     else timers.startSingleTimer("run", new RunAction(e.executionId(), e.attempt()), wait);
   }
 
@@ -366,16 +378,16 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     }
     Instant now = clock.instant();
     if (c.outcome().succeeded()) {
-      return persist(List.of(new ExecutionSucceeded(labTestId, e.executionId(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(),
+      return persist(List.of(new ExecutionSucceeded(labTestId, e.executionId(), e.dueAt(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(),
               nextAfterRun(s, e, now))))
           .thenRun(this::plan).thenNoReply();
     }
     if (e.attempt() <= s.definition().maxRetries()) {
-      return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(),
+      return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.dueAt(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(),
           now.plus(policy.retry().after(e.attempt()))))).thenRun(this::plan).thenNoReply();
     }
     String error = c.outcome().log().isEmpty() ? "failed" : c.outcome().log().get(c.outcome().log().size() - 1);
-    return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(), null),
+    return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.dueAt(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(), null),
             new ExecutionDeadLettered(labTestId, e.executionId(), e.dueAt(), e.attempt(), error, now, nextAfterRun(s, e, now))))
         .thenRun(this::plan).thenNoReply();
   }
@@ -400,20 +412,14 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     Instant now = clock.instant();
     Execution e = s.current();
     if (e != null && e.retryAt() != null) {
-      timers.startSingleTimer("attempt", new NextAttempt(e.executionId()), nonNegative(Duration.between(now, e.retryAt())));
+      timers.startSingleTimer("attempt", new NextAttempt(e.executionId()), Delay.until(now, e.retryAt()));
     } else if (e == null && s.status().equals(SCHEDULED) && s.nextFireAt() != null) {
-      timers.startSingleTimer("fire", new Due(s.nextFireAt()), nonNegative(Duration.between(now, s.nextFireAt().minus(policy.startAhead()))));
+      timers.startSingleTimer("fire", new Due(s.nextFireAt()), Delay.until(now, s.nextFireAt().minus(policy.startAhead())));
     }
   }
 
-  private static Duration nonNegative(Duration d) {
-    return d.isNegative() ? Duration.ZERO : d;
-  }
-
   private static String describe(Throwable error) {
-    Throwable t = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (t instanceof java.util.concurrent.TimeoutException) return "no answer within the action time-out";
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return Failures.cause(error) instanceof java.util.concurrent.TimeoutException ? "no answer within the action time-out" : Failures.message(error);
   }
 
   @Override
@@ -448,20 +454,14 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
         .onEvent(ExecutionFailed.class, (s, e) -> e.retryAt() == null ? s
             : s.running(new Execution(e.executionId(), s.current().dueAt(), e.attempt(), s.current().startedAt(), e.retryAt())))
         .onEvent(ExecutionDeadLettered.class, (s, e) -> {
-          Map<String, DeadLetter> letters = new TreeMap<>(s.deadLetters());
+          TreeMap<String, DeadLetter> letters = new TreeMap<>(s.deadLetters());
           letters.put(e.executionId(), new DeadLetter(e.executionId(), e.dueAt(), e.attempts(), e.error()));
           // A test that fails for months must not grow without bound: the oldest letters beyond the cap stay listed, not retryable.
-          while (letters.size() > MAX_DEAD_LETTERS) ((TreeMap<String, DeadLetter>) letters).pollFirstEntry();
+          while (letters.size() > MAX_DEAD_LETTERS) letters.pollFirstEntry();
           return s.withDeadLetters(letters).settled(e.nextFireAt());
         })
         .onEvent(MisfireSkipped.class, (s, e) -> s.settled(e.nextFireAt()))
         .build();
   }
-
-  /** The lateness of an attempt: when its action was called − the due instant. */
-  public static Duration lateness(Instant dueAt, Instant actionStartedAt) {
-    return Duration.between(dueAt, actionStartedAt);
-  }
-
 
 }

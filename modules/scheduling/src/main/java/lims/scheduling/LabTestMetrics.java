@@ -59,21 +59,16 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
   @Override
   public void accept(LabTest.Event event) {
     if (event instanceof LabTest.ExecutionSucceeded e) {
-      if (e.attempt() == 1) lateness.record(LabTest.lateness(dueOf(e.executionId()), e.actionStartedAt()));
+      if (e.attempt() == 1) lateness.record(e.lateness());
       outcome("succeeded");
     } else if (event instanceof LabTest.ExecutionFailed e) {
-      if (e.attempt() == 1) lateness.record(LabTest.lateness(dueOf(e.executionId()), e.actionStartedAt()));
+      if (e.attempt() == 1) lateness.record(e.lateness());
       outcome(e.retryAt() == null ? "failed" : "retried");
     } else if (event instanceof LabTest.ExecutionDeadLettered) {
       outcome("dead_lettered");
     } else if (event instanceof LabTest.MisfireSkipped) {
       outcome("misfire_skipped");
     }
-  }
-
-  /** Execution ids end with their due instant in epoch milliseconds. */
-  static Instant dueOf(String executionId) {
-    return Instant.ofEpochMilli(Long.parseLong(executionId.substring(executionId.lastIndexOf('-') + 1)));
   }
 
   private void outcome(String outcome) {

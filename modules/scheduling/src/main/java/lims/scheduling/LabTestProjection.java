@@ -59,11 +59,12 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
       // A scheduled fire's row already holds its due instant, so the sweeper wakes the test until the outcome moves it.
       if (!e.trigger().equals("schedule")) DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.startedAt());
     } else if (event instanceof LabTest.ExecutionSucceeded e) {
-      finish(c, e.executionId(), e.attempt(), e.actionStartedAt(), "succeeded", e.finishedAt(), e.log());
+      finish(c, e.executionId(), e.attempt(), e.actionStartedAt(), e.lateness(), "succeeded", e.finishedAt(), e.log());
       if (e.attempt() > 1) update(c, "DELETE FROM dead_letter WHERE execution_id = ?", e.executionId());
       settle(c, e.labTestId(), e.nextFireAt(), e.finishedAt());
     } else if (event instanceof LabTest.ExecutionFailed e) {
-      finish(c, e.executionId(), e.attempt(), e.actionStartedAt(), e.retryAt() == null ? "failed" : "retrying", e.finishedAt(), e.log());
+      finish(c, e.executionId(), e.attempt(), e.actionStartedAt(), e.lateness(), e.retryAt() == null ? "failed" : "retrying", e.finishedAt(),
+          e.log());
       if (e.retryAt() != null) DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.retryAt());
     } else if (event instanceof LabTest.ExecutionDeadLettered e) {
       update(c, "DELETE FROM dead_letter WHERE execution_id = ?", e.executionId());
@@ -114,11 +115,11 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
    * An attempt's outcome. The first attempt also sets the execution's lateness (its action's
    * call − the due instant) and starts the log; later ones append to it.
    */
-  private static void finish(Connection c, String executionId, int attempt, Instant actionStartedAt, String status, Instant at,
-      List<String> log) throws SQLException {
+  private static void finish(Connection c, String executionId, int attempt, Instant actionStartedAt, java.time.Duration lateness,
+      String status, Instant at, List<String> log) throws SQLException {
     if (attempt == 1) {
       update(c, "UPDATE lab_test_execution SET started_at = ?, lateness_ms = ?, status = ?, finished_at = ?, log = ? WHERE execution_id = ?",
-          ts(actionStartedAt), LabTest.lateness(LabTestMetrics.dueOf(executionId), actionStartedAt).toMillis(), status, ts(at),
+          ts(actionStartedAt), lateness.toMillis(), status, ts(at),
           truncate(String.join("\n", log), 4000), executionId);
       return;
     }

@@ -30,10 +30,28 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
 
   /** Checks the expression and zone; IllegalArgumentException with the reason when either is wrong. */
   public static Schedule cron(String expression, String timezone) {
-    Schedule s = new Schedule(null, expression, timezone);
-    s.executionTime();
-    s.zone();
-    return s;
+    executionTime(expression);
+    zone(timezone);
+    return new Schedule(null, expression, timezone);
+  }
+
+  /** Why the expression is not a cron this scheduler reads, if it is not (the API names the field with it). */
+  public static Optional<String> cronProblem(String expression) {
+    return problem(() -> executionTime(expression));
+  }
+
+  /** Why the name is not an IANA time zone, if it is not. */
+  public static Optional<String> zoneProblem(String timezone) {
+    return problem(() -> zone(timezone));
+  }
+
+  private static Optional<String> problem(Runnable check) {
+    try {
+      check.run();
+      return Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.of(e.getMessage());
+    }
   }
 
   public boolean recurring() {
@@ -43,10 +61,10 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
   /** The first fire instant strictly after {@code after}; empty when there is none (a one-time test already past, a cron whose years ran out). */
   public Optional<Instant> nextAfter(Instant after) {
     if (!recurring()) return at.isAfter(after) ? Optional.of(at) : Optional.empty();
-    return executionTime().nextExecution(ZonedDateTime.ofInstant(after, zone())).map(ZonedDateTime::toInstant);
+    return executionTime(cron).nextExecution(ZonedDateTime.ofInstant(after, zone(timezone))).map(ZonedDateTime::toInstant);
   }
 
-  private ExecutionTime executionTime() {
+  private static ExecutionTime executionTime(String cron) {
     try {
       return ExecutionTime.forCron(QUARTZ.parse(cron).validate());
     } catch (IllegalArgumentException e) {
@@ -54,7 +72,7 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
     }
   }
 
-  private ZoneId zone() {
+  private static ZoneId zone(String timezone) {
     try {
       return ZoneId.of(timezone);
     } catch (DateTimeException | NullPointerException e) {

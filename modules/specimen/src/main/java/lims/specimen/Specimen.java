@@ -215,8 +215,9 @@ public final class Specimen extends EventSourcedBehaviorWithEnforcedReplies<Spec
     }
     List<Event> events = new ArrayList<>();
     events.add(new SpecimenTransitioned(specimenId, c.action(), s.state(), t.to(), c.data(), c.custody()));
-    boolean ownOutcome = outcome && reportedBy != null;
-    if (s.state() == SpecimenState.IN_ANALYSIS && !ownOutcome && s.currentAnalysisId() != null || c.action().equals("request_reexperiment")) {
+    // Leaving IN_ANALYSIS other than by the run's own outcome cancels the run; a re-experiment also invalidates a finished one.
+    boolean runOverridden = s.state() == SpecimenState.IN_ANALYSIS && s.currentAnalysisId() != null && !(outcome && reportedBy != null);
+    if (runOverridden || c.action().equals("request_reexperiment")) {
       events.add(new AnalysisCancellationRequested(specimenId, s.currentAnalysisId(), c.custody().reason(), c.custody()));
     }
     if (t.to() == SpecimenState.IN_ANALYSIS) {
