@@ -26,6 +26,11 @@ public final class DeviceBenchAccess {
     return b.adminUrl.replaceFirst("/[^/?]*(\\?.*)?$", "/" + database + "?reWriteBatchedInserts=true");
   }
 
+  /** The JDBC URL of the running node's database. */
+  public String database() {
+    return bench.dbUrl;
+  }
+
   public static String user() {
     return new DeviceBench().user;
   }

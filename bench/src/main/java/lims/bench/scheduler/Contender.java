@@ -22,6 +22,9 @@ interface Contender extends AutoCloseable {
 
   String name();
 
+  /** The JDBC URL of the database this scheduler keeps its tasks in. */
+  String database();
+
   /** Returns once every task is durably scheduled. */
   void schedule(List<Task> tasks) throws Exception;
 }

@@ -40,6 +40,11 @@ final class DbSchedulerContender implements Contender {
   }
 
   @Override
+  public String database() {
+    return dataSource.getJdbcUrl();
+  }
+
+  @Override
   public String name() {
     return "db-scheduler 16.12.0 (lock-and-fetch, 100 ms polling)";
   }

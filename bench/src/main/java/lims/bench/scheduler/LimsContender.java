@@ -31,6 +31,11 @@ final class LimsContender implements Contender {
   }
 
   @Override
+  public String database() {
+    return node.database();
+  }
+
+  @Override
   public void schedule(List<Task> tasks) throws Exception {
     LabTests labTests = node.labTests();
     Semaphore inFlight = new Semaphore(64);

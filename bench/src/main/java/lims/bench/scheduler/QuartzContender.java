@@ -80,6 +80,11 @@ final class QuartzContender implements Contender {
   }
 
   @Override
+  public String database() {
+    return dataSource.getJdbcUrl();
+  }
+
+  @Override
   public String name() {
     return "Quartz 2.5.2 (clustered JDBC job store)";
   }
