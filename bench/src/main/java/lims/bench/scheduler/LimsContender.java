@@ -15,6 +15,9 @@ import lims.scheduling.Schedule;
 /** This system: one LabTest entity per task on a node in this JVM, on its own PostgreSQL database, with a no-op action kind. */
 final class LimsContender implements Contender {
 
+  /** Creations awaiting their answer at once (db-scheduler is handed 1,000 tasks per call). */
+  static final int IN_FLIGHT = Integer.getInteger("bench.in-flight", 256);
+
   private final DeviceBenchAccess node = new DeviceBenchAccess();
 
   LimsContender() throws Exception {
@@ -38,7 +41,7 @@ final class LimsContender implements Contender {
   @Override
   public void schedule(List<Task> tasks) throws Exception {
     LabTests labTests = node.labTests();
-    Semaphore inFlight = new Semaphore(64);
+    Semaphore inFlight = new Semaphore(IN_FLIGHT);
     CompletableFuture<?>[] all = new CompletableFuture<?>[tasks.size()];
     for (int i = 0; i < tasks.size(); i++) {
       Task t = tasks.get(i);

@@ -20,6 +20,18 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
   public static final String NAME = "lab-test-read-tables";
   public static final String DEADLINE_KIND = "lab-test";
 
+  /** The common events folded into batched writes (LabTestWrites); any other is written on its own, in order. */
+  @Override
+  protected void applyAll(Connection c, List<LabTest.Event> events) throws SQLException {
+    LabTestWrites folded = new LabTestWrites();
+    for (LabTest.Event event : events) {
+      if (folded.add(event)) continue;
+      folded.flush(c);
+      apply(c, event);
+    }
+    folded.flush(c);
+  }
+
   @Override
   protected void apply(Connection c, LabTest.Event event) throws SQLException {
     if (event instanceof LabTest.LabTestCreated e) {
@@ -134,7 +146,7 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
         status, ts(at), truncate(previous + String.join("\n", log), 4000), executionId);
   }
 
-  private static String truncate(String s, int max) {
+  static String truncate(String s, int max) {
     return s == null || s.length() <= max ? s : s.substring(s.length() - max);
   }
 }

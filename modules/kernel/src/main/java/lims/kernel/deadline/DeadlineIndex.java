@@ -2,6 +2,8 @@ package lims.kernel.deadline;
 
 import static lims.kernel.projection.ReadTableHandler.ts;
 
+import lims.kernel.projection.ReadTableHandler;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,6 +11,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The rows of the deadline table: "entity {@code id} of {@code kind} must be awake by
@@ -37,6 +40,28 @@ public final class DeadlineIndex {
       s.setObject(3, ts(dueAt));
       s.executeUpdate();
     }
+  }
+
+  /** {@link #set} for many entities in two batched statements: entity id → its deadline, or null to clear it. */
+  public static void setAll(Connection c, String kind, Map<String, Instant> deadlines) throws SQLException {
+    List<String> moved = new ArrayList<>();
+    List<Object[]> updates = new ArrayList<>();
+    List<Object[]> clears = new ArrayList<>();
+    deadlines.forEach((id, due) -> {
+      if (due == null) {
+        clears.add(new Object[] {kind, id});
+      } else {
+        moved.add(id);
+        updates.add(new Object[] {ts(due), kind, id});
+      }
+    });
+    int[] updated = ReadTableHandler.batch(c, "UPDATE deadline SET due_at = ? WHERE kind = ? AND entity_id = ?", updates);
+    List<Object[]> inserts = new ArrayList<>();
+    for (int i = 0; i < updated.length; i++) {
+      if (updated[i] == 0) inserts.add(new Object[] {kind, moved.get(i), updates.get(i)[0]});
+    }
+    ReadTableHandler.batch(c, "INSERT INTO deadline (kind, entity_id, due_at) VALUES (?, ?, ?)", inserts);
+    ReadTableHandler.batch(c, "DELETE FROM deadline WHERE kind = ? AND entity_id = ?", clears);
   }
 
   public static void clear(Connection c, String kind, String entityId) throws SQLException {

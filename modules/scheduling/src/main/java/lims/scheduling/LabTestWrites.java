@@ -1,0 +1,168 @@
+package lims.scheduling;
+
+import static lims.kernel.projection.ReadTableHandler.batch;
+import static lims.kernel.projection.ReadTableHandler.ts;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import lims.kernel.deadline.DeadlineIndex;
+
+/**
+ * The lab-test events that come by the thousand — created, first attempt started, first
+ * attempt succeeded — folded, for one group of events, into one write per row, sent as a
+ * few JDBC batches. A test created, started and finished within the group is one insert;
+ * "running" followed by "completed" is one update. The rows end as the per-event writes of
+ * {@link LabTestProjection} would leave them; any other event flushes what is folded and is
+ * written on its own, so order is kept.
+ */
+final class LabTestWrites {
+
+  /** A status decided when flushing: completed, or dead-lettered if the test has open dead letters. */
+  private static final String SETTLED_WITHOUT_NEXT = "";
+
+  /** The lab_test columns a group sets: the whole row for a new test, else status, maybe next fire, updated_at. */
+  private static final class TestRow {
+    Object[] inserted; // all columns of a test created in this group
+    String status;
+    boolean setsNext;
+    Instant next;
+    Instant at;
+  }
+
+  private static final class ExecutionRow {
+    Object[] inserted; // started in this group: execution_id, lab_test_id, due_at, started_at, lateness_ms, attempt, status, fired_by
+    Instant actionStartedAt;
+    Long latenessMs;
+    String status;
+    Instant finishedAt;
+    String log;
+  }
+
+  private final Map<String, TestRow> tests = new LinkedHashMap<>();
+  private final Map<String, ExecutionRow> executions = new LinkedHashMap<>();
+  private final Map<String, Instant> deadlines = new LinkedHashMap<>();
+
+  /** Folds the event in, or answers false: it must be written on its own, after {@link #flush}. */
+  boolean add(LabTest.Event event) {
+    if (event instanceof LabTest.LabTestCreated e) {
+      LabTest.Definition d = e.definition();
+      TestRow row = test(e.labTestId());
+      // A new test has no dead letters: without a next instant it is completed.
+      row.inserted = new Object[] {e.labTestId(), d.title(), d.type(), d.experiment(), null, ts(d.schedule().at()), d.schedule().cron(),
+          d.schedule().timezone(), d.action().kind(), d.maxRetries(), d.misfirePolicy(), null, e.by(), ts(e.at()), null};
+      status(row, e.nextFireAt() != null ? LabTest.SCHEDULED : LabTest.COMPLETED, true, e.nextFireAt(), e.at());
+      deadlines.put(e.labTestId(), e.nextFireAt());
+      return true;
+    }
+    if (event instanceof LabTest.ExecutionStarted e && e.attempt() == 1 && !e.trigger().startsWith("dead-letter-retry")) {
+      ExecutionRow row = new ExecutionRow();
+      row.inserted = new Object[] {e.executionId(), e.labTestId(), ts(e.dueAt()), ts(e.startedAt()), 0L, e.attempt(), "started", e.trigger()};
+      executions.put(e.executionId(), row);
+      status(test(e.labTestId()), LabTest.RUNNING, false, null, e.startedAt());
+      // A scheduled fire's row already holds its due instant, so the sweeper wakes the test until the outcome moves it.
+      if (!e.trigger().equals("schedule")) deadlines.put(e.labTestId(), e.startedAt());
+      return true;
+    }
+    if (event instanceof LabTest.ExecutionSucceeded e && e.attempt() == 1) {
+      ExecutionRow row = executions.computeIfAbsent(e.executionId(), id -> new ExecutionRow());
+      row.actionStartedAt = e.actionStartedAt();
+      row.latenessMs = e.lateness().toMillis();
+      row.status = "succeeded";
+      row.finishedAt = e.finishedAt();
+      row.log = LabTestProjection.truncate(String.join("\n", e.log()), 4000);
+      status(test(e.labTestId()), e.nextFireAt() != null ? LabTest.SCHEDULED : SETTLED_WITHOUT_NEXT, true, e.nextFireAt(), e.finishedAt());
+      deadlines.put(e.labTestId(), e.nextFireAt());
+      return true;
+    }
+    return false;
+  }
+
+  private TestRow test(String id) {
+    return tests.computeIfAbsent(id, k -> new TestRow());
+  }
+
+  private static void status(TestRow row, String status, boolean setsNext, Instant next, Instant at) {
+    row.status = status;
+    if (setsNext) {
+      row.setsNext = true;
+      row.next = next;
+    }
+    row.at = at;
+  }
+
+  /** Writes what is folded, then forgets it. */
+  void flush(Connection c) throws SQLException {
+    if (tests.isEmpty() && executions.isEmpty() && deadlines.isEmpty()) return;
+    Set<String> withOpenLetters = withOpenDeadLetters(c);
+    List<Object[]> inserts = new ArrayList<>();
+    List<Object[]> statusAndNext = new ArrayList<>();
+    List<Object[]> statusOnly = new ArrayList<>();
+    tests.forEach((id, row) -> {
+      String status = !row.status.equals(SETTLED_WITHOUT_NEXT) ? row.status
+          : withOpenLetters.contains(id) ? LabTest.DEAD_LETTERED : LabTest.COMPLETED;
+      if (row.inserted != null) {
+        Object[] values = row.inserted.clone();
+        values[4] = status;
+        values[11] = ts(row.next);
+        values[14] = ts(row.at);
+        inserts.add(values);
+      } else if (row.setsNext) {
+        statusAndNext.add(new Object[] {status, ts(row.next), ts(row.at), id});
+      } else {
+        statusOnly.add(new Object[] {status, ts(row.at), id});
+      }
+    });
+    batch(c, "INSERT INTO lab_test (id, title, type, experiment, status, schedule_at, schedule_cron, schedule_timezone, action_kind,"
+        + " max_retries, misfire_policy, next_fire_at, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts);
+    batch(c, "UPDATE lab_test SET status = ?, next_fire_at = ?, updated_at = ? WHERE id = ?", statusAndNext);
+    batch(c, "UPDATE lab_test SET status = ?, updated_at = ? WHERE id = ?", statusOnly);
+
+    List<Object[]> started = new ArrayList<>();
+    List<Object[]> finished = new ArrayList<>();
+    executions.forEach((id, row) -> {
+      if (row.inserted == null) {
+        finished.add(new Object[] {ts(row.actionStartedAt), row.latenessMs, row.status, ts(row.finishedAt), row.log, id});
+        return;
+      }
+      Object[] v = row.inserted;
+      boolean done = row.status != null;
+      started.add(new Object[] {v[0], v[1], v[2], done ? ts(row.actionStartedAt) : v[3], done ? row.latenessMs : v[4], v[5],
+          done ? row.status : v[6], v[7], ts(row.finishedAt), row.log});
+    });
+    batch(c, "INSERT INTO lab_test_execution (execution_id, lab_test_id, due_at, started_at, lateness_ms, attempt, status, fired_by,"
+        + " finished_at, log) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", started);
+    batch(c, "UPDATE lab_test_execution SET started_at = ?, lateness_ms = ?, status = ?, finished_at = ?, log = ? WHERE execution_id = ?",
+        finished);
+
+    DeadlineIndex.setAll(c, LabTestProjection.DEADLINE_KIND, deadlines);
+    tests.clear();
+    executions.clear();
+    deadlines.clear();
+  }
+
+  /** Of the tests settling without a next instant, those with open dead letters: one query for the group. */
+  private Set<String> withOpenDeadLetters(Connection c) throws SQLException {
+    List<String> ids = tests.entrySet().stream().filter(t -> t.getValue().status.equals(SETTLED_WITHOUT_NEXT)).map(Map.Entry::getKey).toList();
+    if (ids.isEmpty()) return Set.of();
+    String marks = String.join(", ", Collections.nCopies(ids.size(), "?"));
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT DISTINCT lab_test_id FROM dead_letter WHERE state <> 'resolved' AND lab_test_id IN (" + marks + ")")) {
+      for (int i = 0; i < ids.size(); i++) s.setString(i + 1, ids.get(i));
+      Set<String> open = new HashSet<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) open.add(rs.getString(1));
+      }
+      return open;
+    }
+  }
+}
