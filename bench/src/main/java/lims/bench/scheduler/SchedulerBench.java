@@ -22,7 +22,7 @@ import lims.bench.DeviceBenchAccess;
  */
 public final class SchedulerBench {
 
-  static final int[] RATES = Arrays.stream(System.getProperty("bench.rates", "100,200,500,1000,2000").split(","))
+  static final int[] RATES = Arrays.stream(System.getProperty("bench.rates", "100,200,500,1000,2000,3000,5000").split(","))
       .mapToInt(Integer::parseInt).toArray();
   static final int STEP_SECONDS = Integer.getInteger("bench.step-seconds", 15);
   static final int BURST = Integer.getInteger("bench.burst", 10_000);
@@ -247,11 +247,13 @@ public final class SchedulerBench {
       Result lims = results.get(0);
       out.add("");
       for (Result other : results.subList(1, 3)) {
-        Step a = lims.at(1000) != null ? lims.at(1000) : lims.at(200);
-        Step b = other.at(1000) != null && lims.at(1000) != null ? other.at(1000) : other.at(200);
+        // The same load for both: 1,000/s when both reached it, else 200/s.
+        int rate = lims.at(1000) != null && other.at(1000) != null ? 1000 : 200;
+        Step a = lims.at(rate);
+        Step b = other.at(rate);
         out.add(String.format("- lims ÷ %s: sustained throughput %.2f; p99 lateness %.2f (at %d/s)", other.name,
             (double) lims.sustained() / Math.max(1, other.sustained()), b == null || a == null ? Double.NaN : a.lateness.p99 / Math.max(1, b.lateness.p99),
-            a == null ? 0 : a.rate));
+            rate));
       }
     }
     System.out.println(String.join("\n", out));
