@@ -189,15 +189,22 @@ class LabTestApiTest {
   }
 
   @Test
-  void aPassivatedTestIsWokenInTimeByTheDeadlineIndex() {
+  void passivatedTestsAreWokenInTimeByTheDeadlineIndexAllOfThemWhenManyAreDueTogether() {
     Map<String, Object> settings = new java.util.HashMap<>(SETTINGS);
     // Idle entities stop after 1 s, and their timers with them.
     settings.put("pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout", "1s");
+    // Pages of 2: eight tests due together need four pages in one sweep.
+    settings.put("lims.deadlines.page-size", 2);
     try (TestNode quick = TestNode.start(TestDatabase.fresh("lab_test_passivation"), settings)) {
       Instant due = Instant.now().plusSeconds(10);
-      create(quick, quick.adminToken(), once(due, "/passivated", 0));
-      quick.eventually(() -> assertEquals(1, callsTo("/passivated").size()));
-      assertFalse(callsTo("/passivated").get(0).at().isBefore(due));
+      String token = quick.adminToken();
+      for (int i = 0; i < 8; i++) create(quick, token, once(due, "/passivated", 0));
+      quick.eventually(() -> assertEquals(8, callsTo("/passivated").size()));
+      for (Received call : callsTo("/passivated")) {
+        assertFalse(call.at().isBefore(due), "early: " + call.at());
+        // Waking only the first page would leave the others to fire sweeps later, one page per sweep.
+        assertTrue(call.at().isBefore(due.plusMillis(1000)), "late: " + call.at() + " for " + due);
+      }
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -72,15 +72,27 @@ public final class DeadlineIndex {
     }
   }
 
-  /** The entities of a kind due by {@code horizon}, earliest first. */
-  public static List<String> dueBy(Connection c, String kind, Instant horizon, int limit) throws SQLException {
+  /** A deadline row: the sweeper's place in the index while it pages through it. */
+  public record Due(Instant dueAt, String entityId) {}
+
+  /**
+   * The entities of a kind due by {@code horizon}, earliest first, after {@code after} in
+   * (due_at, entity_id) order (null: from the start), at most {@code limit}.
+   */
+  public static List<Due> dueBy(Connection c, String kind, Instant horizon, Due after, int limit) throws SQLException {
+    String from = after == null ? "" : " AND (due_at > ? OR (due_at = ? AND entity_id > ?))";
     try (PreparedStatement s = c.prepareStatement(
-        "SELECT entity_id FROM deadline WHERE kind = ? AND due_at <= ? ORDER BY due_at LIMIT " + limit)) {
+        "SELECT due_at, entity_id FROM deadline WHERE kind = ? AND due_at <= ?" + from + " ORDER BY due_at, entity_id LIMIT " + limit)) {
       s.setString(1, kind);
       s.setObject(2, ts(horizon));
-      List<String> due = new ArrayList<>();
+      if (after != null) {
+        s.setObject(3, ts(after.dueAt()));
+        s.setObject(4, ts(after.dueAt()));
+        s.setString(5, after.entityId());
+      }
+      List<Due> due = new ArrayList<>();
       try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) due.add(rs.getString(1));
+        while (rs.next()) due.add(new Due(ReadTableHandler.instant(rs, 1), rs.getString(2)));
       }
       return due;
     }

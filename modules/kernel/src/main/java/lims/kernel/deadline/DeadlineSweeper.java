@@ -3,6 +3,7 @@ package lims.kernel.deadline;
 import com.typesafe.config.Config;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
 import lims.kernel.Database;
@@ -26,7 +27,6 @@ import org.slf4j.LoggerFactory;
 public final class DeadlineSweeper {
 
   private static final Logger log = LoggerFactory.getLogger(DeadlineSweeper.class);
-  private static final int BATCH = 1000;
 
   private enum Sweep { TICK }
 
@@ -37,6 +37,8 @@ public final class DeadlineSweeper {
     Config config = system.settings().config().getConfig("lims.deadlines");
     Duration interval = config.getDuration("sweep-interval");
     Duration lookahead = config.getDuration("lookahead");
+    int pageSize = config.getInt("page-size");
+    int maxPerSweep = config.getInt("max-per-sweep");
     if (lookahead.compareTo(interval) <= 0) {
       throw new IllegalArgumentException("lims.deadlines.lookahead (" + lookahead + ") must be longer than sweep-interval (" + interval + ")");
     }
@@ -44,7 +46,7 @@ public final class DeadlineSweeper {
     Behavior<Sweep> sweeper = Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Sweep.TICK, Duration.ZERO, interval);
       return Behaviors.receiveMessage(tick -> {
-        sweep(database, kind, lookahead, wake);
+        sweep(database, kind, lookahead, pageSize, maxPerSweep, wake);
         return Behaviors.same();
       });
     });
@@ -54,11 +56,24 @@ public final class DeadlineSweeper {
         .withProps(DispatcherSelector.blocking()));
   }
 
-  private static void sweep(Database database, String kind, Duration lookahead, Consumer<String> wake) {
+  /**
+   * Wakes every entity due within the lookahead, page by page. Waking only the first page
+   * would wake the same earliest entities at every sweep while the rest of a large burst
+   * (ten thousand cron tests at 06:00, passivated since yesterday) waited for them to fire.
+   */
+  private static void sweep(Database database, String kind, Duration lookahead, int pageSize, int maxPerSweep, Consumer<String> wake) {
     try (var c = database.dataSource().getConnection()) {
-      List<String> due = DeadlineIndex.dueBy(c, kind, Clock.systemUTC().instant().plus(lookahead), BATCH);
-      due.forEach(wake);
-      if (due.size() == BATCH) log.warn("{} {} entities due within {}: woke the first {}", due.size(), kind, lookahead, BATCH);
+      Instant horizon = Clock.systemUTC().instant().plus(lookahead);
+      int woken = 0;
+      DeadlineIndex.Due last = null;
+      List<DeadlineIndex.Due> page;
+      do {
+        page = DeadlineIndex.dueBy(c, kind, horizon, last, pageSize);
+        page.forEach(d -> wake.accept(d.entityId()));
+        woken += page.size();
+        if (!page.isEmpty()) last = page.get(page.size() - 1);
+      } while (page.size() == pageSize && woken < maxPerSweep);
+      if (page.size() == pageSize) log.warn("more than {} {} entities due within {}: woke the earliest {}", woken, kind, lookahead, woken);
     } catch (Exception e) {
       // The next tick tries again; a database outage must not stop the sweeper.
       log.warn("deadline sweep of {} failed: {}", kind, e.toString());
