@@ -48,8 +48,10 @@ public final class DeviceBench {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String PASSWORD = "bench-admin-password";
 
-  final String adminUrl = env("LIMS_BENCH_PG_URL", "jdbc:postgresql://127.0.0.1:5432/postgres");
-  final String user = env("LIMS_BENCH_PG_USER", "lims");
+  static final String ADMIN_URL = env("LIMS_BENCH_PG_URL", "jdbc:postgresql://127.0.0.1:5432/postgres");
+  static final String USER = env("LIMS_BENCH_PG_USER", "lims");
+  final String adminUrl = ADMIN_URL;
+  final String user = USER;
   final int devices = Integer.getInteger("bench.devices", 1000);
   final int clients = Integer.getInteger("bench.clients", 64);
   final int seconds = Integer.getInteger("bench.seconds", 30);
@@ -94,8 +96,7 @@ public final class DeviceBench {
   /** The same, with extra settings over the benchmark's. */
   void startNode(Map<String, Object> extra) throws Exception {
     database = "lims_bench_" + System.currentTimeMillis();
-    sql(adminUrl, "CREATE DATABASE " + database);
-    dbUrl = adminUrl.replaceFirst("/[^/?]*(\\?.*)?$", "/" + database + "?reWriteBatchedInserts=true");
+    dbUrl = createDatabase(database);
     Map<String, Object> overrides = new HashMap<>();
     overrides.put("lims.database.vendor", "postgresql");
     overrides.put("lims.database.url", dbUrl);
@@ -383,8 +384,14 @@ public final class DeviceBench {
     }
   }
 
-  void sql(String url, String statement) throws Exception {
-    try (Connection c = DriverManager.getConnection(url, user, ""); Statement s = c.createStatement()) {
+  /** Creates a database on the benchmark's PostgreSQL; returns its JDBC URL. */
+  static String createDatabase(String name) throws Exception {
+    sql(ADMIN_URL, "CREATE DATABASE " + name);
+    return ADMIN_URL.replaceFirst("/[^/?]*(\\?.*)?$", "/" + name + "?reWriteBatchedInserts=true");
+  }
+
+  static void sql(String url, String statement) throws Exception {
+    try (Connection c = DriverManager.getConnection(url, USER, ""); Statement s = c.createStatement()) {
       s.execute(statement);
     }
   }

@@ -20,10 +20,7 @@ public final class DeviceBenchAccess {
 
   /** A fresh database on the benchmark's PostgreSQL, and its JDBC URL. */
   public static String freshDatabase(String prefix) throws Exception {
-    DeviceBench b = new DeviceBench();
-    String database = prefix + "_" + System.currentTimeMillis();
-    b.sql(b.adminUrl, "CREATE DATABASE " + database);
-    return b.adminUrl.replaceFirst("/[^/?]*(\\?.*)?$", "/" + database + "?reWriteBatchedInserts=true");
+    return DeviceBench.createDatabase(prefix + "_" + System.currentTimeMillis());
   }
 
   /** The JDBC URL of the running node's database. */
@@ -32,7 +29,7 @@ public final class DeviceBenchAccess {
   }
 
   public static String user() {
-    return new DeviceBench().user;
+    return DeviceBench.USER;
   }
 
   public void stop() throws Exception {

@@ -13,9 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import lims.kernel.Role;
 import lims.scheduling.LabTest;
@@ -47,12 +47,12 @@ final class LabTestRoutes {
     return List.of(
         new Endpoint(POST, "/api/v1/lab-tests", PLAN, this::create),
         new Endpoint(GET, "/api/v1/lab-tests", Access.anyRole(), this::list),
-        new Endpoint(GET, "/api/v1/lab-tests/{id}", Access.anyRole(), call -> command(call, (id, r) -> new LabTest.Get(r))),
+        new Endpoint(GET, "/api/v1/lab-tests/{id}", Access.anyRole(), call -> command(call, r -> new LabTest.Get(r))),
         new Endpoint(PUT, "/api/v1/lab-tests/{id}", PLAN, this::edit),
-        new Endpoint(DELETE, "/api/v1/lab-tests/{id}", PLAN, call -> command(call, (id, r) -> new LabTest.Delete(by(call), r))),
-        new Endpoint(POST, "/api/v1/lab-tests/{id}/pause", PLAN, call -> command(call, (id, r) -> new LabTest.Pause(by(call), r))),
-        new Endpoint(POST, "/api/v1/lab-tests/{id}/resume", PLAN, call -> command(call, (id, r) -> new LabTest.Resume(by(call), r))),
-        new Endpoint(POST, "/api/v1/lab-tests/{id}/trigger", PLAN, call -> command(call, (id, r) -> new LabTest.Trigger(by(call), r))),
+        new Endpoint(DELETE, "/api/v1/lab-tests/{id}", PLAN, call -> command(call, r -> new LabTest.Delete(by(call), r))),
+        new Endpoint(POST, "/api/v1/lab-tests/{id}/pause", PLAN, call -> command(call, r -> new LabTest.Pause(by(call), r))),
+        new Endpoint(POST, "/api/v1/lab-tests/{id}/resume", PLAN, call -> command(call, r -> new LabTest.Resume(by(call), r))),
+        new Endpoint(POST, "/api/v1/lab-tests/{id}/trigger", PLAN, call -> command(call, r -> new LabTest.Trigger(by(call), r))),
         new Endpoint(GET, "/api/v1/lab-tests/{id}/executions", Access.anyRole(), this::executions),
         new Endpoint(GET, "/api/v1/dead-letters", Access.anyRole(), this::deadLetters),
         new Endpoint(POST, "/api/v1/dead-letters/{id}/retry", PLAN, this::retryDeadLetter));
@@ -70,9 +70,8 @@ final class LabTestRoutes {
     return labTests.ask(id, r -> new LabTest.Edit(definition, by(call), r)).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
   }
 
-  private CompletionStage<HttpResponse> command(Call call, BiFunction<String, ActorRef<LabTest.Reply>, LabTest.Command> command) {
-    String id = labTestId(call);
-    return labTests.ask(id, r -> command.apply(id, r)).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+  private CompletionStage<HttpResponse> command(Call call, Function<ActorRef<LabTest.Reply>, LabTest.Command> command) {
+    return labTests.ask(labTestId(call), command).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
   }
 
   private CompletionStage<HttpResponse> list(Call call) {
@@ -146,7 +145,6 @@ final class LabTestRoutes {
     int maxRetries = integer(body, "max_retries", 3, 0, 20);
     String misfire = body.optionalString("misfire_policy", 16).orElse(LabTest.FIRE_ONCE);
     if (!misfire.equals(LabTest.FIRE_ONCE) && !misfire.equals(LabTest.SKIP)) body.reject("misfire_policy", "must be fire_once or skip");
-    if (title != null && title.isBlank()) body.reject("title", "must not be blank");
     body.finish();
     return new LabTest.Definition(title, type, experiment, recipients, schedule, action, maxRetries, misfire);
   }

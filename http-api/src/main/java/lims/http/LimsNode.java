@@ -221,12 +221,12 @@ public final class LimsNode {
     return system;
   }
 
-  /** Every route this node answers. */
   /** The node's lab tests, for in-process callers (the scheduler benchmark). */
   public LabTests labTests() {
     return labTests;
   }
 
+  /** Every route this node answers. */
   public List<Endpoint> endpoints() {
     return endpoints;
   }

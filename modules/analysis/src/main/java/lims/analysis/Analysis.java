@@ -1,6 +1,5 @@
 package lims.analysis;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

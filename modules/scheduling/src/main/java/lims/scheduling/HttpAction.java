@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import lims.kernel.Failures;
 
 /**
  * The "http" action: calls an endpoint with {@code Idempotency-Key: <execution id>} and a
@@ -64,8 +65,7 @@ final class HttpAction implements LabTestAction.Runner {
     request = method.equals("GET") ? request.GET() : request.method(method, HttpRequest.BodyPublishers.ofString(body));
     return client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
       if (error != null) {
-        Throwable cause = error.getCause() == null ? error : error.getCause();
-        return LabTestAction.Outcome.failed(method + " " + p.get("url") + " failed: " + cause);
+        return LabTestAction.Outcome.failed(method + " " + p.get("url") + " failed: " + Failures.cause(error));
       }
       String line = method + " " + p.get("url") + " answered " + response.statusCode();
       return response.statusCode() == expected ? LabTestAction.Outcome.succeeded(line)

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import lims.kernel.Backoff;
@@ -365,7 +366,8 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     Execution e = s.current();
     Instant actionStartedAt = clock.instant();
     var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt());
-    var outcome = runner.run(s.definition().action(), execution).toCompletableFuture()
+    // Through a future, so that a runner that throws fails this attempt instead of the entity.
+    var outcome = CompletableFuture.completedFuture(execution).thenCompose(x -> runner.run(s.definition().action(), x))
         .orTimeout(policy.actionTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     context.pipeToSelf(outcome, (done, error) -> new ActionDone(e.executionId(), e.attempt(), actionStartedAt,
         error == null ? done : LabTestAction.Outcome.failed("action failed: " + describe(error))));

@@ -46,10 +46,6 @@ public final class LabTestActions implements LabTestAction.Runner {
   public CompletionStage<LabTestAction.Outcome> run(LabTestAction action, LabTestAction.Execution execution) {
     Kind kind = kinds.get(action.kind());
     if (kind == null) return CompletableFuture.completedFuture(LabTestAction.Outcome.failed("no runner for action kind " + action.kind()));
-    try {
-      return kind.runner().run(action, execution);
-    } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(LabTestAction.Outcome.failed("action failed: " + e));
-    }
+    return kind.runner().run(action, execution);
   }
 }

@@ -26,6 +26,7 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
   private final MeterRegistry registry;
   private final AtomicLong openDeadLetters = new AtomicLong();
   private final AtomicLong dueBacklog = new AtomicLong();
+  private final java.util.Map<String, Counter> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
 
   public LabTestMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -71,7 +72,10 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
     }
   }
 
+  /** Registered at the first attempt with that outcome (looking it up in the registry each time cost more than counting). */
   private void outcome(String outcome) {
-    Counter.builder("lims.lab_test.executions").description("execution attempts by outcome").tag("outcome", outcome).register(registry).increment();
+    outcomes.computeIfAbsent(outcome,
+        o -> Counter.builder("lims.lab_test.executions").description("execution attempts by outcome").tag("outcome", o).register(registry))
+        .increment();
   }
 }

@@ -32,17 +32,15 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
     folded.flush(c);
   }
 
+  /** One event: a common one through the same fold (a group of one), any other as below. */
   @Override
   protected void apply(Connection c, LabTest.Event event) throws SQLException {
-    if (event instanceof LabTest.LabTestCreated e) {
-      LabTest.Definition d = e.definition();
-      update(c, "INSERT INTO lab_test (id, title, type, experiment, status, schedule_at, schedule_cron, schedule_timezone, action_kind,"
-              + " max_retries, misfire_policy, next_fire_at, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          e.labTestId(), d.title(), d.type(), d.experiment(), settled(c, e.labTestId(), e.nextFireAt()), ts(d.schedule().at()),
-          d.schedule().cron(), d.schedule().timezone(), d.action().kind(), d.maxRetries(), d.misfirePolicy(), ts(e.nextFireAt()),
-          e.by(), ts(e.at()), ts(e.at()));
-      next(c, e.labTestId(), e.nextFireAt());
-    } else if (event instanceof LabTest.LabTestEdited e) {
+    LabTestWrites common = new LabTestWrites();
+    if (common.add(event)) {
+      common.flush(c);
+      return;
+    }
+    if (event instanceof LabTest.LabTestEdited e) {
       LabTest.Definition d = e.definition();
       update(c, "UPDATE lab_test SET title = ?, type = ?, experiment = ?, schedule_at = ?, schedule_cron = ?, schedule_timezone = ?,"
               + " action_kind = ?, max_retries = ?, misfire_policy = ?, updated_at = ? WHERE id = ?",
@@ -58,21 +56,16 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
     } else if (event instanceof LabTest.LabTestResumed e) {
       settle(c, e.labTestId(), e.nextFireAt(), e.at());
     } else if (event instanceof LabTest.ExecutionStarted e) {
-      if (e.attempt() == 1 && !e.trigger().startsWith("dead-letter-retry")) {
-        update(c, "INSERT INTO lab_test_execution (execution_id, lab_test_id, due_at, started_at, lateness_ms, attempt, status, fired_by)"
-                + " VALUES (?, ?, ?, ?, ?, ?, 'started', ?)",
-            e.executionId(), e.labTestId(), ts(e.dueAt()), ts(e.startedAt()), 0L, e.attempt(), e.trigger());
-      } else {
-        update(c, "UPDATE lab_test_execution SET attempt = ?, status = 'started', finished_at = NULL WHERE execution_id = ?",
-            e.attempt(), e.executionId());
-        update(c, "UPDATE dead_letter SET state = 'retried' WHERE execution_id = ?", e.executionId());
-      }
+      // A retry, or a dead letter retried by hand (a first attempt is folded above).
+      update(c, "UPDATE lab_test_execution SET attempt = ?, status = 'started', finished_at = NULL WHERE execution_id = ?",
+          e.attempt(), e.executionId());
+      update(c, "UPDATE dead_letter SET state = 'retried' WHERE execution_id = ?", e.executionId());
       update(c, "UPDATE lab_test SET status = ?, updated_at = ? WHERE id = ?", LabTest.RUNNING, ts(e.startedAt()), e.labTestId());
-      // A scheduled fire's row already holds its due instant, so the sweeper wakes the test until the outcome moves it.
       if (!e.trigger().equals("schedule")) DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.startedAt());
     } else if (event instanceof LabTest.ExecutionSucceeded e) {
+      // A later attempt succeeded (a first attempt is folded above).
       finish(c, e.executionId(), e.attempt(), e.actionStartedAt(), e.lateness(), "succeeded", e.finishedAt(), e.log());
-      if (e.attempt() > 1) update(c, "DELETE FROM dead_letter WHERE execution_id = ?", e.executionId());
+      update(c, "DELETE FROM dead_letter WHERE execution_id = ?", e.executionId());
       settle(c, e.labTestId(), e.nextFireAt(), e.finishedAt());
     } else if (event instanceof LabTest.ExecutionFailed e) {
       finish(c, e.executionId(), e.attempt(), e.actionStartedAt(), e.lateness(), e.retryAt() == null ? "failed" : "retrying", e.finishedAt(),

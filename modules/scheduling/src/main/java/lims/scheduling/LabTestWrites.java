@@ -30,22 +30,19 @@ final class LabTestWrites {
   /** A status decided when flushing: completed, or dead-lettered if the test has open dead letters. */
   private static final String SETTLED_WITHOUT_NEXT = "";
 
-  /** The lab_test columns a group sets: the whole row for a new test, else status, maybe next fire, updated_at. */
+  /** What a group does to one lab_test row: created in it (then inserted whole), and its last status. */
   private static final class TestRow {
-    Object[] inserted; // all columns of a test created in this group
+    LabTest.LabTestCreated created;
     String status;
     boolean setsNext;
     Instant next;
     Instant at;
   }
 
+  /** What a group does to one execution row: started in it (then inserted), and how its first attempt ended. */
   private static final class ExecutionRow {
-    Object[] inserted; // started in this group: execution_id, lab_test_id, due_at, started_at, lateness_ms, attempt, status, fired_by
-    Instant actionStartedAt;
-    Long latenessMs;
-    String status;
-    Instant finishedAt;
-    String log;
+    LabTest.ExecutionStarted started;
+    LabTest.ExecutionSucceeded succeeded;
   }
 
   private final Map<String, TestRow> tests = new LinkedHashMap<>();
@@ -55,31 +52,22 @@ final class LabTestWrites {
   /** Folds the event in, or answers false: it must be written on its own, after {@link #flush}. */
   boolean add(LabTest.Event event) {
     if (event instanceof LabTest.LabTestCreated e) {
-      LabTest.Definition d = e.definition();
       TestRow row = test(e.labTestId());
+      row.created = e;
       // A new test has no dead letters: without a next instant it is completed.
-      row.inserted = new Object[] {e.labTestId(), d.title(), d.type(), d.experiment(), null, ts(d.schedule().at()), d.schedule().cron(),
-          d.schedule().timezone(), d.action().kind(), d.maxRetries(), d.misfirePolicy(), null, e.by(), ts(e.at()), null};
       status(row, e.nextFireAt() != null ? LabTest.SCHEDULED : LabTest.COMPLETED, true, e.nextFireAt(), e.at());
       deadlines.put(e.labTestId(), e.nextFireAt());
       return true;
     }
     if (event instanceof LabTest.ExecutionStarted e && e.attempt() == 1 && !e.trigger().startsWith("dead-letter-retry")) {
-      ExecutionRow row = new ExecutionRow();
-      row.inserted = new Object[] {e.executionId(), e.labTestId(), ts(e.dueAt()), ts(e.startedAt()), 0L, e.attempt(), "started", e.trigger()};
-      executions.put(e.executionId(), row);
+      executions.computeIfAbsent(e.executionId(), id -> new ExecutionRow()).started = e;
       status(test(e.labTestId()), LabTest.RUNNING, false, null, e.startedAt());
       // A scheduled fire's row already holds its due instant, so the sweeper wakes the test until the outcome moves it.
       if (!e.trigger().equals("schedule")) deadlines.put(e.labTestId(), e.startedAt());
       return true;
     }
     if (event instanceof LabTest.ExecutionSucceeded e && e.attempt() == 1) {
-      ExecutionRow row = executions.computeIfAbsent(e.executionId(), id -> new ExecutionRow());
-      row.actionStartedAt = e.actionStartedAt();
-      row.latenessMs = e.lateness().toMillis();
-      row.status = "succeeded";
-      row.finishedAt = e.finishedAt();
-      row.log = LabTestProjection.truncate(String.join("\n", e.log()), 4000);
+      executions.computeIfAbsent(e.executionId(), id -> new ExecutionRow()).succeeded = e;
       status(test(e.labTestId()), e.nextFireAt() != null ? LabTest.SCHEDULED : SETTLED_WITHOUT_NEXT, true, e.nextFireAt(), e.finishedAt());
       deadlines.put(e.labTestId(), e.nextFireAt());
       return true;
@@ -110,12 +98,11 @@ final class LabTestWrites {
     tests.forEach((id, row) -> {
       String status = !row.status.equals(SETTLED_WITHOUT_NEXT) ? row.status
           : withOpenLetters.contains(id) ? LabTest.DEAD_LETTERED : LabTest.COMPLETED;
-      if (row.inserted != null) {
-        Object[] values = row.inserted.clone();
-        values[4] = status;
-        values[11] = ts(row.next);
-        values[14] = ts(row.at);
-        inserts.add(values);
+      if (row.created != null) {
+        LabTest.Definition d = row.created.definition();
+        inserts.add(new Object[] {id, d.title(), d.type(), d.experiment(), status, ts(d.schedule().at()), d.schedule().cron(),
+            d.schedule().timezone(), d.action().kind(), d.maxRetries(), d.misfirePolicy(), ts(row.next), row.created.by(),
+            ts(row.created.at()), ts(row.at)});
       } else if (row.setsNext) {
         statusAndNext.add(new Object[] {status, ts(row.next), ts(row.at), id});
       } else {
@@ -130,14 +117,17 @@ final class LabTestWrites {
     List<Object[]> started = new ArrayList<>();
     List<Object[]> finished = new ArrayList<>();
     executions.forEach((id, row) -> {
-      if (row.inserted == null) {
-        finished.add(new Object[] {ts(row.actionStartedAt), row.latenessMs, row.status, ts(row.finishedAt), row.log, id});
-        return;
+      LabTest.ExecutionSucceeded done = row.succeeded;
+      if (row.started == null) {
+        finished.add(new Object[] {ts(done.actionStartedAt()), done.lateness().toMillis(), "succeeded", ts(done.finishedAt()), log(done), id});
+      } else if (done == null) {
+        LabTest.ExecutionStarted e = row.started;
+        started.add(new Object[] {id, e.labTestId(), ts(e.dueAt()), ts(e.startedAt()), 0L, e.attempt(), "started", e.trigger(), null, null});
+      } else {
+        LabTest.ExecutionStarted e = row.started;
+        started.add(new Object[] {id, e.labTestId(), ts(e.dueAt()), ts(done.actionStartedAt()), done.lateness().toMillis(), e.attempt(),
+            "succeeded", e.trigger(), ts(done.finishedAt()), log(done)});
       }
-      Object[] v = row.inserted;
-      boolean done = row.status != null;
-      started.add(new Object[] {v[0], v[1], v[2], done ? ts(row.actionStartedAt) : v[3], done ? row.latenessMs : v[4], v[5],
-          done ? row.status : v[6], v[7], ts(row.finishedAt), row.log});
     });
     batch(c, "INSERT INTO lab_test_execution (execution_id, lab_test_id, due_at, started_at, lateness_ms, attempt, status, fired_by,"
         + " finished_at, log) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", started);
@@ -148,6 +138,10 @@ final class LabTestWrites {
     tests.clear();
     executions.clear();
     deadlines.clear();
+  }
+
+  private static String log(LabTest.ExecutionSucceeded e) {
+    return LabTestProjection.truncate(String.join("\n", e.log()), 4000);
   }
 
   /** Of the tests settling without a next instant, those with open dead letters: one query for the group. */

@@ -79,7 +79,8 @@ final class WorkflowAction implements LabTestAction.Runner {
       String name = "lab test " + execution.labTestId() + " at " + execution.dueAt();
       // Create is refused when the workflow exists: that is an earlier attempt's, and it is used as it is.
       return workflows.ask(workflowId, r -> new Workflow.Create(name, deviceId, type.wireName(), List.of(), steps, priority, custody, r))
-          .thenCompose(created -> workflows.ask(workflowId, Workflow.Get::new))
+          .thenCompose(created -> created instanceof Workflow.Current
+              ? CompletableFuture.<Workflow.Reply>completedFuture(created) : workflows.ask(workflowId, Workflow.Get::new))
           .thenCompose(reply -> {
             if (reply instanceof Workflow.Rejected r) return done(LabTestAction.Outcome.failed(r.rejection().detail()));
             Workflow.State w = ((Workflow.Current) reply).workflow();

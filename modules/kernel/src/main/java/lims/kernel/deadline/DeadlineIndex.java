@@ -42,7 +42,7 @@ public final class DeadlineIndex {
     }
   }
 
-  /** {@link #set} for many entities in two batched statements: entity id → its deadline, or null to clear it. */
+  /** {@link #set} for many entities in three batched statements (move, insert the new, delete the cleared): entity id → its deadline, or null to clear it. */
   public static void setAll(Connection c, String kind, Map<String, Instant> deadlines) throws SQLException {
     List<String> moved = new ArrayList<>();
     List<Object[]> updates = new ArrayList<>();

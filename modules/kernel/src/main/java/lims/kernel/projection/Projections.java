@@ -40,9 +40,9 @@ public final class Projections {
 
   /**
    * Runs a read-table projection: exactly once, the rows and the offset in one transaction.
-   * Events are applied in groups (up to {@code GROUP} events, or what arrived within
-   * {@code GROUP_WITHIN}), one transaction each: one commit per group instead of per event,
-   * which is what lets the read tables keep up with bursts.
+   * Events are applied in groups (pekko.projection.grouped in persistence.conf: up to 200
+   * events, or what arrived within 50 ms), one transaction each: one commit per group
+   * instead of per event, which is what lets the read tables keep up with bursts.
    */
   public static <E> void start(
       ActorSystem<?> system,
@@ -55,12 +55,8 @@ public final class Projections {
             EventSourcedProvider.<E>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
             () -> new ReadTableSession(database.dataSource()),
             () -> handlerForTag.apply(tag).grouped(),
-            system)
-        .withGroup(GROUP, GROUP_WITHIN));
+            system));
   }
-
-  private static final int GROUP = 200;
-  private static final java.time.Duration GROUP_WITHIN = java.time.Duration.ofMillis(50);
 
   /** One instance per tag, spread over the cluster by a sharded daemon process. */
   private static void run(ActorSystem<?> system, String name, EventTags tags, Function<String, Projection<?>> projectionForTag) {

@@ -14,15 +14,7 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
  * transaction (exactly once: rows and offset commit together, so plain INSERT and UPDATE
  * suffice). Subclasses say what each event writes.
  */
-public abstract class ReadTableHandler<E> extends JdbcHandler<EventEnvelope<E>, ReadTableSession> {
-
-  @Override
-  public final void process(ReadTableSession session, EventEnvelope<E> envelope) throws Exception {
-    session.withConnection(c -> {
-      apply(c, envelope.event());
-      return null;
-    });
-  }
+public abstract class ReadTableHandler<E> {
 
   protected abstract void apply(Connection c, E event) throws Exception;
 
