@@ -74,6 +74,9 @@ final class LabTestRoutes {
     return labTests.ask(labTestId(call), command).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
   }
 
+  /** What LabTestReadModel writes as an upcoming page's cursor: epoch second (up to 12 digits, beyond year 30000), nanos, id. */
+  private static final Pattern UPCOMING_CURSOR = Pattern.compile("[0-9]{1,12}\\.[0-9]{9}_LT-[0-9a-f]{12}");
+
   private CompletionStage<HttpResponse> list(Call call) {
     int limit = QueryParams.limit(call);
     Optional<String> status = QueryParams.string(call, "status");
@@ -85,7 +88,7 @@ final class LabTestRoutes {
       return u.equals("true");
     }).orElse(false);
     Optional<String> after = upcoming
-        ? QueryParams.matching(call, "after", Pattern.compile("[0-9]{1,19}\\.[0-9]{9}_LT-[0-9a-f]{12}"), "a cursor from next_cursor")
+        ? QueryParams.matching(call, "after", UPCOMING_CURSOR, "a cursor from next_cursor")
         : QueryParams.matching(call, "after", LabTest.ID, "a cursor from next_cursor");
     return labTests.readModel().list(status, upcoming, limit, after).thenApply(page -> Responses.page(mapper, page.map(LabTestRoutes::rowView)));
   }
@@ -204,6 +207,11 @@ final class LabTestRoutes {
       return null;
     }
     Map<String, Object> parameters = mapper.convertValue(node, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+    List<String> nulls = parameters.entrySet().stream().filter(p -> p.getValue() == null).map(Map.Entry::getKey).sorted().toList();
+    if (!nulls.isEmpty()) {
+      nulls.forEach(k -> body.reject("action." + k, "must not be null: leave it out for the default"));
+      return null;
+    }
     LabTestAction action = new LabTestAction(node.get("kind").asText(), Map.copyOf(parameters));
     Optional<String> wrong = labTests.actions().check(action);
     if (wrong.isPresent()) {

@@ -133,7 +133,9 @@ class LabTestApiTest {
         "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"teleport\"}}", "action.kind",
         "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"http\",\"url\":\"file:///etc/passwd\"}}", "action",
         "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"}," + action + ",\"misfire_policy\":\"twice\"}", "misfire_policy",
-        "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"}," + action + ",\"max_retries\":-1}", "max_retries");
+        "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"}," + action + ",\"max_retries\":-1}", "max_retries",
+        "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"http\",\"url\":\"" + url("/bad")
+            + "\",\"method\":null}}", "action.method");
     cases.forEach((body, field) -> {
       ApiClient.Reply r = node.api.post("/api/v1/lab-tests", admin, body);
       assertEquals(400, r.status(), body + " -> " + r.body());
@@ -297,5 +299,9 @@ class LabTestApiTest {
       List<String> order = seen.stream().filter(mine::contains).toList();
       assertEquals(List.of(mine.get(2), mine.get(1), mine.get(0)), order, "soonest first");
     });
+    // A forged cursor beyond any instant is refused, naming the parameter.
+    ApiClient.Reply forged = node.api.get("/api/v1/lab-tests?upcoming=true&after=9999999999999999999.000000000_LT-000000000000", admin);
+    assertEquals(400, forged.status(), forged.body());
+    assertEquals(List.of("after"), fieldsNamed(forged.json()));
   }
 }
