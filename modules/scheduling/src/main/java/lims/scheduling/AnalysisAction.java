@@ -1,6 +1,7 @@
 package lims.scheduling;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,35 +10,46 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import lims.analysis.Analyses;
+import java.util.function.Function;
 import lims.analysis.Analysis;
+import lims.analysis.Pipeline;
+import lims.analysis.Pipelines;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The "analysis" action: dispatches a run of a configured pipeline, named by the execution
  * ({@code AN-<execution id>}, so a resumed execution finds its run), and succeeds once the
- * run is dispatched (its tmux session confirmed), fails when the dispatch failed.
+ * run is dispatched (its tmux session confirmed), fails when the dispatch failed or is still
+ * under way at the attempt's time limit (it then stops asking: a retry asks again).
  * Parameters: {@code pipeline}, {@code parameters} (strings the pipeline's command takes).
  */
 final class AnalysisAction implements LabTestAction.Runner {
 
   private static final Duration POLL = Duration.ofMillis(250);
 
-  private final Analyses analyses;
+  /** How the action reaches analysis runs: {@code lims.analysis.Analyses#ask}. */
+  interface Runs {
+    CompletionStage<Analysis.Reply> ask(String analysisId, Function<ActorRef<Analysis.Reply>, Analysis.Command> command);
+  }
 
-  AnalysisAction(Analyses analyses) {
-    this.analyses = analyses;
+  private final Pipelines pipelines;
+  private final Runs runs;
+
+  AnalysisAction(Pipelines pipelines, Runs runs) {
+    this.pipelines = pipelines;
+    this.runs = runs;
   }
 
   Optional<String> check(Map<String, Object> p) {
-    if (!(p.get("pipeline") instanceof String name) || analyses.pipelines().named(name).isEmpty()) {
+    if (!(p.get("pipeline") instanceof String name) || pipelines.named(name).isEmpty()) {
       return Optional.of("pipeline must name a configured pipeline; configured: "
-          + analyses.pipelines().all().stream().map(lims.analysis.Pipeline::name).toList());
+          + pipelines.all().stream().map(Pipeline::name).toList());
     }
     Object given = p.getOrDefault("parameters", Map.of());
     if (!(given instanceof Map<?, ?> m) || m.values().stream().anyMatch(v -> !(v instanceof String))) {
       return Optional.of("parameters must be an object of strings");
     }
-    Optional<String> wrong = analyses.pipelines().check(name, parameters(p));
+    Optional<String> wrong = pipelines.check(name, parameters(p));
     if (wrong.isPresent()) return wrong;
     Set<String> known = Set.of("kind", "pipeline", "parameters");
     return p.keySet().stream().filter(k -> !known.contains(k)).findFirst().map(k -> "an analysis action takes no '" + k + "'");
@@ -47,18 +59,24 @@ final class AnalysisAction implements LabTestAction.Runner {
   public CompletionStage<LabTestAction.Outcome> run(LabTestAction action, LabTestAction.Execution execution) {
     String id = "AN-" + execution.executionId();
     String pipeline = (String) action.parameters().get("pipeline");
-    return analyses.ask(id, r -> new Analysis.Request(null, null, List.of(), pipeline, parameters(action.parameters()), r))
-        .thenCompose(reply -> dispatched(id));
+    return runs.ask(id, r -> new Analysis.Request(null, null, List.of(), pipeline, parameters(action.parameters()), r))
+        .thenCompose(reply -> dispatched(id, execution.deadline()));
   }
 
-  /** Waits for the run to leave "dispatching": running (or already done) is success, anything else failure. */
-  private CompletionStage<LabTestAction.Outcome> dispatched(String id) {
-    return analyses.ask(id, Analysis.Get::new).thenCompose(reply -> {
+  /**
+   * Waits for the run to leave "dispatching": running (or already done) is success, anything
+   * else failure. Stops at the attempt's deadline, when nobody waits for the answer any more.
+   */
+  private CompletionStage<LabTestAction.Outcome> dispatched(String id, Instant deadline) {
+    return runs.ask(id, Analysis.Get::new).thenCompose(reply -> {
       if (reply instanceof Analysis.Rejected r) return CompletableFuture.completedFuture(LabTestAction.Outcome.failed(r.rejection().detail()));
       Analysis.State a = ((Analysis.Current) reply).analysis();
       if (a.status().equals(Analysis.DISPATCHING)) {
+        if (Instant.now().plus(POLL).isAfter(deadline)) {
+          return CompletableFuture.completedFuture(LabTestAction.Outcome.failed("analysis " + id + " still dispatching at the attempt's time limit"));
+        }
         return CompletableFuture.supplyAsync(() -> id, CompletableFuture.delayedExecutor(POLL.toMillis(), TimeUnit.MILLISECONDS))
-            .thenCompose(this::dispatched);
+            .thenCompose(x -> dispatched(id, deadline));
       }
       String line = "analysis " + id + " " + a.status() + (a.failureReason() == null ? "" : ": " + a.failureReason());
       boolean ok = a.status().equals(Analysis.RUNNING) || a.status().equals(Analysis.SUCCEEDED);

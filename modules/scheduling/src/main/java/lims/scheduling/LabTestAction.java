@@ -13,8 +13,12 @@ import lims.kernel.CborSerializable;
  */
 public record LabTestAction(String kind, Map<String, Object> parameters) implements CborSerializable {
 
-  /** One execution as the action sees it; {@code executionId} is the idempotency key, the same on every attempt. */
-  public record Execution(String labTestId, String executionId, Instant dueAt, int attempt) {}
+  /**
+   * One attempt of an execution as the action sees it; {@code executionId} is the idempotency
+   * key, the same on every attempt. At {@code deadline} the attempt counts as failed: work the
+   * action still does for it after that is wasted.
+   */
+  public record Execution(String labTestId, String executionId, Instant dueAt, int attempt, Instant deadline) {}
 
   /** How an attempt ended, with the lines worth keeping in the execution's log. */
   public record Outcome(boolean succeeded, List<String> log) implements CborSerializable {

@@ -21,7 +21,7 @@ public final class LabTestActions implements LabTestAction.Runner {
 
   /** The three kinds: an HTTP call, a workflow on a device, an analysis run. */
   public static LabTestActions of(lims.workflow.Workflows workflows, lims.device.Devices devices, lims.analysis.Analyses analyses) {
-    AnalysisAction analysis = new AnalysisAction(analyses);
+    AnalysisAction analysis = new AnalysisAction(analyses.pipelines(), analyses::ask);
     return new LabTestActions(Map.of(
         "http", new Kind(HttpAction::check, new HttpAction()),
         "workflow", new Kind(WorkflowAction::check, new WorkflowAction(workflows, devices)),
