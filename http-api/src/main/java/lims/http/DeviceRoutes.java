@@ -25,6 +25,7 @@ import lims.device.Execution;
 import lims.device.OperationalStatus;
 import lims.device.Priority;
 import lims.device.WaitEstimator;
+import lims.kernel.KeysetCursor;
 import lims.kernel.Role;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -266,8 +267,7 @@ final class DeviceRoutes {
 
   private CompletionStage<HttpResponse> logs(Call call, Optional<String> deviceId, boolean ranged) {
     int limit = QueryParams.limit(call);
-    Optional<String> after = QueryParams.string(call, "after");
-    after.ifPresent(DeviceRoutes::checkCursor);
+    Optional<KeysetCursor> after = QueryParams.keysetCursor(call);
     QueryParams.TimeRange range = ranged ? QueryParams.range(call) : new QueryParams.TimeRange(Optional.empty(), Optional.empty());
     var filter = new DeviceReadModel.LogFilter(deviceId, range.start(), range.end());
     return devices.readModel().executions(filter, limit, after).thenApply(page -> Responses.page(mapper, page));
@@ -306,14 +306,6 @@ final class DeviceRoutes {
     String id = call.pathParam(param);
     if (!Devices.DEVICE_ID.matcher(id).matches()) throw ProblemException.invalid(param, "must be " + DEVICE_ID_RULE);
     return id;
-  }
-
-  private static void checkCursor(String cursor) {
-    try {
-      DeviceReadModel.decodeCursor(cursor);
-    } catch (RuntimeException e) {
-      throw ProblemException.invalid("after", "must be a cursor from next_cursor");
-    }
   }
 
   /** The expected reply, or the entity's refusal as a problem. */

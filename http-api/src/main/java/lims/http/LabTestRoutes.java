@@ -74,9 +74,6 @@ final class LabTestRoutes {
     return labTests.ask(labTestId(call), command).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
   }
 
-  /** What LabTestReadModel writes as an upcoming page's cursor: epoch second (up to 12 digits, beyond year 30000), nanos, id. */
-  private static final Pattern UPCOMING_CURSOR = Pattern.compile("[0-9]{1,12}\\.[0-9]{9}_LT-[0-9a-f]{12}");
-
   private CompletionStage<HttpResponse> list(Call call) {
     int limit = QueryParams.limit(call);
     Optional<String> status = QueryParams.string(call, "status");
@@ -87,10 +84,10 @@ final class LabTestRoutes {
       if (!u.equals("true") && !u.equals("false")) throw ProblemException.invalid("upcoming", "must be true or false");
       return u.equals("true");
     }).orElse(false);
-    Optional<String> after = upcoming
-        ? QueryParams.matching(call, "after", UPCOMING_CURSOR, "a cursor from next_cursor")
-        : QueryParams.matching(call, "after", LabTest.ID, "a cursor from next_cursor");
-    return labTests.readModel().list(status, upcoming, limit, after).thenApply(page -> Responses.page(mapper, page.map(LabTestRoutes::rowView)));
+    var page = upcoming
+        ? labTests.readModel().upcoming(status, limit, QueryParams.keysetCursor(call))
+        : labTests.readModel().list(status, limit, QueryParams.matching(call, "after", LabTest.ID, "a cursor from next_cursor"));
+    return page.thenApply(p -> Responses.page(mapper, p.map(LabTestRoutes::rowView)));
   }
 
   private CompletionStage<HttpResponse> executions(Call call) {

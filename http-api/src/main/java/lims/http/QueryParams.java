@@ -37,6 +37,15 @@ final class QueryParams {
     return value;
   }
 
+  /** A list's {@code after} cursor for a list ordered by an instant and an id. */
+  static Optional<lims.kernel.KeysetCursor> keysetCursor(Call call) {
+    try {
+      return string(call, "after").map(lims.kernel.KeysetCursor::decode);
+    } catch (IllegalArgumentException e) {
+      throw ProblemException.invalid("after", "must be a cursor from next_cursor");
+    }
+  }
+
   static Optional<Instant> instant(Call call, String name) {
     try {
       return string(call, name).map(Instant::parse);

@@ -1,7 +1,6 @@
 package lims.device;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,13 +9,13 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import lims.kernel.Database;
+import lims.kernel.KeysetCursor;
 import lims.kernel.Page;
 import lims.kernel.projection.ReadTableHandler;
 import org.apache.pekko.NotUsed;
@@ -64,17 +63,16 @@ public final class DeviceReadModel {
     });
   }
 
-  public CompletionStage<Page<Execution>> executions(LogFilter filter, int limit, Optional<String> cursor) {
-    Optional<String[]> after = cursor.map(DeviceReadModel::decodeCursor);
+  public CompletionStage<Page<Execution>> executions(LogFilter filter, int limit, Optional<KeysetCursor> after) {
     return database.withConnection(c -> {
       List<Object> args = new ArrayList<>();
       StringBuilder where = new StringBuilder(" WHERE 1 = 1");
       conditions(filter, where, args);
       if (after.isPresent()) {
-        OffsetDateTime at = ReadTableHandler.ts(Instant.parse(after.get()[0]));
+        OffsetDateTime at = ReadTableHandler.ts(after.get().at());
         // Keyset on (started_at, execution_id) descending; the first clause lets the index bound the scan.
         where.append(" AND started_at <= ? AND (started_at < ? OR execution_id < ?)");
-        args.addAll(List.of(at, at, after.get()[1]));
+        args.addAll(List.of(at, at, after.get().id()));
       }
       String sql = "SELECT " + LOG_COLUMNS + " FROM execution_log" + where + " ORDER BY started_at DESC, execution_id DESC LIMIT ?";
       args.add(limit + 1);
@@ -84,7 +82,7 @@ public final class DeviceReadModel {
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) rows.add(execution(rs));
         }
-        return Page.of(rows, limit, x -> encodeCursor(x.startedAt(), x.executionId()));
+        return Page.of(rows, limit, x -> new KeysetCursor(x.startedAt(), x.executionId()).encode());
       }
     });
   }
@@ -163,18 +161,6 @@ public final class DeviceReadModel {
 
   private static void bind(PreparedStatement s, List<Object> args) throws SQLException {
     for (int i = 0; i < args.size(); i++) s.setObject(i + 1, args.get(i));
-  }
-
-  static String encodeCursor(Instant startedAt, String executionId) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString((startedAt + "|" + executionId).getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** The two parts of a cursor; IllegalArgumentException when it is not one of ours. */
-  public static String[] decodeCursor(String cursor) {
-    String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
-    if (parts.length != 2) throw new IllegalArgumentException("not a cursor");
-    Instant.parse(parts[0]);
-    return parts;
   }
 
   private static DeviceRow device(ResultSet rs) throws SQLException {

@@ -11,8 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import lims.kernel.Database;
+import lims.kernel.KeysetCursor;
 import lims.kernel.Page;
+import lims.kernel.projection.ReadTableHandler;
 
 /** Queries over the lab-test read tables, each one keyset-paginated query on an index. */
 public final class LabTestReadModel {
@@ -32,11 +35,27 @@ public final class LabTestReadModel {
     this.database = database;
   }
 
-  /**
-   * Lab tests not deleted; with {@code upcoming}, only those with a next fire instant, soonest first
-   * (cursor: see {@link #cursor}), else by id.
-   */
-  public CompletionStage<Page<LabTestRow>> list(Optional<String> status, boolean upcoming, int limit, Optional<String> after) {
+  /** Lab tests not deleted, by id; cursor: the last id. */
+  public CompletionStage<Page<LabTestRow>> list(Optional<String> status, int limit, Optional<String> afterId) {
+    List<Object> args = new ArrayList<>();
+    afterId.ifPresent(args::add);
+    return query(status, afterId.isPresent() ? " AND id > ?" : "", args, " ORDER BY id", limit, LabTestRow::id);
+  }
+
+  /** Lab tests with a next fire instant, soonest first (ties by id). */
+  public CompletionStage<Page<LabTestRow>> upcoming(Optional<String> status, int limit, Optional<KeysetCursor> after) {
+    List<Object> args = new ArrayList<>();
+    StringBuilder where = new StringBuilder(" AND next_fire_at IS NOT NULL");
+    after.ifPresent(cursor -> {
+      OffsetDateTime at = ReadTableHandler.ts(cursor.at());
+      where.append(" AND (next_fire_at > ? OR (next_fire_at = ? AND id > ?))");
+      args.addAll(List.of(at, at, cursor.id()));
+    });
+    return query(status, where.toString(), args, " ORDER BY next_fire_at, id", limit, r -> new KeysetCursor(r.nextFireAt(), r.id()).encode());
+  }
+
+  private CompletionStage<Page<LabTestRow>> query(Optional<String> status, String where, List<Object> whereArgs, String order, int limit,
+      Function<LabTestRow, String> cursorOf) {
     return database.withConnection(c -> {
       StringBuilder sql = new StringBuilder("SELECT id, title, type, status, action_kind, next_fire_at, schedule_cron, schedule_timezone,"
           + " schedule_at FROM lab_test WHERE status <> 'deleted'");
@@ -45,24 +64,8 @@ public final class LabTestReadModel {
         sql.append(" AND status = ?");
         args.add(s);
       });
-      if (upcoming) {
-        sql.append(" AND next_fire_at IS NOT NULL");
-        after.ifPresent(cursor -> {
-          int cut = cursor.indexOf('_');
-          int dot = cursor.indexOf('.');
-          OffsetDateTime at = lims.kernel.projection.ReadTableHandler.ts(Instant.ofEpochSecond(Long.parseLong(cursor.substring(0, dot)),
-              Long.parseLong(cursor.substring(dot + 1, cut))));
-          sql.append(" AND (next_fire_at > ? OR (next_fire_at = ? AND id > ?))");
-          args.addAll(List.of(at, at, cursor.substring(cut + 1)));
-        });
-        sql.append(" ORDER BY next_fire_at, id LIMIT ?");
-      } else {
-        after.ifPresent(a -> {
-          sql.append(" AND id > ?");
-          args.add(a);
-        });
-        sql.append(" ORDER BY id LIMIT ?");
-      }
+      sql.append(where).append(order).append(" LIMIT ?");
+      args.addAll(whereArgs);
       args.add(limit + 1);
       try (PreparedStatement s = c.prepareStatement(sql.toString())) {
         for (int i = 0; i < args.size(); i++) s.setObject(i + 1, args.get(i));
@@ -73,14 +76,9 @@ public final class LabTestReadModel {
                 rs.getString(7), rs.getString(8), instant(rs, 9)));
           }
         }
-        return Page.of(rows, limit, r -> upcoming ? cursor(r) : r.id());
+        return Page.of(rows, limit, cursorOf);
       }
     });
-  }
-
-  /** {@code <epoch seconds>.<nanoseconds>_<id>}: the instant exactly as stored, so no row is read twice or skipped. */
-  static String cursor(LabTestRow r) {
-    return r.nextFireAt().getEpochSecond() + "." + String.format("%09d", r.nextFireAt().getNano()) + "_" + r.id();
   }
 
   /** A test's executions in due order (execution ids sort by due instant); cursor: the last execution id. */
