@@ -45,7 +45,8 @@ class LabTestApiTest {
   static final Map<String, Object> SETTINGS = Map.of(
       "lims.scheduling.retry.min-backoff", "200ms",
       "lims.deadlines.sweep-interval", "500ms",
-      "lims.deadlines.lookahead", "3s");
+      "lims.deadlines.lookahead", "3s",
+      "lims.scheduling.gauge-interval", "500ms");
 
   @BeforeAll
   static void start() throws Exception {
@@ -119,7 +120,18 @@ class LabTestApiTest {
     String metrics = node.api.get("/metrics", null).body();
     assertTrue(metrics.contains("lims_lab_test_fire_lateness_seconds_count"), "fire lateness histogram");
     assertTrue(metrics.contains("lims_lab_test_executions_total{outcome=\"succeeded\"}"), "executions by outcome");
-    assertTrue(metrics.contains("lims_lab_test_due_backlog") && metrics.contains("lims_lab_test_dead_letters"));
+    // The cluster-wide gauges, reported by this node as the cluster's leader, count the read tables.
+    node.eventually(() -> {
+      String now = node.api.get("/metrics", null).body();
+      assertEquals(node.count("SELECT COUNT(*) FROM dead_letter WHERE state = 'open'"), gauge(now, "lims_lab_test_dead_letters"));
+      assertTrue(gauge(now, "lims_lab_test_due_backlog") >= 0);
+    });
+  }
+
+  /** A gauge's value in Prometheus text; fails when the gauge is absent. */
+  static long gauge(String metrics, String name) {
+    return metrics.lines().filter(l -> l.startsWith(name + " ")).findFirst().map(l -> (long) Double.parseDouble(l.substring(name.length() + 1)))
+        .orElseThrow(() -> new AssertionError(name + " not reported"));
   }
 
   @Test

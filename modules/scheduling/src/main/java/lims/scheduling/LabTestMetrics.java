@@ -8,17 +8,22 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import lims.kernel.Database;
 import lims.kernel.projection.ReadTableHandler;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * The scheduler's meters: fire lateness (action start − due of each execution's first attempt, a histogram),
  * executions by outcome, open dead letters, and the due backlog (scheduled tests whose
  * instant passed more than a second ago without a start). The entity reports its events
- * here; the two gauges are read from the read tables every few seconds, off the scrape.
+ * here. The two gauges count the whole cluster's read tables: only the cluster leader reads
+ * and reports them, every few seconds off the scrape; on the other nodes they are absent, so
+ * a sum or max over the nodes' metrics shows each count once.
  */
 public final class LabTestMetrics implements Consumer<LabTest.Event> {
 
@@ -27,24 +32,44 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
   private final AtomicLong openDeadLetters = new AtomicLong();
   private final AtomicLong dueBacklog = new AtomicLong();
   private final java.util.Map<String, Counter> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The two gauges while this node reports them, else empty. */
+  private final List<Gauge> gauges = new ArrayList<>();
 
   public LabTestMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.lateness = Timer.builder("lims.lab_test.fire.lateness").description("start minus due instant of scheduled fires")
         .publishPercentileHistogram().register(registry);
-    Gauge.builder("lims.lab_test.dead_letters", openDeadLetters, AtomicLong::get).description("open dead letters").register(registry);
-    Gauge.builder("lims.lab_test.due_backlog", dueBacklog, AtomicLong::get)
-        .description("scheduled lab tests more than 1 s past their instant and not started").register(registry);
   }
 
-  /** Refreshes the gauges from the read tables every {@code every}, on the JDBC dispatcher. */
+  /** Every {@code every}: on the cluster leader, refreshes the gauges from the read tables (on the JDBC dispatcher); elsewhere drops them. */
   public void pollGauges(ActorSystem<?> system, Duration every) {
     Database database = Database.get(system);
-    system.scheduler().scheduleWithFixedDelay(every, every, () -> database.withConnection(c -> {
-      openDeadLetters.set(count(c, "SELECT COUNT(*) FROM dead_letter WHERE state = 'open'", null));
-      dueBacklog.set(count(c, "SELECT COUNT(*) FROM lab_test WHERE status = 'scheduled' AND next_fire_at < ?", Instant.now().minusSeconds(1)));
-      return null;
-    }), system.executionContext());
+    Cluster cluster = Cluster.get(system);
+    system.scheduler().scheduleWithFixedDelay(every, every, () -> {
+      if (!cluster.selfMember().address().equals(cluster.state().getLeader())) {
+        report(false);
+        return;
+      }
+      database.withConnection(c -> {
+        openDeadLetters.set(count(c, "SELECT COUNT(*) FROM dead_letter WHERE state = 'open'", null));
+        dueBacklog.set(count(c, "SELECT COUNT(*) FROM lab_test WHERE status = 'scheduled' AND next_fire_at < ?", Instant.now().minusSeconds(1)));
+        report(true);
+        return null;
+      });
+    }, system.executionContext());
+  }
+
+  /** Registers the gauges (values already read) or removes them. */
+  private synchronized void report(boolean leader) {
+    if (leader && gauges.isEmpty()) {
+      gauges.add(Gauge.builder("lims.lab_test.dead_letters", openDeadLetters, AtomicLong::get).description("open dead letters (cluster-wide)")
+          .register(registry));
+      gauges.add(Gauge.builder("lims.lab_test.due_backlog", dueBacklog, AtomicLong::get)
+          .description("scheduled lab tests more than 1 s past their instant and not started (cluster-wide)").register(registry));
+    } else if (!leader && !gauges.isEmpty()) {
+      gauges.forEach(registry::remove);
+      gauges.clear();
+    }
   }
 
   private static long count(java.sql.Connection c, String sql, Instant arg) throws java.sql.SQLException {

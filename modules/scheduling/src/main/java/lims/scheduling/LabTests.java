@@ -31,7 +31,7 @@ public final class LabTests {
     LabTest.Policy policy = new LabTest.Policy(new lims.kernel.Backoff(config.getDuration("retry.min-backoff"),
         config.getDuration("retry.max-backoff")), config.getDuration("misfire-threshold"), config.getDuration("action-timeout"), config.getDuration("start-ahead"));
     LabTestMetrics metrics = new LabTestMetrics(registry);
-    metrics.pollGauges(system, Duration.ofSeconds(5));
+    metrics.pollGauges(system, config.getDuration("gauge-interval"));
     sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), actions, policy, Clock.systemUTC(), metrics)));
     Projections.<LabTest.Event>start(system, LabTestProjection.NAME, LabTest.TAGS, tag -> new LabTestProjection());
     DeadlineSweeper.start(system, LabTestProjection.DEADLINE_KIND, id -> sharding.entityRefFor(LabTest.TYPE, id).tell(new LabTest.Wake()));
