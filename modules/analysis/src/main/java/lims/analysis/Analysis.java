@@ -117,7 +117,8 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   record Kill() implements Internal {}
 
-  record KillDone(String failure) implements Internal {}
+  /** {@code round}: the kill round it was sent in; an answer from an earlier round confirms nothing. */
+  record KillDone(String failure, int round) implements Internal {}
 
   public sealed interface Reply extends CborSerializable permits Current, Rejected {}
 
@@ -126,7 +127,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   public record Rejected(Rejection rejection) implements Reply {}
 
   public sealed interface Event extends CborSerializable permits AnalysisRequested, DispatchAttemptFailed, AnalysisDispatched,
-      AnalysisFailed, ResultRecorded, AnalysisTimedOut, AnalysisCancelled, RemoteSessionEnded {
+      AnalysisFailed, ResultRecorded, AnalysisTimedOut, AnalysisCancelled, RemoteSessionEnded, SessionStartedAfterEnd {
     String analysisId();
   }
 
@@ -151,6 +152,12 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   /** The tmux session of a cancelled or timed-out run is gone. */
   public record RemoteSessionEnded(String analysisId, Instant at) implements Event {}
+
+  /**
+   * A start that was under way when the run ended answered after its session had been
+   * killed: it may have started the session again, which must be killed again.
+   */
+  public record SessionStartedAfterEnd(String analysisId, Instant at) implements Event {}
 
   public record State(
       String id,
@@ -203,9 +210,9 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
       return with(end.state(), end.at(), end.reason());
     }
 
-    State sessionGone() {
+    State withSessionEnded(boolean gone) {
       return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
-          failureReason, resultStatus, result, resultCounted, true);
+          failureReason, resultStatus, result, resultCounted, gone);
     }
   }
 
@@ -218,6 +225,11 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   private final RemoteHost remote;
   private final DispatchPolicy policy;
   private int killAttempts;
+  /**
+   * Raised whenever a start answers after the run ended: a kill sent before that may have run
+   * before the start did, so its success no longer proves the session gone.
+   */
+  private int killRound;
 
   private Analysis(String analysisId, ActorContext<Command> context, TimerScheduler<Command> timers, Pipelines pipelines, RemoteHost remote,
       DispatchPolicy policy) {
@@ -318,8 +330,12 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   private ReplyEffect<Event, State> dispatchDone(State s, DispatchDone c) {
     Instant now = Instant.now();
     if (killsSession(s.status())) {
-      // Ended while this start was under way: a start that got through may have come after the kill.
-      if (c.failure() == null || s.sessionToKill()) kill(s);
+      // Ended while this start was under way. Whatever it answered (a time-out may hide a start
+      // that got through), it may have started the session after a kill: kill again, and let only
+      // this round's answers confirm the end. Durably so if the end was already confirmed.
+      killRound++;
+      if (s.sessionEnded()) return Effect().persist(new SessionStartedAfterEnd(analysisId, now)).thenRun(this::kill).thenNoReply();
+      kill(s);
       return Effect().noReply();
     }
     if (!s.status().equals(DISPATCHING) || c.attempt() <= s.attempts()) return Effect().noReply();
@@ -375,11 +391,12 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
       context.getLog().warn("analysis {}: pipeline '{}' is no longer configured; its session cannot be killed", analysisId, s.pipeline());
       return;
     }
-    context.pipeToSelf(remote.kill(p, analysisId), (ok, error) -> new KillDone(error == null ? null : Failures.message(error)));
+    int round = killRound;
+    context.pipeToSelf(remote.kill(p, analysisId), (ok, error) -> new KillDone(error == null ? null : Failures.message(error), round));
   }
 
   private ReplyEffect<Event, State> killDone(State s, KillDone c) {
-    if (!s.sessionToKill()) return Effect().noReply();
+    if (!s.sessionToKill() || c.round() != killRound) return Effect().noReply();
     if (c.failure() == null) return Effect().persist(new RemoteSessionEnded(analysisId, Instant.now())).thenNoReply();
     killAttempts++;
     context.getLog().warn("analysis {}: killing {} failed (try {}): {}", analysisId, s.remoteSession(), killAttempts, c.failure());
@@ -416,7 +433,8 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
         .onEvent(ResultRecorded.class, (s, e) -> ending(e).map(s.withResult(e)::ended).orElse(s.withResult(e)))
         .onEvent(AnalysisTimedOut.class, (s, e) -> s.ended(ending(e).orElseThrow()))
         .onEvent(AnalysisCancelled.class, (s, e) -> s.ended(ending(e).orElseThrow()))
-        .onEvent(RemoteSessionEnded.class, (s, e) -> s.sessionGone())
+        .onEvent(RemoteSessionEnded.class, (s, e) -> s.withSessionEnded(true))
+        .onEvent(SessionStartedAfterEnd.class, (s, e) -> s.withSessionEnded(false))
         .build();
   }
 }

@@ -43,6 +43,10 @@ public final class AnalysisProjection extends ReadTableHandler<Analysis.Event> {
     if (event instanceof Analysis.RemoteSessionEnded e) {
       DeadlineIndex.clear(c, DEADLINE_KIND, e.analysisId());
     }
+    // Its session may run again: awake until it is gone, as after the end.
+    if (event instanceof Analysis.SessionStartedAfterEnd e) {
+      DeadlineIndex.set(c, DEADLINE_KIND, e.analysisId(), e.at());
+    }
   }
 
   /** failure_reason is VARCHAR(2000); a remote error can be longer. */

@@ -143,7 +143,38 @@ class AnalysisTest {
       return null;
     });
     start.complete(Done.getInstance()); // the start landed after the kill
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertFalse(a.getState().sessionEnded(), "its session may run again");
+      return null;
+    });
+    // That kill fails: it is retried after the back-off, and again after a restart, until one gets through.
+    host.nextKill().completeExceptionally(new RuntimeException("connection reset"));
+    time.timePasses(Duration.ofSeconds(2));
+    host.nextKill().completeExceptionally(new RuntimeException("connection reset"));
+    a.restart();
     host.nextKill().complete(Done.getInstance());
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(a.getState().sessionEnded());
+      return null;
+    });
+  }
+
+  @Test
+  void aKillSentBeforeALateStartLandedDoesNotConfirmTheSessionGone() throws Exception {
+    var a = requested();
+    CompletableFuture<Done> start = host.nextStart();
+    a.<Analysis.Reply>runCommand(r -> new Analysis.Cancel("wrong sample", "sam", r));
+    CompletableFuture<Done> early = host.nextKill(); // may have run on the host before the start did
+    start.complete(Done.getInstance());
+    CompletableFuture<Done> again = host.nextKill();
+    early.complete(Done.getInstance()); // its answer is in the mailbox now, ahead of the Get below
+    var after = a.<Analysis.Reply>runCommand(Analysis.Get::new);
+    assertFalse(((Analysis.Current) after.reply()).analysis().sessionEnded(), "the earlier kill's answer proves nothing");
+    again.complete(Done.getInstance());
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(a.getState().sessionEnded());
+      return null;
+    });
   }
 
   @Test
