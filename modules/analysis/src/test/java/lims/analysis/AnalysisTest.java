@@ -91,6 +91,13 @@ class AnalysisTest {
     });
   }
 
+  static void awaitSessionEnded(EventSourcedBehaviorTestKit<Analysis.Command, Analysis.Event, Analysis.State> a) {
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(a.getState().sessionEnded());
+      return null;
+    });
+  }
+
   @Test
   void failedStartsAreRetriedWithBackOffAndTheLastFailureFailsTheRun() throws Exception {
     var a = requested();
@@ -125,10 +132,7 @@ class AnalysisTest {
     awaitStatus(a, Analysis.TIMED_OUT);
     assertEquals("timeout", a.getState().failureReason());
     host.nextKill().complete(Done.getInstance());
-    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertTrue(a.getState().sessionEnded());
-      return null;
-    });
+    awaitSessionEnded(a);
   }
 
   @Test
@@ -138,10 +142,7 @@ class AnalysisTest {
     var cancelled = a.<Analysis.Reply>runCommand(r -> new Analysis.Cancel("wrong sample", "sam", r));
     assertEquals(Analysis.CANCELLED, ((Analysis.Current) cancelled.reply()).analysis().status());
     host.nextKill().complete(Done.getInstance());
-    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertTrue(a.getState().sessionEnded());
-      return null;
-    });
+    awaitSessionEnded(a);
     start.complete(Done.getInstance()); // the start landed after the kill
     kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       assertFalse(a.getState().sessionEnded(), "its session may run again");
@@ -153,10 +154,7 @@ class AnalysisTest {
     host.nextKill().completeExceptionally(new RuntimeException("connection reset"));
     a.restart();
     host.nextKill().complete(Done.getInstance());
-    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertTrue(a.getState().sessionEnded());
-      return null;
-    });
+    awaitSessionEnded(a);
   }
 
   @Test
@@ -171,10 +169,7 @@ class AnalysisTest {
     var after = a.<Analysis.Reply>runCommand(Analysis.Get::new);
     assertFalse(((Analysis.Current) after.reply()).analysis().sessionEnded(), "the earlier kill's answer proves nothing");
     again.complete(Done.getInstance());
-    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertTrue(a.getState().sessionEnded());
-      return null;
-    });
+    awaitSessionEnded(a);
   }
 
   @Test
