@@ -333,6 +333,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
       // Ended while this start was under way. Whatever it answered (a time-out may hide a start
       // that got through), it may have started the session after a kill: kill again, and let only
       // this round's answers confirm the end. Durably so if the end was already confirmed.
+      if (pipelines.named(s.pipeline()).isEmpty()) return Effect().noReply(); // no longer configured: nothing was started
       killRound++;
       if (s.sessionEnded()) return Effect().persist(new SessionStartedAfterEnd(analysisId, now)).thenRun(this::kill).thenNoReply();
       kill(s);

@@ -365,8 +365,8 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private void callAction(State s) {
     Execution e = s.current();
     Instant actionStartedAt = clock.instant();
-    var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt(),
-        actionStartedAt.plus(policy.actionTimeout()));
+    // Real time, as the time-out below (the entity's clock may be a test's).
+    var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt(), Instant.now().plus(policy.actionTimeout()));
     // Through a future, so that a runner that throws fails this attempt instead of the entity.
     var outcome = CompletableFuture.completedFuture(execution).thenCompose(x -> runner.run(s.definition().action(), x))
         .orTimeout(policy.actionTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);

@@ -15,8 +15,8 @@ public record LabTestAction(String kind, Map<String, Object> parameters) impleme
 
   /**
    * One attempt of an execution as the action sees it; {@code executionId} is the idempotency
-   * key, the same on every attempt. At {@code deadline} the attempt counts as failed: work the
-   * action still does for it after that is wasted.
+   * key, the same on every attempt. At {@code deadline} (real time) the attempt counts as
+   * failed: work the action still does for it after that is wasted.
    */
   public record Execution(String labTestId, String executionId, Instant dueAt, int attempt, Instant deadline) {}
 

@@ -43,19 +43,24 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
 
   /** Every {@code every}: on the cluster leader, refreshes the gauges from the read tables (on the JDBC dispatcher); elsewhere drops them. */
   public void pollGauges(ActorSystem<?> system, Duration every) {
+    if (every.isNegative() || every.isZero()) throw new IllegalArgumentException("lims.scheduling.gauge-interval must be positive");
     Database database = Database.get(system);
     Cluster cluster = Cluster.get(system);
+    java.util.function.BooleanSupplier leader = () -> cluster.selfMember().address().equals(cluster.state().getLeader());
+    java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean();
     system.scheduler().scheduleWithFixedDelay(every, every, () -> {
-      if (!cluster.selfMember().address().equals(cluster.state().getLeader())) {
+      if (!leader.getAsBoolean()) {
         report(false);
         return;
       }
+      if (!reading.compareAndSet(false, true)) return; // the last reading is still under way (a slow database): no pile-up
       database.withConnection(c -> {
         openDeadLetters.set(count(c, "SELECT COUNT(*) FROM dead_letter WHERE state = 'open'", null));
         dueBacklog.set(count(c, "SELECT COUNT(*) FROM lab_test WHERE status = 'scheduled' AND next_fire_at < ?", Instant.now().minusSeconds(1)));
-        report(true);
+        // Asked again: leadership may have moved while the counts were read.
+        report(leader.getAsBoolean());
         return null;
-      });
+      }).whenComplete((x, error) -> reading.set(false));
     }, system.executionContext());
   }
 
