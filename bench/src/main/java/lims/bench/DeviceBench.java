@@ -50,8 +50,6 @@ public final class DeviceBench {
 
   static final String ADMIN_URL = env("LIMS_BENCH_PG_URL", "jdbc:postgresql://127.0.0.1:5432/postgres");
   static final String USER = env("LIMS_BENCH_PG_USER", "lims");
-  final String adminUrl = ADMIN_URL;
-  final String user = USER;
   final int devices = Integer.getInteger("bench.devices", 1000);
   final int clients = Integer.getInteger("bench.clients", 64);
   final int seconds = Integer.getInteger("bench.seconds", 30);
@@ -102,7 +100,7 @@ public final class DeviceBench {
     overrides.put("lims.database.url", dbUrl);
     overrides.put("lims.database.driver", "org.postgresql.Driver");
     overrides.put("lims.database.slick-profile", "slick.jdbc.PostgresProfile$");
-    overrides.put("lims.database.user", user);
+    overrides.put("lims.database.user", USER);
     overrides.put("lims.database.journal-pool-size", 16);
     overrides.put("pekko.projection.jdbc.dialect", "postgres-dialect");
     overrides.put("lims.http.port", 0);
@@ -231,7 +229,7 @@ public final class DeviceBench {
 
   void executionLogSearch() throws Exception {
     long t0 = System.nanoTime();
-    try (Connection c = DriverManager.getConnection(dbUrl, user, "")) {
+    try (Connection c = DriverManager.getConnection(dbUrl, USER, "")) {
       c.setAutoCommit(false);
       try (PreparedStatement s = c.prepareStatement("INSERT INTO execution_log (execution_id, device_id, device_type, workflow_id,"
           + " operation, parameters, status, started_at, finished_at, duration_ms, result) VALUES (?, ?, ?, ?, ?, '{}', 'succeeded', ?, ?, ?, '{}')")) {
@@ -343,9 +341,9 @@ public final class DeviceBench {
     Files.writeString(script, "\\set r random(1, 2000000000)\n"
         + "INSERT INTO pgbench_journal SELECT 'p-' || :r || '-' || g, g, decode(repeat('ab', 150), 'hex') FROM generate_series(1, "
         + rowsPerTransaction + ") g;\n");
-    URI uri = URI.create(adminUrl.substring("jdbc:".length()));
+    URI uri = URI.create(ADMIN_URL.substring("jdbc:".length()));
     Process p = new ProcessBuilder("pgbench", "-n", "-c", "8", "-j", "2", "-T", "20", "-f", script.toString(),
-        "-h", uri.getHost(), "-p", Integer.toString(uri.getPort()), "-U", user, database)
+        "-h", uri.getHost(), "-p", Integer.toString(uri.getPort()), "-U", USER, database)
         .redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     p.waitFor();
@@ -397,7 +395,7 @@ public final class DeviceBench {
   }
 
   String scalar(String query) {
-    try (Connection c = DriverManager.getConnection(adminUrl, user, ""); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+    try (Connection c = DriverManager.getConnection(ADMIN_URL, USER, ""); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
       rs.next();
       return rs.getString(1);
     } catch (Exception e) {
@@ -406,7 +404,7 @@ public final class DeviceBench {
   }
 
   long longScalar(String query) throws Exception {
-    try (Connection c = DriverManager.getConnection(dbUrl, user, ""); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+    try (Connection c = DriverManager.getConnection(dbUrl, USER, ""); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
       rs.next();
       return rs.getLong(1);
     }
@@ -414,7 +412,7 @@ public final class DeviceBench {
 
   String planOf(String explain) throws Exception {
     List<String> lines = new ArrayList<>();
-    try (Connection c = DriverManager.getConnection(dbUrl, user, ""); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(explain)) {
+    try (Connection c = DriverManager.getConnection(dbUrl, USER, ""); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(explain)) {
       while (rs.next()) lines.add(rs.getString(1).strip());
     }
     return String.join(" / ", lines);

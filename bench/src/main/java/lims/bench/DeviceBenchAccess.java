@@ -28,6 +28,11 @@ public final class DeviceBenchAccess {
     return bench.dbUrl;
   }
 
+  /** Runs one statement on a database of the benchmark's PostgreSQL. */
+  public static void execute(String url, String statement) throws Exception {
+    DeviceBench.sql(url, statement);
+  }
+
   public static String user() {
     return DeviceBench.USER;
   }

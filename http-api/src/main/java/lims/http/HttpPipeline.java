@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import lims.kernel.Database;
+import lims.kernel.Failures;
 import lims.security.AddressPolicy;
 import lims.security.Principal;
 import lims.security.TokenService;
@@ -170,7 +171,7 @@ public final class HttpPipeline {
   }
 
   private HttpResponse problemResponse(Throwable failure, HttpRequest request, Exchange exchange) {
-    Throwable cause = lims.kernel.Failures.cause(failure);
+    Throwable cause = Failures.cause(failure);
     ProblemException problem;
     if (cause instanceof ProblemException p) {
       problem = p;

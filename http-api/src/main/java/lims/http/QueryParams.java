@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import lims.kernel.KeysetCursor;
 
 /** Validated query parameters: each bad value is a 400 naming the parameter. */
 final class QueryParams {
@@ -38,9 +39,9 @@ final class QueryParams {
   }
 
   /** A list's {@code after} cursor for a list ordered by an instant and an id. */
-  static Optional<lims.kernel.KeysetCursor> keysetCursor(Call call) {
+  static Optional<KeysetCursor> keysetCursor(Call call) {
     try {
-      return string(call, "after").map(lims.kernel.KeysetCursor::decode);
+      return string(call, "after").map(KeysetCursor::decode);
     } catch (IllegalArgumentException e) {
       throw ProblemException.invalid("after", "must be a cursor from next_cursor");
     }

@@ -123,10 +123,7 @@ public final class SchedulerBench {
    * journal's tag queries then sorted whole ranges instead of reading an index in order).
    */
   static void analyze(Contender c) throws Exception {
-    try (var connection = java.sql.DriverManager.getConnection(c.database(), DeviceBenchAccess.user(), "");
-        var statement = connection.createStatement()) {
-      statement.execute("ANALYZE");
-    }
+    DeviceBenchAccess.execute(c.database(), "ANALYZE");
   }
 
   /** Tasks due uniformly at {@code rate} for STEP_SECONDS, each second's worth scheduled LEAD ahead of its first instant. */

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import lims.kernel.Database;
+import lims.kernel.Failures;
 import lims.kernel.projection.Projections;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -62,7 +63,7 @@ public final class Devices {
           throw new IllegalStateException("execution " + executionId + " vanished: " + ((Device.Rejected) reply).rejection().detail());
         })
         .exceptionally(failure -> {
-          Throwable cause = lims.kernel.Failures.cause(failure);
+          Throwable cause = Failures.cause(failure);
           if (cause instanceof java.util.concurrent.TimeoutException) return java.util.Optional.empty();
           throw new java.util.concurrent.CompletionException(cause);
         });

@@ -4,13 +4,19 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import lims.kernel.Database;
 import lims.kernel.projection.ReadTableHandler;
@@ -23,7 +29,7 @@ import org.apache.pekko.cluster.typed.Cluster;
  * instant passed more than a second ago without a start). The entity reports its events
  * here. The two gauges count the whole cluster's read tables: only the cluster leader reads
  * and reports them, every few seconds off the scrape; on the other nodes they are absent, so
- * a sum or max over the nodes' metrics shows each count once.
+ * a max over the nodes' metrics shows each count once (decision 0022).
  */
 public final class LabTestMetrics implements Consumer<LabTest.Event> {
 
@@ -31,7 +37,7 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
   private final MeterRegistry registry;
   private final AtomicLong openDeadLetters = new AtomicLong();
   private final AtomicLong dueBacklog = new AtomicLong();
-  private final java.util.Map<String, Counter> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
   /** The two gauges while this node reports them, else empty. */
   private final List<Gauge> gauges = new ArrayList<>();
 
@@ -46,8 +52,8 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
     if (every.isNegative() || every.isZero()) throw new IllegalArgumentException("lims.scheduling.gauge-interval must be positive");
     Database database = Database.get(system);
     Cluster cluster = Cluster.get(system);
-    java.util.function.BooleanSupplier leader = () -> cluster.selfMember().address().equals(cluster.state().getLeader());
-    java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean();
+    BooleanSupplier leader = () -> cluster.selfMember().address().equals(cluster.state().getLeader());
+    AtomicBoolean reading = new AtomicBoolean();
     system.scheduler().scheduleWithFixedDelay(every, every, () -> {
       if (!leader.getAsBoolean()) {
         report(false);
@@ -77,7 +83,7 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
     }
   }
 
-  private static long count(java.sql.Connection c, String sql, Instant arg) throws java.sql.SQLException {
+  private static long count(Connection c, String sql, Instant arg) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(sql)) {
       if (arg != null) s.setObject(1, ReadTableHandler.ts(arg));
       try (ResultSet rs = s.executeQuery()) {

@@ -5,7 +5,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import lims.kernel.deadline.DeadlineIndex;
 import lims.kernel.projection.ReadTableHandler;
 
@@ -19,6 +23,13 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
 
   public static final String NAME = "lab-test-read-tables";
   public static final String DEADLINE_KIND = "lab-test";
+
+  // The row writes both this handler and its batched fold (LabTestWrites) make.
+  static final String SET_STATUS = "UPDATE lab_test SET status = ?, updated_at = ? WHERE id = ?";
+  static final String SET_STATUS_AND_NEXT = "UPDATE lab_test SET status = ?, next_fire_at = ?, updated_at = ? WHERE id = ?";
+  /** A first attempt's outcome: its action's call, its lateness, status, end and log. */
+  static final String FIRST_ATTEMPT_FINISHED =
+      "UPDATE lab_test_execution SET started_at = ?, lateness_ms = ?, status = ?, finished_at = ?, log = ? WHERE execution_id = ?";
 
   /** The common events folded into batched writes (LabTestWrites); any other is written on its own, in order. */
   @Override
@@ -60,7 +71,7 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
       update(c, "UPDATE lab_test_execution SET attempt = ?, status = 'started', finished_at = NULL WHERE execution_id = ?",
           e.attempt(), e.executionId());
       update(c, "UPDATE dead_letter SET state = 'retried' WHERE execution_id = ?", e.executionId());
-      update(c, "UPDATE lab_test SET status = ?, updated_at = ? WHERE id = ?", LabTest.RUNNING, ts(e.startedAt()), e.labTestId());
+      update(c, SET_STATUS, LabTest.RUNNING, ts(e.startedAt()), e.labTestId());
       if (!e.trigger().equals("schedule")) DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.startedAt());
     } else if (event instanceof LabTest.ExecutionSucceeded e) {
       // A later attempt succeeded (a first attempt is folded above).
@@ -89,12 +100,22 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
 
   private static String settled(Connection c, String id, Instant next) throws SQLException {
     if (next != null) return LabTest.SCHEDULED;
-    try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM dead_letter WHERE lab_test_id = ? AND state <> 'resolved'")) {
-      s.setString(1, id);
+    return withDeadLetters(c, List.of(id)).isEmpty() ? LabTest.COMPLETED : LabTest.DEAD_LETTERED;
+  }
+
+  /** Of these tests, those with dead letters not yet resolved: one query. */
+  static Set<String> withDeadLetters(Connection c, Collection<String> ids) throws SQLException {
+    if (ids.isEmpty()) return Set.of();
+    String marks = String.join(", ", Collections.nCopies(ids.size(), "?"));
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT DISTINCT lab_test_id FROM dead_letter WHERE state <> 'resolved' AND lab_test_id IN (" + marks + ")")) {
+      int i = 1;
+      for (String id : ids) s.setString(i++, id);
+      Set<String> found = new HashSet<>();
       try (ResultSet rs = s.executeQuery()) {
-        rs.next();
-        return rs.getLong(1) > 0 ? LabTest.DEAD_LETTERED : LabTest.COMPLETED;
+        while (rs.next()) found.add(rs.getString(1));
       }
+      return found;
     }
   }
 
@@ -113,7 +134,7 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
   }
 
   private static void status(Connection c, String id, String status, Instant next, Instant at) throws SQLException {
-    update(c, "UPDATE lab_test SET status = ?, next_fire_at = ?, updated_at = ? WHERE id = ?", status, ts(next), ts(at), id);
+    update(c, SET_STATUS_AND_NEXT, status, ts(next), ts(at), id);
   }
 
   /**
@@ -123,9 +144,7 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
   private static void finish(Connection c, String executionId, int attempt, Instant actionStartedAt, java.time.Duration lateness,
       String status, Instant at, List<String> log) throws SQLException {
     if (attempt == 1) {
-      update(c, "UPDATE lab_test_execution SET started_at = ?, lateness_ms = ?, status = ?, finished_at = ?, log = ? WHERE execution_id = ?",
-          ts(actionStartedAt), lateness.toMillis(), status, ts(at),
-          truncate(String.join("\n", log), 4000), executionId);
+      update(c, FIRST_ATTEMPT_FINISHED, ts(actionStartedAt), lateness.toMillis(), status, ts(at), log("", log), executionId);
       return;
     }
     String previous = "";
@@ -136,10 +155,15 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
       }
     }
     update(c, "UPDATE lab_test_execution SET status = ?, finished_at = ?, log = ? WHERE execution_id = ?",
-        status, ts(at), truncate(previous + String.join("\n", log), 4000), executionId);
+        status, ts(at), log(previous, log), executionId);
   }
 
-  static String truncate(String s, int max) {
+  /** An execution's log: earlier lines, then this attempt's; the newest 4,000 characters (the column's size). */
+  static String log(String previous, List<String> lines) {
+    return truncate(previous + String.join("\n", lines), 4000);
+  }
+
+  private static String truncate(String s, int max) {
     return s == null || s.length() <= max ? s : s.substring(s.length() - max);
   }
 }

@@ -4,13 +4,9 @@ import static lims.kernel.projection.ReadTableHandler.batch;
 import static lims.kernel.projection.ReadTableHandler.ts;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +87,8 @@ final class LabTestWrites {
   /** Writes what is folded, then forgets it. */
   void flush(Connection c) throws SQLException {
     if (tests.isEmpty() && executions.isEmpty() && deadlines.isEmpty()) return;
-    Set<String> withOpenLetters = withOpenDeadLetters(c);
+    Set<String> withOpenLetters = LabTestProjection.withDeadLetters(c,
+        tests.entrySet().stream().filter(t -> t.getValue().status.equals(SETTLED_WITHOUT_NEXT)).map(Map.Entry::getKey).toList());
     List<Object[]> inserts = new ArrayList<>();
     List<Object[]> statusAndNext = new ArrayList<>();
     List<Object[]> statusOnly = new ArrayList<>();
@@ -111,8 +108,8 @@ final class LabTestWrites {
     });
     batch(c, "INSERT INTO lab_test (id, title, type, experiment, status, schedule_at, schedule_cron, schedule_timezone, action_kind,"
         + " max_retries, misfire_policy, next_fire_at, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts);
-    batch(c, "UPDATE lab_test SET status = ?, next_fire_at = ?, updated_at = ? WHERE id = ?", statusAndNext);
-    batch(c, "UPDATE lab_test SET status = ?, updated_at = ? WHERE id = ?", statusOnly);
+    batch(c, LabTestProjection.SET_STATUS_AND_NEXT, statusAndNext);
+    batch(c, LabTestProjection.SET_STATUS, statusOnly);
 
     List<Object[]> started = new ArrayList<>();
     List<Object[]> finished = new ArrayList<>();
@@ -131,8 +128,7 @@ final class LabTestWrites {
     });
     batch(c, "INSERT INTO lab_test_execution (execution_id, lab_test_id, due_at, started_at, lateness_ms, attempt, status, fired_by,"
         + " finished_at, log) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", started);
-    batch(c, "UPDATE lab_test_execution SET started_at = ?, lateness_ms = ?, status = ?, finished_at = ?, log = ? WHERE execution_id = ?",
-        finished);
+    batch(c, LabTestProjection.FIRST_ATTEMPT_FINISHED, finished);
 
     DeadlineIndex.setAll(c, LabTestProjection.DEADLINE_KIND, deadlines);
     tests.clear();
@@ -141,22 +137,6 @@ final class LabTestWrites {
   }
 
   private static String log(LabTest.ExecutionSucceeded e) {
-    return LabTestProjection.truncate(String.join("\n", e.log()), 4000);
-  }
-
-  /** Of the tests settling without a next instant, those with open dead letters: one query for the group. */
-  private Set<String> withOpenDeadLetters(Connection c) throws SQLException {
-    List<String> ids = tests.entrySet().stream().filter(t -> t.getValue().status.equals(SETTLED_WITHOUT_NEXT)).map(Map.Entry::getKey).toList();
-    if (ids.isEmpty()) return Set.of();
-    String marks = String.join(", ", Collections.nCopies(ids.size(), "?"));
-    try (PreparedStatement s = c.prepareStatement(
-        "SELECT DISTINCT lab_test_id FROM dead_letter WHERE state <> 'resolved' AND lab_test_id IN (" + marks + ")")) {
-      for (int i = 0; i < ids.size(); i++) s.setString(i + 1, ids.get(i));
-      Set<String> open = new HashSet<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) open.add(rs.getString(1));
-      }
-      return open;
-    }
+    return LabTestProjection.log("", e.log());
   }
 }

@@ -1,8 +1,8 @@
 package lims.kernel.deadline;
 
+import static lims.kernel.projection.ReadTableHandler.batch;
+import static lims.kernel.projection.ReadTableHandler.instant;
 import static lims.kernel.projection.ReadTableHandler.ts;
-
-import lims.kernel.projection.ReadTableHandler;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,27 +22,16 @@ public final class DeadlineIndex {
 
   private DeadlineIndex() {}
 
-  /**
-   * Sets (or moves) an entity's deadline. Portable upsert in the caller's transaction: an
-   * update, and an insert when there was no row (projections apply one entity's events in
-   * order, so no other writer races for the row).
-   */
+  /** Sets (or moves) an entity's deadline, in the caller's transaction. */
   public static void set(Connection c, String kind, String entityId, Instant dueAt) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("UPDATE deadline SET due_at = ? WHERE kind = ? AND entity_id = ?")) {
-      s.setObject(1, ts(dueAt));
-      s.setString(2, kind);
-      s.setString(3, entityId);
-      if (s.executeUpdate() > 0) return;
-    }
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO deadline (kind, entity_id, due_at) VALUES (?, ?, ?)")) {
-      s.setString(1, kind);
-      s.setString(2, entityId);
-      s.setObject(3, ts(dueAt));
-      s.executeUpdate();
-    }
+    setAll(c, kind, Map.of(entityId, dueAt));
   }
 
-  /** {@link #set} for many entities in three batched statements (move, insert the new, delete the cleared): entity id → its deadline, or null to clear it. */
+  /**
+   * Sets, moves or clears many entities' deadlines (entity id → its deadline, or null to clear
+   * it) in three batched statements: move, insert where there was no row, delete. A portable
+   * upsert: projections apply one entity's events in order, so no other writer races for a row.
+   */
   public static void setAll(Connection c, String kind, Map<String, Instant> deadlines) throws SQLException {
     List<String> moved = new ArrayList<>();
     List<Object[]> updates = new ArrayList<>();
@@ -55,13 +44,13 @@ public final class DeadlineIndex {
         updates.add(new Object[] {ts(due), kind, id});
       }
     });
-    int[] updated = ReadTableHandler.batch(c, "UPDATE deadline SET due_at = ? WHERE kind = ? AND entity_id = ?", updates);
+    int[] updated = batch(c, "UPDATE deadline SET due_at = ? WHERE kind = ? AND entity_id = ?", updates);
     List<Object[]> inserts = new ArrayList<>();
     for (int i = 0; i < updated.length; i++) {
       if (updated[i] == 0) inserts.add(new Object[] {kind, moved.get(i), updates.get(i)[0]});
     }
-    ReadTableHandler.batch(c, "INSERT INTO deadline (kind, entity_id, due_at) VALUES (?, ?, ?)", inserts);
-    ReadTableHandler.batch(c, "DELETE FROM deadline WHERE kind = ? AND entity_id = ?", clears);
+    batch(c, "INSERT INTO deadline (kind, entity_id, due_at) VALUES (?, ?, ?)", inserts);
+    batch(c, "DELETE FROM deadline WHERE kind = ? AND entity_id = ?", clears);
   }
 
   public static void clear(Connection c, String kind, String entityId) throws SQLException {
@@ -92,7 +81,7 @@ public final class DeadlineIndex {
       }
       List<Due> due = new ArrayList<>();
       try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) due.add(new Due(ReadTableHandler.instant(rs, 1), rs.getString(2)));
+        while (rs.next()) due.add(new Due(instant(rs, 1), rs.getString(2)));
       }
       return due;
     }
