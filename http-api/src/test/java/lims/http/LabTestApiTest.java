@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -200,6 +201,19 @@ class LabTestApiTest {
     assertEquals(200, node.api.send("DELETE", "/api/v1/lab-tests/" + id, admin, null, Map.of()).status());
     assertEquals(404, node.api.get("/api/v1/lab-tests/" + id, admin).status());
     node.eventually(() -> assertFalse(node.api.get("/api/v1/lab-tests?limit=500", admin).json().get("items").findValuesAsText("id").contains(id)));
+  }
+
+  @Test
+  void testsMonthsAheadAreScheduledAndStayScheduled() {
+    // Beyond what one actor timer can wait (about 24 days with the node's 1 ms tick).
+    String once = create(node, admin, once(Instant.now().plus(Duration.ofDays(400)), "/next-year", 0)).get("id").asText();
+    String yearly = create(node, admin, "{\"title\":\"annual calibration\",\"schedule\":{\"cron\":\"0 0 6 1 1 ?\",\"timezone\":\"Europe/Berlin\"},"
+        + "\"action\":{\"kind\":\"http\",\"url\":\"" + url("/yearly") + "\"}}").get("id").asText();
+    for (String id : List.of(once, yearly)) {
+      JsonNode t = node.api.get("/api/v1/lab-tests/" + id, admin).json();
+      assertEquals("scheduled", t.get("status").asText(), t.toString());
+      assertEquals(200, node.api.post("/api/v1/lab-tests/" + id + "/pause", admin, "").status(), "the entity still answers");
+    }
   }
 
   @Test

@@ -113,7 +113,8 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   record DispatchDone(int attempt, String failure) implements Internal {}
 
-  record DeadlineReached() implements Internal {}
+  /** {@code early}: armed for an instant beyond Delay.MAX, so the time limit has not come yet. */
+  record DeadlineReached(boolean early) implements Internal {}
 
   record Kill() implements Internal {}
 
@@ -357,6 +358,10 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   private ReplyEffect<Event, State> deadlineReached(State s, DeadlineReached c) {
     if (!s.inFlight()) return Effect().noReply();
+    if (c.early()) {
+      armDeadline(s);
+      return Effect().noReply();
+    }
     return Effect().persist(new AnalysisTimedOut(analysisId, s.specimenId(), s.deadline(), Instant.now())).thenRun(this::end).thenNoReply();
   }
 
@@ -406,7 +411,8 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   }
 
   private void armDeadline(State s) {
-    timers.startSingleTimer("deadline", new DeadlineReached(), Delay.until(Instant.now(), s.deadline()));
+    Instant now = Instant.now();
+    timers.startSingleTimer("deadline", new DeadlineReached(Delay.early(now, s.deadline())), Delay.until(now, s.deadline()));
   }
 
   @Override

@@ -136,6 +136,25 @@ class AnalysisTest {
   }
 
   @Test
+  void aTimeLimitLongerThanOneTimerCanWaitDoesNotEndTheRunWhenTheTimerFiresEarly() throws Exception {
+    Pipeline month = new Pipeline("month", "host", 22, "lims", Path.of("/k"), Path.of("/kh"),
+        CommandTemplate.parse("run {specimen_id} --out {result_dir}"), Path.of("/results"), Duration.ofDays(30), "lims");
+    var a = EventSourcedBehaviorTestKit.<Analysis.Command, Analysis.Event, Analysis.State>create(kit.system(),
+        Analysis.create("AN-SP-2026-" + String.format("%06d", ids.incrementAndGet()) + "-1", new Pipelines(Map.of("month", month), Map.of(), "month"),
+            host, POLICY));
+    a.<Analysis.Reply>runCommand(r -> new Analysis.Request("SP-2026-000001", "LAB-1", List.of("wgs"), null, Map.of(), r));
+    host.nextStart().complete(Done.getInstance());
+    awaitStatus(a, Analysis.RUNNING);
+    // The entity reads the real clock for its limit, so only "not before" can be shown here; the
+    // 12-hour limit above, within one timer, shows the end at the limit.
+    for (int day = 1; day <= 3; day++) {
+      time.timePasses(Duration.ofDays(1)); // the capped timer fires each day and is armed again
+      a.<Analysis.Reply>runCommand(Analysis.Get::new); // answered after the timer's message
+      assertEquals(Analysis.RUNNING, a.getState().status(), "day " + day);
+    }
+  }
+
+  @Test
   void aRunCancelledWhileItsStartIsUnderWayIsKilledAgainOnceTheStartGetsThrough() throws Exception {
     var a = requested();
     CompletableFuture<Done> start = host.nextStart();

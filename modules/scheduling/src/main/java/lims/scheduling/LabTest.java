@@ -256,7 +256,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
         .onCommand(NextAttempt.class, this::nextAttempt)
         .onCommand(RunAction.class, (s, c) -> {
           Execution e = s.current();
-          if (e != null && e.retryAt() == null && e.executionId().equals(c.executionId()) && e.attempt() == c.attempt()) callAction(s);
+          if (e != null && e.retryAt() == null && e.executionId().equals(c.executionId()) && e.attempt() == c.attempt()) runAction(s);
           return Effect().noReply();
         })
         .onCommand(ActionDone.class, this::actionDone);
@@ -331,6 +331,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private ReplyEffect<Event, State> due(State s, Due c) {
     if (!s.status().equals(SCHEDULED) || !c.dueAt().equals(s.nextFireAt())) return Effect().noReply(); // a stale timer
     Instant now = clock.instant();
+    if (now.isBefore(c.dueAt().minus(policy.startAhead()))) return Effect().none().thenRun(this::plan).thenNoReply(); // see Delay.MAX
     if (Duration.between(c.dueAt(), now).compareTo(policy.misfireThreshold()) > 0 && SKIP.equals(s.definition().misfirePolicy())) {
       Instant next = s.definition().schedule().nextAfter(now).orElse(null);
       return persist(List.of(new MisfireSkipped(labTestId, c.dueAt(), next, now))).thenRun(this::plan).thenNoReply();
@@ -341,6 +342,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private ReplyEffect<Event, State> nextAttempt(State s, NextAttempt c) {
     Execution e = s.current();
     if (e == null || e.retryAt() == null || !e.executionId().equals(c.executionId())) return Effect().noReply();
+    if (clock.instant().isBefore(e.retryAt())) return Effect().none().thenRun(this::plan).thenNoReply(); // see Delay.MAX
     return start(new ExecutionStarted(labTestId, e.executionId(), e.dueAt(), e.attempt() + 1, clock.instant(), "retry"), null);
   }
 
@@ -354,7 +356,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     return labTestId + "-" + dueAt.toEpochMilli();
   }
 
-  /** Runs the started execution's action at its due instant: now, if that has come, else by a timer. */
+  /** Runs the started execution's action at its due instant: now, if that has come, else by a timer (again, if it fired early). */
   private void runAction(State s) {
     Execution e = s.current();
     Duration wait = Delay.until(clock.instant(), e.dueAt());

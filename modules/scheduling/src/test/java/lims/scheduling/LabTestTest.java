@@ -190,6 +190,21 @@ class LabTestTest {
   }
 
   @Test
+  void aTestFurtherAheadThanOneTimerCanWaitFiresAtItsInstantNotBefore() throws Exception {
+    Instant at = clock.instant().plus(Duration.ofDays(40));
+    create(Schedule.once(at), 0, LabTest.FIRE_ONCE);
+    for (int day = 1; day < 40; day++) {
+      advance(Duration.ofDays(1)); // the capped timer fires each day and is armed again
+      test.runCommand(LabTest.Get::new); // answered after the timer's message
+      assertEquals(LabTest.SCHEDULED, test.getState().status(), "day " + day);
+    }
+    advance(Duration.between(clock.instant(), at).minusSeconds(1));
+    runner.assertNone();
+    advance(Duration.ofSeconds(1));
+    assertEquals(at, runner.next().execution().dueAt());
+  }
+
+  @Test
   void aCrashBetweenStartAndOutcomeResumesTheSameExecution() throws Exception {
     create(Schedule.once(clock.instant().plusSeconds(10)), 0, LabTest.FIRE_ONCE);
     advance(Duration.ofSeconds(10));
