@@ -8,7 +8,6 @@ import static org.apache.pekko.http.javadsl.model.HttpMethods.PUT;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import lims.kernel.Instants;
 import lims.kernel.Role;
 import lims.scheduling.LabTest;
 import lims.scheduling.LabTestAction;
@@ -166,14 +166,14 @@ final class LabTestRoutes {
         return null;
       }
       try {
-        Instant instant = Instant.parse(node.get("at").asText());
+        Instant instant = Instants.parse(node.get("at").asText());
         if (!instant.isAfter(Instant.now())) {
           body.reject("schedule.at", "is in the past");
           return null;
         }
         return Schedule.once(instant);
-      } catch (DateTimeParseException e) {
-        body.reject("schedule.at", "must be an ISO-8601 UTC instant such as 2026-12-01T08:00:00Z");
+      } catch (IllegalArgumentException e) {
+        body.reject("schedule.at", "must be " + Instants.RULE);
         return null;
       }
     }

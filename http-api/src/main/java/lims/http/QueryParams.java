@@ -1,9 +1,9 @@
 package lims.http;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import lims.kernel.Instants;
 import lims.kernel.KeysetCursor;
 
 /** Validated query parameters: each bad value is a 400 naming the parameter. */
@@ -49,9 +49,9 @@ final class QueryParams {
 
   static Optional<Instant> instant(Call call, String name) {
     try {
-      return string(call, name).map(Instant::parse);
-    } catch (DateTimeParseException e) {
-      throw ProblemException.invalid(name, "must be an ISO-8601 UTC instant such as 2026-11-23T08:00:00Z");
+      return string(call, name).map(Instants::parse);
+    } catch (IllegalArgumentException e) {
+      throw ProblemException.invalid(name, "must be " + Instants.RULE);
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 import lims.analysis.Pipelines;
 import lims.kernel.Custody;
+import lims.kernel.Instants;
 import lims.kernel.Role;
 import lims.kernel.WireNames;
 import lims.specimen.BarcodeLabel;
@@ -75,9 +76,9 @@ final class SpecimenRoutes {
     Instant collected = null;
     if (collectedAt.isPresent()) {
       try {
-        collected = Instant.parse(collectedAt.get());
-      } catch (java.time.format.DateTimeParseException e) {
-        body.reject("collected_at", "must be an ISO-8601 UTC instant");
+        collected = Instants.parse(collectedAt.get());
+      } catch (IllegalArgumentException e) {
+        body.reject("collected_at", "must be " + Instants.RULE);
       }
     }
     if (!List.of("urgent", "normal", "low").contains(priority)) body.reject("priority", "must be one of urgent, normal, low");

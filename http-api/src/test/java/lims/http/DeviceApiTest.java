@@ -263,6 +263,7 @@ class DeviceApiTest {
     assertEquals(List.of("after"), fieldsNamed(problem(api.get("/api/v1/execution-logs?after=garbage", tech), 400)));
     String beyond = java.util.Base64.getUrlEncoder().encodeToString("+1000000000-01-01T00:00:00Z|x".getBytes());
     assertEquals(List.of("after"), fieldsNamed(problem(api.get("/api/v1/execution-logs?after=" + beyond, tech), 400)));
+    assertEquals(List.of("start"), fieldsNamed(problem(api.get("/api/v1/execution-logs/search?start=%2B1000000000-01-01T00:00:00Z", tech), 400)));
     assertEquals(List.of("type"), fieldsNamed(problem(api.post("/api/v1/devices", admin, "{\"id\":\"x1\",\"name\":\"X\",\"type\":\"centrifuge\"}"), 400)));
     assertEquals(List.of("capabilities[0]"), fieldsNamed(problem(api.post("/api/v1/devices", admin,
         ApiClient.json(Map.of("id", "x1", "name", "X", "type", "incubator", "capabilities", List.of("c".repeat(49))))), 400)));

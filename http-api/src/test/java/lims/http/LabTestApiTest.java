@@ -143,6 +143,7 @@ class LabTestApiTest {
         "{\"title\":\"t\",\"schedule\":{\"cron\":\"61 * * * * ?\",\"timezone\":\"Europe/Berlin\"}," + action + "}", "schedule.cron",
         "{\"title\":\"t\",\"schedule\":{\"cron\":\"0 0 6 * * ?\",\"timezone\":\"Mars/Olympus\"}," + action + "}", "schedule.timezone",
         "{\"title\":\"t\",\"schedule\":{\"at\":\"2020-01-01T00:00:00Z\"}," + action + "}", "schedule.at",
+        "{\"title\":\"t\",\"schedule\":{\"at\":\"+1000000000-01-01T00:00:00Z\"}," + action + "}", "schedule.at",
         "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"teleport\"}}", "action.kind",
         "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"http\",\"url\":\"file:///etc/passwd\"}}", "action",
         "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"}," + action + ",\"misfire_policy\":\"twice\"}", "misfire_policy",
