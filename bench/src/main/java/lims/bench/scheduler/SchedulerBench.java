@@ -27,6 +27,8 @@ public final class SchedulerBench {
   static final int STEP_SECONDS = Integer.getInteger("bench.step-seconds", 15);
   static final int BURST = Integer.getInteger("bench.burst", 10_000);
   static final int THREADS = Integer.getInteger("bench.threads", 64);
+  /** Tasks per round of the creation probe; 0 (the default) runs the steps and the burst instead. */
+  static final int CREATION_PROBE = Integer.getInteger("bench.creation-probe", 0);
   static final Duration LEAD = Duration.ofSeconds(5);
   static final Duration GRACE = Duration.ofSeconds(30);
 
@@ -75,6 +77,10 @@ public final class SchedulerBench {
   static void runAll() throws Exception {
     lims.kernel.CommonPool.ensureParallelism();
     List<String> only = List.of(System.getProperty("bench.contenders", "lims,db-scheduler,quartz").split(","));
+    if (CREATION_PROBE > 0) {
+      for (String which : only) creationProbe(which);
+      return;
+    }
     List<Result> results = new ArrayList<>();
     for (String which : only) {
       try (Contender c = open(which)) {
@@ -83,6 +89,26 @@ public final class SchedulerBench {
       }
     }
     report(results);
+  }
+
+  /**
+   * Scheduling alone, nothing firing: rounds of {@link #CREATION_PROBE} tasks due an hour
+   * later, handed over as fast as the contender takes them. Shows what creating a task
+   * costs apart from running it (docs/benchmarks.md).
+   */
+  static void creationProbe(String which) throws Exception {
+    try (Contender c = open(which)) {
+      for (int round = 1; round <= 4; round++) {
+        Instant due = Instant.now().plusSeconds(3600);
+        List<Contender.Task> tasks = new ArrayList<>();
+        for (int i = 0; i < CREATION_PROBE; i++) tasks.add(new Contender.Task(which + "-probe-" + round + "-" + i, due));
+        long t0 = System.nanoTime();
+        c.schedule(tasks);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.err.printf("[bench] %s: round %d, %d tasks scheduled in %.2f s: %.0f/s%n", c.name(), round, CREATION_PROBE, seconds,
+            CREATION_PROBE / seconds);
+      }
+    }
   }
 
   static Contender open(String which) throws Exception {

@@ -31,6 +31,7 @@ import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
@@ -219,6 +220,16 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   @Override
   public State emptyState() {
     return new State(labTestId, null, null, null, null, Map.of(), null, null);
+  }
+
+  /**
+   * A snapshot every 100 events (two kept; events are never deleted): a test that fires every
+   * few minutes for a year writes some 100,000 events, and a passivated one is woken before
+   * each instant; it should read a snapshot and the few events after it, not its whole history.
+   */
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
   }
 
   @Override

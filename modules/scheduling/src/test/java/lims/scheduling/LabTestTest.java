@@ -205,6 +205,35 @@ class LabTestTest {
   }
 
   @Test
+  void aLongRunningCronTestRecoversFromASnapshotAndGoesOnFiring() throws Exception {
+    create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE); // every minute, on the minute
+    String persistenceId = "LabTest|" + test.getState().id();
+    Instant due = test.getState().nextFireAt();
+    for (int run = 0; run < 60; run++) { // 1 + 60 × 2 events: past one snapshot
+      advance(Duration.between(clock.instant(), due));
+      Call call = runner.next();
+      assertEquals(due, call.execution().dueAt());
+      call.answer().complete(LabTestAction.Outcome.succeeded("200"));
+      Instant next = due.plusSeconds(60);
+      kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+        assertEquals(next, test.getState().nextFireAt());
+        return null;
+      });
+      due = next;
+    }
+    var snapshots = test.snapshotTestKit().orElseThrow().persistedInStorage(persistenceId);
+    assertEquals(1, snapshots.size(), "a snapshot at event 100");
+    assertEquals(100, snapshots.get(0).first().sequenceNr());
+    assertEquals(121, test.persistenceTestKit().persistedInStorage(persistenceId).size(), "every event kept");
+
+    test.restart(); // recovers from the snapshot and the 21 events after it
+    assertEquals(LabTest.SCHEDULED, test.getState().status());
+    assertEquals(due, test.getState().nextFireAt());
+    advance(Duration.between(clock.instant(), due));
+    assertEquals(due, runner.next().execution().dueAt());
+  }
+
+  @Test
   void aCrashBetweenStartAndOutcomeResumesTheSameExecution() throws Exception {
     create(Schedule.once(clock.instant().plusSeconds(10)), 0, LabTest.FIRE_ONCE);
     advance(Duration.ofSeconds(10));

@@ -55,13 +55,8 @@ public final class TagIndexReadJournalDao extends DefaultReadJournalDao {
       ExecutionContext ec, Materializer mat) {
     super(db, profile, config, serialization, ec, mat);
     this.serialization = serialization;
-    // The query names the tables; a configuration that renamed them would part it from the library's other queries.
-    if (!config.eventJournalTableConfiguration().tableName().equals("event_journal")
-        || !config.eventTagTableConfiguration().tableName().equals("event_tag")
-        || config.eventJournalTableConfiguration().schemaName().isDefined()) {
-      throw new IllegalStateException("TagIndexReadJournalDao reads the tables event_journal and event_tag of persistence-schema;"
-          + " jdbc-read-journal.tables names others");
-    }
+    SchemaTables.require(config.eventJournalTableConfiguration(), config.eventTagTableConfiguration(), "TagIndexReadJournalDao",
+        "jdbc-read-journal");
   }
 
   @Override

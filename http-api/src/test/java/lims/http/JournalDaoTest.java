@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import lims.kernel.Database;
+import lims.kernel.projection.BatchedJournalDao;
 import lims.kernel.projection.TagIndexReadJournalDao;
 import lims.kernel.testing.TestDatabase;
 import lims.scheduling.LabTest;
@@ -34,13 +35,16 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Projections read their events through the node's own "events of a tag" query
- * (TagIndexReadJournalDao). It must return exactly what the journal holds for the tag: every
+ * The node's own journal queries (decisions 0021, 0023). Events are written in batches
+ * (BatchedJournalDao): each must land with its own tag, whichever batch it shared with other
+ * entities' events. Projections read through the "events of a tag" query
+ * (TagIndexReadJournalDao): it must return exactly what the journal holds for the tag, every
  * event once, in journal order, offsets exclusive, across several pages.
  */
 @Tag("database")
-class TagQueryTest {
+class JournalDaoTest {
 
+  static final int CREATED = 200;
   static TestNode node;
   static JdbcReadJournal journal;
 
@@ -53,7 +57,7 @@ class TagQueryTest {
     LabTests labTests = node.node.labTests();
     Instant due = Instant.now().plus(1, ChronoUnit.HOURS);
     List<CompletableFuture<?>> created = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < CREATED; i++) { // at once: the journal writes them in shared batches
       LabTest.Definition definition = new LabTest.Definition("tag query " + i, "check", null, List.of(), Schedule.once(due),
           new LabTestAction("http", Map.of("url", "http://127.0.0.1:9/none")), 0, LabTest.FIRE_ONCE);
       created.add(labTests.ask(LabTests.newId(), r -> new LabTest.Create(definition, "test", r)).toCompletableFuture());
@@ -72,6 +76,31 @@ class TagQueryTest {
   }
 
   @Test
+  void theNodeWritesEventsInBatches() {
+    assertEquals(BatchedJournalDao.class.getName(), node.node.system().settings().config().getString("jdbc-journal.dao"));
+  }
+
+  /** A tag pointing at another entity's event would hand that event to the wrong projection instance. */
+  @Test
+  void everyEventIsStoredOnceWithItsOwnEntitysTag() throws Exception {
+    List<String> expected = new ArrayList<>();
+    List<String> stored = new ArrayList<>();
+    try (Connection c = Database.get(node.node.system()).dataSource().getConnection();
+        PreparedStatement s = c.prepareStatement("SELECT j.\"persistence_id\", j.\"sequence_number\", t.\"tag\" FROM \"event_journal\" j"
+            + " LEFT JOIN \"event_tag\" t ON t.\"event_id\" = j.\"ordering\" WHERE j.\"persistence_id\" LIKE 'LabTest|%' ORDER BY j.\"ordering\", t.\"tag\"");
+        ResultSet rs = s.executeQuery()) {
+      while (rs.next()) {
+        String persistenceId = rs.getString(1);
+        String labTestId = persistenceId.substring("LabTest|".length());
+        expected.add(persistenceId + " " + rs.getLong(2) + " " + LabTest.TAGS.tagFor(labTestId));
+        stored.add(persistenceId + " " + rs.getLong(2) + " " + rs.getString(3));
+      }
+    }
+    assertEquals(CREATED, stored.size(), "one row per event, one tag per row");
+    assertEquals(expected, stored);
+  }
+
+  @Test
   void everyEventOfATagOnceInJournalOrderAcrossPages() throws Exception {
     int seen = 0;
     for (String tag : LabTest.TAGS.all()) {
@@ -79,14 +108,14 @@ class TagQueryTest {
       assertEquals(stored, read(tag, 0), "events of " + tag);
       seen += stored.size();
     }
-    assertEquals(40, seen, "one LabTestCreated per test, each under exactly one tag");
+    assertEquals(CREATED, seen, "one LabTestCreated per test, each under exactly one tag");
   }
 
   @Test
   void readingFromAnOffsetReturnsOnlyLaterEvents() throws Exception {
     String tag = LabTest.TAGS.all().stream().max((a, b) -> Integer.compare(count(a), count(b))).orElseThrow();
     List<String> all = stored(tag, 0);
-    assertTrue(all.size() >= 4, "the fullest tag holds at least 4 of 40 events: " + all.size());
+    assertTrue(all.size() >= 4, "the fullest tag holds at least 4 of " + CREATED + " events: " + all.size());
     long middle = Long.parseLong(all.get(all.size() / 2).split(" ")[0]);
     assertEquals(stored(tag, middle), read(tag, middle));
     assertEquals(all.subList(all.size() / 2 + 1, all.size()), read(tag, middle));

@@ -1,0 +1,111 @@
+package lims.kernel.projection;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.pekko.persistence.jdbc.config.JournalConfig;
+import org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao;
+import org.apache.pekko.persistence.jdbc.journal.dao.JournalTables.JournalPekkoSerializationRow;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.stream.Materializer;
+import scala.Tuple2;
+import scala.collection.immutable.Seq;
+import scala.collection.immutable.Set;
+import scala.concurrent.ExecutionContext;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.BoxedUnit;
+import slick.dbio.DBIOAction;
+import slick.jdbc.JdbcBackend;
+import slick.jdbc.JdbcProfile;
+import slick.jdbc.SimpleJdbcAction;
+
+/**
+ * The journal with one write of its own: a batch of events is stored in two statements sent
+ * as JDBC batches (the events, then their tags), one round trip each. The library inserts the
+ * events of a batch one by one, a round trip per event, to learn each one's ordering number
+ * for its tags; under a steady stream of lab tests those serial round trips, not the
+ * database's work, held the journal back. Same rows, same transaction, same order (by
+ * sequence number) as the library's; reading is the library's. Selected by
+ * {@code jdbc-journal.dao} (decision 0023).
+ */
+public final class BatchedJournalDao extends DefaultJournalDao {
+
+  // Tables and columns as persistence-schema V1 creates them, quoted: the embedded database keeps them in lower case.
+  private static final String INSERT_EVENT = "INSERT INTO \"event_journal\" (\"deleted\", \"persistence_id\", \"sequence_number\","
+      + " \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\","
+      + " \"meta_payload\", \"meta_ser_id\", \"meta_ser_manifest\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String INSERT_TAG = "INSERT INTO \"event_tag\" (\"event_id\", \"tag\") VALUES (?, ?)";
+
+  public BatchedJournalDao(JdbcBackend.JdbcDatabaseDef db, JdbcProfile profile, JournalConfig config, Serialization serialization,
+      ExecutionContext ec, Materializer mat) {
+    super(db, profile, config, serialization, ec, mat);
+    SchemaTables.require(config.eventJournalTableConfiguration(), config.eventTagTableConfiguration(), "BatchedJournalDao", "jdbc-journal");
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"}) // Slick's effect type is contravariant, which Java cannot say
+  public Future<BoxedUnit> writeJournalRows(Seq<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows) {
+    List<Tuple2<JournalPekkoSerializationRow, Set<String>>> events = new ArrayList<>(CollectionConverters.asJava(rows));
+    events.sort(Comparator.comparingLong(e -> e._1().sequenceNumber()));
+    DBIOAction write = SimpleJdbcAction.apply(context -> {
+      try {
+        write(context.connection(), events);
+        return BoxedUnit.UNIT;
+      } catch (SQLException e) {
+        throw new IllegalStateException("writing " + events.size() + " events failed: " + e.getMessage(), e);
+      }
+    });
+    return (Future<BoxedUnit>) db().run(profile().api().jdbcActionExtensionMethods(write).transactionally());
+  }
+
+  private static void write(Connection c, List<Tuple2<JournalPekkoSerializationRow, Set<String>>> events) throws SQLException {
+    long[] orderings = new long[events.size()];
+    try (PreparedStatement s = c.prepareStatement(INSERT_EVENT, new String[] {"ordering"})) {
+      for (var event : events) {
+        bind(s, event._1());
+        s.addBatch();
+      }
+      s.executeBatch();
+      try (ResultSet keys = s.getGeneratedKeys()) {
+        for (int i = 0; i < orderings.length; i++) {
+          if (!keys.next()) throw new SQLException("the database returned " + i + " ordering numbers for " + orderings.length + " events");
+          orderings[i] = keys.getLong(1);
+        }
+      }
+    }
+    boolean tagged = false;
+    try (PreparedStatement s = c.prepareStatement(INSERT_TAG)) {
+      for (int i = 0; i < orderings.length; i++) {
+        for (String tag : CollectionConverters.asJava(events.get(i)._2())) {
+          s.setLong(1, orderings[i]);
+          s.setString(2, tag);
+          s.addBatch();
+          tagged = true;
+        }
+      }
+      if (tagged) s.executeBatch();
+    }
+  }
+
+  private static void bind(PreparedStatement s, JournalPekkoSerializationRow row) throws SQLException {
+    s.setBoolean(1, row.deleted());
+    s.setString(2, row.persistenceId());
+    s.setLong(3, row.sequenceNumber());
+    s.setString(4, row.writer());
+    s.setLong(5, row.writeTimestamp());
+    s.setString(6, row.adapterManifest());
+    s.setBytes(7, row.eventPayload());
+    s.setInt(8, row.eventSerId());
+    s.setString(9, row.eventSerManifest());
+    s.setBytes(10, row.metaPayload().isDefined() ? row.metaPayload().get() : null);
+    if (row.metaSerId().isDefined()) s.setInt(11, (Integer) row.metaSerId().get());
+    else s.setNull(11, Types.INTEGER);
+    s.setString(12, row.metaSerManifest().isDefined() ? row.metaSerManifest().get() : null);
+  }
+}
