@@ -1,5 +1,6 @@
 package lims.analysis;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -225,6 +226,8 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   private final Pipelines pipelines;
   private final RemoteHost remote;
   private final DispatchPolicy policy;
+  /** "Now" for the time limit and the events' instants: the system clock, or a test's moved with its timers. */
+  private final Clock clock;
   private int killAttempts;
   /**
    * Raised whenever a start answers after the run ended: a kill sent before that may have run
@@ -233,7 +236,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   private int killRound;
 
   private Analysis(String analysisId, ActorContext<Command> context, TimerScheduler<Command> timers, Pipelines pipelines, RemoteHost remote,
-      DispatchPolicy policy) {
+      DispatchPolicy policy, Clock clock) {
     super(PersistenceId.of(TYPE.name(), analysisId));
     this.analysisId = analysisId;
     this.context = context;
@@ -241,10 +244,15 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
     this.pipelines = pipelines;
     this.remote = remote;
     this.policy = policy;
+    this.clock = clock;
   }
 
   public static Behavior<Command> create(String analysisId, Pipelines pipelines, RemoteHost remote, DispatchPolicy policy) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Analysis(analysisId, ctx, timers, pipelines, remote, policy)));
+    return create(analysisId, pipelines, remote, policy, Clock.systemUTC());
+  }
+
+  public static Behavior<Command> create(String analysisId, Pipelines pipelines, RemoteHost remote, DispatchPolicy policy, Clock clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Analysis(analysisId, ctx, timers, pipelines, remote, policy, clock)));
   }
 
   @Override
@@ -291,7 +299,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   }
 
   private ReplyEffect<Event, State> request(State s, Request c) {
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     Pipelines.Resolved resolved = pipelines.resolve(c.pipeline(), c.testsRequested());
     if (resolved.pipeline() == null) return failedAtOnce(c, c.pipeline() == null ? "none" : c.pipeline(), resolved.failure(), now);
     Pipeline p = resolved.pipeline();
@@ -329,7 +337,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   }
 
   private ReplyEffect<Event, State> dispatchDone(State s, DispatchDone c) {
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     if (killsSession(s.status())) {
       // Ended while this start was under way. Whatever it answered (a time-out may hide a start
       // that got through), it may have started the session after a kill: kill again, and let only
@@ -362,7 +370,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
       armDeadline(s);
       return Effect().noReply();
     }
-    return Effect().persist(new AnalysisTimedOut(analysisId, s.specimenId(), s.deadline(), Instant.now())).thenRun(this::end).thenNoReply();
+    return Effect().persist(new AnalysisTimedOut(analysisId, s.specimenId(), s.deadline(), clock.instant())).thenRun(this::end).thenNoReply();
   }
 
   private ReplyEffect<Event, State> cancel(State s, Cancel c) {
@@ -371,14 +379,14 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
       return Effect().reply(c.replyTo(), new Rejected(new Rejection(Rejection.Kind.CONFLICT, "analysis " + analysisId + " is already "
           + s.status(), Map.of("state", s.status()))));
     }
-    return Effect().persist(new AnalysisCancelled(analysisId, s.specimenId(), c.reason(), c.by(), Instant.now()))
+    return Effect().persist(new AnalysisCancelled(analysisId, s.specimenId(), c.reason(), c.by(), clock.instant()))
         .thenRun(this::end)
         .thenReply(c.replyTo(), Current::new);
   }
 
   private ReplyEffect<Event, State> recordResult(State s, RecordResult c) {
     if (s.resultStatus() != null) return Effect().reply(c.replyTo(), new Current(s));
-    ResultRecorded recorded = new ResultRecorded(analysisId, s.specimenId(), c.status(), c.result(), s.inFlight(), Instant.now());
+    ResultRecorded recorded = new ResultRecorded(analysisId, s.specimenId(), c.status(), c.result(), s.inFlight(), clock.instant());
     if (!recorded.counted()) {
       context.getLog().info("analysis {} is {}: its result is recorded and changes nothing", analysisId, s.status());
     }
@@ -403,7 +411,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   private ReplyEffect<Event, State> killDone(State s, KillDone c) {
     if (!s.sessionToKill() || c.round() != killRound) return Effect().noReply();
-    if (c.failure() == null) return Effect().persist(new RemoteSessionEnded(analysisId, Instant.now())).thenNoReply();
+    if (c.failure() == null) return Effect().persist(new RemoteSessionEnded(analysisId, clock.instant())).thenNoReply();
     killAttempts++;
     context.getLog().warn("analysis {}: killing {} failed (try {}): {}", analysisId, s.remoteSession(), killAttempts, c.failure());
     timers.startSingleTimer("kill", new Kill(), policy.backoff().after(killAttempts));
@@ -411,7 +419,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   }
 
   private void armDeadline(State s) {
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     timers.startSingleTimer("deadline", new DeadlineReached(Delay.early(now, s.deadline())), Delay.until(now, s.deadline()));
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import lims.kernel.testing.ManualClock;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
@@ -136,22 +138,32 @@ class AnalysisTest {
   }
 
   @Test
-  void aTimeLimitLongerThanOneTimerCanWaitDoesNotEndTheRunWhenTheTimerFiresEarly() throws Exception {
+  void aTimeLimitLongerThanOneTimerCanWaitEndsTheRunAtTheLimitNotBefore() throws Exception {
     Pipeline month = new Pipeline("month", "host", 22, "lims", Path.of("/k"), Path.of("/kh"),
         CommandTemplate.parse("run {specimen_id} --out {result_dir}"), Path.of("/results"), Duration.ofDays(30), "lims");
+    ManualClock clock = new ManualClock(Instant.parse("2026-05-04T09:00:00Z"));
     var a = EventSourcedBehaviorTestKit.<Analysis.Command, Analysis.Event, Analysis.State>create(kit.system(),
         Analysis.create("AN-SP-2026-" + String.format("%06d", ids.incrementAndGet()) + "-1", new Pipelines(Map.of("month", month), Map.of(), "month"),
-            host, POLICY));
+            host, POLICY, clock));
     a.<Analysis.Reply>runCommand(r -> new Analysis.Request("SP-2026-000001", "LAB-1", List.of("wgs"), null, Map.of(), r));
     host.nextStart().complete(Done.getInstance());
     awaitStatus(a, Analysis.RUNNING);
-    // The entity reads the real clock for its limit, so only "not before" can be shown here; the
-    // 12-hour limit above, within one timer, shows the end at the limit.
-    for (int day = 1; day <= 3; day++) {
+    assertEquals(Instant.parse("2026-06-03T09:00:00Z"), a.getState().deadline());
+    for (int day = 1; day < 30; day++) {
+      clock.advance(Duration.ofDays(1));
       time.timePasses(Duration.ofDays(1)); // the capped timer fires each day and is armed again
       a.<Analysis.Reply>runCommand(Analysis.Get::new); // answered after the timer's message
       assertEquals(Analysis.RUNNING, a.getState().status(), "day " + day);
     }
+    clock.advance(Duration.ofDays(1).minusSeconds(1));
+    time.timePasses(Duration.ofDays(1).minusSeconds(1));
+    a.<Analysis.Reply>runCommand(Analysis.Get::new);
+    assertEquals(Analysis.RUNNING, a.getState().status(), "a second before the limit");
+    clock.advance(Duration.ofSeconds(1));
+    time.timePasses(Duration.ofSeconds(1));
+    awaitStatus(a, Analysis.TIMED_OUT);
+    host.nextKill().complete(Done.getInstance());
+    awaitSessionEnded(a);
   }
 
   @Test

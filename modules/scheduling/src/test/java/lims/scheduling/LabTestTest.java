@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import lims.kernel.testing.ManualClock;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
@@ -41,30 +38,6 @@ class LabTestTest {
   @AfterAll
   static void shutdown() {
     kit.shutdownTestKit();
-  }
-
-  /** The entity's wall clock; {@link #advance} moves it together with the actor timers. */
-  static final class TestClock extends Clock {
-    final AtomicReference<Instant> now;
-
-    TestClock(Instant start) {
-      now = new AtomicReference<>(start);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
   }
 
   record Call(LabTestAction.Execution execution, CompletableFuture<LabTestAction.Outcome> answer) {}
@@ -91,12 +64,13 @@ class LabTestTest {
     }
   }
 
-  final TestClock clock = new TestClock(Instant.parse("2026-03-27T12:00:00Z"));
+  /** The entity's wall clock; {@link #advance} moves it together with the actor timers. */
+  final ManualClock clock = new ManualClock(Instant.parse("2026-03-27T12:00:00Z"));
   final ScriptedRunner runner = new ScriptedRunner();
   EventSourcedBehaviorTestKit<LabTest.Command, LabTest.Event, LabTest.State> test;
 
   void advance(Duration d) {
-    clock.now.updateAndGet(t -> t.plus(d));
+    clock.advance(d);
     time.timePasses(d);
   }
 
@@ -278,7 +252,7 @@ class LabTestTest {
   void anInstantMissedWhileTheClusterWasDownFiresOnceOrIsSkipped() throws Exception {
     create(Schedule.cron("0 0 * * * ?", "UTC"), 0, LabTest.FIRE_ONCE);
     // The cluster is down for three hours: the clock moves, no timer runs, then the entity recovers.
-    clock.now.updateAndGet(t -> t.plus(Duration.ofHours(3)));
+    clock.advance(Duration.ofHours(3));
     test.restart();
     Call missed = runner.next();
     assertEquals(Instant.parse("2026-03-27T13:00:00Z"), missed.execution().dueAt(), "fire_once: the first missed instant, once");
@@ -290,7 +264,7 @@ class LabTestTest {
     runner.assertNone();
 
     create(Schedule.cron("0 0 * * * ?", "UTC"), 0, LabTest.SKIP);
-    clock.now.updateAndGet(t -> t.plus(Duration.ofHours(3)));
+    clock.advance(Duration.ofHours(3));
     test.restart();
     runner.assertNone();
     kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
