@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -22,7 +25,15 @@ import lims.scheduling.LabTest;
 import lims.scheduling.LabTestAction;
 import lims.scheduling.LabTests;
 import lims.scheduling.Schedule;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.persistence.AtomicWrite;
+import org.apache.pekko.persistence.JournalProtocol;
+import org.apache.pekko.persistence.Persistence;
+import org.apache.pekko.persistence.PersistentEnvelope;
+import org.apache.pekko.persistence.PersistentRepr;
+import org.apache.pekko.persistence.PersistentRepr$;
+import org.apache.pekko.persistence.journal.Tagged;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.Offset;
@@ -33,6 +44,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The node's own journal queries (decisions 0021, 0023). Events are written in batches
@@ -98,6 +110,62 @@ class JournalDaoTest {
     }
     assertEquals(CREATED, stored.size(), "one row per event, one tag per row");
     assertEquals(expected, stored);
+  }
+
+  /** The journal runs on the default dispatcher, not the pinned thread the library's misplaced setting leaves it on (decision 0023). */
+  @Test
+  void theJournalIsNotOnAPinnedThread() {
+    var config = node.node.system().settings().config();
+    assertEquals("pekko.actor.default-dispatcher", config.getString("jdbc-journal.plugin-dispatcher"));
+    assertEquals("pekko.actor.default-dispatcher", config.getString("jdbc-snapshot-store.plugin-dispatcher"));
+  }
+
+  /**
+   * One write of several entities' events, as the journal's queue hands them to the DAO: two
+   * entities interleaved, an event of two events written atomically, one with two tags, one
+   * with none, one with metadata. Each row must hold its own event and tags.
+   */
+  @Test
+  void oneBatchOfSeveralEntitiesEventsKeepsEachEventsTagsAndMetadata() throws Exception {
+    var probe = TestProbe.create(node.node.system());
+    var classic = Adapter.toClassic(node.node.system());
+    var journalActor = Persistence.get(classic).journalFor("", ConfigFactory.empty());
+    String a = "BatchTest|a-" + System.nanoTime();
+    String b = "BatchTest|b-" + System.nanoTime();
+    List<PersistentEnvelope> writes = List.of(
+        write(repr(new Tagged("a1", java.util.Set.of("t-one")), 1, a)),
+        write(repr("b1", 1, b)),
+        write(repr(new Tagged("a2", java.util.Set.of("t-one", "t-two")), 2, a), repr("a3", 3, a).withMetadata("meta of a3")),
+        write(repr(new Tagged("b2", java.util.Set.of("t-two")), 2, b)));
+    journalActor.tell(new JournalProtocol.WriteMessages(CollectionConverters.asScala(writes).toList(), Adapter.toClassic(probe.ref()), 1),
+        org.apache.pekko.actor.ActorRef.noSender());
+    probe.expectMessage(Duration.ofSeconds(30), JournalProtocol.WriteMessagesSuccessful$.MODULE$);
+    for (int i = 0; i < 5; i++) probe.expectMessageClass(JournalProtocol.WriteMessageSuccess.class, Duration.ofSeconds(30));
+
+    List<String> rows = new ArrayList<>();
+    try (Connection c = Database.get(node.node.system()).dataSource().getConnection();
+        PreparedStatement s = c.prepareStatement("SELECT j.\"persistence_id\", j.\"sequence_number\", j.\"event_payload\","
+            + " j.\"meta_payload\", t.\"tag\" FROM \"event_journal\" j LEFT JOIN \"event_tag\" t ON t.\"event_id\" = j.\"ordering\""
+            + " WHERE j.\"persistence_id\" IN (?, ?) ORDER BY j.\"persistence_id\", j.\"sequence_number\", t.\"tag\"")) {
+      s.setString(1, a);
+      s.setString(2, b);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          byte[] meta = rs.getBytes(4);
+          rows.add(rs.getString(1).substring(10, 11) + rs.getLong(2) + " " + new String(rs.getBytes(3), StandardCharsets.UTF_8) + " "
+              + (meta == null ? "-" : new String(meta, StandardCharsets.UTF_8)) + " " + rs.getString(5));
+        }
+      }
+    }
+    assertEquals(List.of("a1 a1 - t-one", "a2 a2 - t-one", "a2 a2 - t-two", "a3 a3 meta of a3 null", "b1 b1 - null", "b2 b2 - t-two"), rows);
+  }
+
+  private static PersistentRepr repr(Object payload, long sequenceNr, String persistenceId) {
+    return PersistentRepr$.MODULE$.apply(payload, sequenceNr, persistenceId, "", false, null, "journal-dao-test");
+  }
+
+  private static AtomicWrite write(PersistentRepr... events) {
+    return new AtomicWrite(CollectionConverters.asScala(List.of(events)).toList());
   }
 
   @Test

@@ -183,11 +183,12 @@ class LabTestTest {
     create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE); // every minute, on the minute
     String persistenceId = "LabTest|" + test.getState().id();
     Instant due = test.getState().nextFireAt();
-    for (int run = 0; run < 60; run++) { // 1 + 60 × 2 events: past one snapshot
+    for (int run = 0; run < 60; run++) { // 1 + 3 + 59 × 2 events: past one snapshot
       advance(Duration.between(clock.instant(), due));
       Call call = runner.next();
       assertEquals(due, call.execution().dueAt());
-      call.answer().complete(LabTestAction.Outcome.succeeded("200"));
+      // The first run fails for good: its dead letter must survive the snapshot.
+      call.answer().complete(run == 0 ? LabTestAction.Outcome.failed("503") : LabTestAction.Outcome.succeeded("200"));
       Instant next = due.plusSeconds(60);
       kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
         assertEquals(next, test.getState().nextFireAt());
@@ -198,11 +199,12 @@ class LabTestTest {
     var snapshots = test.snapshotTestKit().orElseThrow().persistedInStorage(persistenceId);
     assertEquals(1, snapshots.size(), "a snapshot at event 100");
     assertEquals(100, snapshots.get(0).first().sequenceNr());
-    assertEquals(121, test.persistenceTestKit().persistedInStorage(persistenceId).size(), "every event kept");
+    assertEquals(122, test.persistenceTestKit().persistedInStorage(persistenceId).size(), "every event kept");
+    LabTest.State before = test.getState();
+    assertEquals(1, before.deadLetters().size());
 
-    test.restart(); // recovers from the snapshot and the 21 events after it
-    assertEquals(LabTest.SCHEDULED, test.getState().status());
-    assertEquals(due, test.getState().nextFireAt());
+    test.restart(); // recovers from the snapshot and the 22 events after it
+    assertEquals(before, test.getState());
     advance(Duration.between(clock.instant(), due));
     assertEquals(due, runner.next().execution().dueAt());
   }

@@ -7,7 +7,9 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.persistence.jdbc.config.JournalConfig;
 import org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao;
 import org.apache.pekko.persistence.jdbc.journal.dao.JournalTables.JournalPekkoSerializationRow;
@@ -65,32 +67,37 @@ public final class BatchedJournalDao extends DefaultJournalDao {
   }
 
   private static void write(Connection c, List<Tuple2<JournalPekkoSerializationRow, Set<String>>> events) throws SQLException {
-    long[] orderings = new long[events.size()];
-    try (PreparedStatement s = c.prepareStatement(INSERT_EVENT, new String[] {"ordering"})) {
+    Map<String, Long> orderings = new HashMap<>();
+    try (PreparedStatement s = c.prepareStatement(INSERT_EVENT, new String[] {"ordering", "persistence_id", "sequence_number"})) {
       for (var event : events) {
         bind(s, event._1());
         s.addBatch();
       }
       s.executeBatch();
+      // Matched by key, not by position: the order a driver returns a batch's keys in is its own.
       try (ResultSet keys = s.getGeneratedKeys()) {
-        for (int i = 0; i < orderings.length; i++) {
-          if (!keys.next()) throw new SQLException("the database returned " + i + " ordering numbers for " + orderings.length + " events");
-          orderings[i] = keys.getLong(1);
-        }
+        while (keys.next()) orderings.put(key(keys.getString(2), keys.getLong(3)), keys.getLong(1));
       }
     }
     boolean tagged = false;
     try (PreparedStatement s = c.prepareStatement(INSERT_TAG)) {
-      for (int i = 0; i < orderings.length; i++) {
-        for (String tag : CollectionConverters.asJava(events.get(i)._2())) {
-          s.setLong(1, orderings[i]);
+      for (var event : events) {
+        Long ordering = orderings.remove(key(event._1().persistenceId(), event._1().sequenceNumber()));
+        if (ordering == null) throw new SQLException("no ordering number came back for " + key(event._1().persistenceId(), event._1().sequenceNumber()));
+        for (String tag : CollectionConverters.asJava(event._2())) {
+          s.setLong(1, ordering);
           s.setString(2, tag);
           s.addBatch();
           tagged = true;
         }
       }
+      if (!orderings.isEmpty()) throw new SQLException("ordering numbers came back for events not written: " + orderings.keySet());
       if (tagged) s.executeBatch();
     }
+  }
+
+  private static String key(String persistenceId, long sequenceNumber) {
+    return persistenceId + "#" + sequenceNumber;
   }
 
   private static void bind(PreparedStatement s, JournalPekkoSerializationRow row) throws SQLException {
