@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import lims.kernel.Instants;
 
 /**
  * A request's JSON object, read field by field. Each read names the field it checks, and
@@ -147,6 +149,16 @@ public final class JsonBody {
       return Optional.empty();
     }
     return Optional.of(node.booleanValue());
+  }
+
+  /** {@code text} as an instant ({@link Instants}); null, with {@code field} rejected, when it is not one. */
+  public Instant instant(String field, String text) {
+    try {
+      return Instants.parse(text);
+    } catch (IllegalArgumentException e) {
+      reject(field, "must be " + Instants.RULE);
+      return null;
+    }
   }
 
   /** Records a problem found by the caller's own rule (a weak password, say). */

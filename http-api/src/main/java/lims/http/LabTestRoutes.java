@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import lims.kernel.Instants;
 import lims.kernel.Role;
 import lims.scheduling.LabTest;
 import lims.scheduling.LabTestAction;
@@ -165,17 +164,13 @@ final class LabTestRoutes {
         body.reject("schedule.at", "must be the only field, an ISO-8601 instant");
         return null;
       }
-      try {
-        Instant instant = Instants.parse(node.get("at").asText());
-        if (!instant.isAfter(Instant.now())) {
-          body.reject("schedule.at", "is in the past");
-          return null;
-        }
-        return Schedule.once(instant);
-      } catch (IllegalArgumentException e) {
-        body.reject("schedule.at", "must be " + Instants.RULE);
+      Instant instant = body.instant("schedule.at", node.get("at").asText());
+      if (instant == null) return null;
+      if (!instant.isAfter(Instant.now())) {
+        body.reject("schedule.at", "is in the past");
         return null;
       }
+      return Schedule.once(instant);
     }
     if (!node.path("cron").isTextual() || node.get("cron").asText().length() > 120) {
       body.reject("schedule.cron", "must be " + Schedule.CRON_RULE);

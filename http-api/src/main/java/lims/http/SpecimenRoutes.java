@@ -15,7 +15,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 import lims.analysis.Pipelines;
 import lims.kernel.Custody;
-import lims.kernel.Instants;
 import lims.kernel.Role;
 import lims.kernel.WireNames;
 import lims.specimen.BarcodeLabel;
@@ -73,14 +72,7 @@ final class SpecimenRoutes {
         "a test code of 1-32 letters, digits or ._-");
     Optional<String> collectedAt = body.optionalString("collected_at", 40);
     String priority = body.optionalString("priority", 16).orElse("normal");
-    Instant collected = null;
-    if (collectedAt.isPresent()) {
-      try {
-        collected = Instants.parse(collectedAt.get());
-      } catch (IllegalArgumentException e) {
-        body.reject("collected_at", "must be " + Instants.RULE);
-      }
-    }
+    Instant collected = collectedAt.map(at -> body.instant("collected_at", at)).orElse(null);
     if (!List.of("urgent", "normal", "low").contains(priority)) body.reject("priority", "must be one of urgent, normal, low");
     body.finish();
     if (tests.isEmpty()) throw ProblemException.invalid("tests_requested", "must name at least one test");

@@ -2,6 +2,7 @@ package lims.analysis;
 
 import com.typesafe.config.Config;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -60,7 +61,7 @@ public final class Analyses {
     SshRemoteHost remote = new SshRemoteHost(io, config.getDuration("dispatch.ssh-timeout"));
     Analysis.DispatchPolicy policy = new Analysis.DispatchPolicy(config.getInt("dispatch.attempts"),
         new lims.kernel.Backoff(config.getDuration("dispatch.min-backoff"), config.getDuration("dispatch.max-backoff")));
-    sharding.init(Entity.of(Analysis.TYPE, ctx -> Analysis.create(ctx.getEntityId(), pipelines, remote, policy)));
+    sharding.init(Entity.of(Analysis.TYPE, ctx -> Analysis.create(ctx.getEntityId(), pipelines, remote, policy, Clock.systemUTC())));
     Projections.<Analysis.Event>start(system, AnalysisProjection.NAME, Analysis.TAGS, tag -> new AnalysisProjection());
     Projections.<Specimen.Event>startReaction(system, "analysis-requests", Specimen.TAGS, tag -> new Requests());
     Projections.<Analysis.Event>startReaction(system, "analysis-outcomes", Analysis.TAGS, tag -> new Outcomes());

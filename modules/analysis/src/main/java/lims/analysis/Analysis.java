@@ -114,8 +114,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   record DispatchDone(int attempt, String failure) implements Internal {}
 
-  /** {@code early}: armed for an instant beyond Delay.MAX, so the time limit has not come yet. */
-  record DeadlineReached(boolean early) implements Internal {}
+  record DeadlineReached() implements Internal {}
 
   record Kill() implements Internal {}
 
@@ -247,10 +246,6 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
     this.clock = clock;
   }
 
-  public static Behavior<Command> create(String analysisId, Pipelines pipelines, RemoteHost remote, DispatchPolicy policy) {
-    return create(analysisId, pipelines, remote, policy, Clock.systemUTC());
-  }
-
   public static Behavior<Command> create(String analysisId, Pipelines pipelines, RemoteHost remote, DispatchPolicy policy, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Analysis(analysisId, ctx, timers, pipelines, remote, policy, clock)));
   }
@@ -366,7 +361,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   private ReplyEffect<Event, State> deadlineReached(State s, DeadlineReached c) {
     if (!s.inFlight()) return Effect().noReply();
-    if (c.early()) {
+    if (clock.instant().isBefore(s.deadline())) { // a timer capped at Delay.MAX: not yet
       armDeadline(s);
       return Effect().noReply();
     }
@@ -419,8 +414,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   }
 
   private void armDeadline(State s) {
-    Instant now = clock.instant();
-    timers.startSingleTimer("deadline", new DeadlineReached(Delay.early(now, s.deadline())), Delay.until(now, s.deadline()));
+    timers.startSingleTimer("deadline", new DeadlineReached(), Delay.until(clock.instant(), s.deadline()));
   }
 
   @Override

@@ -37,8 +37,7 @@ public final class AnalysisProjection extends ReadTableHandler<Analysis.Event> {
       update(c, "UPDATE analysis SET state = ?, failure_reason = ?, finished_at = ? WHERE id = ?", end.state(), truncate(end.reason()),
           ts(end.at()), event.analysisId());
       // Cancelled or timed out: awake now, until its tmux session is gone; any other end owes nothing.
-      if (Analysis.killsSession(end.state())) DeadlineIndex.set(c, DEADLINE_KIND, event.analysisId(), end.at());
-      else DeadlineIndex.clear(c, DEADLINE_KIND, event.analysisId());
+      DeadlineIndex.set(c, DEADLINE_KIND, event.analysisId(), Analysis.killsSession(end.state()) ? end.at() : null);
     }
     if (event instanceof Analysis.RemoteSessionEnded e) {
       DeadlineIndex.clear(c, DEADLINE_KIND, e.analysisId());

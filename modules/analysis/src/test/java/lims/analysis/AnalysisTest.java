@@ -76,11 +76,18 @@ class AnalysisTest {
   }
 
   ScriptedHost host = new ScriptedHost();
+  /** The entity's wall clock; {@link #advance} moves it together with the actor timers. */
+  final ManualClock clock = new ManualClock(Instant.parse("2026-05-04T09:00:00Z"));
+
+  void advance(Duration d) {
+    clock.advance(d);
+    time.timePasses(d);
+  }
 
   EventSourcedBehaviorTestKit<Analysis.Command, Analysis.Event, Analysis.State> requested() {
     String id = "AN-SP-2026-" + String.format("%06d", ids.incrementAndGet()) + "-1";
     var analysis = EventSourcedBehaviorTestKit.<Analysis.Command, Analysis.Event, Analysis.State>create(kit.system(),
-        Analysis.create(id, new Pipelines(Map.of("seq", PIPELINE), Map.of(), "seq"), host, POLICY));
+        Analysis.create(id, new Pipelines(Map.of("seq", PIPELINE), Map.of(), "seq"), host, POLICY, clock));
     var reply = analysis.<Analysis.Reply>runCommand(r -> new Analysis.Request("SP-2026-000001", "LAB-1", List.of("wgs"), null, Map.of(), r));
     assertEquals(Analysis.DISPATCHING, ((Analysis.Current) reply.reply()).analysis().status());
     return analysis;
@@ -111,13 +118,13 @@ class AnalysisTest {
     });
     time.expectNoMessageFor(Duration.ofMillis(1900), kit.createTestProbe());
     assertTrue(host.starts.isEmpty(), "not before the back-off");
-    time.timePasses(Duration.ofMillis(200));
+    advance(Duration.ofMillis(200));
     host.nextStart().completeExceptionally(new RuntimeException("connection refused"));
     kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       assertEquals(2, a.getState().attempts());
       return null;
     });
-    time.timePasses(Duration.ofSeconds(4)); // doubled
+    advance(Duration.ofSeconds(4)); // doubled
     host.nextStart().completeExceptionally(new RuntimeException("tmux: command not found"));
     awaitStatus(a, Analysis.FAILED);
     assertEquals("dispatch failed after 3 attempts: tmux: command not found", a.getState().failureReason());
@@ -128,9 +135,9 @@ class AnalysisTest {
     var a = requested();
     host.nextStart().complete(Done.getInstance());
     awaitStatus(a, Analysis.RUNNING);
-    time.timePasses(Duration.ofHours(11));
+    advance(Duration.ofHours(11));
     assertEquals(Analysis.RUNNING, a.getState().status());
-    time.timePasses(Duration.ofHours(1));
+    advance(Duration.ofHours(1));
     awaitStatus(a, Analysis.TIMED_OUT);
     assertEquals("timeout", a.getState().failureReason());
     host.nextKill().complete(Done.getInstance());
@@ -141,7 +148,6 @@ class AnalysisTest {
   void aTimeLimitLongerThanOneTimerCanWaitEndsTheRunAtTheLimitNotBefore() throws Exception {
     Pipeline month = new Pipeline("month", "host", 22, "lims", Path.of("/k"), Path.of("/kh"),
         CommandTemplate.parse("run {specimen_id} --out {result_dir}"), Path.of("/results"), Duration.ofDays(30), "lims");
-    ManualClock clock = new ManualClock(Instant.parse("2026-05-04T09:00:00Z"));
     var a = EventSourcedBehaviorTestKit.<Analysis.Command, Analysis.Event, Analysis.State>create(kit.system(),
         Analysis.create("AN-SP-2026-" + String.format("%06d", ids.incrementAndGet()) + "-1", new Pipelines(Map.of("month", month), Map.of(), "month"),
             host, POLICY, clock));
@@ -150,17 +156,14 @@ class AnalysisTest {
     awaitStatus(a, Analysis.RUNNING);
     assertEquals(Instant.parse("2026-06-03T09:00:00Z"), a.getState().deadline());
     for (int day = 1; day < 30; day++) {
-      clock.advance(Duration.ofDays(1));
-      time.timePasses(Duration.ofDays(1)); // the capped timer fires each day and is armed again
+      advance(Duration.ofDays(1)); // the capped timer fires each day and is armed again
       a.<Analysis.Reply>runCommand(Analysis.Get::new); // answered after the timer's message
       assertEquals(Analysis.RUNNING, a.getState().status(), "day " + day);
     }
-    clock.advance(Duration.ofDays(1).minusSeconds(1));
-    time.timePasses(Duration.ofDays(1).minusSeconds(1));
+    advance(Duration.ofDays(1).minusSeconds(1));
     a.<Analysis.Reply>runCommand(Analysis.Get::new);
     assertEquals(Analysis.RUNNING, a.getState().status(), "a second before the limit");
-    clock.advance(Duration.ofSeconds(1));
-    time.timePasses(Duration.ofSeconds(1));
+    advance(Duration.ofSeconds(1));
     awaitStatus(a, Analysis.TIMED_OUT);
     host.nextKill().complete(Done.getInstance());
     awaitSessionEnded(a);
@@ -181,7 +184,7 @@ class AnalysisTest {
     });
     // That kill fails: it is retried after the back-off, and again after a restart, until one gets through.
     host.nextKill().completeExceptionally(new RuntimeException("connection reset"));
-    time.timePasses(Duration.ofSeconds(2));
+    advance(Duration.ofSeconds(2));
     host.nextKill().completeExceptionally(new RuntimeException("connection reset"));
     a.restart();
     host.nextKill().complete(Done.getInstance());
@@ -228,7 +231,7 @@ class AnalysisTest {
     assertEquals(Analysis.PIPELINE_FAILED, a.getState().failureReason());
 
     var unknown = EventSourcedBehaviorTestKit.<Analysis.Command, Analysis.Event, Analysis.State>create(kit.system(),
-        Analysis.create("AN-SP-2026-999999-1", new Pipelines(Map.of("seq", PIPELINE), Map.of(), "seq"), host, POLICY));
+        Analysis.create("AN-SP-2026-999999-1", new Pipelines(Map.of("seq", PIPELINE), Map.of(), "seq"), host, POLICY, clock));
     var refused = unknown.<Analysis.Reply>runCommand(r -> new Analysis.RecordResult("succeeded", Map.of(), r));
     assertTrue(refused.reply() instanceof Analysis.Rejected);
     assertTrue(refused.events().isEmpty());

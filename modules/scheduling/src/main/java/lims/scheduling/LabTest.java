@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import lims.kernel.Backoff;
@@ -382,7 +383,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt(), Instant.now().plus(policy.actionTimeout()));
     // Through a future, so that a runner that throws fails this attempt instead of the entity.
     var outcome = CompletableFuture.completedFuture(execution).thenCompose(x -> runner.run(s.definition().action(), x))
-        .orTimeout(policy.actionTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        .orTimeout(policy.actionTimeout().toMillis(), TimeUnit.MILLISECONDS);
     context.pipeToSelf(outcome, (done, error) -> new ActionDone(e.executionId(), e.attempt(), actionStartedAt,
         error == null ? done : LabTestAction.Outcome.failed("action failed: " + describe(error))));
   }

@@ -95,7 +95,7 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
   /** Nothing under way: scheduled while there is a next instant, else dead-lettered or completed (as LabTest.State#settled). */
   private static void settle(Connection c, String id, Instant next, Instant at) throws SQLException {
     status(c, id, settled(c, id, next), next, at);
-    next(c, id, next);
+    DeadlineIndex.set(c, DEADLINE_KIND, id, next);
   }
 
   private static String settled(Connection c, String id, Instant next) throws SQLException {
@@ -117,11 +117,6 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
       }
       return found;
     }
-  }
-
-  private static void next(Connection c, String id, Instant next) throws SQLException {
-    if (next == null) DeadlineIndex.clear(c, DEADLINE_KIND, id);
-    else DeadlineIndex.set(c, DEADLINE_KIND, id, next);
   }
 
   private static String status(Connection c, String id) throws SQLException {

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -22,9 +23,9 @@ public final class DeadlineIndex {
 
   private DeadlineIndex() {}
 
-  /** Sets (or moves) an entity's deadline, in the caller's transaction. */
+  /** Sets, moves or (with null) clears an entity's deadline, in the caller's transaction. */
   public static void set(Connection c, String kind, String entityId, Instant dueAt) throws SQLException {
-    setAll(c, kind, Map.of(entityId, dueAt));
+    setAll(c, kind, Collections.singletonMap(entityId, dueAt));
   }
 
   /**
@@ -33,32 +34,25 @@ public final class DeadlineIndex {
    * upsert: projections apply one entity's events in order, so no other writer races for a row.
    */
   public static void setAll(Connection c, String kind, Map<String, Instant> deadlines) throws SQLException {
-    List<String> moved = new ArrayList<>();
-    List<Object[]> updates = new ArrayList<>();
+    List<Object[]> moves = new ArrayList<>();
     List<Object[]> clears = new ArrayList<>();
     deadlines.forEach((id, due) -> {
-      if (due == null) {
-        clears.add(new Object[] {kind, id});
-      } else {
-        moved.add(id);
-        updates.add(new Object[] {ts(due), kind, id});
-      }
+      if (due == null) clears.add(new Object[] {kind, id});
+      else moves.add(new Object[] {ts(due), kind, id});
     });
-    int[] updated = batch(c, "UPDATE deadline SET due_at = ? WHERE kind = ? AND entity_id = ?", updates);
+    int[] moved = batch(c, "UPDATE deadline SET due_at = ? WHERE kind = ? AND entity_id = ?", moves);
     List<Object[]> inserts = new ArrayList<>();
-    for (int i = 0; i < updated.length; i++) {
-      if (updated[i] == 0) inserts.add(new Object[] {kind, moved.get(i), updates.get(i)[0]});
+    for (int i = 0; i < moved.length; i++) {
+      Object[] m = moves.get(i);
+      if (moved[i] == 0) inserts.add(new Object[] {m[1], m[2], m[0]});
     }
     batch(c, "INSERT INTO deadline (kind, entity_id, due_at) VALUES (?, ?, ?)", inserts);
     batch(c, "DELETE FROM deadline WHERE kind = ? AND entity_id = ?", clears);
   }
 
+  /** Clears an entity's deadline, in the caller's transaction. */
   public static void clear(Connection c, String kind, String entityId) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("DELETE FROM deadline WHERE kind = ? AND entity_id = ?")) {
-      s.setString(1, kind);
-      s.setString(2, entityId);
-      s.executeUpdate();
-    }
+    set(c, kind, entityId, null);
   }
 
   /** A deadline row: the sweeper's place in the index while it pages through it. */

@@ -21,9 +21,4 @@ public final class Delay {
     if (d.isNegative()) return Duration.ZERO;
     return d.compareTo(MAX) > 0 ? MAX : d;
   }
-
-  /** Whether a timer armed now for {@code at} fires before it (after {@link #MAX}). */
-  public static boolean early(Instant now, Instant at) {
-    return Duration.between(now, at).compareTo(MAX) > 0;
-  }
 }

@@ -25,7 +25,6 @@ import scala.runtime.BoxedUnit;
 import slick.dbio.DBIOAction;
 import slick.jdbc.JdbcBackend;
 import slick.jdbc.JdbcProfile;
-import slick.jdbc.SimpleJdbcAction;
 
 /**
  * The journal with one write of its own: a batch of events is stored in two statements sent
@@ -38,16 +37,14 @@ import slick.jdbc.SimpleJdbcAction;
  */
 public final class BatchedJournalDao extends DefaultJournalDao {
 
-  // Tables and columns as persistence-schema V1 creates them, quoted: the embedded database keeps them in lower case.
-  private static final String INSERT_EVENT = "INSERT INTO \"event_journal\" (\"deleted\", \"persistence_id\", \"sequence_number\","
-      + " \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_payload\", \"event_ser_id\", \"event_ser_manifest\","
-      + " \"meta_payload\", \"meta_ser_id\", \"meta_ser_manifest\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String INSERT_EVENT = "INSERT INTO \"event_journal\" (" + JournalSql.EVENT_COLUMNS
+      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String INSERT_TAG = "INSERT INTO \"event_tag\" (\"event_id\", \"tag\") VALUES (?, ?)";
 
   public BatchedJournalDao(JdbcBackend.JdbcDatabaseDef db, JdbcProfile profile, JournalConfig config, Serialization serialization,
       ExecutionContext ec, Materializer mat) {
     super(db, profile, config, serialization, ec, mat);
-    SchemaTables.require(config.eventJournalTableConfiguration(), config.eventTagTableConfiguration(), "BatchedJournalDao", "jdbc-journal");
+    JournalSql.require(config.eventJournalTableConfiguration(), config.eventTagTableConfiguration(), "BatchedJournalDao", "jdbc-journal");
   }
 
   @Override
@@ -55,13 +52,9 @@ public final class BatchedJournalDao extends DefaultJournalDao {
   public Future<BoxedUnit> writeJournalRows(Seq<Tuple2<JournalPekkoSerializationRow, Set<String>>> rows) {
     List<Tuple2<JournalPekkoSerializationRow, Set<String>>> events = new ArrayList<>(CollectionConverters.asJava(rows));
     events.sort(Comparator.comparingLong(e -> e._1().sequenceNumber()));
-    DBIOAction write = SimpleJdbcAction.apply(context -> {
-      try {
-        write(context.connection(), events);
-        return BoxedUnit.UNIT;
-      } catch (SQLException e) {
-        throw new IllegalStateException("writing " + events.size() + " events failed: " + e.getMessage(), e);
-      }
+    DBIOAction write = JournalSql.action("writing " + events.size() + " events", c -> {
+      write(c, events);
+      return BoxedUnit.UNIT;
     });
     return (Future<BoxedUnit>) db().run(profile().api().jdbcActionExtensionMethods(write).transactionally());
   }

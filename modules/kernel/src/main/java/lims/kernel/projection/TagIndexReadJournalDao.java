@@ -25,7 +25,6 @@ import scala.util.Try;
 import slick.dbio.DBIOAction;
 import slick.jdbc.JdbcBackend;
 import slick.jdbc.JdbcProfile;
-import slick.jdbc.SimpleJdbcAction;
 
 /**
  * The read journal with one query of its own: "the events of tag T after offset O", the
@@ -41,10 +40,8 @@ import slick.jdbc.SimpleJdbcAction;
  */
 public final class TagIndexReadJournalDao extends DefaultReadJournalDao {
 
-  // Tables and columns as persistence-schema V1 creates them, quoted: the embedded database keeps them in lower case.
-  private static final String EVENTS_BY_TAG = "SELECT j.\"ordering\", j.\"deleted\", j.\"persistence_id\", j.\"sequence_number\","
-      + " j.\"writer\", j.\"write_timestamp\", j.\"adapter_manifest\", j.\"event_payload\", j.\"event_ser_id\", j.\"event_ser_manifest\","
-      + " j.\"meta_payload\", j.\"meta_ser_id\", j.\"meta_ser_manifest\""
+  // The journal's columns need no table name: event_tag has only event_id and tag.
+  private static final String EVENTS_BY_TAG = "SELECT j.\"ordering\", " + JournalSql.EVENT_COLUMNS
       + " FROM \"event_tag\" t JOIN \"event_journal\" j ON j.\"ordering\" = t.\"event_id\""
       + " WHERE t.\"tag\" = ? AND t.\"event_id\" > ? AND t.\"event_id\" <= ? AND j.\"deleted\" = FALSE ORDER BY t.\"event_id\" LIMIT ?";
   private static final Set<String> NO_TAGS = scala.collection.immutable.Set$.MODULE$.empty();
@@ -55,7 +52,7 @@ public final class TagIndexReadJournalDao extends DefaultReadJournalDao {
       ExecutionContext ec, Materializer mat) {
     super(db, profile, config, serialization, ec, mat);
     this.serialization = serialization;
-    SchemaTables.require(config.eventJournalTableConfiguration(), config.eventTagTableConfiguration(), "TagIndexReadJournalDao",
+    JournalSql.require(config.eventJournalTableConfiguration(), config.eventTagTableConfiguration(), "TagIndexReadJournalDao",
         "jdbc-read-journal");
   }
 
@@ -71,13 +68,7 @@ public final class TagIndexReadJournalDao extends DefaultReadJournalDao {
   /** Runs the query on the journal's own database pool, as the library's queries do. */
   @SuppressWarnings({"unchecked", "rawtypes"}) // Slick's effect type is contravariant, which Java cannot say
   private CompletionStage<List<JournalPekkoSerializationRow>> query(String tag, long offset, long maxOffset, long max) {
-    DBIOAction action = SimpleJdbcAction.apply(context -> {
-      try {
-        return rows(context.connection(), tag, offset, maxOffset, max);
-      } catch (SQLException e) {
-        throw new IllegalStateException("reading the events of tag " + tag + " failed: " + e.getMessage(), e);
-      }
-    });
+    DBIOAction action = JournalSql.action("reading the events of tag " + tag, c -> rows(c, tag, offset, maxOffset, max));
     return FutureConverters.asJava((scala.concurrent.Future<List<JournalPekkoSerializationRow>>) db().run(action));
   }
 
