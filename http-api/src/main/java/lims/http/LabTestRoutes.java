@@ -30,7 +30,6 @@ final class LabTestRoutes {
 
   private static final Access PLAN = Access.roles(Role.ADMIN, Role.SCIENTIST, Role.TECHNICIAN);
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,190}");
-  private static final Pattern EXECUTION_ID = Pattern.compile("LT-[0-9a-f]{12}-[0-9]{1,19}");
   private static final Set<String> STATUSES = Set.of(LabTest.SCHEDULED, LabTest.RUNNING, LabTest.COMPLETED, LabTest.PAUSED,
       LabTest.DEAD_LETTERED);
 
@@ -91,7 +90,7 @@ final class LabTestRoutes {
 
   private CompletionStage<HttpResponse> executions(Call call) {
     String id = labTestId(call);
-    Optional<String> after = QueryParams.matching(call, "after", EXECUTION_ID, "a cursor from next_cursor");
+    Optional<String> after = QueryParams.matching(call, "after", LabTest.EXECUTION_ID, "a cursor from next_cursor");
     return labTests.readModel().executions(id, QueryParams.limit(call), after).thenApply(page -> Responses.page(mapper, page.map(e -> {
       Map<String, Object> v = new LinkedHashMap<>();
       v.put("execution_id", e.executionId());
@@ -108,7 +107,7 @@ final class LabTestRoutes {
   }
 
   private CompletionStage<HttpResponse> deadLetters(Call call) {
-    Optional<String> after = QueryParams.matching(call, "after", EXECUTION_ID, "a cursor from next_cursor");
+    Optional<String> after = QueryParams.matching(call, "after", LabTest.EXECUTION_ID, "a cursor from next_cursor");
     return labTests.readModel().deadLetters(QueryParams.limit(call), after).thenApply(page -> Responses.page(mapper, page.map(d -> {
       Map<String, Object> v = new LinkedHashMap<>();
       v.put("id", d.executionId());
@@ -123,7 +122,7 @@ final class LabTestRoutes {
 
   private CompletionStage<HttpResponse> retryDeadLetter(Call call) {
     String executionId = call.pathParam("id");
-    Optional<String> labTestId = EXECUTION_ID.matcher(executionId).matches() ? LabTestReadModel.labTestOf(executionId) : Optional.empty();
+    Optional<String> labTestId = LabTest.EXECUTION_ID.matcher(executionId).matches() ? LabTestReadModel.labTestOf(executionId) : Optional.empty();
     if (labTestId.isEmpty()) throw ProblemException.invalid("id", "must be a dead letter's id, as GET /dead-letters lists it");
     return labTests.ask(labTestId.get(), r -> new LabTest.RetryDeadLetter(executionId, by(call), r))
         .thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));

@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,6 +178,9 @@ class AnalysisApiTest {
     assertEquals(analysisId, entry.get("data").get("analysis_id").asText());
     assertEquals(1200, entry.get("data").get("result").get("reads").asInt(), "the result is attached");
     assertEquals("succeeded", analysis(node, admin, analysisId).get("state").asText());
+    // The custody entry says when the run ended, not when the reaction that moved the specimen ran.
+    node.eventually(() -> assertEquals(Instant.parse(analysis(node, admin, analysisId).get("finished_at").asText()).truncatedTo(ChronoUnit.MILLIS),
+        Instant.parse(entry.get("at").asText()).truncatedTo(ChronoUnit.MILLIS)));
     node.eventually(() -> {
       JsonNode listed = node.api.get("/api/v1/specimens/" + id + "/analyses", admin).json();
       assertEquals(1, listed.size());

@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -120,20 +119,12 @@ public final class Analyses {
     @Override
     public CompletionStage<Done> process(EventEnvelope<Analysis.Event> envelope) {
       Analysis.Event event = envelope.event();
-      return Analysis.ending(event).map(end -> report(specimenOf(event), event.analysisId(), end,
-              event instanceof Analysis.ResultRecorded r ? r.result() : null))
+      return Analysis.ending(event).map(end -> report(event.analysisId(), end, event instanceof Analysis.ResultRecorded r ? r.result() : null))
           .orElse(CompletableFuture.completedFuture(Done.getInstance()));
     }
 
-    private static String specimenOf(Analysis.Event event) {
-      if (event instanceof Analysis.AnalysisFailed e) return e.specimenId();
-      if (event instanceof Analysis.ResultRecorded e) return e.specimenId();
-      if (event instanceof Analysis.AnalysisTimedOut e) return e.specimenId();
-      if (event instanceof Analysis.AnalysisCancelled e) return e.specimenId();
-      return null;
-    }
-
-    private CompletionStage<Done> report(String specimenId, String analysisId, Analysis.Ending end, Map<String, Object> result) {
+    private CompletionStage<Done> report(String analysisId, Analysis.Ending end, Map<String, Object> result) {
+      String specimenId = end.specimenId();
       if (specimenId == null) return CompletableFuture.completedFuture(Done.getInstance()); // a scheduled run for no specimen
       String action = end.succeeded() ? "analysis_succeeded" : "analysis_failed";
       String reason = end.reason();
@@ -141,7 +132,8 @@ public final class Analyses {
       data.put("analysis_id", analysisId);
       if (reason != null) data.put("reason", reason);
       if (result != null) data.put("result", result);
-      Custody system = new Custody("system", "admin", Instant.now(), "-", "analysis:" + analysisId, reason);
+      // Stamped with the instant the run ended (the entity's clock), not when this reaction ran.
+      Custody system = new Custody("system", "admin", end.at(), "-", "analysis:" + analysisId, reason);
       return specimens.ask(specimenId, r -> new Specimen.Transition(action, java.util.Optional.of(SpecimenState.IN_ANALYSIS), Map.copyOf(data),
           system, r)).thenApply(reply -> {
             if (reply instanceof Specimen.Rejected rejected && rejected.rejection().kind() != Rejection.Kind.CONFLICT) {

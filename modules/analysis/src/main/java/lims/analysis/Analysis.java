@@ -43,9 +43,10 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   /**
    * Analysis ids; result folders are named by them. A specimen's runs are numbered
    * ({@code lims.specimen.Specimen#analysisId}); a run a scheduled lab test starts is named by
-   * its execution ({@code AN-LT-<test>-<due epoch ms>}).
+   * its execution ({@code AN-LT-<test>-<due epoch ms>}; the lab-test part as LabTest.EXECUTION_ID,
+   * which this module cannot see).
    */
-  public static final Pattern ID = Pattern.compile("AN-(SP-[0-9]{4}-[0-9]{6,12}-[0-9]{1,6}|LT-[0-9a-f]{12}-[0-9]{1,19})");
+  public static final Pattern ID = Pattern.compile("AN-(SP-[0-9]{4}-[0-9]{6,12}-[0-9]{1,6}|LT-[0-9a-f]{12,17}-[0-9]{1,19})");
 
   public static final String DISPATCHING = "dispatching";
   public static final String RUNNING = "running";
@@ -62,8 +63,8 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
     return state.equals(CANCELLED) || state.equals(TIMED_OUT);
   }
 
-  /** How a run ended: its final state, why (null for success), and when. */
-  public record Ending(String state, String reason, Instant at) {
+  /** How a run ended: its final state, why (null for success), when, and for which specimen (null for a scheduled run). */
+  public record Ending(String state, String reason, Instant at, String specimenId) {
     public boolean succeeded() {
       return state.equals(SUCCEEDED);
     }
@@ -74,14 +75,15 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
    * reaction that moves the specimen. Empty for events that end nothing (a late result too).
    */
   public static Optional<Ending> ending(Event event) {
-    if (event instanceof AnalysisFailed e) return Optional.of(new Ending(FAILED, e.reason(), e.at()));
+    if (event instanceof AnalysisFailed e) return Optional.of(new Ending(FAILED, e.reason(), e.at(), e.specimenId()));
     if (event instanceof ResultRecorded e && e.counted()) {
-      return Optional.of(e.status().equals("succeeded") ? new Ending(SUCCEEDED, null, e.at()) : new Ending(FAILED, PIPELINE_FAILED, e.at()));
+      return Optional.of(e.status().equals("succeeded") ? new Ending(SUCCEEDED, null, e.at(), e.specimenId())
+          : new Ending(FAILED, PIPELINE_FAILED, e.at(), e.specimenId()));
     }
-    if (event instanceof AnalysisTimedOut e) return Optional.of(new Ending(TIMED_OUT, "timeout", e.at()));
+    if (event instanceof AnalysisTimedOut e) return Optional.of(new Ending(TIMED_OUT, "timeout", e.at(), e.specimenId()));
     if (event instanceof AnalysisCancelled e) {
       String why = e.reason() == null || e.reason().isBlank() ? "cancelled" : "cancelled: " + e.reason();
-      return Optional.of(new Ending(CANCELLED, why, e.at()));
+      return Optional.of(new Ending(CANCELLED, why, e.at(), e.specimenId()));
     }
     return Optional.empty();
   }

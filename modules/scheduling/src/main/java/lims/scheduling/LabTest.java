@@ -47,7 +47,10 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "LabTest");
   public static final EventTags TAGS = new EventTags("lab-test", 4);
-  public static final Pattern ID = Pattern.compile("LT-[0-9a-f]{12}");
+  /** 17 random hex digits ({@link LabTests#newId}); tests created before 2026-11-24 have 12. */
+  public static final Pattern ID = Pattern.compile("LT-[0-9a-f]{12,17}");
+  /** An execution: its test and its due instant in epoch milliseconds. */
+  public static final Pattern EXECUTION_ID = Pattern.compile(ID.pattern() + "-[0-9]{1,19}");
 
   public static final String SCHEDULED = "scheduled";
   public static final String RUNNING = "running";

@@ -1,9 +1,10 @@
 package lims.scheduling;
 
 import com.typesafe.config.Config;
+import java.math.BigInteger;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import lims.kernel.Database;
@@ -16,6 +17,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 
 /** The scheduling context's entry point: the sharded lab tests, their read tables, and the sweeper that wakes them in time. */
 public final class LabTests {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final ClusterSharding sharding;
   private final Duration askTimeout;
@@ -37,8 +40,13 @@ public final class LabTests {
     DeadlineSweeper.start(system, LabTestProjection.DEADLINE_KIND, id -> sharding.entityRefFor(LabTest.TYPE, id).tell(new LabTest.Wake()));
   }
 
+  /**
+   * A new test's id: 68 random bits, the most lab_test.id (20 characters) holds. Ten million
+   * tests share an id with odds of about one in six million; a clash is refused as a conflict
+   * by the existing test, never merged into it (the 48 bits used before: nearly one in five).
+   */
   public static String newId() {
-    return "LT-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    return "LT-" + String.format("%017x", new BigInteger(68, RANDOM));
   }
 
   public LabTestActions actions() {
