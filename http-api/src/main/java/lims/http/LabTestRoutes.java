@@ -226,7 +226,7 @@ final class LabTestRoutes {
 
   private static String labTestId(Call call) {
     String id = call.pathParam("id");
-    if (!LabTest.ID.matcher(id).matches()) throw ProblemException.invalid("id", "must be a lab test id such as LT-0123456789ab");
+    if (!LabTest.ID.matcher(id).matches()) throw ProblemException.invalid("id", "must be a lab test id such as LT-0123456789abcdef0");
     return id;
   }
 
