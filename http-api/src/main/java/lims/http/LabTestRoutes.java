@@ -122,7 +122,7 @@ final class LabTestRoutes {
 
   private CompletionStage<HttpResponse> retryDeadLetter(Call call) {
     String executionId = call.pathParam("id");
-    Optional<String> labTestId = LabTest.EXECUTION_ID.matcher(executionId).matches() ? LabTestReadModel.labTestOf(executionId) : Optional.empty();
+    Optional<String> labTestId = LabTestReadModel.labTestOf(executionId);
     if (labTestId.isEmpty()) throw ProblemException.invalid("id", "must be a dead letter's id, as GET /dead-letters lists it");
     return labTests.ask(labTestId.get(), r -> new LabTest.RetryDeadLetter(executionId, by(call), r))
         .thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));

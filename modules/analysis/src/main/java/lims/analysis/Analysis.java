@@ -363,11 +363,12 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   private ReplyEffect<Event, State> deadlineReached(State s, DeadlineReached c) {
     if (!s.inFlight()) return Effect().noReply();
-    if (clock.instant().isBefore(s.deadline())) { // a timer capped at Delay.MAX: not yet
+    Instant now = clock.instant();
+    if (now.isBefore(s.deadline())) { // a timer capped at Delay.MAX: not yet
       armDeadline(s);
       return Effect().noReply();
     }
-    return Effect().persist(new AnalysisTimedOut(analysisId, s.specimenId(), s.deadline(), clock.instant())).thenRun(this::end).thenNoReply();
+    return Effect().persist(new AnalysisTimedOut(analysisId, s.specimenId(), s.deadline(), now)).thenRun(this::end).thenNoReply();
   }
 
   private ReplyEffect<Event, State> cancel(State s, Cancel c) {

@@ -346,7 +346,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private ReplyEffect<Event, State> due(State s, Due c) {
     if (!s.status().equals(SCHEDULED) || !c.dueAt().equals(s.nextFireAt())) return Effect().noReply(); // a stale timer
     Instant now = clock.instant();
-    if (now.isBefore(c.dueAt().minus(policy.startAhead()))) return Effect().none().thenRun(this::plan).thenNoReply(); // see Delay.MAX
+    if (now.isBefore(c.dueAt().minus(policy.startAhead()))) return notYet();
     if (Duration.between(c.dueAt(), now).compareTo(policy.misfireThreshold()) > 0 && SKIP.equals(s.definition().misfirePolicy())) {
       Instant next = s.definition().schedule().nextAfter(now).orElse(null);
       return persist(List.of(new MisfireSkipped(labTestId, c.dueAt(), next, now))).thenRun(this::plan).thenNoReply();
@@ -357,8 +357,14 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private ReplyEffect<Event, State> nextAttempt(State s, NextAttempt c) {
     Execution e = s.current();
     if (e == null || e.retryAt() == null || !e.executionId().equals(c.executionId())) return Effect().noReply();
-    if (clock.instant().isBefore(e.retryAt())) return Effect().none().thenRun(this::plan).thenNoReply(); // see Delay.MAX
-    return start(new ExecutionStarted(labTestId, e.executionId(), e.dueAt(), e.attempt() + 1, clock.instant(), "retry"), null);
+    Instant now = clock.instant();
+    if (now.isBefore(e.retryAt())) return notYet();
+    return start(new ExecutionStarted(labTestId, e.executionId(), e.dueAt(), e.attempt() + 1, now, "retry"), null);
+  }
+
+  /** A timer capped at {@link Delay#MAX} fired before its instant: arm it again. */
+  private ReplyEffect<Event, State> notYet() {
+    return Effect().none().thenRun(this::plan).thenNoReply();
   }
 
   private ReplyEffect<Event, State> start(ExecutionStarted started, ActorRef<Reply> replyTo) {

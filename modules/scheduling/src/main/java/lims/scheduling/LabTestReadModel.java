@@ -124,10 +124,10 @@ public final class LabTestReadModel {
     });
   }
 
-  /** The lab test a dead letter belongs to (execution ids begin with it). */
+  /** The lab test an execution (or its dead letter) belongs to; empty when {@code executionId} is not an execution's id. */
   public static Optional<String> labTestOf(String executionId) {
-    int cut = executionId.lastIndexOf('-');
-    return cut > 0 && LabTest.ID.matcher(executionId.substring(0, cut)).matches() ? Optional.of(executionId.substring(0, cut)) : Optional.empty();
+    if (!LabTest.EXECUTION_ID.matcher(executionId).matches()) return Optional.empty();
+    return Optional.of(executionId.substring(0, executionId.lastIndexOf('-')));
   }
 
 }
