@@ -95,6 +95,11 @@ public final class DeviceBench {
   void startNode(Map<String, Object> extra) throws Exception {
     database = "lims_bench_" + System.currentTimeMillis();
     dbUrl = createDatabase(database);
+    startNodeOnDatabase(extra);
+  }
+
+  /** A node on the database already in {@link #dbUrl}: a fresh one, or the one a stopped node left. */
+  void startNodeOnDatabase(Map<String, Object> extra) throws Exception {
     Map<String, Object> overrides = new HashMap<>();
     overrides.put("lims.database.vendor", "postgresql");
     overrides.put("lims.database.url", dbUrl);

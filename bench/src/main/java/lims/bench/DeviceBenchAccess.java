@@ -37,6 +37,12 @@ public final class DeviceBenchAccess {
     return DeviceBench.USER;
   }
 
+  /** Stops the node and starts a new one on the same database: every entity is then woken from what it persisted. */
+  public void restart() throws Exception {
+    bench.stopNode();
+    bench.startNodeOnDatabase(Map.of());
+  }
+
   public void stop() throws Exception {
     bench.stopNode();
   }

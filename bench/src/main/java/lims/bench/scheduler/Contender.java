@@ -27,4 +27,12 @@ interface Contender extends AutoCloseable {
 
   /** Returns once every task is durably scheduled. */
   void schedule(List<Task> tasks) throws Exception;
+
+  /**
+   * Stops the scheduler and starts it again on the same database, so that tasks scheduled
+   * before run from what was stored, as after a deployment (only the firing probe uses this).
+   */
+  default void restart() throws Exception {
+    throw new UnsupportedOperationException(name() + ": restart is not part of its benchmark");
+  }
 }

@@ -24,19 +24,31 @@ final class DbSchedulerContender implements Contender {
 
   private final HikariDataSource dataSource;
   private final OneTimeTask<Void> task = Tasks.oneTime("bench").execute((instance, context) -> Contender.started(instance.getId()));
-  private final Scheduler scheduler;
+  private final int threads;
+  private Scheduler scheduler;
 
   DbSchedulerContender(HikariDataSource dataSource, int threads) throws Exception {
     this.dataSource = dataSource;
+    this.threads = threads;
     try (var c = dataSource.getConnection(); var s = c.createStatement()) {
       for (String statement : DDL.split(";")) s.execute(statement);
     }
+    start();
+  }
+
+  private void start() {
     scheduler = Scheduler.create(dataSource, task)
         .threads(threads)
         .pollingInterval(Duration.ofMillis(100))
         .pollUsingLockAndFetch(0.5, 3.0)
         .build();
     scheduler.start();
+  }
+
+  @Override
+  public void restart() {
+    scheduler.stop();
+    start();
   }
 
   @Override

@@ -57,6 +57,11 @@ final class LimsContender implements Contender {
   }
 
   @Override
+  public void restart() throws Exception {
+    node.restart();
+  }
+
+  @Override
   public void close() throws Exception {
     node.stop();
   }

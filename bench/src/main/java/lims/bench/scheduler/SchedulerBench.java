@@ -29,6 +29,11 @@ public final class SchedulerBench {
   static final int THREADS = Integer.getInteger("bench.threads", 64);
   /** Tasks per round of the creation probe; 0 (the default) runs the steps and the burst instead. */
   static final int CREATION_PROBE = Integer.getInteger("bench.creation-probe", 0);
+  /** Rates of the firing probe; empty (the default) runs the steps and the burst instead. */
+  static final int[] FIRING_PROBE = Arrays.stream(System.getProperty("bench.firing-probe", "").split(",")).filter(r -> !r.isBlank())
+      .mapToInt(Integer::parseInt).toArray();
+  /** Whether the firing probe restarts the scheduler between scheduling a step's tasks and their first instant. */
+  static final boolean FIRING_RESTART = Boolean.getBoolean("bench.firing-restart");
   static final Duration LEAD = Duration.ofSeconds(5);
   static final Duration GRACE = Duration.ofSeconds(30);
 
@@ -81,6 +86,10 @@ public final class SchedulerBench {
       for (String which : only) creationProbe(which);
       return;
     }
+    if (FIRING_PROBE.length > 0) {
+      for (String which : only) firingProbe(which);
+      return;
+    }
     List<Result> results = new ArrayList<>();
     for (String which : only) {
       try (Contender c = open(which)) {
@@ -107,6 +116,33 @@ public final class SchedulerBench {
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.err.printf("[bench] %s: round %d, %d tasks scheduled in %.2f s: %.0f/s%n", c.name(), round, CREATION_PROBE, seconds,
             CREATION_PROBE / seconds);
+      }
+    }
+  }
+
+  /**
+   * Firing alone: each step's tasks are all scheduled before the first is due (as a lab
+   * schedules its tests well ahead), so the step measures running them, not handing them
+   * over. With {@link #FIRING_RESTART} the scheduler is restarted in between, and every task
+   * runs from what was stored, as tests scheduled days ahead do (docs/benchmarks.md).
+   */
+  static void firingProbe(String which) throws Exception {
+    try (Contender c = open(which)) {
+      for (int rate : FIRING_PROBE) {
+        int n = rate * STEP_SECONDS;
+        // Room to schedule them all at 2,000/s, and to restart.
+        Instant t0 = Instant.now().plusSeconds(20 + n / 2000);
+        List<Contender.Task> tasks = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) tasks.add(new Contender.Task(which + "-fire-r" + rate + "-" + i, t0.plusNanos(i * 1_000_000_000L / rate)));
+        long s0 = System.nanoTime();
+        c.schedule(tasks);
+        double scheduled = (System.nanoTime() - s0) / 1e9;
+        if (FIRING_RESTART) c.restart();
+        boolean late = Instant.now().isAfter(t0.minusSeconds(2));
+        Step step = outcome(rate, tasks, late);
+        analyze(c);
+        System.err.printf("[bench] %s: firing %d/s%s (%d scheduled in %.1f s%s): %s, sustained %s%n", c.name(), rate,
+            FIRING_RESTART ? " after a restart" : "", n, scheduled, late ? ", too late" : "", step, step.sustained() ? "yes" : "no");
       }
     }
   }
@@ -170,6 +206,12 @@ public final class SchedulerBench {
       // ever further behind in a longer step.
       if (Instant.now().isAfter(t0.plusSeconds(second).minus(LEAD).plusSeconds(2))) late = true;
     }
+    return outcome(rate, tasks, late);
+  }
+
+  /** How a step's tasks, due uniformly at {@code rate}, were run: waits for their starts, then counts. */
+  static Step outcome(int rate, List<Contender.Task> tasks, boolean late) {
+    int n = tasks.size();
     Instant last = tasks.get(n - 1).due();
     awaitStarts(tasks, last.plus(GRACE));
     List<Long> lateness = new ArrayList<>();

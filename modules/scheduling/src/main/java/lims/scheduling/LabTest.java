@@ -82,25 +82,29 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   // --- protocol -------------------------------------------------------------------------
 
-  public sealed interface Command extends CborSerializable
-      permits Create, Get, Edit, Delete, Pause, Resume, Trigger, RetryDeadLetter, Wake, Internal {}
+  public sealed interface Command extends CborSerializable permits Request, Wake, Internal {}
 
-  public record Create(Definition definition, String by, ActorRef<Reply> replyTo) implements Command {}
+  /** A command someone waits on: it always gets a {@link Reply}. */
+  public sealed interface Request extends Command permits Create, Get, Edit, Delete, Pause, Resume, Trigger, RetryDeadLetter {
+    ActorRef<Reply> replyTo();
+  }
 
-  public record Get(ActorRef<Reply> replyTo) implements Command {}
+  public record Create(Definition definition, String by, ActorRef<Reply> replyTo) implements Request {}
 
-  public record Edit(Definition definition, String by, ActorRef<Reply> replyTo) implements Command {}
+  public record Get(ActorRef<Reply> replyTo) implements Request {}
 
-  public record Delete(String by, ActorRef<Reply> replyTo) implements Command {}
+  public record Edit(Definition definition, String by, ActorRef<Reply> replyTo) implements Request {}
 
-  public record Pause(String by, ActorRef<Reply> replyTo) implements Command {}
+  public record Delete(String by, ActorRef<Reply> replyTo) implements Request {}
 
-  public record Resume(String by, ActorRef<Reply> replyTo) implements Command {}
+  public record Pause(String by, ActorRef<Reply> replyTo) implements Request {}
+
+  public record Resume(String by, ActorRef<Reply> replyTo) implements Request {}
 
   /** Fire now, once, outside the schedule. */
-  public record Trigger(String by, ActorRef<Reply> replyTo) implements Command {}
+  public record Trigger(String by, ActorRef<Reply> replyTo) implements Request {}
 
-  public record RetryDeadLetter(String executionId, String by, ActorRef<Reply> replyTo) implements Command {}
+  public record RetryDeadLetter(String executionId, String by, ActorRef<Reply> replyTo) implements Request {}
 
   /** From the deadline sweeper: starting the entity re-arms its timers. */
   public record Wake() implements Command {}
@@ -241,41 +245,42 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     return TAGS.tagSetFor(labTestId);
   }
 
+  /**
+   * One method, not Pekko's handler builder: the builder makes some 150 objects per entity (a
+   * case and two lambdas per command) and keeps them as long as the entity lives, which with
+   * tens of thousands of tests in memory was most of the heap and much of creating one.
+   */
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    var builder = newCommandHandlerWithReplyBuilder();
-    builder.forState(s -> s.definition() == null)
-        .onCommand(Create.class, this::create);
-    builder.forState(s -> !s.exists())
-        .onCommand(Create.class, (s, c) -> reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " existed and was deleted")))
-        .onCommand(Get.class, (s, c) -> reject(c.replyTo(), notFound()))
-        .onCommand(Edit.class, (s, c) -> reject(c.replyTo(), notFound()))
-        .onCommand(Delete.class, (s, c) -> reject(c.replyTo(), notFound()))
-        .onCommand(Pause.class, (s, c) -> reject(c.replyTo(), notFound()))
-        .onCommand(Resume.class, (s, c) -> reject(c.replyTo(), notFound()))
-        .onCommand(Trigger.class, (s, c) -> reject(c.replyTo(), notFound()))
-        .onCommand(RetryDeadLetter.class, (s, c) -> reject(c.replyTo(), notFound()))
-        .onAnyCommand(c -> Effect().noReply());
-    builder.forAnyState()
-        .onCommand(Create.class, (s, c) -> reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " already exists")))
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
-        .onCommand(Edit.class, this::edit)
-        .onCommand(Delete.class, (s, c) -> persist(List.of(new LabTestDeleted(labTestId, c.by(), clock.instant())))
-            .thenRun(x -> timers.cancelAll()).thenReply(c.replyTo(), Current::new))
-        .onCommand(Pause.class, this::pause)
-        .onCommand(Resume.class, this::resume)
-        .onCommand(Trigger.class, this::trigger)
-        .onCommand(RetryDeadLetter.class, this::retryDeadLetter)
-        .onCommand(Wake.class, (s, c) -> Effect().noReply())
-        .onCommand(Due.class, this::due)
-        .onCommand(NextAttempt.class, this::nextAttempt)
-        .onCommand(RunAction.class, (s, c) -> {
-          Execution e = s.current();
-          if (e != null && e.retryAt() == null && e.executionId().equals(c.executionId()) && e.attempt() == c.attempt()) runAction(s);
-          return Effect().noReply();
-        })
-        .onCommand(ActionDone.class, this::actionDone);
-    return builder.build();
+    return this::onCommand;
+  }
+
+  private ReplyEffect<Event, State> onCommand(State s, Command command) {
+    if (s.definition() == null && command instanceof Create c) return create(s, c);
+    if (!s.exists()) {
+      if (!(command instanceof Request r)) return Effect().noReply();
+      return reject(r.replyTo(), r instanceof Create ? Rejection.conflict("lab test " + labTestId + " existed and was deleted") : notFound());
+    }
+    if (command instanceof Create c) return reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " already exists"));
+    if (command instanceof Get c) return Effect().reply(c.replyTo(), new Current(s));
+    if (command instanceof Edit c) return edit(s, c);
+    if (command instanceof Delete c) {
+      return persist(List.of(new LabTestDeleted(labTestId, c.by(), clock.instant()))).thenRun(x -> timers.cancelAll())
+          .thenReply(c.replyTo(), Current::new);
+    }
+    if (command instanceof Pause c) return pause(s, c);
+    if (command instanceof Resume c) return resume(s, c);
+    if (command instanceof Trigger c) return trigger(s, c);
+    if (command instanceof RetryDeadLetter c) return retryDeadLetter(s, c);
+    if (command instanceof Due c) return due(s, c);
+    if (command instanceof NextAttempt c) return nextAttempt(s, c);
+    if (command instanceof RunAction c) {
+      Execution e = s.current();
+      if (e != null && e.retryAt() == null && e.executionId().equals(c.executionId()) && e.attempt() == c.attempt()) runAction(s);
+      return Effect().noReply();
+    }
+    if (command instanceof ActionDone c) return actionDone(s, c);
+    return Effect().noReply(); // Wake: starting the entity was all it asked
   }
 
   private Rejection notFound() {
@@ -461,33 +466,39 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
         .build();
   }
 
+  /** One method, not the handler builder, for the reason given at {@link #commandHandler()}. */
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder()
-        .forAnyState()
-        .onEvent(LabTestCreated.class, (s, e) -> new State(labTestId, e.definition(), SCHEDULED, null, null, Map.of(), e.by(), e.at())
-            .settled(e.nextFireAt()))
-        .onEvent(LabTestEdited.class, (s, e) -> s.with(s.status(), e.definition(), s.nextFireAt()).settled(e.nextFireAt()))
-        .onEvent(LabTestDeleted.class, (s, e) -> s.with(DELETED, s.definition(), null))
-        .onEvent(LabTestPaused.class, (s, e) -> s.with(PAUSED, s.definition(), null))
-        .onEvent(LabTestResumed.class, (s, e) -> s.with(SCHEDULED, s.definition(), null).settled(e.nextFireAt()))
-        .onEvent(ExecutionStarted.class, (s, e) -> s.running(new Execution(e.executionId(), e.dueAt(), e.attempt(), e.startedAt(), null)))
-        .onEvent(ExecutionSucceeded.class, (s, e) -> {
-          Map<String, DeadLetter> letters = new TreeMap<>(s.deadLetters());
-          letters.remove(e.executionId());
-          return s.withDeadLetters(letters).settled(e.nextFireAt());
-        })
-        .onEvent(ExecutionFailed.class, (s, e) -> e.retryAt() == null ? s
-            : s.running(new Execution(e.executionId(), s.current().dueAt(), e.attempt(), s.current().startedAt(), e.retryAt())))
-        .onEvent(ExecutionDeadLettered.class, (s, e) -> {
-          TreeMap<String, DeadLetter> letters = new TreeMap<>(s.deadLetters());
-          letters.put(e.executionId(), new DeadLetter(e.executionId(), e.dueAt(), e.attempts(), e.error()));
-          // A test that fails for months must not grow without bound: the oldest letters beyond the cap stay listed, not retryable.
-          while (letters.size() > MAX_DEAD_LETTERS) letters.pollFirstEntry();
-          return s.withDeadLetters(letters).settled(e.nextFireAt());
-        })
-        .onEvent(MisfireSkipped.class, (s, e) -> s.settled(e.nextFireAt()))
-        .build();
+    return this::onEvent;
+  }
+
+  private State onEvent(State s, Event event) {
+    if (event instanceof LabTestCreated e) {
+      return new State(labTestId, e.definition(), SCHEDULED, null, null, Map.of(), e.by(), e.at()).settled(e.nextFireAt());
+    }
+    if (event instanceof LabTestEdited e) return s.with(s.status(), e.definition(), s.nextFireAt()).settled(e.nextFireAt());
+    if (event instanceof LabTestDeleted) return s.with(DELETED, s.definition(), null);
+    if (event instanceof LabTestPaused) return s.with(PAUSED, s.definition(), null);
+    if (event instanceof LabTestResumed e) return s.with(SCHEDULED, s.definition(), null).settled(e.nextFireAt());
+    if (event instanceof ExecutionStarted e) return s.running(new Execution(e.executionId(), e.dueAt(), e.attempt(), e.startedAt(), null));
+    if (event instanceof ExecutionSucceeded e) {
+      Map<String, DeadLetter> letters = new TreeMap<>(s.deadLetters());
+      letters.remove(e.executionId());
+      return s.withDeadLetters(letters).settled(e.nextFireAt());
+    }
+    if (event instanceof ExecutionFailed e) {
+      return e.retryAt() == null ? s
+          : s.running(new Execution(e.executionId(), s.current().dueAt(), e.attempt(), s.current().startedAt(), e.retryAt()));
+    }
+    if (event instanceof ExecutionDeadLettered e) {
+      TreeMap<String, DeadLetter> letters = new TreeMap<>(s.deadLetters());
+      letters.put(e.executionId(), new DeadLetter(e.executionId(), e.dueAt(), e.attempts(), e.error()));
+      // A test that fails for months must not grow without bound: the oldest letters beyond the cap stay listed, not retryable.
+      while (letters.size() > MAX_DEAD_LETTERS) letters.pollFirstEntry();
+      return s.withDeadLetters(letters).settled(e.nextFireAt());
+    }
+    if (event instanceof MisfireSkipped e) return s.settled(e.nextFireAt());
+    throw new IllegalStateException("unknown lab-test event " + event.getClass().getName());
   }
 
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import lims.kernel.Rejection;
 import lims.kernel.testing.ManualClock;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
@@ -248,6 +249,36 @@ class LabTestTest {
     advance(Duration.ofMinutes(5));
     runner.assertNone();
     assertTrue(test.<LabTest.Reply>runCommand(LabTest.Get::new).reply() instanceof LabTest.Rejected);
+  }
+
+  /** Every request gets an answer: a test that never was or was deleted is not found, and an id is never created twice. */
+  @Test
+  void unknownDuplicateAndDeletedTestsAreAnsweredNotFoundOrConflict() throws Exception {
+    test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), runner,
+        POLICY, clock, event -> {}));
+    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(LabTest.Get::new).reply()));
+    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Pause("sam", r)).reply()));
+    assertTrue(test.runCommand(new LabTest.Wake()).events().isEmpty());
+    assertNull(test.getState().definition(), "waking an unknown test creates nothing");
+
+    var once = definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE);
+    assertTrue(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", r)).reply() instanceof LabTest.Current);
+    var again = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "kim", r));
+    assertEquals(Rejection.Kind.CONFLICT, rejection(again.reply()));
+    assertTrue(again.events().isEmpty());
+    assertEquals("sam", test.getState().createdBy());
+
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Delete("sam", r));
+    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(LabTest.Get::new).reply()));
+    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Trigger("sam", r)).reply()));
+    assertEquals(Rejection.Kind.CONFLICT, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", r)).reply()), "a deleted id is not reused");
+    advance(Duration.ofMinutes(2));
+    runner.assertNone();
+  }
+
+  static Rejection.Kind rejection(LabTest.Reply reply) {
+    assertTrue(reply instanceof LabTest.Rejected, "rejected: " + reply);
+    return ((LabTest.Rejected) reply).rejection().kind();
   }
 
   @Test
