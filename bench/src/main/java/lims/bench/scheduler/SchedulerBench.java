@@ -312,8 +312,8 @@ public final class SchedulerBench {
       Result lims = results.get(0);
       out.add("");
       for (Result other : results.subList(1, 3)) {
-        // The same load for both: 1,000/s when both reached it, else 200/s.
-        int rate = lims.at(1000) != null && other.at(1000) != null ? 1000 : 200;
+        // The same load for both: 1,000/s when both sustained it, else 200/s.
+        int rate = sustainedAt(lims, 1000) && sustainedAt(other, 1000) ? 1000 : 200;
         Step a = lims.at(rate);
         Step b = other.at(rate);
         out.add(String.format("- lims ÷ %s: sustained throughput %.2f; p99 lateness %.2f (at %d/s)", other.name,
@@ -322,6 +322,10 @@ public final class SchedulerBench {
       }
     }
     System.out.println(String.join("\n", out));
+  }
+
+  static boolean sustainedAt(Result r, int rate) {
+    return r.at(rate) != null && r.at(rate).sustained();
   }
 
   static String describe(Step s) {
