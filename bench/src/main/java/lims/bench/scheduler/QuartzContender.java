@@ -35,7 +35,8 @@ final class QuartzContender implements Contender {
   }
 
   private final HikariDataSource dataSource;
-  private final Scheduler scheduler;
+  private final Properties settings = new Properties();
+  private Scheduler scheduler;
   private final JobDetail job = JobBuilder.newJob(Record.class).withIdentity("bench").storeDurably().build();
 
   QuartzContender(HikariDataSource dataSource, int threads) throws Exception {
@@ -61,22 +62,31 @@ final class QuartzContender implements Contender {
       @Override
       public void initialize() {}
     });
-    Properties p = new Properties();
-    p.setProperty("org.quartz.scheduler.instanceName", "bench");
-    p.setProperty("org.quartz.scheduler.instanceId", "AUTO");
-    p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(threads));
-    p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-    p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
-    p.setProperty("org.quartz.jobStore.dataSource", "bench");
-    p.setProperty("org.quartz.jobStore.isClustered", "true");
-    p.setProperty("org.quartz.jobStore.clusterCheckinInterval", "5000");
-    p.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
+    settings.setProperty("org.quartz.scheduler.instanceName", "bench");
+    settings.setProperty("org.quartz.scheduler.instanceId", "AUTO");
+    settings.setProperty("org.quartz.threadPool.threadCount", String.valueOf(threads));
+    settings.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
+    settings.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+    settings.setProperty("org.quartz.jobStore.dataSource", "bench");
+    settings.setProperty("org.quartz.jobStore.isClustered", "true");
+    settings.setProperty("org.quartz.jobStore.clusterCheckinInterval", "5000");
+    settings.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
     // Let one acquisition take a batch of triggers, as Quartz advises for many short jobs.
-    p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", String.valueOf(threads));
-    p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-    scheduler = new StdSchedulerFactory(p).getScheduler();
+    settings.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", String.valueOf(threads));
+    settings.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+    start();
     scheduler.addJob(job, false);
+  }
+
+  private void start() throws Exception {
+    scheduler = new StdSchedulerFactory(settings).getScheduler();
     scheduler.start();
+  }
+
+  @Override
+  public void restart() throws Exception {
+    scheduler.shutdown(true);
+    start();
   }
 
   @Override

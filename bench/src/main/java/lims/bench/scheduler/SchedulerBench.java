@@ -131,9 +131,8 @@ public final class SchedulerBench {
       for (int rate : FIRING_PROBE) {
         int n = rate * STEP_SECONDS;
         // Room to schedule them all at 2,000/s, and to restart.
-        Instant t0 = Instant.now().plusSeconds(20 + n / 2000);
-        List<Contender.Task> tasks = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) tasks.add(new Contender.Task(which + "-fire-r" + rate + "-" + i, t0.plusNanos(i * 1_000_000_000L / rate)));
+        List<Contender.Task> tasks = uniform(which + "-fire-r" + rate, Instant.now().plusSeconds(20 + n / 2000), rate);
+        Instant t0 = tasks.get(0).due();
         long s0 = System.nanoTime();
         c.schedule(tasks);
         double scheduled = (System.nanoTime() - s0) / 1e9;
@@ -191,9 +190,7 @@ public final class SchedulerBench {
   /** Tasks due uniformly at {@code rate} for STEP_SECONDS, each second's worth scheduled LEAD ahead of its first instant. */
   static Step step(Contender c, String prefix, int rate) throws Exception {
     Instant t0 = Instant.now().plus(LEAD);
-    int n = rate * STEP_SECONDS;
-    List<Contender.Task> tasks = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) tasks.add(new Contender.Task(prefix + "-" + i, t0.plusNanos(i * 1_000_000_000L / rate)));
+    List<Contender.Task> tasks = uniform(prefix, t0, rate);
     boolean late = false;
     for (int second = 0; second < STEP_SECONDS; second++) {
       waitUntil(t0.plusSeconds(second).minus(LEAD));
@@ -207,6 +204,14 @@ public final class SchedulerBench {
       if (Instant.now().isAfter(t0.plusSeconds(second).minus(LEAD).plusSeconds(2))) late = true;
     }
     return outcome(rate, tasks, late);
+  }
+
+  /** A step's tasks: STEP_SECONDS of them at {@code rate}, due uniformly from {@code t0}. */
+  static List<Contender.Task> uniform(String prefix, Instant t0, int rate) {
+    int n = rate * STEP_SECONDS;
+    List<Contender.Task> tasks = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) tasks.add(new Contender.Task(prefix + "-" + i, t0.plusNanos(i * 1_000_000_000L / rate)));
+    return tasks;
   }
 
   /** How a step's tasks, due uniformly at {@code rate}, were run: waits for their starts, then counts. */

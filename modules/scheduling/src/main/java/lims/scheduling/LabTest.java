@@ -248,7 +248,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   /**
    * One method, not Pekko's handler builder: the builder makes some 150 objects per entity (a
    * case and two lambdas per command) and keeps them as long as the entity lives, which with
-   * tens of thousands of tests in memory was most of the heap and much of creating one.
+   * tens of thousands of tests in memory was the largest share of the heap (decision 0025).
    */
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
