@@ -22,7 +22,7 @@ import lims.bench.DeviceBenchAccess;
  */
 public final class SchedulerBench {
 
-  static final int[] RATES = Arrays.stream(System.getProperty("bench.rates", "100,200,500,1000,2000,3000,5000").split(","))
+  static final int[] RATES = Arrays.stream(System.getProperty("bench.rates", "100,200,500,1000,2000,3000,5000,8000,12000").split(","))
       .mapToInt(Integer::parseInt).toArray();
   static final int STEP_SECONDS = Integer.getInteger("bench.step-seconds", 15);
   static final int BURST = Integer.getInteger("bench.burst", 10_000);

@@ -228,6 +228,22 @@ class LabTestTest {
   }
 
   @Test
+  void anEntityStoppedBetweenStartAndInstantLeavesTheCallToItsSuccessor() throws Exception {
+    Instant at = clock.instant().plusSeconds(10);
+    create(Schedule.once(at), 0, LabTest.FIRE_ONCE);
+    advance(Duration.ofMillis(9_700)); // past start-ahead: started, its call armed for the instant
+    awaitStatus(LabTest.RUNNING);
+    runner.assertNone();
+    test.restart(); // stopped (passivated, or handed to another node) within those 300 ms
+    advance(Duration.ofMillis(300));
+    Call call = runner.next();
+    assertEquals(at, call.execution().dueAt());
+    runner.assertNone(); // the stopped incarnation's armed call was cancelled, not made as well
+    call.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    awaitStatus(LabTest.COMPLETED);
+  }
+
+  @Test
   void pauseStopsFiringResumeGoesOnFromNowEditReplansDeleteStops() throws Exception {
     create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE);
     test.<LabTest.Reply>runCommand(r -> new LabTest.Pause("sam", r));
