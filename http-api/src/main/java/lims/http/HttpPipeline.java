@@ -48,8 +48,7 @@ public final class HttpPipeline {
   private final HttpMetrics metrics;
   private final ObjectMapper mapper;
   private final Materializer materializer;
-  private final long maxBodyBytes;
-  private final Duration bodyReadTimeout;
+  private final RequestBody body;
 
   public HttpPipeline(
       List<Endpoint> endpoints,
@@ -65,8 +64,7 @@ public final class HttpPipeline {
     this.metrics = metrics;
     this.mapper = mapper;
     this.materializer = materializer;
-    this.maxBodyBytes = http.getBytes("max-body-size");
-    this.bodyReadTimeout = http.getDuration("body-read-timeout");
+    this.body = new RequestBody(http.getBytes("max-body-size"), http.getDuration("body-read-timeout"), materializer);
   }
 
   /** What is learned about one request as it passes through, for its log line and metric. */
@@ -128,15 +126,10 @@ public final class HttpPipeline {
     Endpoint endpoint = found.endpoint();
     exchange.route = endpoint.template();
     Optional<Principal> principal = authenticate(request, endpoint.access(), exchange);
-    return request
-        .entity()
-        .withSizeLimit(maxBodyBytes)
-        .toStrict(bodyReadTimeout.toMillis(), materializer)
+    return body.read(request)
         .thenCompose(
-            strict -> {
-              Call call =
-                  new Call(request, found.pathParams(), principal, exchange.requestId, exchange.client,
-                      strict.getData().toArray(), mapper);
+            bytes -> {
+              Call call = new Call(request, found.pathParams(), principal, exchange.requestId, exchange.client, bytes, mapper);
               try {
                 return endpoint.handler().handle(call);
               } catch (Exception e) {
@@ -175,9 +168,8 @@ public final class HttpPipeline {
     ProblemException problem;
     if (cause instanceof ProblemException p) {
       problem = p;
-    } else if (cause instanceof EntityStreamSizeException) {
-      problem = new ProblemException(413, "payload-too-large", "Payload too large",
-          "the body exceeds the limit of " + maxBodyBytes + " bytes", List.of(), java.util.Map.of());
+    } else if (cause instanceof EntityStreamSizeException) { // over the parser's limit: not even drained
+      problem = body.tooLarge();
     } else if (cause instanceof TimeoutException) {
       problem = ProblemException.unavailable("the service did not answer in time; try again");
     } else if (cause instanceof Database.DatabaseUnavailable) {

@@ -34,6 +34,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.management.HealthCheckSettings;
 import org.apache.pekko.management.javadsl.HealthChecks;
@@ -162,6 +163,7 @@ public final class LimsNode {
 
     return Http.get(system)
         .newServerAt(http.getString("host"), http.getInt("port"))
+        .withSettings(serverSettings(system, http))
         .bind(pipeline::handle)
         .thenApply(binding -> {
           // Unbinds in the first shutdown phase, drains in-flight requests, then the member leaves.
@@ -174,6 +176,13 @@ public final class LimsNode {
           log.info("HTTP API listening on {}", binding.localAddress());
           return new LimsNode(system, binding, endpoints, adminReady, labTests);
         });
+  }
+
+  /** The parser reads bodies up to the drained size, so that one over the limit can be read to its end before the 413 (RequestBody). */
+  private static ServerSettings serverSettings(ActorSystem<?> system, Config http) {
+    ServerSettings settings = ServerSettings.create(system.settings().config());
+    long parserLimit = Math.max(http.getBytes("max-body-size"), http.getBytes("drained-body-size"));
+    return settings.withParserSettings(settings.getParserSettings().withMaxContentLength(parserLimit));
   }
 
   /** Cluster of one when no seed nodes are named; else join the seeds (host:port or full addresses). */

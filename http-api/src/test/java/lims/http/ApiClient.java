@@ -57,11 +57,20 @@ final class ApiClient {
     return send("POST", path, token, jsonBody, Map.of("Content-Type", "application/json"));
   }
 
+  /** A JSON POST whose body goes in chunks, its length not declared up front. */
+  Reply postChunked(String path, String token, String jsonBody) {
+    byte[] bytes = jsonBody.getBytes(StandardCharsets.UTF_8);
+    return sendBody("POST", path, token, HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes)),
+        Map.of("Content-Type", "application/json"));
+  }
+
   Reply send(String method, String path, String token, String body, Map<String, String> headers) {
+    return sendBody(method, path, token, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body), headers);
+  }
+
+  private Reply sendBody(String method, String path, String token, HttpRequest.BodyPublisher body, Map<String, String> headers) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(baseUrl + path))
-            .timeout(Duration.ofSeconds(30))
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30)).method(method, body);
     if (token != null) request.header("Authorization", "Bearer " + token);
     headers.forEach(request::header);
     try {
@@ -77,15 +86,20 @@ final class ApiClient {
 
   /**
    * A JSON POST as clients uploading large bodies send it (curl does above 1 MiB): headers with
-   * {@code Expect: 100-continue} first, the body only once the server asks for it. A server
-   * that refuses the body up front (413) answers before any of it is sent; without the
-   * expectation that answer races the upload, and the client may see the connection reset
-   * instead. Over a plain socket: Java 17's HttpClient hangs when the answer to an
-   * expectation is not 100.
+   * {@code Expect: 100-continue} first, the body only once the server asks for it (100). Over
+   * a plain socket: Java 17's HttpClient hangs when the answer to an expectation is not 100.
    */
   Reply postExpectingContinue(String path, String token, String jsonBody) {
+    return postExpectingContinue(path, token, jsonBody.getBytes(StandardCharsets.UTF_8), true);
+  }
+
+  /** The server's first answer to a POST that declares {@code length} bytes and asks first; the body is never sent. */
+  Reply firstAnswerToExpectation(String path, String token, int length) {
+    return postExpectingContinue(path, token, new byte[length], false);
+  }
+
+  private Reply postExpectingContinue(String path, String token, byte[] body, boolean sendWhenAsked) {
     URI uri = URI.create(baseUrl + path);
-    byte[] body = jsonBody.getBytes(StandardCharsets.UTF_8);
     StringBuilder head = new StringBuilder("POST " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
         + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\nExpect: 100-continue\r\nConnection: close\r\n");
     if (token != null) head.append("Authorization: Bearer ").append(token).append("\r\n");
@@ -96,7 +110,7 @@ final class ApiClient {
       out.flush();
       InputStream in = new BufferedInputStream(socket.getInputStream());
       Reply reply = readReply(in);
-      if (reply.status() == 100) {
+      if (reply.status() == 100 && sendWhenAsked) {
         out.write(body);
         out.flush();
         reply = readReply(in);

@@ -110,8 +110,19 @@ class HttpConventionsTest {
   @Test
   void bodyOverOneMebibyteIs413() {
     String big = "{\"username\": \"" + "x".repeat(1024 * 1024 + 10) + "\"}";
+    // Asking first (Expect: 100-continue): refused before the body is sent.
     problem(api.postExpectingContinue("/api/v1/auth/token", null, big), 413);
     problem(api.postExpectingContinue("/api/v1/users", admin, big), 413);
+    problem(api.firstAnswerToExpectation("/api/v1/users", admin, 2 * 1024 * 1024), 413); // not 100: nothing to upload
+    // Sent at once, with its length or in chunks: read to its end and refused, so the client
+    // reads the 413 instead of a connection reset mid-upload. 6 MiB, more than the socket
+    // buffers hold, so the client is still sending when the server has its answer.
+    String bigger = "{\"username\": \"" + "x".repeat(6 * 1024 * 1024) + "\"}";
+    for (int i = 0; i < 3; i++) {
+      problem(api.post("/api/v1/users", admin, bigger), 413);
+      problem(api.postChunked("/api/v1/users", admin, bigger), 413);
+    }
+    problem(api.get("/api/v1/users/" + "x".repeat(20), admin), 404); // nothing stored
   }
 
   @Test
