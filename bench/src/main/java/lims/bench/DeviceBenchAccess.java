@@ -23,6 +23,15 @@ public final class DeviceBenchAccess {
     return DeviceBench.createDatabase(prefix + "_" + System.currentTimeMillis());
   }
 
+  public org.apache.pekko.actor.typed.ActorSystem<Void> system() {
+    return bench.node.system();
+  }
+
+  /** One number from the running node's database. */
+  public long count(String query) throws Exception {
+    return bench.longScalar(query);
+  }
+
   /** The JDBC URL of the running node's database. */
   public String database() {
     return bench.dbUrl;

@@ -82,6 +82,10 @@ public final class SchedulerBench {
   static void runAll() throws Exception {
     lims.kernel.CommonPool.ensureParallelism();
     List<String> only = List.of(System.getProperty("bench.contenders", "lims,db-scheduler,quartz").split(","));
+    if (Integer.getInteger("bench.journal-ceiling", 0) > 0) {
+      JournalCeiling.run(Integer.getInteger("bench.journal-ceiling"));
+      return;
+    }
     if (CREATION_PROBE > 0) {
       for (String which : only) creationProbe(which);
       return;
