@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.util.ByteString;
@@ -36,6 +37,10 @@ final class RequestBody {
     if (declared.isPresent() && declared.getAsLong() > limit && asksToContinue(request)) {
       // The body is left untouched: reading or discarding it would send the 100 that asks for it.
       return CompletableFuture.failedFuture(tooLarge());
+    }
+    if (request.entity() instanceof HttpEntity.Strict strict) { // arrived whole, as small bodies do: no stream to run
+      if (strict.getData().size() > limit) return CompletableFuture.failedFuture(tooLarge());
+      return CompletableFuture.completedFuture(strict.getData().toArray());
     }
     return request.entity().getDataBytes()
         .completionTimeout(readTimeout)
