@@ -23,6 +23,7 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.stream.Materializer;
 import org.slf4j.Logger;
@@ -31,7 +32,7 @@ import org.slf4j.MDC;
 
 /**
  * Every request takes the same path: request id, IP allowlist (before anything else),
- * routing (404/405), body read within the size limit (413), token and role (401/403),
+ * routing (404/405), token and role (401/403), body read within the size limit (413),
  * the handler, then one mapping of failures to problem+json, one access-log line and one
  * metric. Handlers only do their own work.
  */
@@ -47,7 +48,6 @@ public final class HttpPipeline {
   private final TokenService tokens;
   private final HttpMetrics metrics;
   private final ObjectMapper mapper;
-  private final Materializer materializer;
   private final RequestBody body;
 
   public HttpPipeline(
@@ -63,7 +63,6 @@ public final class HttpPipeline {
     this.tokens = tokens;
     this.metrics = metrics;
     this.mapper = mapper;
-    this.materializer = materializer;
     this.body = new RequestBody(http.getBytes("max-body-size"), http.getDuration("body-read-timeout"), materializer);
   }
 
@@ -93,8 +92,8 @@ public final class HttpPipeline {
     MDC.put("request_id", exchange.requestId);
     try {
       response = dispatch(request, exchange);
-    } catch (Throwable t) {
-      response = CompletableFuture.failedFuture(t);
+    } catch (Throwable t) { // refused before the body was read: get it out of the way first
+      response = body.refuse(request, t);
     } finally {
       MDC.remove("request_id");
     }
@@ -107,15 +106,12 @@ public final class HttpPipeline {
     Router.Match match = router.route(request.method(), segments(request));
     boolean probe = match instanceof Router.Found f && f.endpoint().access().probe();
     if (!probe && !addresses.allows(exchange.client)) {
-      request.discardEntityBytes(materializer);
       throw ProblemException.forbidden("requests from " + exchange.client.getHostAddress() + " are not allowed");
     }
     if (match instanceof Router.NotFound) {
-      request.discardEntityBytes(materializer);
       throw ProblemException.notFound("no resource at " + request.getUri().path());
     }
     if (match instanceof Router.MethodNotAllowed m) {
-      request.discardEntityBytes(materializer);
       exchange.route = m.template();
       throw new ProblemException(
           405, "method-not-allowed", "Method not allowed",
@@ -144,19 +140,16 @@ public final class HttpPipeline {
     }
     String authorization = request.getHeader("Authorization").map(HttpHeader::value).orElse("");
     if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      request.discardEntityBytes(materializer);
       throw ProblemException.unauthorized("send an access token as 'Authorization: Bearer <token>'");
     }
     Principal principal;
     try {
       principal = tokens.verifyAccess(authorization.substring(7).strip());
     } catch (TokenService.InvalidToken e) {
-      request.discardEntityBytes(materializer);
       throw ProblemException.unauthorized(e.getMessage());
     }
     exchange.user = principal.username();
     if (!principal.hasAnyRole(access.roles())) {
-      request.discardEntityBytes(materializer);
       throw ProblemException.forbidden(
           "this needs one of the roles " + access.roles().stream().map(r -> r.wireName()).sorted().toList());
     }
@@ -170,6 +163,8 @@ public final class HttpPipeline {
       problem = p;
     } else if (cause instanceof EntityStreamSizeException) { // over the parser's limit: not even drained
       problem = body.tooLarge();
+    } else if (cause instanceof EntityStreamException e) { // a malformed chunk, an upload cut off, a chunk over the parser's limit
+      problem = ProblemException.badRequest("unreadable-body", "the request body could not be read: " + e.info().summary());
     } else if (cause instanceof TimeoutException) {
       problem = ProblemException.unavailable("the service did not answer in time; try again");
     } else if (cause instanceof Database.DatabaseUnavailable) {

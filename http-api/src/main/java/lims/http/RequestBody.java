@@ -9,15 +9,17 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.util.ByteString;
 
 /**
- * Reads a request's body within the size limit. A body over the limit is still read to its
- * end and dropped, up to the server's parser limit ({@code lims.http.drained-body-size}):
- * a server that answers 413 and closes while the client is still uploading makes the
- * client's TCP stack see a reset, and most clients then report a broken connection instead
- * of the 413. A client that asked first ({@code Expect: 100-continue}) and declared a length
- * over the limit has sent nothing yet, and gets the 413 at once.
+ * Reads a request's body within the size limit, and gets a refused request's body out of the
+ * way. A body that is refused (over the limit: 413; or 401, 403, 404, 405 before it is read)
+ * is still read to its end and dropped, up to the server's parser limit
+ * ({@code lims.http.drained-body-size}): a server that answers and closes while the client is
+ * still uploading makes the client's TCP stack see a reset, and most clients then report a
+ * broken connection instead of the answer. A client that asked first
+ * ({@code Expect: 100-continue}) has sent nothing yet, and is answered at once (decision 0026).
  */
 final class RequestBody {
 
@@ -33,15 +35,12 @@ final class RequestBody {
 
   /** The body's bytes; fails with a 413 problem when over the limit, and with a time-out when not sent within the read time-out. */
   CompletionStage<byte[]> read(HttpRequest request) {
-    OptionalLong declared = request.entity().getContentLengthOption();
-    if (declared.isPresent() && declared.getAsLong() > limit && asksToContinue(request)) {
-      // The body is left untouched: reading or discarding it would send the 100 that asks for it.
-      return CompletableFuture.failedFuture(tooLarge());
-    }
     if (request.entity() instanceof HttpEntity.Strict strict) { // arrived whole, as small bodies do: no stream to run
       if (strict.getData().size() > limit) return CompletableFuture.failedFuture(tooLarge());
       return CompletableFuture.completedFuture(strict.getData().toArray());
     }
+    OptionalLong declared = request.entity().getContentLengthOption();
+    if (declared.isPresent() && declared.getAsLong() > limit) return refuse(request, tooLarge());
     return request.entity().getDataBytes()
         .completionTimeout(readTimeout)
         .runFold(new Collected(ByteString.emptyByteString(), 0), this::append, materializer)
@@ -49,6 +48,19 @@ final class RequestBody {
           if (c.size() > limit) throw tooLarge();
           return c.bytes().toArray();
         });
+  }
+
+  /**
+   * Fails with {@code refusal} once the body is out of the way. A client waiting for its 100
+   * has sent nothing, and the body is left untouched: reading it would send the 100. Any
+   * other body is read to its end and dropped (within the parser's limit and the read
+   * time-out) before the answer, so an uploading client reads the answer, not a reset.
+   */
+  <T> CompletionStage<T> refuse(HttpRequest request, Throwable refusal) {
+    if (asksToContinue(request) || request.entity() instanceof HttpEntity.Strict) return CompletableFuture.failedFuture(refusal);
+    return request.entity().getDataBytes().completionTimeout(readTimeout).runWith(Sink.ignore(), materializer)
+        .handle((done, error) -> null)
+        .thenCompose(x -> CompletableFuture.failedFuture(refusal));
   }
 
   /** What was read so far: the bytes while within the limit, after that only the count. */

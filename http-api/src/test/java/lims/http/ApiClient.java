@@ -121,6 +121,55 @@ final class ApiClient {
     }
   }
 
+  /** A POST that declares {@code length} bytes, sends only {@code start} of them and waits for the server's answer. */
+  Reply postStalled(String path, String token, int length, String start) {
+    return raw("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " + length
+        + "\r\nConnection: close\r\n" + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n" + start);
+  }
+
+  /**
+   * A JSON POST as the simplest clients send it: the whole body written (with its length, or
+   * in 64 KiB chunks), and only then the answer read. A server that answers and closes before
+   * it has read the body makes such a client fail with a broken pipe or a reset.
+   */
+  Reply postWhole(String path, String token, String jsonBody, boolean chunked) {
+    byte[] body = jsonBody.getBytes(StandardCharsets.UTF_8);
+    String head = "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
+        + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + body.length + "\r\n") + "\r\n";
+    URI uri = URI.create(baseUrl);
+    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      for (int from = 0; from < body.length; from += 1 << 16) {
+        int n = Math.min(1 << 16, body.length - from);
+        if (chunked) out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body, from, n);
+        if (chunked) out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      if (chunked) out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      return readReply(new BufferedInputStream(socket.getInputStream()));
+    } catch (IOException e) {
+      throw new IllegalStateException("POST " + path + " failed", e);
+    }
+  }
+
+  /** Sends {@code request} as it is, over a socket of its own, and reads one answer. */
+  Reply raw(String request) {
+    URI uri = URI.create(baseUrl);
+    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      return readReply(new BufferedInputStream(socket.getInputStream()));
+    } catch (IOException e) {
+      throw new IllegalStateException("raw request failed", e);
+    }
+  }
+
   /** A response's status line, headers and (Content-Length, else up to the connection's end) body. */
   private static Reply readReply(InputStream in) throws IOException {
     int status = Integer.parseInt(line(in).split(" ")[1]);

@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import lims.bench.DeviceBenchAccess;
 import lims.scheduling.LabTest;
@@ -60,6 +63,12 @@ final class JournalCeiling {
     }
   }
 
+  /** Polled every 20 ms: a count is a statement on the database being measured, so not in a tight loop. */
+  private static void waitOrFail(long deadline, String failure) {
+    if (System.nanoTime() > deadline) throw new IllegalStateException(failure);
+    LockSupport.parkNanos(20_000_000);
+  }
+
   /** Writes one event per test, TESTS_PER_WRITE tests per journal write, then waits for the read tables to count them all. */
   private static void phase(DeviceBenchAccess node, String name, List<String> ids, long sequenceNr, Function<String, LabTest.Event> event,
       String readTableCount) throws Exception {
@@ -67,10 +76,13 @@ final class JournalCeiling {
     var journal = Persistence.get(Adapter.toClassic(system)).journalFor("jdbc-journal", com.typesafe.config.ConfigFactory.empty());
     Semaphore inFlight = new Semaphore(WRITES_IN_FLIGHT);
     AtomicReference<Object> failure = new AtomicReference<>();
+    AtomicLong answered = new AtomicLong(); // one answer per event, success or not, after its write's
     Behavior<Object> answers = Behaviors.receiveMessage(m -> {
       if (m instanceof JournalProtocol.WriteMessagesFailed || m instanceof JournalProtocol.WriteMessageRejected
           || m instanceof JournalProtocol.WriteMessageFailure) failure.compareAndSet(null, m);
       if (m instanceof JournalProtocol.WriteMessagesSuccessful$ || m instanceof JournalProtocol.WriteMessagesFailed) inFlight.release();
+      if (m instanceof JournalProtocol.WriteMessageSuccess || m instanceof JournalProtocol.WriteMessageRejected
+          || m instanceof JournalProtocol.WriteMessageFailure) answered.incrementAndGet();
       return Behaviors.same();
     });
     var replyTo = Adapter.toClassic(system.systemActorOf(answers, "journal-ceiling-" + name, org.apache.pekko.actor.typed.Props.empty()));
@@ -85,10 +97,11 @@ final class JournalCeiling {
       journal.tell(new JournalProtocol.WriteMessages(CollectionConverters.asScala(writes).toList(), replyTo, 1), replyTo);
     }
     inFlight.acquire(WRITES_IN_FLIGHT);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (answered.get() < ids.size()) waitOrFail(deadline, name + ": " + answered.get() + " of " + ids.size() + " writes answered");
     double written = (System.nanoTime() - t0) / 1e9;
     if (failure.get() != null) throw new IllegalStateException(name + ": " + failure.get());
-    // Polled every 20 ms: a count is a statement on the database being measured, so not in a tight loop.
-    while (node.count(readTableCount) < ids.size()) java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+    while (node.count(readTableCount) < ids.size()) waitOrFail(deadline, name + ": the read tables did not catch up within 5 minutes");
     double read = (System.nanoTime() - t0) / 1e9;
     System.err.printf("[bench] journal ceiling, %s: %d events written in %.2f s (%.0f/s), in the read tables after %.2f s (%.0f/s)%n", name,
         ids.size(), written, ids.size() / written, read, ids.size() / read);

@@ -40,6 +40,7 @@ class InstantEncodingTest {
       byte[] written = serializer.toBinary(EVENT);
       assertFalse(new String(written, StandardCharsets.ISO_8859_1).contains("2026-03-27T"), "instants as numbers, not text");
       assertEquals(EVENT, current.deserialize(written, serializer.identifier(), manifest).get(), "to the nanosecond");
+      assertEquals(EVENT, earlier.deserialize(written, serializer.identifier(), manifest).get(), "a node of the build before reads it");
 
       byte[] writtenBefore = ((SerializerWithStringManifest) earlier.findSerializerFor(EVENT)).toBinary(EVENT);
       assertTrue(new String(writtenBefore, StandardCharsets.ISO_8859_1).contains("2026-03-27T11:59:59.500123456Z"));
