@@ -5,7 +5,9 @@ import java.util.Map;
 /**
  * Why an entity refused a command, in terms the API maps to a status in one place:
  * NOT_FOUND 404, CONFLICT 409, FORBIDDEN 403, INVALID 400. {@code facts} are extra
- * members of the problem body (the current holder of a device, say).
+ * members of the problem body (the current holder of a device, say). Their values cross
+ * nodes untyped, so keep them JSON-shaped: an {@code Instant} here would arrive elsewhere as a
+ * number (decision 0027); put {@code instant.toString()} instead.
  */
 public record Rejection(Kind kind, String detail, Map<String, Object> facts) implements CborSerializable {
 
