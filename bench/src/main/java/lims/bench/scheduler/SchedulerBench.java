@@ -275,9 +275,13 @@ public final class SchedulerBench {
 
   /** Until every task has started (then 2 s more, to catch duplicates) or the deadline passes. */
   static void awaitStarts(List<Contender.Task> tasks, Instant deadline) {
+    // Tasks are in due order and a start is never taken back, so each look resumes at the first
+    // task not yet started: looking again from the first task every 200 ms took ~3 % of the
+    // CPU from the scheduler under test at 5,000 tasks/s (JFR).
+    int firstNotStarted = 0;
     while (Instant.now().isBefore(deadline)) {
-      boolean all = tasks.stream().allMatch(t -> Contender.STARTS.containsKey(t.id()));
-      if (all) {
+      while (firstNotStarted < tasks.size() && Contender.STARTS.containsKey(tasks.get(firstNotStarted).id())) firstNotStarted++;
+      if (firstNotStarted == tasks.size()) {
         waitUntil(Instant.now().plusSeconds(2));
         return;
       }
