@@ -63,7 +63,7 @@ public final class HttpPipeline {
     this.tokens = tokens;
     this.metrics = metrics;
     this.mapper = mapper;
-    this.body = new RequestBody(http.getBytes("max-body-size"), http.getDuration("body-read-timeout"), materializer);
+    this.body = RequestBody.of(http, materializer);
   }
 
   /** What is learned about one request as it passes through, for its log line and metric. */

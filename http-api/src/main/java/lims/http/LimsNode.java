@@ -178,11 +178,10 @@ public final class LimsNode {
         });
   }
 
-  /** The parser reads bodies up to the drained size, so that one over the limit can be read to its end before the 413 (RequestBody). */
+  /** The parser reads bodies up to {@link RequestBody#parserLimit}, so that a refused one can be read to its end before the answer. */
   private static ServerSettings serverSettings(ActorSystem<?> system, Config http) {
     ServerSettings settings = ServerSettings.create(system.settings().config());
-    long parserLimit = Math.max(http.getBytes("max-body-size"), http.getBytes("drained-body-size"));
-    return settings.withParserSettings(settings.getParserSettings().withMaxContentLength(parserLimit));
+    return settings.withParserSettings(settings.getParserSettings().withMaxContentLength(RequestBody.parserLimit(http)));
   }
 
   /** Cluster of one when no seed nodes are named; else join the seeds (host:port or full addresses). */

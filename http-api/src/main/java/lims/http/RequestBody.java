@@ -1,5 +1,6 @@
 package lims.http;
 
+import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,16 +22,16 @@ import org.apache.pekko.util.ByteString;
  * broken connection instead of the answer. A client that asked first
  * ({@code Expect: 100-continue}) has sent nothing yet, and is answered at once (decision 0026).
  */
-final class RequestBody {
+record RequestBody(long limit, Duration readTimeout, Materializer materializer) {
 
-  private final long limit;
-  private final Duration readTimeout;
-  private final Materializer materializer;
+  /** From {@code lims.http}: the body limit and the read time-out. */
+  static RequestBody of(Config http, Materializer materializer) {
+    return new RequestBody(http.getBytes("max-body-size"), http.getDuration("body-read-timeout"), materializer);
+  }
 
-  RequestBody(long limit, Duration readTimeout, Materializer materializer) {
-    this.limit = limit;
-    this.readTimeout = readTimeout;
-    this.materializer = materializer;
+  /** The HTTP parser's limit: up to the drained size, so that a refused body can be read to its end. */
+  static long parserLimit(Config http) {
+    return Math.max(http.getBytes("max-body-size"), http.getBytes("drained-body-size"));
   }
 
   /** The body's bytes; fails with a 413 problem when over the limit, and with a time-out when not sent within the read time-out. */

@@ -3,6 +3,7 @@ package lims.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -99,16 +100,9 @@ final class ApiClient {
   }
 
   private Reply postExpectingContinue(String path, String token, byte[] body, boolean sendWhenAsked) {
-    URI uri = URI.create(baseUrl + path);
-    StringBuilder head = new StringBuilder("POST " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
-        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\nExpect: 100-continue\r\nConnection: close\r\n");
-    if (token != null) head.append("Authorization: Bearer ").append(token).append("\r\n");
-    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
-      socket.setSoTimeout(30_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+    return overSocket("POST " + path, (out, in) -> {
+      out.write(postHead(path, token, "Content-Length: " + body.length, "Expect: 100-continue"));
       out.flush();
-      InputStream in = new BufferedInputStream(socket.getInputStream());
       Reply reply = readReply(in);
       if (reply.status() == 100 && sendWhenAsked) {
         out.write(body);
@@ -116,15 +110,17 @@ final class ApiClient {
         reply = readReply(in);
       }
       return reply;
-    } catch (IOException e) {
-      throw new IllegalStateException("POST " + path + " failed", e);
-    }
+    });
   }
 
   /** A POST that declares {@code length} bytes, sends only {@code start} of them and waits for the server's answer. */
   Reply postStalled(String path, String token, int length, String start) {
-    return raw("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: " + length
-        + "\r\nConnection: close\r\n" + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n" + start);
+    return overSocket("POST " + path, (out, in) -> {
+      out.write(postHead(path, token, "Content-Length: " + length));
+      out.write(start.getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      return readReply(in);
+    });
   }
 
   /**
@@ -134,14 +130,8 @@ final class ApiClient {
    */
   Reply postWhole(String path, String token, String jsonBody, boolean chunked) {
     byte[] body = jsonBody.getBytes(StandardCharsets.UTF_8);
-    String head = "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nConnection: close\r\n"
-        + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
-        + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + body.length + "\r\n") + "\r\n";
-    URI uri = URI.create(baseUrl);
-    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
-      socket.setSoTimeout(30_000);
-      OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16);
-      out.write(head.getBytes(StandardCharsets.US_ASCII));
+    return overSocket("POST " + path, (out, in) -> {
+      out.write(postHead(path, token, chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + body.length));
       for (int from = 0; from < body.length; from += 1 << 16) {
         int n = Math.min(1 << 16, body.length - from);
         if (chunked) out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -150,23 +140,39 @@ final class ApiClient {
       }
       if (chunked) out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
-      return readReply(new BufferedInputStream(socket.getInputStream()));
-    } catch (IOException e) {
-      throw new IllegalStateException("POST " + path + " failed", e);
-    }
+      return readReply(in);
+    });
   }
 
   /** Sends {@code request} as it is, over a socket of its own, and reads one answer. */
   Reply raw(String request) {
+    return overSocket("raw request", (out, in) -> {
+      out.write(request.getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      return readReply(in);
+    });
+  }
+
+  /** The head of a JSON POST on a connection of its own, with the body's framing headers. */
+  private static byte[] postHead(String path, String token, String... framing) {
+    StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nConnection: close\r\n");
+    if (token != null) head.append("Authorization: Bearer ").append(token).append("\r\n");
+    for (String header : framing) head.append(header).append("\r\n");
+    return head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private interface Exchange {
+    Reply over(OutputStream out, InputStream in) throws IOException;
+  }
+
+  /** Runs {@code exchange} over a plain socket to the node (30 s read time-out); output is buffered, so an exchange flushes. */
+  private Reply overSocket(String what, Exchange exchange) {
     URI uri = URI.create(baseUrl);
     try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
       socket.setSoTimeout(30_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(request.getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      return readReply(new BufferedInputStream(socket.getInputStream()));
+      return exchange.over(new BufferedOutputStream(socket.getOutputStream(), 1 << 16), new BufferedInputStream(socket.getInputStream()));
     } catch (IOException e) {
-      throw new IllegalStateException("raw request failed", e);
+      throw new IllegalStateException(what + " failed", e);
     }
   }
 

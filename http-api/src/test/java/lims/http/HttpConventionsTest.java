@@ -121,8 +121,7 @@ class HttpConventionsTest {
     // that reads only once it has sent everything gets the 413 instead of a broken pipe.
     // 16 MiB: more than loopback's socket buffers hold, so the client is still sending when
     // the server has its answer. A valid user, padded with spaces past the limit: not created.
-    String valid = "{\"username\": \"drained-1\", \"password\": \"long-enough-password\", \"roles\": [\"viewer\"]"
-        + " ".repeat(16 * 1024 * 1024) + "}";
+    String valid = paddedUser("drained-1");
     problem(api.postWhole("/api/v1/users", admin, valid, false), 413);
     problem(api.postWhole("/api/v1/users", admin, valid, true), 413);
     problem(api.post("/api/v1/users", admin, valid), 413); // Java's HttpClient
@@ -130,10 +129,15 @@ class HttpConventionsTest {
     problem(api.get("/api/v1/users/drained-1", admin), 404);
   }
 
+  /** A valid new user, padded with spaces to 16 MiB: more than loopback's socket buffers hold. */
+  static String paddedUser(String username) {
+    return "{\"username\": \"" + username + "\", \"password\": \"long-enough-password\", \"roles\": [\"viewer\"]"
+        + " ".repeat(16 * 1024 * 1024) + "}";
+  }
+
   @Test
   void aRefusalBeforeTheBodyIsReadIsStillReadByAnUploadingClient() {
-    String valid = "{\"username\": \"drained-2\", \"password\": \"long-enough-password\", \"roles\": [\"viewer\"]"
-        + " ".repeat(16 * 1024 * 1024) + "}";
+    String valid = paddedUser("drained-2");
     problem(api.postWhole("/api/v1/users", "not-a-token", valid, false), 401);
     problem(api.postWhole("/api/v1/users", null, valid, true), 401);
     problem(api.postWhole("/api/v1/nothing-here", admin, valid, false), 404);

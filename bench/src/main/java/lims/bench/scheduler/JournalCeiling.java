@@ -25,6 +25,7 @@ import org.apache.pekko.persistence.Persistence;
 import org.apache.pekko.persistence.PersistentEnvelope;
 import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.persistence.journal.Tagged;
+import org.apache.pekko.persistence.typed.PersistenceId;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -51,9 +52,9 @@ final class JournalCeiling {
       long t0 = System.nanoTime();
       phase(node, "created", ids, 1, id -> new LabTest.LabTestCreated(id, definition, due, "bench", Instant.now()),
           "SELECT count(*) FROM lab_test");
-      phase(node, "started", ids, 2, id -> new LabTest.ExecutionStarted(id, id + "-" + due.toEpochMilli(), due, 1, Instant.now(), "schedule"),
+      phase(node, "started", ids, 2, id -> new LabTest.ExecutionStarted(id, LabTest.executionId(id, due), due, 1, Instant.now(), "schedule"),
           "SELECT count(*) FROM lab_test_execution");
-      phase(node, "succeeded", ids, 3, id -> new LabTest.ExecutionSucceeded(id, id + "-" + due.toEpochMilli(), due, 1, Instant.now(),
+      phase(node, "succeeded", ids, 3, id -> new LabTest.ExecutionSucceeded(id, LabTest.executionId(id, due), due, 1, Instant.now(),
           Instant.now(), List.of("recorded"), null), "SELECT count(*) FROM lab_test WHERE status = 'completed'");
       double seconds = (System.nanoTime() - t0) / 1e9;
       System.err.printf("[bench] journal ceiling: %d tests, three events each, in %.1f s: %.0f tests/s, %.0f events/s%n", tests, seconds,
@@ -91,7 +92,7 @@ final class JournalCeiling {
       List<PersistentEnvelope> writes = new ArrayList<>();
       for (String id : ids.subList(from, Math.min(ids.size(), from + TESTS_PER_WRITE))) {
         Tagged payload = new Tagged(event.apply(id), CollectionConverters.asScala(LabTest.TAGS.tagSetFor(id)).toSet());
-        writes.add(AtomicWrite.apply(PersistentRepr.apply(payload, sequenceNr, LabTest.TYPE.name() + "|" + id, "", false, null, "ceiling")));
+        writes.add(AtomicWrite.apply(PersistentRepr.apply(payload, sequenceNr, PersistenceId.of(LabTest.TYPE.name(), id).id(), "", false, null, "ceiling")));
       }
       inFlight.acquire();
       journal.tell(new JournalProtocol.WriteMessages(CollectionConverters.asScala(writes).toList(), replyTo, 1), replyTo);

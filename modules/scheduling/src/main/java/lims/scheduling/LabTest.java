@@ -274,11 +274,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     if (command instanceof RetryDeadLetter c) return retryDeadLetter(s, c);
     if (command instanceof Due c) return due(s, c);
     if (command instanceof NextAttempt c) return nextAttempt(s, c);
-    if (command instanceof RunAction c) {
-      Execution e = s.current();
-      if (e != null && e.retryAt() == null && e.executionId().equals(c.executionId()) && e.attempt() == c.attempt()) runAction(s);
-      return Effect().noReply();
-    }
+    if (command instanceof RunAction c) return runActionAgain(s, c);
     if (command instanceof ActionDone c) return actionDone(s, c);
     return Effect().noReply(); // Wake: starting the entity was all it asked
   }
@@ -377,9 +373,20 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, Current::new);
   }
 
-  /** The id of the execution for a due instant: the same for every attempt and after any crash. */
   private String executionId(Instant dueAt) {
+    return executionId(labTestId, dueAt);
+  }
+
+  /** The id of a test's execution for a due instant: the same for every attempt and after any crash ({@link #EXECUTION_ID}). */
+  public static String executionId(String labTestId, Instant dueAt) {
     return labTestId + "-" + dueAt.toEpochMilli();
+  }
+
+  /** The "run" timer fired early (a delay capped at {@link Delay#MAX}): arm it again, if its attempt is still the one under way. */
+  private ReplyEffect<Event, State> runActionAgain(State s, RunAction c) {
+    Execution e = s.current();
+    if (e != null && e.retryAt() == null && e.executionId().equals(c.executionId()) && e.attempt() == c.attempt()) runAction(s);
+    return Effect().noReply();
   }
 
   /** Runs the started execution's action at its due instant: now, if that has come, else by a timer (again, if it fired early). */
