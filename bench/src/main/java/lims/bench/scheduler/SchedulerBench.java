@@ -37,7 +37,9 @@ public final class SchedulerBench {
   static final Duration LEAD = Duration.ofSeconds(5);
   static final Duration GRACE = Duration.ofSeconds(30);
 
-  record Step(int rate, int tasks, double onTime, Lateness lateness, long duplicates, long misses, boolean growing, boolean creationLate) {
+  /** A step's outcome; {@code cpu}: core-seconds per 1,000 tasks, this JVM / PostgreSQL, from its first hand-over to its last start. */
+  record Step(int rate, int tasks, double onTime, Lateness lateness, long duplicates, long misses, boolean growing, boolean creationLate,
+      String cpu) {
     boolean sustained() {
       return onTime >= 0.99 && lateness.p99 <= 1000 && !growing && misses == 0 && !creationLate;
     }
@@ -57,7 +59,7 @@ public final class SchedulerBench {
     }
   }
 
-  record Burst(int tasks, double drainSeconds, Lateness lateness, long duplicates, long misses, boolean creationLate) {}
+  record Burst(int tasks, double drainSeconds, Lateness lateness, long duplicates, long misses, boolean creationLate, String cpu) {}
 
   record Result(String name, List<Step> steps, Burst burst) {
     int sustained() {
@@ -137,12 +139,13 @@ public final class SchedulerBench {
         // Room to schedule them all at 2,000/s, and to restart.
         List<Contender.Task> tasks = uniform(which + "-fire-r" + rate, Instant.now().plusSeconds(20 + n / 2000), rate);
         Instant t0 = tasks.get(0).due();
+        CpuUse cpu = CpuUse.now();
         long s0 = System.nanoTime();
         c.schedule(tasks);
         double scheduled = (System.nanoTime() - s0) / 1e9;
         if (FIRING_RESTART) c.restart();
         boolean late = Instant.now().isAfter(t0.minusSeconds(2));
-        Step step = outcome(rate, tasks, late);
+        Step step = outcome(rate, tasks, late, cpu);
         analyze(c);
         System.err.printf("[bench] %s: firing %d/s%s (%d scheduled in %.1f s%s): %s, sustained %s%n", c.name(), rate,
             FIRING_RESTART ? " after a restart" : "", n, scheduled, late ? ", too late" : "", step, step.sustained() ? "yes" : "no");
@@ -195,6 +198,7 @@ public final class SchedulerBench {
   static Step step(Contender c, String prefix, int rate) throws Exception {
     Instant t0 = Instant.now().plus(LEAD);
     List<Contender.Task> tasks = uniform(prefix, t0, rate);
+    CpuUse cpu = CpuUse.now();
     boolean late = false;
     for (int second = 0; second < STEP_SECONDS; second++) {
       waitUntil(t0.plusSeconds(second).minus(LEAD));
@@ -207,7 +211,7 @@ public final class SchedulerBench {
       // ever further behind in a longer step.
       if (Instant.now().isAfter(t0.plusSeconds(second).minus(LEAD).plusSeconds(2))) late = true;
     }
-    return outcome(rate, tasks, late);
+    return outcome(rate, tasks, late, cpu);
   }
 
   /** A step's tasks: STEP_SECONDS of them at {@code rate}, due uniformly from {@code t0}. */
@@ -219,7 +223,7 @@ public final class SchedulerBench {
   }
 
   /** How a step's tasks, due uniformly at {@code rate}, were run: waits for their starts, then counts. */
-  static Step outcome(int rate, List<Contender.Task> tasks, boolean late) {
+  static Step outcome(int rate, List<Contender.Task> tasks, boolean late, CpuUse cpu) {
     int n = tasks.size();
     Instant last = tasks.get(n - 1).due();
     awaitStarts(tasks, last.plus(GRACE));
@@ -243,12 +247,13 @@ public final class SchedulerBench {
       if (i >= n - n / 5) lastFifth.add(ms);
     }
     boolean growing = Lateness.of(lastFifth).p50 > Lateness.of(first).p50 + 250;
-    return new Step(rate, n, (double) onTime / n, Lateness.of(lateness), duplicates, misses, growing, late);
+    return new Step(rate, n, (double) onTime / n, Lateness.of(lateness), duplicates, misses, growing, late, CpuUse.now().perThousand(cpu, n));
   }
 
   static Burst burst(Contender c, String prefix) throws Exception {
     // Scheduled well ahead: how long creating 10,000 takes is not what is measured.
     List<Contender.Task> tasks = new ArrayList<>(BURST);
+    CpuUse cpu = CpuUse.now();
     Instant created = Instant.now();
     Instant due = created.plusSeconds(Integer.getInteger("bench.burst-lead-seconds", 60));
     for (int i = 0; i < BURST; i++) tasks.add(new Contender.Task(prefix + "-" + i, due));
@@ -270,7 +275,8 @@ public final class SchedulerBench {
       lateness.add(Duration.between(due, start).toMillis());
       if (start.isAfter(lastStart)) lastStart = start;
     }
-    return new Burst(BURST, Duration.between(due, lastStart).toMillis() / 1000.0, Lateness.of(lateness), duplicates, misses, late);
+    return new Burst(BURST, Duration.between(due, lastStart).toMillis() / 1000.0, Lateness.of(lateness), duplicates, misses, late,
+        CpuUse.now().perThousand(cpu, BURST));
   }
 
   /** Until every task has started (then 2 s more, to catch duplicates) or the deadline passes. */
@@ -304,21 +310,23 @@ public final class SchedulerBench {
     out.add("- steps of " + STEP_SECONDS + " s at " + Arrays.toString(RATES) + " tasks/s, scheduled " + LEAD.toSeconds()
         + " s ahead; " + THREADS + " worker threads for db-scheduler and Quartz; a no-op task that records its start");
     out.add("");
-    out.add("| scheduler | sustained executions/s | lateness p50/p99/max at 200/s | at 1,000/s | burst of " + BURST + ": drain | burst lateness p50/p99/max | duplicates | misses |");
-    out.add("|---|---|---|---|---|---|---|---|");
+    out.add("| scheduler | sustained executions/s | lateness p50/p99/max at 200/s | at 1,000/s | burst of " + BURST + ": drain | burst lateness p50/p99/max | duplicates | misses"
+        + " | burst CPU per 1,000 tasks, core-s: JVM / PostgreSQL |");
+    out.add("|---|---|---|---|---|---|---|---|---|");
     for (Result r : results) {
       long dups = r.steps.stream().mapToLong(Step::duplicates).sum() + r.burst.duplicates;
       long misses = r.steps.stream().mapToLong(Step::misses).sum() + r.burst.misses;
       out.add("| " + r.name + " | " + r.sustained() + " | " + describe(r.at(200)) + " | " + describe(r.at(1000)) + " | "
-          + String.format("%.1f s", r.burst.drainSeconds) + " | " + r.burst.lateness + " | " + dups + " | " + misses + " |");
+          + String.format("%.1f s", r.burst.drainSeconds) + " | " + r.burst.lateness + " | " + dups + " | " + misses + " | " + r.burst.cpu + " |");
     }
     out.add("");
-    out.add("| scheduler | step | on time (≤ 1 s) | lateness p50/p99/max | duplicates | misses | backlog growing | scheduling kept up |");
-    out.add("|---|---|---|---|---|---|---|---|");
+    out.add("| scheduler | step | on time (≤ 1 s) | lateness p50/p99/max | duplicates | misses | backlog growing | scheduling kept up"
+        + " | CPU per 1,000 tasks, core-s: JVM / PostgreSQL |");
+    out.add("|---|---|---|---|---|---|---|---|---|");
     for (Result r : results) {
       for (Step s : r.steps) {
         out.add("| " + r.name + " | " + s.rate + "/s | " + String.format("%.2f %%", s.onTime * 100) + " | " + s.lateness + " | " + s.duplicates
-            + " | " + s.misses + " | " + (s.growing ? "yes" : "no") + " | " + (s.creationLate ? "no" : "yes") + " |");
+            + " | " + s.misses + " | " + (s.growing ? "yes" : "no") + " | " + (s.creationLate ? "no" : "yes") + " | " + s.cpu + " |");
       }
     }
     if (results.size() == 3) {
