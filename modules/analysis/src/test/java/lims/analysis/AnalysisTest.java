@@ -213,6 +213,9 @@ class AnalysisTest {
     awaitStatus(a, Analysis.RUNNING);
     a.<Analysis.Reply>runCommand(r -> new Analysis.Cancel(null, "sam", r));
     host.nextKill().complete(Done.getInstance());
+    // The kill's answer is persisted by its own message; waiting for it keeps its event out of
+    // the result's command (the test kit hands a command every event persisted meanwhile).
+    awaitSessionEnded(a);
     var late = a.<Analysis.Reply>runCommand(r -> new Analysis.RecordResult("succeeded", Map.of("reads", 7), r));
     assertFalse(((Analysis.ResultRecorded) late.event()).counted());
     assertEquals(Analysis.CANCELLED, a.getState().status());
