@@ -27,6 +27,7 @@ record CpuUse(long jvmNanos, long postgresNanos) {
 
   /** Core-seconds per 1,000 tasks spent since {@code before}, JVM then PostgreSQL ("–" when the server is not this machine's). */
   String perThousand(CpuUse before, int tasks) {
+    if (tasks == 0) return "–";
     double jvm = (jvmNanos - before.jvmNanos) / 1e9 * 1000 / tasks;
     if (postgresNanos < 0 || before.postgresNanos < 0) return String.format("%.2f / –", jvm);
     return String.format("%.2f / %.2f", jvm, (postgresNanos - before.postgresNanos) / 1e9 * 1000 / tasks);
