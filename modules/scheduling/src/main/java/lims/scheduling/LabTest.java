@@ -330,7 +330,17 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     return persist(List.of(new LabTestResumed(labTestId, next, c.by(), now))).thenRun(this::plan).thenReply(c.replyTo(), Current::new);
   }
 
+  /**
+   * A paused test runs nothing, by hand either (decision 0028): a run would end by settling the
+   * test, and a paused test settles paused only if it never ran. Resume it first.
+   */
+  private ReplyEffect<Event, State> refusedWhilePaused(ActorRef<Reply> replyTo) {
+    return reject(replyTo, new Rejection(Rejection.Kind.CONFLICT, "lab test " + labTestId + " is paused; resume it to run it",
+        Map.of("status", PAUSED)));
+  }
+
   private ReplyEffect<Event, State> trigger(State s, Trigger c) {
+    if (s.status().equals(PAUSED)) return refusedWhilePaused(c.replyTo());
     if (s.current() != null) return busy(c.replyTo(), s);
     Instant now = clock.instant();
     return start(new ExecutionStarted(labTestId, executionId(now), now, 1, now, "manual:" + c.by()), c.replyTo());
@@ -339,6 +349,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private ReplyEffect<Event, State> retryDeadLetter(State s, RetryDeadLetter c) {
     DeadLetter letter = s.deadLetters().get(c.executionId());
     if (letter == null) return reject(c.replyTo(), Rejection.notFound("no dead letter " + c.executionId() + " of lab test " + labTestId));
+    if (s.status().equals(PAUSED)) return refusedWhilePaused(c.replyTo());
     if (s.current() != null) return busy(c.replyTo(), s);
     return start(new ExecutionStarted(labTestId, letter.executionId(), letter.dueAt(), letter.attempts() + 1, clock.instant(),
         "dead-letter-retry:" + c.by()), c.replyTo());
@@ -432,12 +443,14 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   /**
    * The next instant once an execution is over: after its due instant and after now, so the
-   * instants that passed while it ran are not fired late one after another. A manual run
-   * leaves the schedule's next instant as it was (unless that passed meanwhile).
+   * instants that passed while a scheduled run went on are not fired late one after another.
+   * A manual run (trigger, dead-letter retry) leaves the schedule's next instant as it was:
+   * one that passed while it ran is then due at once, and fires late or is skipped under the
+   * misfire policy, as an instant missed any other way (decision 0028).
    */
   private Instant nextAfterRun(State s, Execution e, Instant now) {
     boolean scheduled = s.nextFireAt() != null && e.dueAt().equals(s.nextFireAt());
-    if (!scheduled && s.nextFireAt() != null && s.nextFireAt().isAfter(now)) return s.nextFireAt();
+    if (!scheduled && s.nextFireAt() != null) return s.nextFireAt();
     Instant from = e.dueAt().isAfter(now) ? e.dueAt() : now;
     return s.definition().schedule().nextAfter(from).orElse(null);
   }

@@ -1,14 +1,23 @@
 package lims.scheduling;
 
+import com.cronutils.model.Cron;
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.field.CronFieldName;
+import com.cronutils.model.field.expression.Always;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.zone.ZoneRules;
+import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import lims.kernel.CborSerializable;
 
 /**
@@ -30,14 +39,14 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
 
   /** Checks the expression and zone; IllegalArgumentException with the reason when either is wrong. */
   public static Schedule cron(String expression, String timezone) {
-    executionTime(expression);
+    parse(expression);
     zone(timezone);
     return new Schedule(null, expression, timezone);
   }
 
   /** Why the expression is not a cron this scheduler reads, if it is not (the API names the field with it). */
   public static Optional<String> cronProblem(String expression) {
-    return problem(() -> executionTime(expression));
+    return problem(() -> parse(expression));
   }
 
   /** Why the name is not an IANA time zone, if it is not. */
@@ -58,19 +67,70 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
     return cron != null;
   }
 
-  /** The first fire instant strictly after {@code after}; empty when there is none (a one-time test already past, a cron whose years ran out). */
+  /**
+   * The first fire instant strictly after {@code after}; empty when there is none (a one-time
+   * test already past, a cron whose years ran out).
+   *
+   * <p>A cron names wall-clock times, and daylight-saving changes make some of them not exist
+   * and others happen twice (decision 0028). The expression is read on the wall clock alone
+   * (no zone, so it has neither), and each time it names becomes an instant in the zone:
+   * <ul>
+   *   <li>a time in the spring gap (02:30 in Berlin on the last Sunday of March) fires as late
+   *       as the gap is long, at 03:30 — a daily test still runs that day;
+   *   <li>a time in the autumn's repeated hour fires once, at its first occurrence — unless
+   *       the expression fires every hour (its hour field {@code *}), whose point is a fire in
+   *       every hour of real time, so it fires in both.
+   * </ul>
+   * Two wall-clock times that become one instant fire once.
+   */
   public Optional<Instant> nextAfter(Instant after) {
     if (!recurring()) return at.isAfter(after) ? Optional.of(at) : Optional.empty();
-    return executionTime(cron).nextExecution(ZonedDateTime.ofInstant(after, zone(timezone))).map(ZonedDateTime::toInstant);
+    ZoneId zone = zone(timezone);
+    Cron parsed = parse(cron);
+    ExecutionTime wallClock = ExecutionTime.forCron(parsed);
+    boolean everyHour = parsed.retrieve(CronFieldName.HOUR).getExpression() instanceof Always;
+    // The search starts at `after` on the wall clock, once for each offset the zone has in the
+    // hours after it: when the clock is about to go back, the next instant can show an earlier
+    // wall-clock time than `after` does.
+    ZoneRules rules = zone.getRules();
+    Instant best = null;
+    for (ZoneOffset offset : new TreeSet<>(List.of(rules.getOffset(after), rules.getOffset(after.plus(Duration.ofHours(3)))))) {
+      // Whole seconds: cron-utils keeps the fraction of the time it starts from in what it answers.
+      LocalDateTime cursor = LocalDateTime.ofEpochSecond(after.getEpochSecond(), 0, offset);
+      // Times in a gap or the repeated hour can become instants out of their wall-clock order,
+      // so each search goes on to the first plain time (one instant) not earlier than the best
+      // found: no later wall-clock time becomes an earlier instant than a plain one.
+      for (int seen = 0; seen < 64; seen++) {
+        Optional<ZonedDateTime> next = wallClock.nextExecution(cursor.atZone(ZoneOffset.UTC));
+        if (next.isEmpty()) break;
+        cursor = next.get().toLocalDateTime();
+        List<Instant> instants = instants(cursor, rules, zone, everyHour);
+        for (Instant candidate : instants) {
+          if (candidate.isAfter(after) && (best == null || candidate.isBefore(best))) best = candidate;
+        }
+        if (best != null && rules.getValidOffsets(cursor).size() == 1 && !instants.get(0).isBefore(best)) break;
+      }
+    }
+    return Optional.ofNullable(best);
   }
 
-  private static ExecutionTime executionTime(String cron) {
+  /** The instants a wall-clock time is in the zone: one; in a gap, shifted by its length; in an overlap, the first (or both). */
+  private static List<Instant> instants(LocalDateTime wall, ZoneRules rules, ZoneId zone, boolean both) {
+    List<ZoneOffset> offsets = rules.getValidOffsets(wall);
+    if (offsets.isEmpty()) return List.of(ZonedDateTime.ofLocal(wall, zone, null).toInstant());
+    Instant first = wall.toInstant(offsets.get(0));
+    if (offsets.size() == 1 || !both) return List.of(first);
+    return List.of(first, wall.toInstant(offsets.get(1)));
+  }
+
+  private static Cron parse(String cron) {
     try {
-      return ExecutionTime.forCron(QUARTZ.parse(cron).validate());
+      return QUARTZ.parse(cron).validate();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("'" + cron + "' is not " + CRON_RULE + ": " + e.getMessage());
     }
   }
+
 
   private static ZoneId zone(String timezone) {
     try {

@@ -267,6 +267,45 @@ class LabTestTest {
     assertTrue(test.<LabTest.Reply>runCommand(LabTest.Get::new).reply() instanceof LabTest.Rejected);
   }
 
+  @Test
+  void aPausedTestRunsNothingByHandEither() throws Exception {
+    create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE);
+    advance(Duration.ofMinutes(1));
+    Call failed = runner.next();
+    failed.answer().complete(LabTestAction.Outcome.failed("503"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(1, test.getState().deadLetters().size());
+      return null;
+    });
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Pause("sam", r));
+    var trigger = test.<LabTest.Reply>runCommand(r -> new LabTest.Trigger("sam", r));
+    assertEquals(Rejection.Kind.CONFLICT, rejection(trigger.reply()));
+    assertTrue(trigger.events().isEmpty());
+    var retry = test.<LabTest.Reply>runCommand(r -> new LabTest.RetryDeadLetter(failed.execution().executionId(), "sam", r));
+    assertEquals(Rejection.Kind.CONFLICT, rejection(retry.reply()));
+    assertTrue(retry.events().isEmpty());
+    advance(Duration.ofMinutes(3));
+    runner.assertNone();
+    assertEquals(LabTest.PAUSED, test.getState().status());
+  }
+
+  @Test
+  void aScheduledInstantThatPassesDuringARunByHandFiresAfterIt() throws Exception {
+    Instant at = clock.instant().plusSeconds(60);
+    create(Schedule.once(at), 0, LabTest.FIRE_ONCE);
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Trigger("sam", r));
+    Call manual = runner.next();
+    advance(Duration.ofSeconds(90)); // the manual run is still going at the scheduled instant
+    runner.assertNone();
+    manual.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    Call scheduled = runner.next();
+    assertEquals(at, scheduled.execution().dueAt(), "the instant is fired once, late, not dropped");
+    assertEquals(LabTest.executionId(test.getState().id(), at), scheduled.execution().executionId());
+    scheduled.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    awaitStatus(LabTest.COMPLETED);
+    runner.assertNone();
+  }
+
   /** Every request gets an answer: a test that never was or was deleted is not found, and an id is never created twice. */
   @Test
   void unknownDuplicateAndDeletedTestsAreAnsweredNotFoundOrConflict() throws Exception {

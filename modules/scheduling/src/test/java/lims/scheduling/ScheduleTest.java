@@ -52,6 +52,32 @@ class ScheduleTest {
   }
 
   @Test
+  void dailyInTheHourThatIsSkippedOrRepeatedFiresOnceEachDay() {
+    Schedule s = Schedule.cron("0 30 2 * * ?", "Europe/Berlin");
+    // Spring: 02:30 does not exist on 29 March; it fires as late as the gap is long, 03:30 CEST.
+    assertEquals(List.of(Instant.parse("2026-03-28T01:30:00Z"), Instant.parse("2026-03-29T01:30:00Z"), Instant.parse("2026-03-30T00:30:00Z")),
+        fires(s, Instant.parse("2026-03-27T12:00:00Z"), 3));
+    // Autumn: 02:30 happens twice on 25 October; a daily test fires at the first only.
+    assertEquals(List.of(Instant.parse("2026-10-24T00:30:00Z"), Instant.parse("2026-10-25T00:30:00Z"), Instant.parse("2026-10-26T01:30:00Z")),
+        fires(s, Instant.parse("2026-10-23T12:00:00Z"), 3));
+    // The entity plans from "now" once a run is over, seconds after the instant: the same answers.
+    assertEquals(Optional.of(Instant.parse("2026-03-29T01:30:00Z")), s.nextAfter(Instant.parse("2026-03-28T01:30:02Z")));
+    assertEquals(Optional.of(Instant.parse("2026-10-26T01:30:00Z")), s.nextAfter(Instant.parse("2026-10-25T00:30:02Z")));
+    assertEquals(Optional.of(Instant.parse("2026-10-26T01:30:00Z")), s.nextAfter(Instant.parse("2026-10-25T01:00:00Z")));
+  }
+
+  @Test
+  void aTestEverySecondRunsThroughBothChanges() {
+    Schedule s = Schedule.cron("* * * * * ?", "Europe/Berlin");
+    assertEquals(List.of(Instant.parse("2026-03-29T00:59:59Z"), Instant.parse("2026-03-29T01:00:00Z"), Instant.parse("2026-03-29T01:00:01Z")),
+        fires(s, Instant.parse("2026-03-29T00:59:58Z"), 3));
+    assertEquals(List.of(Instant.parse("2026-10-25T00:59:59Z"), Instant.parse("2026-10-25T01:00:00Z"), Instant.parse("2026-10-25T01:00:01Z")),
+        fires(s, Instant.parse("2026-10-25T00:59:58Z"), 3));
+    // And in a zone without changes, from any instant, the next whole second.
+    assertEquals(Optional.of(Instant.parse("2026-06-01T12:00:01Z")), Schedule.cron("* * * * * ?", "UTC").nextAfter(Instant.parse("2026-06-01T12:00:00.400Z")));
+  }
+
+  @Test
   void badExpressionsAndZonesAreRefusedWithTheReason() {
     var bad = assertThrows(IllegalArgumentException.class, () -> Schedule.cron("61 * * * * ?", "Europe/Berlin"));
     assertTrue(bad.getMessage().contains("Quartz cron"), bad.getMessage());
