@@ -43,10 +43,10 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   /**
    * Analysis ids; result folders are named by them. A specimen's runs are numbered
    * ({@code lims.specimen.Specimen#analysisId}); a run a scheduled lab test starts is named by
-   * its execution ({@code AN-LT-<test>-<due epoch ms>}; the lab-test part as LabTest.EXECUTION_ID,
-   * which this module cannot see).
+   * its execution ({@code AN-LT-<test>-<due epoch ms>}, and {@code -<attempt>} for a retry after
+   * a run that failed; the lab-test part as LabTest.EXECUTION_ID, which this module cannot see).
    */
-  public static final Pattern ID = Pattern.compile("AN-(SP-[0-9]{4}-[0-9]{6,12}-[0-9]{1,6}|LT-[0-9a-f]{12,17}-[0-9]{1,19})");
+  public static final Pattern ID = Pattern.compile("AN-(SP-[0-9]{4}-[0-9]{6,12}-[0-9]{1,6}|LT-[0-9a-f]{12,17}-[0-9]{1,19}(-[0-9]{1,9})?)");
 
   public static final String DISPATCHING = "dispatching";
   public static final String RUNNING = "running";

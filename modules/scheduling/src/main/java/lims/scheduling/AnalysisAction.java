@@ -18,7 +18,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The "analysis" action: dispatches a run of a configured pipeline, named by the execution
- * ({@code AN-<execution id>}, so a resumed execution finds its run), and succeeds once the
+ * ({@code AN-<execution id>}, so a resumed execution finds its run; a retry after a run that
+ * ended without success gets a run of its own, {@code -<attempt>}), and succeeds once the
  * run is dispatched (its tmux session confirmed), fails when the dispatch failed or is still
  * under way at the attempt's time limit (it then stops asking: a retry asks again).
  * Parameters: {@code pipeline}, {@code parameters} (strings the pipeline's command takes).
@@ -57,10 +58,30 @@ final class AnalysisAction implements LabTestAction.Runner {
 
   @Override
   public CompletionStage<LabTestAction.Outcome> run(LabTestAction action, LabTestAction.Execution execution) {
-    String id = "AN-" + execution.executionId();
     String pipeline = (String) action.parameters().get("pipeline");
-    return runs.ask(id, r -> new Analysis.Request(null, null, List.of(), pipeline, parameters(action.parameters()), r))
-        .thenCompose(reply -> dispatched(id, execution.deadline()));
+    return runOf(execution).thenCompose(id -> runs.ask(id, r -> new Analysis.Request(null, null, List.of(), pipeline, parameters(action.parameters()), r))
+        .thenCompose(reply -> dispatched(id, execution.deadline())));
+  }
+
+  /**
+   * The run an attempt asks for. The first attempt's is {@code AN-<execution id>}; a later
+   * attempt keeps the run of the attempt before, unless that run ended without success
+   * (failed, timed out, cancelled: asking for it again would only read its end), and then
+   * asks for {@code AN-<execution id>-<attempt>}. A run still under way or done is never
+   * started twice, and a resumed attempt works out the same run.
+   */
+  private CompletionStage<String> runOf(LabTestAction.Execution execution) {
+    String first = "AN-" + execution.executionId();
+    CompletionStage<String> run = CompletableFuture.completedFuture(first);
+    for (int attempt = 2; attempt <= execution.attempt(); attempt++) {
+      String own = first + "-" + attempt;
+      run = run.thenCompose(before -> runs.ask(before, Analysis.Get::new).thenApply(reply -> endedWithoutSuccess(reply) ? own : before));
+    }
+    return run;
+  }
+
+  private static boolean endedWithoutSuccess(Analysis.Reply reply) {
+    return reply instanceof Analysis.Current c && Set.of(Analysis.FAILED, Analysis.TIMED_OUT, Analysis.CANCELLED).contains(c.analysis().status());
   }
 
   /**
