@@ -121,7 +121,7 @@ public final class LimsNode {
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     Analyses analyses = new Analyses(system, specimens, http.getDuration("ask-timeout"));
     HttpMetrics metrics = new HttpMetrics();
-    LabTests labTests = new LabTests(system, LabTestActions.of(workflows, devices, analyses).with(moreActionKinds), metrics.registry(), http.getDuration("ask-timeout"));
+    LabTests labTests = new LabTests(system, LabTestActions.of(workflows, devices, analyses, config.getDuration("lims.scheduling.action-timeout")).with(moreActionKinds), metrics.registry(), http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();

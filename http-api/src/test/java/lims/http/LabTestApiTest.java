@@ -149,7 +149,10 @@ class LabTestApiTest {
         "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"}," + action + ",\"misfire_policy\":\"twice\"}", "misfire_policy",
         "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"}," + action + ",\"max_retries\":-1}", "max_retries",
         "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"http\",\"url\":\"" + url("/bad")
-            + "\",\"method\":null}}", "action.method");
+            + "\",\"method\":null}}", "action.method",
+        // Longer than an attempt may last (the action time-out, 30 s): such a call could never succeed.
+        "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"},\"action\":{\"kind\":\"http\",\"url\":\"" + url("/bad")
+            + "\",\"timeout_ms\":60000}}", "action");
     cases.forEach((body, field) -> {
       ApiClient.Reply r = node.api.post("/api/v1/lab-tests", admin, body);
       assertEquals(400, r.status(), body + " -> " + r.body());

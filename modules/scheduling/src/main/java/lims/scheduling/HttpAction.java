@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -16,7 +17,8 @@ import lims.kernel.Failures;
  * The "http" action: calls an endpoint with {@code Idempotency-Key: <execution id>} and a
  * JSON body naming the execution; succeeds on the expected status. Parameters: {@code url}
  * (http or https), {@code method} (POST, PUT or GET; POST), {@code expected_status} (200),
- * {@code timeout_ms} (10,000; at most 300,000).
+ * {@code timeout_ms} (10,000, or the node's action time-out if shorter; at most that time-out:
+ * an attempt ends there whatever the call does, so a longer wait could never succeed).
  */
 final class HttpAction implements LabTestAction.Runner {
 
@@ -24,9 +26,15 @@ final class HttpAction implements LabTestAction.Runner {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  /** The longest a call may wait: the attempt's time-out (lims.scheduling.action-timeout). */
+  private final long maxTimeoutMillis;
+
+  HttpAction(Duration actionTimeout) {
+    this.maxTimeoutMillis = actionTimeout.toMillis();
+  }
 
   /** Why the parameters cannot work, if they cannot. */
-  static Optional<String> check(Map<String, Object> p) {
+  Optional<String> check(Map<String, Object> p) {
     if (!(p.get("url") instanceof String url)) return Optional.of("an http action needs a url");
     try {
       URI uri = URI.create(url);
@@ -40,8 +48,8 @@ final class HttpAction implements LabTestAction.Runner {
     if (p.containsKey("expected_status") && !(p.get("expected_status") instanceof Integer status && status >= 100 && status <= 599)) {
       return Optional.of("expected_status must be an HTTP status, 100-599");
     }
-    if (p.containsKey("timeout_ms") && !(p.get("timeout_ms") instanceof Integer t && t >= 1 && t <= 300_000)) {
-      return Optional.of("timeout_ms must be 1-300000");
+    if (p.containsKey("timeout_ms") && !(p.get("timeout_ms") instanceof Integer t && t >= 1 && t <= maxTimeoutMillis)) {
+      return Optional.of("timeout_ms must be 1-" + maxTimeoutMillis + ": an attempt ends at the action time-out (LIMS_LAB_TEST_ACTION_TIMEOUT)");
     }
     Set<String> known = Set.of("kind", "url", "method", "expected_status", "timeout_ms");
     return p.keySet().stream().filter(k -> !known.contains(k)).findFirst().map(k -> "an http action takes no '" + k + "'");
@@ -52,7 +60,10 @@ final class HttpAction implements LabTestAction.Runner {
     Map<String, Object> p = action.parameters();
     String method = String.valueOf(p.getOrDefault("method", "POST"));
     int expected = (Integer) p.getOrDefault("expected_status", 200);
-    Duration timeout = Duration.ofMillis((Integer) p.getOrDefault("timeout_ms", 10_000));
+    // No longer than the attempt has left (a test stored under a longer time-out): the call's own
+    // time-out then says what happened, not the attempt's.
+    long asked = ((Integer) p.getOrDefault("timeout_ms", 10_000)).longValue();
+    Duration timeout = Duration.ofMillis(Math.max(1, Math.min(asked, Duration.between(Instant.now(), execution.deadline()).toMillis())));
     String body;
     try {
       body = JSON.writeValueAsString(Map.of("lab_test_id", execution.labTestId(), "execution_id", execution.executionId(),

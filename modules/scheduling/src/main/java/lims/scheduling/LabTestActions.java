@@ -19,11 +19,13 @@ public final class LabTestActions implements LabTestAction.Runner {
     this.kinds = new TreeMap<>(kinds);
   }
 
-  /** The three kinds: an HTTP call, a workflow on a device, an analysis run. */
-  public static LabTestActions of(lims.workflow.Workflows workflows, lims.device.Devices devices, lims.analysis.Analyses analyses) {
+  /** The three kinds: an HTTP call (waiting at most the attempt's {@code actionTimeout}), a workflow on a device, an analysis run. */
+  public static LabTestActions of(lims.workflow.Workflows workflows, lims.device.Devices devices, lims.analysis.Analyses analyses,
+      java.time.Duration actionTimeout) {
     AnalysisAction analysis = new AnalysisAction(analyses.pipelines(), analyses::ask);
+    HttpAction http = new HttpAction(actionTimeout);
     return new LabTestActions(Map.of(
-        "http", new Kind(HttpAction::check, new HttpAction()),
+        "http", new Kind(http::check, http),
         "workflow", new Kind(WorkflowAction::check, new WorkflowAction(workflows, devices)),
         "analysis", new Kind(analysis::check, analysis)));
   }
