@@ -183,6 +183,25 @@ class LabTestApiTest {
   }
 
   @Test
+  void aPausedTestIsNotRunByHandAndADeletedTestsDeadLettersLeaveTheList() {
+    answers.put("/broken", 503);
+    String id = create(node, admin, once(Instant.now().plusSeconds(1), "/broken", 0)).get("id").asText();
+    node.eventually(() -> assertTrue(node.api.get("/api/v1/dead-letters", admin).json().get("items").findValuesAsText("lab_test_id").contains(id)));
+    String letter = callsTo("/broken").get(0).key();
+    assertEquals(200, node.api.post("/api/v1/lab-tests/" + id + "/pause", admin, "").status());
+    for (String path : List.of("/api/v1/lab-tests/" + id + "/trigger", "/api/v1/dead-letters/" + letter + "/retry")) {
+      ApiClient.Reply refused = node.api.post(path, admin, "");
+      assertEquals(409, refused.status(), path + " -> " + refused.body());
+      assertTrue(refused.body().contains("paused"), refused.body());
+    }
+    assertEquals(1, callsTo("/broken").size(), "nothing ran");
+
+    assertEquals(200, node.api.send("DELETE", "/api/v1/lab-tests/" + id, admin, null, Map.of()).status());
+    node.eventually(() -> assertFalse(node.api.get("/api/v1/dead-letters", admin).json().get("items").findValuesAsText("id").contains(letter),
+        "a deleted test's letters cannot be retried, so they are not listed"));
+  }
+
+  @Test
   void pauseResumeTriggerAndDelete() {
     String id = create(node, admin, "{\"title\":\"hourly\",\"schedule\":{\"cron\":\"0 0 * * * ?\",\"timezone\":\"Europe/Berlin\"},"
         + "\"action\":{\"kind\":\"http\",\"url\":\"" + url("/hourly") + "\"}}").get("id").asText();

@@ -61,6 +61,11 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
     } else if (event instanceof LabTest.LabTestDeleted e) {
       status(c, e.labTestId(), LabTest.DELETED, null, e.at());
       DeadlineIndex.clear(c, DEADLINE_KIND, e.labTestId());
+      // Nothing of a deleted test runs again: its open dead letters leave the list (and the
+      // gauge), and an execution it was in the middle of will record no outcome.
+      update(c, "UPDATE dead_letter SET state = 'discarded' WHERE lab_test_id = ? AND state = 'open'", e.labTestId());
+      update(c, "UPDATE lab_test_execution SET status = 'cancelled', finished_at = ? WHERE lab_test_id = ? AND status IN ('started', 'retrying')",
+          ts(e.at()), e.labTestId());
     } else if (event instanceof LabTest.LabTestPaused e) {
       status(c, e.labTestId(), LabTest.PAUSED, null, e.at());
       DeadlineIndex.clear(c, DEADLINE_KIND, e.labTestId());
