@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -91,7 +92,14 @@ final class LabTestRoutes {
   private CompletionStage<HttpResponse> executions(Call call) {
     String id = labTestId(call);
     Optional<String> after = QueryParams.matching(call, "after", LabTest.EXECUTION_ID, "a cursor from next_cursor");
-    return labTests.readModel().executions(id, QueryParams.limit(call), after).thenApply(page -> Responses.page(mapper, page.map(e -> {
+    // An empty first page may be a test that does not exist: the test itself answers (404),
+    // not the read tables, which learn of a new test a moment after it is created.
+    return labTests.readModel().executions(id, QueryParams.limit(call), after).thenCompose(page -> page.items().isEmpty() && after.isEmpty()
+        ? labTests.ask(id, LabTest.Get::new).thenApply(reply -> {
+          current(reply);
+          return page;
+        })
+        : CompletableFuture.completedFuture(page)).thenApply(page -> Responses.page(mapper, page.map(e -> {
       Map<String, Object> v = new LinkedHashMap<>();
       v.put("execution_id", e.executionId());
       v.put("due_at", e.dueAt());

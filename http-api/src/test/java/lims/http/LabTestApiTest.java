@@ -159,6 +159,8 @@ class LabTestApiTest {
       assertEquals(List.of(field), fieldsNamed(r.json()), r.body());
     });
     assertEquals(before, node.count("SELECT COUNT(*) FROM lab_test"));
+    ApiClient.Reply unknown = node.api.get("/api/v1/lab-tests/LT-0123456789abcdef0/executions", admin);
+    assertEquals(404, unknown.status(), "the executions of a test that does not exist: " + unknown.body());
   }
 
   @Test

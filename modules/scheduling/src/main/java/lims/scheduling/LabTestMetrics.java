@@ -24,7 +24,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * The scheduler's meters: fire lateness (action start − due of each execution's first attempt, a histogram),
+ * The scheduler's meters: fire lateness (action start − due of each scheduled execution's first attempt, a histogram; runs by hand are left out),
  * executions by outcome, open dead letters, and the due backlog (scheduled tests whose
  * instant passed more than a second ago without a start). The entity reports its events
  * here. The two gauges count the whole cluster's read tables: only the cluster leader reads
@@ -38,6 +38,8 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
   private final AtomicLong openDeadLetters = new AtomicLong();
   private final AtomicLong dueBacklog = new AtomicLong();
   private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+  /** Executions started by hand and not yet over: their lateness is ~0 by construction and is not a fire's. */
+  private final java.util.Set<String> byHand = ConcurrentHashMap.newKeySet();
   /** The two gauges while this node reports them, else empty. */
   private final List<Gauge> gauges = new ArrayList<>();
 
@@ -95,17 +97,23 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
 
   @Override
   public void accept(LabTest.Event event) {
-    if (event instanceof LabTest.ExecutionSucceeded e) {
-      if (e.attempt() == 1) lateness.record(e.lateness());
+    if (event instanceof LabTest.ExecutionStarted e && e.attempt() == 1 && e.trigger().startsWith("manual")) {
+      byHand.add(e.executionId());
+    } else if (event instanceof LabTest.ExecutionSucceeded e) {
+      if (e.attempt() == 1) firstAttemptOver(e.executionId(), e.lateness());
       outcome("succeeded");
     } else if (event instanceof LabTest.ExecutionFailed e) {
-      if (e.attempt() == 1) lateness.record(e.lateness());
+      if (e.attempt() == 1) firstAttemptOver(e.executionId(), e.lateness());
       outcome(e.retryAt() == null ? "failed" : "retried");
     } else if (event instanceof LabTest.ExecutionDeadLettered) {
       outcome("dead_lettered");
     } else if (event instanceof LabTest.MisfireSkipped) {
       outcome("misfire_skipped");
     }
+  }
+
+  private void firstAttemptOver(String executionId, Duration late) {
+    if (!byHand.remove(executionId)) lateness.record(late);
   }
 
   /** Registered at the first attempt with that outcome (looking it up in the registry each time cost more than counting). */
