@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.device.Booking;
@@ -43,6 +44,8 @@ final class DeviceRoutes {
   private static final String DEVICE_ID_RULE = "1-64 lower-case letters, digits or '-'";
   private static final String WORKFLOW_ID_RULE = "1-64 letters, digits, '.', '_' or '-'";
   private static final int MAX_CAPABILITIES = 16;
+  /** Path segments of the execution logs that a device id would otherwise share: its own log could never be asked for. */
+  private static final Set<String> RESERVED_IDS = Set.of("search", "export");
   private static final int MAX_PARAMETERS_CHARS = 16 * 1024;
   private static final java.util.regex.Pattern CAPABILITY = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,48}");
 
@@ -96,6 +99,7 @@ final class DeviceRoutes {
   private CompletionStage<HttpResponse> register(Call call) {
     JsonBody body = call.json();
     String id = body.requiredMatching("id", Devices.DEVICE_ID, DEVICE_ID_RULE);
+    if (RESERVED_IDS.contains(id)) throw ProblemException.invalid("id", "'" + id + "' names /execution-logs/" + id + ", so it cannot name a device");
     String name = body.requiredString("name", 200);
     DeviceType type = body.requiredEnum("type", DeviceType::fromWireName, lims.kernel.WireNames.list(DeviceType.class));
     // Limits chosen so every accepted value fits the read table (device.capabilities VARCHAR(1000)):

@@ -48,7 +48,29 @@ public final class JsonBody {
     if (!(node instanceof ObjectNode object)) {
       throw ProblemException.badRequest("malformed-json", "the body must be a JSON object");
     }
+    List<FieldError> nul = new ArrayList<>();
+    findNul(object, "", nul);
+    if (!nul.isEmpty()) throw ProblemException.invalid(nul);
     return new JsonBody(object);
+  }
+
+  /**
+   * The NUL character is valid JSON but PostgreSQL text cannot hold it: a value carrying one
+   * would be stored in the journal and then stop the read-table projection that cannot write
+   * it, for every entity on its tag. So it is refused anywhere in a body, by path.
+   */
+  private static void findNul(JsonNode node, String path, List<FieldError> found) {
+    if (node.isTextual() && node.textValue().indexOf('\0') >= 0) {
+      found.add(new FieldError(path, "must not contain the NUL character (\\u0000)"));
+    } else if (node.isObject()) {
+      node.fields().forEachRemaining(f -> {
+        String at = path.isEmpty() ? f.getKey() : path + "." + f.getKey();
+        if (f.getKey().indexOf('\0') >= 0) found.add(new FieldError(at.replace("\0", "\\u0000"), "must not contain the NUL character (\\u0000)"));
+        else findNul(f.getValue(), at, found);
+      });
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) findNul(node.get(i), path + "[" + i + "]", found);
+    }
   }
 
   public String requiredString(String field, int maxLength) {

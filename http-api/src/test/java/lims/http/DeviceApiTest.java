@@ -269,6 +269,14 @@ class DeviceApiTest {
         ApiClient.json(Map.of("id", "x1", "name", "X", "type", "incubator", "capabilities", List.of("c".repeat(49))))), 400)));
     assertEquals(List.of("capabilities"), fieldsNamed(problem(api.post("/api/v1/devices", admin,
         ApiClient.json(Map.of("id", "x1", "name", "X", "type", "incubator", "capabilities", java.util.Collections.nCopies(17, "co2")))), 400)));
+    // Valid JSON that PostgreSQL text cannot hold: refused by path, anywhere in a body, before it reaches the journal.
+    assertEquals(List.of("name"), fieldsNamed(problem(api.post("/api/v1/devices", admin, "{\"id\":\"x1\",\"name\":\"A\\u0000B\",\"type\":\"incubator\"}"), 400)));
+    assertEquals(List.of("capabilities[1]"), fieldsNamed(problem(api.post("/api/v1/devices", admin,
+        "{\"id\":\"x1\",\"name\":\"X\",\"type\":\"incubator\",\"capabilities\":[\"co2\",\"o\\u0000\"]}"), 400)));
+    // Ids the execution-log paths use for themselves: such a device's log could not be asked for.
+    for (String reserved : List.of("search", "export")) {
+      assertEquals(List.of("id"), fieldsNamed(problem(api.post("/api/v1/devices", admin, "{\"id\":\"" + reserved + "\",\"name\":\"X\",\"type\":\"incubator\"}"), 400)));
+    }
     problem(api.post("/api/v1/devices/strict-reader/book", api.login("vic", "viewer-password-1"), "{\"workflow_id\":\"wf-v\"}"), 403);
     problem(api.post("/api/v1/devices", admin, "{\"id\":\"strict-reader\",\"name\":\"Again\",\"type\":\"incubator\"}"), 409);
 

@@ -115,18 +115,32 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
   private final String deviceId;
   private final ActorContext<Command> context;
   private final InstrumentDriver driver;
+  private final Runnable passivate;
   /** Callers waiting for a running execution; transient, like the driver call itself. */
   private final Map<String, List<ActorRef<Reply>>> waiting = new HashMap<>();
 
-  private Device(String deviceId, ActorContext<Command> context, InstrumentDriver driver) {
+  private Device(String deviceId, ActorContext<Command> context, InstrumentDriver driver, Runnable passivate) {
     super(PersistenceId.of(TYPE.name(), deviceId));
     this.deviceId = deviceId;
     this.context = context;
     this.driver = driver;
+    this.passivate = passivate;
   }
 
   public static Behavior<Command> create(String deviceId, InstrumentDriver driver) {
-    return Behaviors.setup(ctx -> new Device(deviceId, ctx, driver));
+    return Behaviors.setup(ctx -> new Device(deviceId, ctx, driver, () -> {}));
+  }
+
+  /**
+   * A device in its shard. Devices never passivate once registered; an id that names no device
+   * asks its shard to stop it after answering 404, or every GET of a made-up id would leave
+   * an actor in memory for good. Passivating, not stopping itself: the shard keeps what
+   * arrives meanwhile (a Register, say) for the next incarnation.
+   */
+  public static Behavior<Command> create(String deviceId, InstrumentDriver driver,
+      ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(ctx -> new Device(deviceId, ctx, driver,
+        () -> shard.tell(new org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.Passivate<>(ctx.getSelf()))));
   }
 
   @Override
@@ -161,7 +175,7 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
         .onCommand(Register.class, this::register)
         .onCommand(DriverFinished.class, (s, c) -> Effect().noReply())
         .onCommand(AbandonInterrupted.class, (s, c) -> Effect().noReply())
-        .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), notFound()));
+        .onCommand(Request.class, (s, c) -> Effect().none().thenRun(x -> passivate.run()).thenReply(c.replyTo(), x -> notFound()));
     builder
         .forAnyState()
         .onCommand(Register.class, (s, c) -> Effect().reply(c.replyTo(), rejected(Rejection.conflict("device " + deviceId + " is already registered"))))

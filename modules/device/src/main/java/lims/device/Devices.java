@@ -35,7 +35,7 @@ public final class Devices {
     this.estimator = new WaitEstimator(system.settings().config().getConfig("lims.device.wait-estimate"));
     // Devices never passivate: they are few and long-lived, and an idle stop in the middle of an
     // operation would drop the driver's result and later report the operation as interrupted.
-    sharding.init(Entity.of(Device.TYPE, ctx -> Device.create(ctx.getEntityId(), driver))
+    sharding.init(Entity.of(Device.TYPE, ctx -> Device.create(ctx.getEntityId(), driver, ctx.getShard()))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
     Projections.<Device.Event>start(system, DeviceProjection.NAME, Device.TAGS, tag -> new DeviceProjection());
   }

@@ -191,9 +191,13 @@ class DeviceTest {
   }
 
   @Test
-  void anUnregisteredDeviceIsNotFound() {
-    var device = EventSourcedBehaviorTestKit.<Device.Command, Device.Event, DeviceState>create(testKit.system(), Device.create("ghost", INSTANT));
+  void anUnregisteredDeviceIsNotFoundAndAsksItsShardToStopIt() {
+    var shard = testKit.<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand>createTestProbe();
+    var device = EventSourcedBehaviorTestKit.<Device.Command, Device.Event, DeviceState>create(testKit.system(),
+        Device.create("ghost", INSTANT, shard.getRef()));
     assertEquals("not_found", outcome(device.<Device.Reply>runCommand(r -> new Device.Book("wf-1", List.of(), "tech", r)).reply()));
     assertTrue(device.getState().registration().isEmpty());
+    // Else every look-up of a made-up id would leave an actor in memory for good (devices do not passivate).
+    shard.expectMessageClass(org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.Passivate.class);
   }
 }
