@@ -82,6 +82,7 @@ public final class SpecimenBench {
             String id = bench.call("POST", "/api/v1/workflows", "{\"name\":\"bench\",\"device_id\":\"" + device
                 + "\",\"sample_barcodes\":[],\"steps\":[\"read_absorbance\"]}").get("id").asText();
             bench.call("POST", "/api/v1/workflows/" + id + "/start", "{}");
+            bench.call("POST", "/api/v1/workflows/" + id + "/execute-step", "{}");
             bench.call("POST", "/api/v1/workflows/" + id + "/complete", "{}");
             cycle.add(System.nanoTime() - c0);
             done.incrementAndGet();

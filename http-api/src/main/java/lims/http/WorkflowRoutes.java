@@ -211,6 +211,8 @@ final class WorkflowRoutes {
     return v;
   }
 
+  private static final int MAX_STEPS = 200;
+
   /** Steps as operation names or {operation, parameters} objects. */
   private List<Workflow.Step> steps(JsonNode node, JsonBody body) {
     List<Workflow.Step> steps = new ArrayList<>();
@@ -218,7 +220,11 @@ final class WorkflowRoutes {
       body.reject("steps", "must be an array of operation names or {operation, parameters}");
       return steps;
     }
-    for (int i = 0; i < node.size() && i < 200; i++) {
+    if (node.size() > MAX_STEPS) {
+      body.reject("steps", "must have at most " + MAX_STEPS + " steps");
+      return steps;
+    }
+    for (int i = 0; i < node.size(); i++) {
       JsonNode step = node.get(i);
       if (step.isTextual()) {
         steps.add(new Workflow.Step(step.textValue(), Map.of()));

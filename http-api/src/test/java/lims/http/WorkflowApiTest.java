@@ -94,6 +94,9 @@ class WorkflowApiTest {
     assertEquals(List.of("steps[1]"), fieldsNamed(problem(node.api.post("/api/v1/workflows", tech, ApiClient.json(Map.of("name", "n",
         "device_id", "wf-check-reader", "sample_barcodes", List.of(sample),
         "steps", List.of("read_absorbance", Map.of("operation", "incubate", "parameters", Map.of("minutes", 30)))))), 400)));
+    // More steps than a workflow holds is refused, not cut short.
+    assertEquals(List.of("steps"), fieldsNamed(problem(node.api.post("/api/v1/workflows", tech, ApiClient.json(Map.of("name", "n",
+        "device_id", "wf-check-reader", "sample_barcodes", List.of(sample), "steps", java.util.Collections.nCopies(201, "read_absorbance")))), 400)));
   }
 
   static char checkOf(String payload) {
@@ -136,6 +139,7 @@ class WorkflowApiTest {
         running[0] = now.get(0);
       });
       served.add(running[0]);
+      assertEquals(200, node.api.post("/api/v1/workflows/" + running[0] + "/execute-step", tech, "").status());
       assertEquals(200, node.api.post("/api/v1/workflows/" + running[0] + "/complete", tech, "").status());
     }
     // After the first (which took the free device), each next one is the most urgent, earliest waiting.
@@ -153,6 +157,12 @@ class WorkflowApiTest {
     assertEquals(200, node.api.post("/api/v1/workflows/" + id + "/start", tech, "").status());
     node.eventually(() -> assertEquals("IN_EXPERIMENT", node.api.get("/api/v1/specimens/" + specimen, tech).json().get("state").asText()));
     problem(node.api.post("/api/v1/workflows/" + id + "/start", tech, ""), 400);
+    // Steps cannot be skipped: completing before the measurement ran is refused, and the device stays held.
+    JsonNode early = problem(node.api.post("/api/v1/workflows/" + id + "/complete", tech, ""), 400);
+    assertTrue(early.get("detail").asText().contains("cannot be skipped"), early.toString());
+    assertEquals("busy", node.api.get("/api/v1/devices/wf-specimen-reader", tech).json().get("status").asText());
+    assertEquals("IN_EXPERIMENT", node.api.get("/api/v1/specimens/" + specimen, tech).json().get("state").asText());
+    assertEquals(200, node.api.post("/api/v1/workflows/" + id + "/execute-step", tech, "").status());
     assertEquals(200, node.api.post("/api/v1/workflows/" + id + "/complete", tech, "").status());
     node.eventually(() -> assertEquals("IN_ANALYSIS", node.api.get("/api/v1/specimens/" + specimen, tech).json().get("state").asText()));
     assertEquals("available", node.api.get("/api/v1/devices/wf-specimen-reader", tech).json().get("status").asText());

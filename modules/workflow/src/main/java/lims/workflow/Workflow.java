@@ -196,9 +196,17 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
         .thenReply(c.replyTo(), Current::new);
   }
 
+  /** Only once every step has run and ended: steps cannot be skipped (DOMAIN), and the device is not released mid-operation. */
   private ReplyEffect<Event, State> complete(State s, Complete c) {
     if (!s.status().equals(RUNNING)) {
       return reject(c, Rejection.invalid("workflow " + workflowId + " is " + s.status() + ", not running"));
+    }
+    if (s.runs().stream().anyMatch(StepRun::running)) {
+      return reject(c, Rejection.invalid("step " + (s.runs().size() - 1) + " of workflow " + workflowId + " is still running"));
+    }
+    if (s.runs().size() < s.steps().size()) {
+      return reject(c, Rejection.invalid("workflow " + workflowId + " has run " + s.runs().size() + " of its " + s.steps().size()
+          + " steps; steps cannot be skipped"));
     }
     return Effect().persist(new WorkflowCompleted(workflowId, s.deviceId(), s.samples(), c.custody())).thenReply(c.replyTo(), Current::new);
   }
