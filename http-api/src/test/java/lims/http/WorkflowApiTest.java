@@ -170,6 +170,28 @@ class WorkflowApiTest {
   }
 
   @Test
+  void aDeviceGoingOfflineFailsTheWorkflowHoldingItAndIsReleased() {
+    device(node, admin, "wf-alarm-reader", "plate_reader");
+    String held = workflow(node, tech, "wf-alarm-reader", List.of(), "read_absorbance", "read_fluorescence");
+    String waiting = workflow(node, tech, "wf-alarm-reader", List.of(), "read_absorbance");
+    assertEquals(200, node.api.post("/api/v1/workflows/" + held + "/start", tech, "").status());
+    assertEquals(202, node.api.post("/api/v1/workflows/" + waiting + "/start", tech, "{\"queue\":true}").status());
+    assertEquals(200, node.api.post("/api/v1/workflows/" + held + "/execute-step", tech, "").status());
+    assertEquals(200, node.api.send("PUT", "/api/v1/devices/wf-alarm-reader/status", admin, "{\"status\":\"offline\"}",
+        Map.of("Content-Type", "application/json")).status());
+    node.eventually(() -> {
+      assertEquals("failed", status(node, tech, held));
+      assertTrue(node.api.get("/api/v1/devices/wf-alarm-reader", tech).json().get("current_booking").isNull(), "the device is released");
+    });
+    assertEquals("queued", status(node, tech, waiting), "an offline device grants nothing: the queue waits");
+    problem(node.api.post("/api/v1/workflows/" + held + "/complete", tech, ""), 400);
+    node.eventually(() -> assertTrue(node.api.get("/api/v1/workflows?status=failed&limit=500", tech).json().get("items").findValuesAsText("id").contains(held)));
+    // Back online, the queue moves on by itself.
+    node.api.send("PUT", "/api/v1/devices/wf-alarm-reader/status", admin, "{\"status\":\"available\"}", Map.of("Content-Type", "application/json"));
+    node.eventually(() -> assertEquals("running", status(node, tech, waiting)));
+  }
+
+  @Test
   void stepsRunInOrderAndNeitherSkipNorRepeat() {
     device(node, admin, "wf-steps-handler", "liquid_handler");
     String id = workflow(node, tech, "wf-steps-handler", List.of(), "mix", "aspirate");

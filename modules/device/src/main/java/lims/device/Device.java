@@ -95,7 +95,12 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
   public record DeviceRegistered(String deviceId, String name, DeviceType type, List<String> capabilities, Instant at, String by)
       implements Event {}
 
-  public record StatusChanged(String deviceId, OperationalStatus status, Instant at, String by) implements Event {}
+  /**
+   * {@code interrupted}: the workflow holding the device when it went offline — an alarm, which
+   * fails that workflow and releases the device (DOMAIN, Workflows); null otherwise, and in
+   * events written before it existed.
+   */
+  public record StatusChanged(String deviceId, OperationalStatus status, Instant at, String by, String interrupted) implements Event {}
 
   public record BookingGranted(String deviceId, Booking booking, boolean fromQueue, String by) implements Event {}
 
@@ -204,7 +209,8 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
       return Effect().reply(c.replyTo(), snapshot(s));
     }
     List<Event> events = new ArrayList<>();
-    events.add(new StatusChanged(deviceId, c.status(), Instant.now(), c.by()));
+    String interrupted = c.status() == OperationalStatus.OFFLINE ? s.booking().map(Booking::workflowId).orElse(null) : null;
+    events.add(new StatusChanged(deviceId, c.status(), Instant.now(), c.by(), interrupted));
     // Back to available with a waiting queue: the next request is granted in the same write.
     if (c.status() == OperationalStatus.AVAILABLE && s.booking().isEmpty()) {
       s.nextInLine().ifPresent(next -> events.add(grantFromQueue(next, c.by())));

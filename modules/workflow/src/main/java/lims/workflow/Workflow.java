@@ -21,7 +21,8 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  * A workflow: steps to run on one device for some samples. Invariant: it runs only while
  * its device has granted it the booking, and every change is idempotent, because the
  * grant may be delivered more than once (directly, and again by the grant reaction).
- * States: created → (queued →) running → completed; also cancelled.
+ * States: created → (queued →) running → completed; also cancelled, and failed (its device
+ * went offline while it held it: the running step fails with it, and the device is released).
  */
 public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Workflow.Command, Workflow.Event, Workflow.State> {
 
@@ -33,10 +34,11 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   public static final String RUNNING = "running";
   public static final String COMPLETED = "completed";
   public static final String CANCELLED = "cancelled";
+  public static final String FAILED = "failed";
 
   // --- protocol -------------------------------------------------------------------------
 
-  public sealed interface Command extends CborSerializable permits Create, Get, MarkQueued, Granted, Complete, Cancel, BeginStep, StepAccepted, EndStep {
+  public sealed interface Command extends CborSerializable permits Create, Get, MarkQueued, Granted, Complete, Cancel, BeginStep, StepAccepted, EndStep, Fail {
     ActorRef<Reply> replyTo();
   }
 
@@ -58,6 +60,9 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   public record Complete(Custody custody, ActorRef<Reply> replyTo) implements Command {}
 
   public record Cancel(Custody custody, ActorRef<Reply> replyTo) implements Command {}
+
+  /** An alarm from its device (it went offline while this workflow held it). Idempotent. */
+  public record Fail(String reason, Instant at, ActorRef<Reply> replyTo) implements Command {}
 
   /** Claim the next step: only one caller gets it, so steps are never skipped or repeated. */
   public record BeginStep(Custody custody, ActorRef<Reply> replyTo) implements Command {}
@@ -84,7 +89,8 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   public record Rejected(Rejection rejection) implements Reply {}
 
   public sealed interface Event extends CborSerializable
-      permits WorkflowCreated, WorkflowQueued, WorkflowStarted, WorkflowCompleted, WorkflowCancelled, StepStarted, StepExecuting, StepEnded {}
+      permits WorkflowCreated, WorkflowQueued, WorkflowStarted, WorkflowCompleted, WorkflowCancelled, WorkflowFailed, StepStarted, StepExecuting,
+      StepEnded {}
 
   public record StepStarted(String workflowId, int index, String operation, Custody custody) implements Event {}
 
@@ -103,6 +109,9 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   public record WorkflowCompleted(String workflowId, String deviceId, List<Sample> samples, Custody custody) implements Event {}
 
   public record WorkflowCancelled(String workflowId, String deviceId, String fromStatus, Custody custody) implements Event {}
+
+  /** {@code failedStep}: the step that was running, failed with the workflow; null if none was. */
+  public record WorkflowFailed(String workflowId, String deviceId, String reason, Integer failedStep, Instant at) implements Event {}
 
   public record State(String id, String name, String deviceId, String deviceType, List<Sample> samples, List<Step> steps, String priority,
       String status, Instant bookedAt, Custody createdBy, Custody startRequestedBy, Instant finishedAt, List<StepRun> runs)
@@ -168,6 +177,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
         .onCommand(Granted.class, this::granted)
         .onCommand(Complete.class, this::complete)
         .onCommand(Cancel.class, this::cancel)
+        .onCommand(Fail.class, this::fail)
         .onCommand(BeginStep.class, this::beginStep)
         .onCommand(StepAccepted.class, (s, c) -> s.run(c.index(), null).filter(StepRun::running).filter(r -> r.executionId() == null).isPresent()
             ? Effect().persist(new StepExecuting(workflowId, c.index(), c.executionId())).thenReply(c.replyTo(), Current::new)
@@ -212,10 +222,17 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   }
 
   private ReplyEffect<Event, State> cancel(State s, Cancel c) {
-    if (s.status().equals(COMPLETED) || s.status().equals(CANCELLED)) {
+    if (s.status().equals(COMPLETED) || s.status().equals(CANCELLED) || s.status().equals(FAILED)) {
       return reject(c, Rejection.conflict("workflow " + workflowId + " is already " + s.status()));
     }
     return Effect().persist(new WorkflowCancelled(workflowId, s.deviceId(), s.status(), c.custody())).thenReply(c.replyTo(), Current::new);
+  }
+
+  /** Only a running workflow fails: one queued keeps its place, and an ended one stays as it ended. */
+  private ReplyEffect<Event, State> fail(State s, Fail c) {
+    if (!s.status().equals(RUNNING)) return Effect().reply(c.replyTo(), new Current(s));
+    Integer step = s.runs().stream().filter(StepRun::running).map(StepRun::index).findFirst().orElse(null);
+    return Effect().persist(new WorkflowFailed(workflowId, s.deviceId(), c.reason(), step, c.at())).thenReply(c.replyTo(), Current::new);
   }
 
   private ReplyEffect<Event, State> beginStep(State s, BeginStep c) {
@@ -255,6 +272,12 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
         .onEvent(WorkflowStarted.class, (s, e) -> s.with(RUNNING, e.bookedAt(), e.custody(), null))
         .onEvent(WorkflowCompleted.class, (s, e) -> s.with(COMPLETED, s.bookedAt(), s.startRequestedBy(), e.custody().at()))
         .onEvent(WorkflowCancelled.class, (s, e) -> s.with(CANCELLED, s.bookedAt(), s.startRequestedBy(), e.custody().at()))
+        .onEvent(WorkflowFailed.class, (s, e) -> {
+          State failed = s.with(FAILED, s.bookedAt(), s.startRequestedBy(), e.at());
+          if (e.failedStep() == null) return failed;
+          StepRun r = s.runs().get(e.failedStep());
+          return failed.withRun(new StepRun(r.index(), r.operation(), "failed", r.executionId(), r.startedAt(), e.at(), Map.of("error", e.reason())));
+        })
         .build();
   }
 }

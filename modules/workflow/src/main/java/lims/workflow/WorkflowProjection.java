@@ -31,6 +31,12 @@ public final class WorkflowProjection extends ReadTableHandler<Workflow.Event> {
       update(c, "UPDATE workflow SET status = 'completed', finished_at = ? WHERE id = ?", ts(e.custody().at()), e.workflowId());
     } else if (event instanceof Workflow.WorkflowCancelled e) {
       update(c, "UPDATE workflow SET status = 'cancelled', finished_at = ? WHERE id = ?", ts(e.custody().at()), e.workflowId());
+    } else if (event instanceof Workflow.WorkflowFailed e) {
+      update(c, "UPDATE workflow SET status = 'failed', finished_at = ? WHERE id = ?", ts(e.at()), e.workflowId());
+      if (e.failedStep() != null) {
+        update(c, "UPDATE workflow_step SET status = 'failed', finished_at = ? WHERE workflow_id = ? AND step_index = ?",
+            ts(e.at()), e.workflowId(), e.failedStep());
+      }
     } else if (event instanceof Workflow.StepStarted e) {
       update(c, "UPDATE workflow_step SET status = 'running', started_at = ? WHERE workflow_id = ? AND step_index = ?",
           ts(e.custody().at()), e.workflowId(), e.index());

@@ -106,7 +106,8 @@ public final class Workflows {
 
   /**
    * Every grant a device persists reaches the workflow it names (bookings by non-workflows are
-   * ignored), and every finished execution reaches the step that started it.
+   * ignored), every finished execution reaches the step that started it, and a device going
+   * offline under a workflow fails that workflow.
    */
   private final class GrantDelivery extends Handler<EventEnvelope<Device.Event>> {
     @Override
@@ -114,6 +115,10 @@ public final class Workflows {
       if (envelope.event() instanceof Device.ExecutionFinished finished && finished.workflowId() != null) {
         return ask(finished.workflowId(), r -> new Workflow.EndStep(null, finished.executionId(), finished.status(), finished.result(),
             finished.at(), r)).thenApply(reply -> Done.getInstance());
+      }
+      if (envelope.event() instanceof Device.StatusChanged offline && offline.interrupted() != null) {
+        return ask(offline.interrupted(), r -> new Workflow.Fail("device " + offline.deviceId() + " went offline", offline.at(), r))
+            .thenApply(reply -> Done.getInstance());
       }
       if (!(envelope.event() instanceof Device.BookingGranted grant)) return CompletableFuture.completedFuture(Done.getInstance());
       Custody system = new Custody("system", "admin", Instant.now(), "-", "grant:" + grant.deviceId(), null);
@@ -140,6 +145,9 @@ public final class Workflows {
       if (event instanceof Workflow.WorkflowCompleted e) {
         return freeDevice(e.deviceId(), e.workflowId(), false, e.custody().userId())
             .thenCompose(d -> moveSpecimens(e.samples(), "finish_experiment", SpecimenState.IN_EXPERIMENT, e.custody()));
+      }
+      if (event instanceof Workflow.WorkflowFailed e) {
+        return freeDevice(e.deviceId(), e.workflowId(), false, "system");
       }
       if (event instanceof Workflow.WorkflowCancelled e && !e.fromStatus().equals(Workflow.CREATED)) {
         return freeDevice(e.deviceId(), e.workflowId(), e.fromStatus().equals(Workflow.QUEUED), e.custody().userId());

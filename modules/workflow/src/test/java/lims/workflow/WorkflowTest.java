@@ -1,0 +1,52 @@
+package lims.workflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import lims.kernel.Custody;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** The Workflow entity on the in-memory journal (every message round-trips through CBOR). */
+class WorkflowTest {
+
+  static final ActorTestKit testKit = ActorTestKit.create(
+      EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseResources("serialization.conf")));
+  static final Custody TECH = new Custody("tech", "technician", Instant.parse("2026-11-24T08:00:00Z"), "10.0.0.1", "req-1", null);
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void anAlarmFailsTheRunningStepWithTheWorkflowAndNothingEndsItAgain() {
+    var w = EventSourcedBehaviorTestKit.<Workflow.Command, Workflow.Event, Workflow.State>create(testKit.system(), Workflow.create("wf-alarm"));
+    w.<Workflow.Reply>runCommand(r -> new Workflow.Create("od", "reader-1", "plate_reader", List.of(),
+        List.of(new Workflow.Step("read_absorbance", Map.of()), new Workflow.Step("read_fluorescence", Map.of())), "normal", TECH, r));
+    w.<Workflow.Reply>runCommand(r -> new Workflow.Granted(TECH.at(), TECH, r));
+    w.<Workflow.Reply>runCommand(r -> new Workflow.BeginStep(TECH, r));
+    w.<Workflow.Reply>runCommand(r -> new Workflow.StepAccepted(0, "reader-1.7", r));
+
+    Instant at = TECH.at().plusSeconds(30);
+    var failed = w.<Workflow.Reply>runCommand(r -> new Workflow.Fail("device reader-1 went offline", at, r));
+    assertEquals(List.of(new Workflow.WorkflowFailed("wf-alarm", "reader-1", "device reader-1 went offline", 0, at)), failed.events());
+    Workflow.State s = w.getState();
+    assertEquals(Workflow.FAILED, s.status());
+    assertEquals("failed", s.runs().get(0).status());
+    assertEquals(at, s.finishedAt());
+
+    // The operation's late result, a repeated alarm, completing or cancelling: none changes a failed workflow.
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.EndStep(null, "reader-1.7", "succeeded", Map.of(), at.plusSeconds(1), r)).events().isEmpty());
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.Fail("again", at, r)).events().isEmpty());
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.Complete(TECH, r)).reply() instanceof Workflow.Rejected);
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.Cancel(TECH, r)).reply() instanceof Workflow.Rejected);
+    assertEquals("failed", w.getState().runs().get(0).status());
+  }
+}
