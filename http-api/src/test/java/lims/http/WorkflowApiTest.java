@@ -170,6 +170,18 @@ class WorkflowApiTest {
   }
 
   @Test
+  void aWorkflowCancelledBeforeItHeardItWasQueuedLeavesTheQueue() {
+    device(node, admin, "wf-cancel-queue", "liquid_handler");
+    assertEquals(200, node.api.post("/api/v1/devices/wf-cancel-queue/book", tech, "{\"workflow_id\":\"someone-else\"}").status());
+    String id = workflow(node, tech, "wf-cancel-queue", List.of(), "mix");
+    // The device queued its start, and the workflow was cancelled before it was told (still "created").
+    assertEquals(202, node.api.post("/api/v1/devices/wf-cancel-queue/queue", tech, "{\"workflow_id\":\"" + id + "\",\"priority\":\"normal\"}").status());
+    assertEquals(200, node.api.post("/api/v1/workflows/" + id + "/cancel", tech, "").status());
+    node.eventually(() -> assertEquals(0, node.api.get("/api/v1/devices/wf-cancel-queue/queue", tech).json().size(),
+        "a cancelled workflow keeps no place in the queue"));
+  }
+
+  @Test
   void aDeviceGoingOfflineFailsTheWorkflowHoldingItAndIsReleased() {
     device(node, admin, "wf-alarm-reader", "plate_reader");
     String held = workflow(node, tech, "wf-alarm-reader", List.of(), "read_absorbance", "read_fluorescence");

@@ -182,12 +182,24 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
         .onCommand(StepAccepted.class, (s, c) -> s.run(c.index(), null).filter(StepRun::running).filter(r -> r.executionId() == null).isPresent()
             ? Effect().persist(new StepExecuting(workflowId, c.index(), c.executionId())).thenReply(c.replyTo(), Current::new)
             : Effect().reply(c.replyTo(), new Current(s)))
-        .onCommand(EndStep.class, (s, c) -> {
-          var run = s.run(c.index(), c.executionId()).filter(StepRun::running);
-          if (run.isEmpty()) return Effect().reply(c.replyTo(), new Current(s)); // already ended: a repeat
-          return Effect().persist(new StepEnded(workflowId, run.get().index(), c.status(), c.result(), c.at())).thenReply(c.replyTo(), Current::new);
-        });
+        .onCommand(EndStep.class, this::endStep);
     return builder.build();
+  }
+
+  private ReplyEffect<Event, State> endStep(State s, EndStep c) {
+    var run = s.run(c.index(), c.executionId()).filter(StepRun::running);
+    if (run.isPresent()) {
+      return Effect().persist(new StepEnded(workflowId, run.get().index(), c.status(), c.result(), c.at())).thenReply(c.replyTo(), Current::new);
+    }
+    boolean known = c.executionId() == null || s.runs().stream().anyMatch(r -> c.executionId().equals(r.executionId()));
+    var unaccepted = s.runs().stream().filter(StepRun::running).filter(r -> r.executionId() == null).findFirst();
+    if (known || unaccepted.isEmpty()) return Effect().reply(c.replyTo(), new Current(s)); // already ended: a repeat
+    // The device reports an execution whose acceptance never reached this workflow (the node
+    // stopped, or the ask timed out, in between). One step runs at a time, so it is the step
+    // running without an execution id: record which execution it was, then its end.
+    int index = unaccepted.get().index();
+    return Effect().persist(List.of(new StepExecuting(workflowId, index, c.executionId()),
+        new StepEnded(workflowId, index, c.status(), c.result(), c.at()))).thenReply(c.replyTo(), Current::new);
   }
 
   private ReplyEffect<Event, State> markQueued(State s, MarkQueued c) {

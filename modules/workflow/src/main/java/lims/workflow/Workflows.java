@@ -149,8 +149,11 @@ public final class Workflows {
       if (event instanceof Workflow.WorkflowFailed e) {
         return freeDevice(e.deviceId(), e.workflowId(), false, "system");
       }
-      if (event instanceof Workflow.WorkflowCancelled e && !e.fromStatus().equals(Workflow.CREATED)) {
-        return freeDevice(e.deviceId(), e.workflowId(), e.fromStatus().equals(Workflow.QUEUED), e.custody().userId());
+      if (event instanceof Workflow.WorkflowCancelled e) {
+        // Cancelled while "created": its queued start may have reached the device before the
+        // workflow heard of it, so it leaves the queue all the same (nothing, if it never joined).
+        boolean queued = !e.fromStatus().equals(Workflow.RUNNING);
+        return freeDevice(e.deviceId(), e.workflowId(), queued, e.custody().userId());
       }
       return CompletableFuture.completedFuture(Done.getInstance());
     }

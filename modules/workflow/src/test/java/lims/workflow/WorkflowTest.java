@@ -26,6 +26,26 @@ class WorkflowTest {
   }
 
   @Test
+  void aStepWhoseAcceptanceWasLostEndsWhenTheDeviceReportsItsExecution() {
+    var w = EventSourcedBehaviorTestKit.<Workflow.Command, Workflow.Event, Workflow.State>create(testKit.system(), Workflow.create("wf-lost"));
+    w.<Workflow.Reply>runCommand(r -> new Workflow.Create("od", "reader-1", "plate_reader", List.of(),
+        List.of(new Workflow.Step("read_absorbance", Map.of()), new Workflow.Step("read_fluorescence", Map.of())), "normal", TECH, r));
+    w.<Workflow.Reply>runCommand(r -> new Workflow.Granted(TECH.at(), TECH, r));
+    w.<Workflow.Reply>runCommand(r -> new Workflow.BeginStep(TECH, r));
+    // No StepAccepted: the node stopped between the device starting the operation and the workflow hearing of it.
+    Instant at = TECH.at().plusSeconds(5);
+    w.<Workflow.Reply>runCommand(r -> new Workflow.EndStep(null, "reader-1.9", "succeeded", Map.of("od600", 0.4), at, r));
+    Workflow.StepRun step = w.getState().runs().get(0);
+    assertEquals("succeeded", step.status());
+    assertEquals("reader-1.9", step.executionId());
+    assertEquals(at, step.finishedAt());
+    // The next step can run, and a report of an execution this workflow already knows changes nothing.
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.BeginStep(TECH, r)).reply() instanceof Workflow.Current);
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.EndStep(null, "reader-1.9", "failed", Map.of(), at, r)).events().isEmpty());
+    assertEquals("running", w.getState().runs().get(1).status());
+  }
+
+  @Test
   void anAlarmFailsTheRunningStepWithTheWorkflowAndNothingEndsItAgain() {
     var w = EventSourcedBehaviorTestKit.<Workflow.Command, Workflow.Event, Workflow.State>create(testKit.system(), Workflow.create("wf-alarm"));
     w.<Workflow.Reply>runCommand(r -> new Workflow.Create("od", "reader-1", "plate_reader", List.of(),
