@@ -25,13 +25,19 @@ class WorkflowTest {
     testKit.shutdownTestKit();
   }
 
-  @Test
-  void aStepWhoseAcceptanceWasLostEndsWhenTheDeviceReportsItsExecution() {
-    var w = EventSourcedBehaviorTestKit.<Workflow.Command, Workflow.Event, Workflow.State>create(testKit.system(), Workflow.create("wf-lost"));
+  /** A two-step workflow, granted its device, its first step claimed. */
+  static EventSourcedBehaviorTestKit<Workflow.Command, Workflow.Event, Workflow.State> withFirstStepBegun(String id) {
+    var w = EventSourcedBehaviorTestKit.<Workflow.Command, Workflow.Event, Workflow.State>create(testKit.system(), Workflow.create(id));
     w.<Workflow.Reply>runCommand(r -> new Workflow.Create("od", "reader-1", "plate_reader", List.of(),
         List.of(new Workflow.Step("read_absorbance", Map.of()), new Workflow.Step("read_fluorescence", Map.of())), "normal", TECH, r));
     w.<Workflow.Reply>runCommand(r -> new Workflow.Granted(TECH.at(), TECH, r));
     w.<Workflow.Reply>runCommand(r -> new Workflow.BeginStep(TECH, r));
+    return w;
+  }
+
+  @Test
+  void aStepWhoseAcceptanceWasLostEndsWhenTheDeviceReportsItsExecution() {
+    var w = withFirstStepBegun("wf-lost");
     // No StepAccepted: the node stopped between the device starting the operation and the workflow hearing of it.
     Instant at = TECH.at().plusSeconds(5);
     w.<Workflow.Reply>runCommand(r -> new Workflow.EndStep(null, "reader-1.9", "succeeded", Map.of("od600", 0.4), at, r));
@@ -47,11 +53,7 @@ class WorkflowTest {
 
   @Test
   void anAlarmFailsTheRunningStepWithTheWorkflowAndNothingEndsItAgain() {
-    var w = EventSourcedBehaviorTestKit.<Workflow.Command, Workflow.Event, Workflow.State>create(testKit.system(), Workflow.create("wf-alarm"));
-    w.<Workflow.Reply>runCommand(r -> new Workflow.Create("od", "reader-1", "plate_reader", List.of(),
-        List.of(new Workflow.Step("read_absorbance", Map.of()), new Workflow.Step("read_fluorescence", Map.of())), "normal", TECH, r));
-    w.<Workflow.Reply>runCommand(r -> new Workflow.Granted(TECH.at(), TECH, r));
-    w.<Workflow.Reply>runCommand(r -> new Workflow.BeginStep(TECH, r));
+    var w = withFirstStepBegun("wf-alarm");
     w.<Workflow.Reply>runCommand(r -> new Workflow.StepAccepted(0, "reader-1.7", r));
 
     Instant at = TECH.at().plusSeconds(30);
