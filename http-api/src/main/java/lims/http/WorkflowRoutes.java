@@ -153,9 +153,10 @@ final class WorkflowRoutes {
       return devices.ask(w.deviceId(), r -> new Device.Execute(id, step.operation(), step.parameters(), custody.userId(), r))
           .thenCompose(started -> {
             if (started instanceof Device.Rejected rejected) {
-              // The step was claimed and could not run: it ends failed, and is not repeated.
-              return workflows.ask(id, r -> new Workflow.EndStep(index, null, "failed", Map.of("error", rejected.rejection().detail()), Instant.now(), r))
-                  .thenApply(ended -> { throw ProblemException.of(rejected.rejection()); });
+              // The device ran nothing (in maintenance, say): the step is pending again, to be
+              // run when the device can - not ended, since a step is never skipped.
+              return workflows.ask(id, r -> new Workflow.ReleaseStep(index, r))
+                  .thenApply(released -> { throw ProblemException.of(rejected.rejection()); });
             }
             String executionId = ((Device.ExecutionReply) started).execution().executionId();
             return workflows.ask(id, r -> new Workflow.StepAccepted(index, executionId, r))

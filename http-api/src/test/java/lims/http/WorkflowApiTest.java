@@ -170,6 +170,23 @@ class WorkflowApiTest {
   }
 
   @Test
+  void aStepTheDeviceRefusesIsRunLaterNotSkipped() {
+    device(node, admin, "wf-maint-handler", "liquid_handler");
+    String id = workflow(node, tech, "wf-maint-handler", List.of(), "mix", "aspirate");
+    assertEquals(200, node.api.post("/api/v1/workflows/" + id + "/start", tech, "").status());
+    node.api.send("PUT", "/api/v1/devices/wf-maint-handler/status", admin, "{\"status\":\"maintenance\"}", Map.of("Content-Type", "application/json"));
+    ApiClient.Reply refused = node.api.post("/api/v1/workflows/" + id + "/execute-step", tech, "");
+    assertTrue(refused.status() >= 400 && refused.status() < 500, refused.status() + " " + refused.body());
+    assertEquals("pending", node.api.get("/api/v1/workflows/" + id, tech).json().get("steps").get(0).get("status").asText());
+    node.api.send("PUT", "/api/v1/devices/wf-maint-handler/status", admin, "{\"status\":\"available\"}", Map.of("Content-Type", "application/json"));
+    JsonNode first = node.api.post("/api/v1/workflows/" + id + "/execute-step", tech, "").json();
+    assertEquals(0, first.get("index").asInt(), "the refused step runs now: " + first);
+    assertEquals("succeeded", first.get("status").asText());
+    assertEquals("aspirate", node.api.post("/api/v1/workflows/" + id + "/execute-step", tech, "").json().get("operation").asText());
+    assertEquals(200, node.api.post("/api/v1/workflows/" + id + "/complete", tech, "").status());
+  }
+
+  @Test
   void aWorkflowCancelledBeforeItHeardItWasQueuedLeavesTheQueue() {
     device(node, admin, "wf-cancel-queue", "liquid_handler");
     assertEquals(200, node.api.post("/api/v1/devices/wf-cancel-queue/book", tech, "{\"workflow_id\":\"someone-else\"}").status());

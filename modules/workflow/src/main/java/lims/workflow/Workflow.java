@@ -38,7 +38,8 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
 
   // --- protocol -------------------------------------------------------------------------
 
-  public sealed interface Command extends CborSerializable permits Create, Get, MarkQueued, Granted, Complete, Cancel, BeginStep, StepAccepted, EndStep, Fail {
+  public sealed interface Command extends CborSerializable permits Create, Get, MarkQueued, Granted, Complete, Cancel, BeginStep, StepAccepted, EndStep, Fail,
+      ReleaseStep {
     ActorRef<Reply> replyTo();
   }
 
@@ -70,6 +71,9 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   /** The device accepted step {@code index} as execution {@code executionId}. */
   public record StepAccepted(int index, String executionId, ActorRef<Reply> replyTo) implements Command {}
 
+  /** The device refused to start claimed step {@code index} (it ran nothing): the step is pending again. Idempotent. */
+  public record ReleaseStep(int index, ActorRef<Reply> replyTo) implements Command {}
+
   /** A step ended; found by index, or by execution id when the device reports it later. Idempotent. */
   public record EndStep(Integer index, String executionId, String status, Map<String, Object> result, Instant at, ActorRef<Reply> replyTo)
       implements Command {}
@@ -90,13 +94,16 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
 
   public sealed interface Event extends CborSerializable
       permits WorkflowCreated, WorkflowQueued, WorkflowStarted, WorkflowCompleted, WorkflowCancelled, WorkflowFailed, StepStarted, StepExecuting,
-      StepEnded {}
+      StepEnded, StepReleased {}
 
   public record StepStarted(String workflowId, int index, String operation, Custody custody) implements Event {}
 
   public record StepExecuting(String workflowId, int index, String executionId) implements Event {}
 
   public record StepEnded(String workflowId, int index, String status, Map<String, Object> result, Instant at) implements Event {}
+
+  /** A claimed step that never started on the device: pending again, to be run later (it was neither run nor skipped). */
+  public record StepReleased(String workflowId, int index) implements Event {}
 
   public record WorkflowCreated(String workflowId, String name, String deviceId, String deviceType, List<Sample> samples, List<Step> steps,
       String priority, Custody custody) implements Event {}
@@ -131,6 +138,11 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
       else next.add(run);
       return new State(id, name, deviceId, deviceType, samples, steps, priority, status, bookedAt, createdBy, startRequestedBy, finishedAt,
           List.copyOf(next));
+    }
+
+    State withoutLastRun() {
+      return new State(id, name, deviceId, deviceType, samples, steps, priority, status, bookedAt, createdBy, startRequestedBy, finishedAt,
+          List.copyOf(runs.subList(0, runs.size() - 1)));
     }
 
     java.util.Optional<StepRun> run(Integer index, String executionId) {
@@ -182,7 +194,12 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
         .onCommand(StepAccepted.class, (s, c) -> s.run(c.index(), null).filter(StepRun::running).filter(r -> r.executionId() == null).isPresent()
             ? Effect().persist(new StepExecuting(workflowId, c.index(), c.executionId())).thenReply(c.replyTo(), Current::new)
             : Effect().reply(c.replyTo(), new Current(s)))
-        .onCommand(EndStep.class, this::endStep);
+        .onCommand(EndStep.class, this::endStep)
+        .onCommand(ReleaseStep.class, (s, c) -> {
+          boolean claimedOnly = c.index() == s.runs().size() - 1 && s.runs().get(c.index()).running() && s.runs().get(c.index()).executionId() == null;
+          return claimedOnly ? Effect().persist(new StepReleased(workflowId, c.index())).thenReply(c.replyTo(), Current::new)
+              : Effect().reply(c.replyTo(), new Current(s));
+        });
     return builder.build();
   }
 
@@ -280,6 +297,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
           StepRun r = s.runs().get(e.index());
           return s.withRun(new StepRun(r.index(), r.operation(), e.status(), r.executionId(), r.startedAt(), e.at(), e.result()));
         })
+        .onEvent(StepReleased.class, (s, e) -> s.withoutLastRun())
         .onEvent(WorkflowQueued.class, (s, e) -> s.with(QUEUED, null, e.custody(), null))
         .onEvent(WorkflowStarted.class, (s, e) -> s.with(RUNNING, e.bookedAt(), e.custody(), null))
         .onEvent(WorkflowCompleted.class, (s, e) -> s.with(COMPLETED, s.bookedAt(), s.startRequestedBy(), e.custody().at()))

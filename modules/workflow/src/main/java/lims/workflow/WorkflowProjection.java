@@ -40,6 +40,8 @@ public final class WorkflowProjection extends ReadTableHandler<Workflow.Event> {
     } else if (event instanceof Workflow.StepStarted e) {
       update(c, "UPDATE workflow_step SET status = 'running', started_at = ? WHERE workflow_id = ? AND step_index = ?",
           ts(e.custody().at()), e.workflowId(), e.index());
+    } else if (event instanceof Workflow.StepReleased e) {
+      update(c, "UPDATE workflow_step SET status = 'pending', started_at = NULL WHERE workflow_id = ? AND step_index = ?", e.workflowId(), e.index());
     } else if (event instanceof Workflow.StepExecuting e) {
       update(c, "UPDATE workflow_step SET execution_id = ? WHERE workflow_id = ? AND step_index = ?", e.executionId(), e.workflowId(), e.index());
     } else if (event instanceof Workflow.StepEnded e) {
