@@ -353,7 +353,13 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
     if (c.attempt() >= policy.attempts()) {
       return Effect().persist(List.of(new DispatchAttemptFailed(analysisId, c.attempt(), c.failure(), now),
           new AnalysisFailed(analysisId, s.specimenId(), "dispatch failed after " + c.attempt() + " attempts: " + c.failure(), now)))
-          .thenRun(x -> timers.cancelAll())
+          .thenRun(x -> {
+            timers.cancelAll();
+            // A start whose answer was lost may have started the session all the same: one kill,
+            // so that a retry of the analysis does not run beside it (best effort: the host
+            // just refused several starts; its answer changes nothing here).
+            kill(x);
+          })
           .thenNoReply();
     }
     return Effect().persist(new DispatchAttemptFailed(analysisId, c.attempt(), c.failure(), now))

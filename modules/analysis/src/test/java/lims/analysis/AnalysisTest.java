@@ -128,6 +128,12 @@ class AnalysisTest {
     host.nextStart().completeExceptionally(new RuntimeException("tmux: command not found"));
     awaitStatus(a, Analysis.FAILED);
     assertEquals("dispatch failed after 3 attempts: tmux: command not found", a.getState().failureReason());
+    // A start that timed out may have got through: its session is killed once, so no retry runs beside it.
+    host.nextKill().completeExceptionally(new RuntimeException("connection refused"));
+    time.expectNoMessageFor(Duration.ofMillis(100), kit.createTestProbe());
+    advance(Duration.ofMinutes(5));
+    assertTrue(host.kills.isEmpty(), "one kill, not retried for a failed run");
+    assertEquals(Analysis.FAILED, a.getState().status());
   }
 
   @Test
