@@ -48,6 +48,12 @@ class WorkflowApiTest {
     assertEquals(201, on.api.post("/api/v1/devices", token, ApiClient.json(Map.of("id", id, "name", id, "type", type))).status());
   }
 
+  /** The admin sets a device's operational status. */
+  static ApiClient.Reply setStatus(String deviceId, String status) {
+    return node.api.send("PUT", "/api/v1/devices/" + deviceId + "/status", admin, "{\"status\":\"" + status + "\"}",
+        Map.of("Content-Type", "application/json"));
+  }
+
   static String workflow(TestNode on, String token, String deviceId, List<String> barcodes, String... steps) {
     ApiClient.Reply reply = on.api.post("/api/v1/workflows", token, ApiClient.json(Map.of(
         "name", "measure " + deviceId, "device_id", deviceId, "sample_barcodes", barcodes, "steps", List.of(steps))));
@@ -174,11 +180,11 @@ class WorkflowApiTest {
     device(node, admin, "wf-maint-handler", "liquid_handler");
     String id = workflow(node, tech, "wf-maint-handler", List.of(), "mix", "aspirate");
     assertEquals(200, node.api.post("/api/v1/workflows/" + id + "/start", tech, "").status());
-    node.api.send("PUT", "/api/v1/devices/wf-maint-handler/status", admin, "{\"status\":\"maintenance\"}", Map.of("Content-Type", "application/json"));
+    setStatus("wf-maint-handler", "maintenance");
     ApiClient.Reply refused = node.api.post("/api/v1/workflows/" + id + "/execute-step", tech, "");
     assertTrue(refused.status() >= 400 && refused.status() < 500, refused.status() + " " + refused.body());
     assertEquals("pending", node.api.get("/api/v1/workflows/" + id, tech).json().get("steps").get(0).get("status").asText());
-    node.api.send("PUT", "/api/v1/devices/wf-maint-handler/status", admin, "{\"status\":\"available\"}", Map.of("Content-Type", "application/json"));
+    setStatus("wf-maint-handler", "available");
     JsonNode first = node.api.post("/api/v1/workflows/" + id + "/execute-step", tech, "").json();
     assertEquals(0, first.get("index").asInt(), "the refused step runs now: " + first);
     assertEquals("succeeded", first.get("status").asText());
@@ -206,8 +212,7 @@ class WorkflowApiTest {
     assertEquals(200, node.api.post("/api/v1/workflows/" + held + "/start", tech, "").status());
     assertEquals(202, node.api.post("/api/v1/workflows/" + waiting + "/start", tech, "{\"queue\":true}").status());
     assertEquals(200, node.api.post("/api/v1/workflows/" + held + "/execute-step", tech, "").status());
-    assertEquals(200, node.api.send("PUT", "/api/v1/devices/wf-alarm-reader/status", admin, "{\"status\":\"offline\"}",
-        Map.of("Content-Type", "application/json")).status());
+    assertEquals(200, setStatus("wf-alarm-reader", "offline").status());
     node.eventually(() -> {
       assertEquals("failed", status(node, tech, held));
       assertTrue(node.api.get("/api/v1/devices/wf-alarm-reader", tech).json().get("current_booking").isNull(), "the device is released");
@@ -216,7 +221,7 @@ class WorkflowApiTest {
     problem(node.api.post("/api/v1/workflows/" + held + "/complete", tech, ""), 400);
     node.eventually(() -> assertTrue(node.api.get("/api/v1/workflows?status=failed&limit=500", tech).json().get("items").findValuesAsText("id").contains(held)));
     // Back online, the queue moves on by itself.
-    node.api.send("PUT", "/api/v1/devices/wf-alarm-reader/status", admin, "{\"status\":\"available\"}", Map.of("Content-Type", "application/json"));
+    setStatus("wf-alarm-reader", "available");
     node.eventually(() -> assertEquals("running", status(node, tech, waiting)));
   }
 

@@ -11,6 +11,7 @@ import lims.kernel.CborSerializable;
 import lims.kernel.Rejection;
 import lims.kernel.projection.EventTags;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -143,9 +144,8 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
    * arrives meanwhile (a Register, say) for the next incarnation.
    */
   public static Behavior<Command> create(String deviceId, InstrumentDriver driver,
-      ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard) {
-    return Behaviors.setup(ctx -> new Device(deviceId, ctx, driver,
-        () -> shard.tell(new org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.Passivate<>(ctx.getSelf()))));
+      ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(ctx -> new Device(deviceId, ctx, driver, () -> shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()))));
   }
 
   @Override

@@ -81,7 +81,7 @@ final class AnalysisAction implements LabTestAction.Runner {
   }
 
   private static boolean endedWithoutSuccess(Analysis.Reply reply) {
-    return reply instanceof Analysis.Current c && Set.of(Analysis.FAILED, Analysis.TIMED_OUT, Analysis.CANCELLED).contains(c.analysis().status());
+    return reply instanceof Analysis.Current c && !c.analysis().inFlight() && !c.analysis().status().equals(Analysis.SUCCEEDED);
   }
 
   /**

@@ -288,8 +288,12 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   }
 
   private ReplyEffect<Event, State> busy(ActorRef<Reply> replyTo, State s) {
-    return reject(replyTo, new Rejection(Rejection.Kind.CONFLICT, "execution " + s.current().executionId() + " is under way",
-        Map.of("status", s.status())));
+    return conflict(replyTo, "execution " + s.current().executionId() + " is under way", s.status());
+  }
+
+  /** A 409 naming the test's status, so a client sees what the test is doing. */
+  private ReplyEffect<Event, State> conflict(ActorRef<Reply> replyTo, String detail, String status) {
+    return reject(replyTo, new Rejection(Rejection.Kind.CONFLICT, detail, Map.of("status", status)));
   }
 
   private ReplyEffect<Event, State> create(State s, Create c) {
@@ -335,8 +339,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
    * test, and a paused test settles paused only if it never ran. Resume it first.
    */
   private ReplyEffect<Event, State> refusedWhilePaused(ActorRef<Reply> replyTo) {
-    return reject(replyTo, new Rejection(Rejection.Kind.CONFLICT, "lab test " + labTestId + " is paused; resume it to run it",
-        Map.of("status", PAUSED)));
+    return conflict(replyTo, "lab test " + labTestId + " is paused; resume it to run it", PAUSED);
   }
 
   private ReplyEffect<Event, State> trigger(State s, Trigger c) {

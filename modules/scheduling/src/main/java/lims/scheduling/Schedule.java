@@ -95,23 +95,33 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
     ZoneRules rules = zone.getRules();
     Instant best = null;
     for (ZoneOffset offset : new TreeSet<>(List.of(rules.getOffset(after), rules.getOffset(after.plus(Duration.ofHours(3)))))) {
-      // Whole seconds: cron-utils keeps the fraction of the time it starts from in what it answers.
-      LocalDateTime cursor = LocalDateTime.ofEpochSecond(after.getEpochSecond(), 0, offset);
-      // Times in a gap or the repeated hour can become instants out of their wall-clock order,
-      // so each search goes on to the first plain time (one instant) not earlier than the best
-      // found: no later wall-clock time becomes an earlier instant than a plain one.
-      for (int seen = 0; seen < 64; seen++) {
-        Optional<ZonedDateTime> next = wallClock.nextExecution(cursor.atZone(ZoneOffset.UTC));
-        if (next.isEmpty()) break;
-        cursor = next.get().toLocalDateTime();
-        List<Instant> instants = instants(cursor, rules, zone, everyHour);
-        for (Instant candidate : instants) {
-          if (candidate.isAfter(after) && (best == null || candidate.isBefore(best))) best = candidate;
-        }
-        if (best != null && rules.getValidOffsets(cursor).size() == 1 && !instants.get(0).isBefore(best)) break;
-      }
+      Instant found = earliestFrom(LocalDateTime.ofEpochSecond(after.getEpochSecond(), 0, offset), after, wallClock, zone, everyHour);
+      if (found != null && (best == null || found.isBefore(best))) best = found;
     }
     return Optional.ofNullable(best);
+  }
+
+  /**
+   * The earliest instant after {@code after} among the wall-clock times the cron names from
+   * {@code cursor} on (whole seconds: cron-utils keeps the fraction of the time it starts
+   * from). Times in a gap or the repeated hour can become instants out of their wall-clock
+   * order, so the search goes on to the first plain time (one instant) not earlier than the
+   * best found: no later wall-clock time becomes an earlier instant than a plain one.
+   */
+  private static Instant earliestFrom(LocalDateTime cursor, Instant after, ExecutionTime wallClock, ZoneId zone, boolean everyHour) {
+    ZoneRules rules = zone.getRules();
+    Instant best = null;
+    for (int seen = 0; seen < 64; seen++) {
+      Optional<ZonedDateTime> next = wallClock.nextExecution(cursor.atZone(ZoneOffset.UTC));
+      if (next.isEmpty()) break;
+      cursor = next.get().toLocalDateTime();
+      List<Instant> instants = instants(cursor, rules, zone, everyHour);
+      for (Instant candidate : instants) {
+        if (candidate.isAfter(after) && (best == null || candidate.isBefore(best))) best = candidate;
+      }
+      if (best != null && rules.getValidOffsets(cursor).size() == 1 && !instants.get(0).isBefore(best)) break;
+    }
+    return best;
   }
 
   /** The instants a wall-clock time is in the zone: one; in a gap, shifted by its length; in an overlap, the first (or both). */
@@ -130,7 +140,6 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
       throw new IllegalArgumentException("'" + cron + "' is not " + CRON_RULE + ": " + e.getMessage());
     }
   }
-
 
   private static ZoneId zone(String timezone) {
     try {

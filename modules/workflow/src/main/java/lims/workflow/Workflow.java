@@ -140,6 +140,16 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
           List.copyOf(next));
     }
 
+    /** The step under way, if any: at most one runs at a time, and it is the last one claimed. */
+    java.util.Optional<StepRun> runningStep() {
+      return runs.stream().filter(StepRun::running).findFirst();
+    }
+
+    /** A step claimed but not yet accepted by the device (no execution id). */
+    java.util.Optional<StepRun> unacceptedStep() {
+      return runningStep().filter(r -> r.executionId() == null);
+    }
+
     State withoutLastRun() {
       return new State(id, name, deviceId, deviceType, samples, steps, priority, status, bookedAt, createdBy, startRequestedBy, finishedAt,
           List.copyOf(runs.subList(0, runs.size() - 1)));
@@ -191,12 +201,12 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
         .onCommand(Cancel.class, this::cancel)
         .onCommand(Fail.class, this::fail)
         .onCommand(BeginStep.class, this::beginStep)
-        .onCommand(StepAccepted.class, (s, c) -> s.run(c.index(), null).filter(StepRun::running).filter(r -> r.executionId() == null).isPresent()
+        .onCommand(StepAccepted.class, (s, c) -> s.unacceptedStep().filter(r -> r.index() == c.index()).isPresent()
             ? Effect().persist(new StepExecuting(workflowId, c.index(), c.executionId())).thenReply(c.replyTo(), Current::new)
             : Effect().reply(c.replyTo(), new Current(s)))
         .onCommand(EndStep.class, this::endStep)
         .onCommand(ReleaseStep.class, (s, c) -> {
-          boolean claimedOnly = c.index() == s.runs().size() - 1 && s.runs().get(c.index()).running() && s.runs().get(c.index()).executionId() == null;
+          boolean claimedOnly = s.unacceptedStep().filter(r -> r.index() == c.index()).isPresent();
           return claimedOnly ? Effect().persist(new StepReleased(workflowId, c.index())).thenReply(c.replyTo(), Current::new)
               : Effect().reply(c.replyTo(), new Current(s));
         });
@@ -209,7 +219,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
       return Effect().persist(new StepEnded(workflowId, run.get().index(), c.status(), c.result(), c.at())).thenReply(c.replyTo(), Current::new);
     }
     boolean known = c.executionId() == null || s.runs().stream().anyMatch(r -> c.executionId().equals(r.executionId()));
-    var unaccepted = s.runs().stream().filter(StepRun::running).filter(r -> r.executionId() == null).findFirst();
+    var unaccepted = s.unacceptedStep();
     if (known || unaccepted.isEmpty()) return Effect().reply(c.replyTo(), new Current(s)); // already ended: a repeat
     // The device reports an execution whose acceptance never reached this workflow (the node
     // stopped, or the ask timed out, in between). One step runs at a time, so it is the step
@@ -240,9 +250,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
     if (!s.status().equals(RUNNING)) {
       return reject(c, Rejection.invalid("workflow " + workflowId + " is " + s.status() + ", not running"));
     }
-    if (s.runs().stream().anyMatch(StepRun::running)) {
-      return reject(c, Rejection.invalid("step " + (s.runs().size() - 1) + " of workflow " + workflowId + " is still running"));
-    }
+    if (s.runningStep().isPresent()) return reject(c, Rejection.invalid(stillRunning(s)));
     if (s.runs().size() < s.steps().size()) {
       return reject(c, Rejection.invalid("workflow " + workflowId + " has run " + s.runs().size() + " of its " + s.steps().size()
           + " steps; steps cannot be skipped"));
@@ -260,7 +268,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   /** Only a running workflow fails: one queued keeps its place, and an ended one stays as it ended. */
   private ReplyEffect<Event, State> fail(State s, Fail c) {
     if (!s.status().equals(RUNNING)) return Effect().reply(c.replyTo(), new Current(s));
-    Integer step = s.runs().stream().filter(StepRun::running).map(StepRun::index).findFirst().orElse(null);
+    Integer step = s.runningStep().map(StepRun::index).orElse(null);
     return Effect().persist(new WorkflowFailed(workflowId, s.deviceId(), c.reason(), step, c.at())).thenReply(c.replyTo(), Current::new);
   }
 
@@ -268,14 +276,16 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
     if (!s.status().equals(RUNNING)) {
       return reject(c, Rejection.invalid("workflow " + workflowId + " is " + s.status() + ", not running"));
     }
-    if (s.runs().stream().anyMatch(StepRun::running)) {
-      return reject(c, Rejection.conflict("step " + (s.runs().size() - 1) + " of workflow " + workflowId + " is still running"));
-    }
+    if (s.runningStep().isPresent()) return reject(c, Rejection.conflict(stillRunning(s)));
     int next = s.runs().size();
     if (next >= s.steps().size()) {
       return reject(c, Rejection.invalid("workflow " + workflowId + " has no step left"));
     }
     return Effect().persist(new StepStarted(workflowId, next, s.steps().get(next).operation(), c.custody())).thenReply(c.replyTo(), Current::new);
+  }
+
+  private String stillRunning(State s) {
+    return "step " + s.runningStep().orElseThrow().index() + " of workflow " + workflowId + " is still running";
   }
 
   private ReplyEffect<Event, State> reject(Command c, Rejection r) {
