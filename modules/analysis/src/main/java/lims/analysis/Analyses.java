@@ -16,6 +16,7 @@ import lims.kernel.Database;
 import lims.kernel.Rejection;
 import lims.kernel.deadline.DeadlineSweeper;
 import lims.kernel.projection.Projections;
+import lims.kernel.projection.ReadTable;
 import lims.specimen.Specimen;
 import lims.specimen.SpecimenState;
 import lims.specimen.Specimens;
@@ -55,7 +56,7 @@ public final class Analyses {
     this.specimens = specimens;
     this.pipelines = Pipelines.fromConfig(config);
     this.askTimeout = askTimeout;
-    this.readModel = new AnalysisReadModel(Database.get(system));
+    this.readModel = new AnalysisReadModel(ReadTable.of(system, AnalysisProjection.NAME, Analysis.TAGS));
     Executor io = system.dispatchers().lookup(DispatcherSelector.fromConfig(IO_DISPATCHER));
     SshRemoteHost remote = new SshRemoteHost(io, config.getDuration("dispatch.ssh-timeout"));
     Analysis.DispatchPolicy policy = new Analysis.DispatchPolicy(config.getInt("dispatch.attempts"),

@@ -10,7 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import lims.kernel.Database;
+import lims.kernel.projection.ReadTable;
 
 /** Queries over the {@code analysis} read table. */
 public final class AnalysisReadModel {
@@ -18,15 +18,15 @@ public final class AnalysisReadModel {
   public record AnalysisRow(String id, String specimenId, String pipeline, String state, String remoteSession, Instant requestedAt,
       Instant dispatchedAt, Instant deadline, Instant finishedAt, int attempts, String failureReason, String resultStatus) {}
 
-  private final Database database;
+  private final ReadTable table;
 
-  public AnalysisReadModel(Database database) {
-    this.database = database;
+  public AnalysisReadModel(ReadTable table) {
+    this.table = table;
   }
 
   /** A specimen's analysis runs, oldest first (a specimen has a handful: one per experiment or retry). */
   public CompletionStage<List<AnalysisRow>> forSpecimen(String specimenId) {
-    return database.withConnection(c -> {
+    return table.query(c -> {
       try (PreparedStatement s = c.prepareStatement("SELECT id, specimen_id, pipeline, state, remote_session, requested_at, dispatched_at,"
           + " deadline, finished_at, attempts, failure_reason, result_status FROM analysis WHERE specimen_id = ? ORDER BY requested_at, id")) {
         s.setString(1, specimenId);
@@ -44,7 +44,7 @@ public final class AnalysisReadModel {
 
   /** Ids whose result is already recorded: the results watcher does not hand them over again after a restart. */
   public CompletionStage<Set<String>> withResult() {
-    return database.withConnection(c -> {
+    return table.query(c -> {
       try (PreparedStatement s = c.prepareStatement("SELECT id FROM analysis WHERE result_status IS NOT NULL");
           ResultSet rs = s.executeQuery()) {
         Set<String> ids = new HashSet<>();

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import lims.kernel.Database;
+import lims.kernel.projection.ReadTable;
 import lims.kernel.KeysetCursor;
 import lims.kernel.Page;
 import lims.kernel.projection.ReadTableHandler;
@@ -41,14 +41,14 @@ public final class DeviceReadModel {
   private static final String LOG_COLUMNS =
       "execution_id, device_id, device_type, workflow_id, operation, parameters, status, started_at, finished_at, duration_ms, result";
 
-  private final Database database;
+  private final ReadTable table;
 
-  public DeviceReadModel(Database database) {
-    this.database = database;
+  public DeviceReadModel(ReadTable table) {
+    this.table = table;
   }
 
   public CompletionStage<Page<DeviceRow>> devices(int limit, Optional<String> afterId) {
-    return database.withConnection(c -> {
+    return table.query(c -> {
       String sql = "SELECT " + DEVICE_COLUMNS + " FROM device" + (afterId.isPresent() ? " WHERE id > ?" : "") + " ORDER BY id LIMIT ?";
       try (PreparedStatement s = c.prepareStatement(sql)) {
         int i = 1;
@@ -64,7 +64,7 @@ public final class DeviceReadModel {
   }
 
   public CompletionStage<Page<Execution>> executions(LogFilter filter, int limit, Optional<KeysetCursor> after) {
-    return database.withConnection(c -> {
+    return table.query(c -> {
       List<Object> args = new ArrayList<>();
       StringBuilder where = new StringBuilder(" WHERE 1 = 1");
       conditions(filter, where, args);
@@ -88,7 +88,7 @@ public final class DeviceReadModel {
   }
 
   public CompletionStage<Optional<Execution>> execution(String executionId) {
-    return database.withConnection(c -> {
+    return table.query(c -> {
       try (PreparedStatement s = c.prepareStatement("SELECT " + LOG_COLUMNS + " FROM execution_log WHERE execution_id = ?")) {
         s.setString(1, executionId);
         try (ResultSet rs = s.executeQuery()) {
@@ -100,7 +100,7 @@ public final class DeviceReadModel {
 
   /** Mean duration in ms of each operation of a device type that has run at least once. */
   public CompletionStage<Map<String, Double>> meanDurations(String deviceType) {
-    return database.withConnection(c -> {
+    return table.query(c -> {
       try (PreparedStatement s = c.prepareStatement("SELECT operation, mean_ms FROM operation_duration WHERE device_type = ? AND runs > 0")) {
         s.setString(1, deviceType);
         Map<String, Double> means = new HashMap<>();
@@ -115,9 +115,10 @@ public final class DeviceReadModel {
   /** Every matching row, oldest first, streamed from a cursor on the JDBC dispatcher. */
   public Source<Execution, NotUsed> export(LogFilter filter, int fetchSize) {
     record Cursor(Connection connection, PreparedStatement statement, ResultSet rows) {}
-    return Source.<Execution, Cursor>unfoldResource(
+    // The rows are read once the table holds every execution journaled before the export began.
+    return Source.completionStage(table.caughtUp()).flatMapConcat(caughtUp -> Source.<Execution, Cursor>unfoldResource(
             () -> {
-              Connection c = database.dataSource().getConnection();
+              Connection c = table.dataSource().getConnection();
               try {
                 c.setAutoCommit(false); // PostgreSQL streams with a cursor only inside a transaction
                 List<Object> args = new ArrayList<>();
@@ -141,7 +142,7 @@ public final class DeviceReadModel {
               cursor.connection().rollback();
               cursor.connection().close();
             })
-        .withAttributes(ActorAttributes.dispatcher("lims.jdbc-dispatcher"));
+        .withAttributes(ActorAttributes.dispatcher("lims.jdbc-dispatcher")));
   }
 
   private static void conditions(LogFilter filter, StringBuilder where, List<Object> args) {

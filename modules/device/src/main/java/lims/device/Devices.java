@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import lims.kernel.Database;
 import lims.kernel.Failures;
 import lims.kernel.projection.Projections;
+import lims.kernel.projection.ReadTable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
@@ -31,7 +32,7 @@ public final class Devices {
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = askTimeout;
     Database database = Database.get(system);
-    this.readModel = new DeviceReadModel(database);
+    this.readModel = new DeviceReadModel(ReadTable.of(system, DeviceProjection.NAME, Device.TAGS));
     this.estimator = new WaitEstimator(system.settings().config().getConfig("lims.device.wait-estimate"));
     // Devices never passivate: they are few and long-lived, and an idle stop in the middle of an
     // operation would drop the driver's result and later report the operation as interrupted.

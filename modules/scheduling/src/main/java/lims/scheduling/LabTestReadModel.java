@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import lims.kernel.Database;
+import lims.kernel.projection.ReadTable;
 import lims.kernel.KeysetCursor;
 import lims.kernel.Page;
 import lims.kernel.projection.ReadTableHandler;
@@ -29,10 +29,10 @@ public final class LabTestReadModel {
   public record DeadLetterRow(String executionId, String labTestId, Instant dueAt, int attempts, String error, Instant deadLetteredAt,
       String state) {}
 
-  private final Database database;
+  private final ReadTable table;
 
-  public LabTestReadModel(Database database) {
-    this.database = database;
+  public LabTestReadModel(ReadTable table) {
+    this.table = table;
   }
 
   /** Lab tests not deleted, by id; cursor: the last id. */
@@ -56,7 +56,7 @@ public final class LabTestReadModel {
 
   private CompletionStage<Page<LabTestRow>> query(Optional<String> status, String where, List<Object> whereArgs, String order, int limit,
       Function<LabTestRow, String> cursorOf) {
-    return database.withConnection(c -> {
+    return table.query(c -> {
       StringBuilder sql = new StringBuilder("SELECT id, title, type, status, action_kind, next_fire_at, schedule_cron, schedule_timezone,"
           + " schedule_at FROM lab_test WHERE status <> 'deleted'");
       List<Object> args = new ArrayList<>();
@@ -83,7 +83,7 @@ public final class LabTestReadModel {
 
   /** A test's executions in due order (execution ids sort by due instant); cursor: the last execution id. */
   public CompletionStage<Page<ExecutionRow>> executions(String labTestId, int limit, Optional<String> after) {
-    return database.withConnection(c -> {
+    return table.query(c -> {
       String sql = "SELECT execution_id, lab_test_id, due_at, started_at, finished_at, lateness_ms, attempt, status, fired_by, log"
           + " FROM lab_test_execution WHERE lab_test_id = ?" + (after.isPresent() ? " AND execution_id > ?" : "") + " ORDER BY execution_id LIMIT ?";
       try (PreparedStatement s = c.prepareStatement(sql)) {
@@ -105,7 +105,7 @@ public final class LabTestReadModel {
 
   /** Open dead letters, oldest first by id; cursor: the last execution id. */
   public CompletionStage<Page<DeadLetterRow>> deadLetters(int limit, Optional<String> after) {
-    return database.withConnection(c -> {
+    return table.query(c -> {
       String sql = "SELECT execution_id, lab_test_id, due_at, attempts, error, dead_lettered_at, state FROM dead_letter WHERE state = 'open'"
           + (after.isPresent() ? " AND execution_id > ?" : "") + " ORDER BY execution_id LIMIT ?";
       try (PreparedStatement s = c.prepareStatement(sql)) {

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import lims.kernel.Database;
 import lims.kernel.deadline.DeadlineSweeper;
 import lims.kernel.projection.Projections;
+import lims.kernel.projection.ReadTable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -30,7 +31,7 @@ public final class LabTests {
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = askTimeout;
     this.actions = actions;
-    this.readModel = new LabTestReadModel(Database.get(system));
+    this.readModel = new LabTestReadModel(ReadTable.of(system, LabTestProjection.NAME, LabTest.TAGS));
     LabTest.Policy policy = new LabTest.Policy(new lims.kernel.Backoff(config.getDuration("retry.min-backoff"),
         config.getDuration("retry.max-backoff")), config.getDuration("misfire-threshold"), config.getDuration("action-timeout"), config.getDuration("start-ahead"));
     LabTestMetrics metrics = new LabTestMetrics(registry);

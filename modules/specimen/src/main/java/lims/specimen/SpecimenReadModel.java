@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import lims.kernel.Database;
+import lims.kernel.projection.ReadTable;
 import lims.kernel.Page;
 
 /** Queries over the {@code specimen} read table: one indexed, keyset-paginated query each. */
@@ -21,15 +21,15 @@ public final class SpecimenReadModel {
 
   private static final String COLUMNS = "id, barcode, client_ref, type, state, priority, plate, well, replaces";
 
-  private final Database database;
+  private final ReadTable table;
 
-  public SpecimenReadModel(Database database) {
-    this.database = database;
+  public SpecimenReadModel(ReadTable table) {
+    this.table = table;
   }
 
   /** By id; optionally in one state, and matching {@code q} as a prefix of id, barcode or client reference. */
   public CompletionStage<Page<SpecimenRow>> list(Optional<String> state, Optional<String> q, int limit, Optional<String> afterId) {
-    return database.withConnection(c -> {
+    return table.query(c -> {
       StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM specimen WHERE 1 = 1");
       List<Object> args = new ArrayList<>();
       state.ifPresent(s -> {
@@ -54,19 +54,10 @@ public final class SpecimenReadModel {
     });
   }
 
-  public CompletionStage<Optional<SpecimenRow>> byBarcode(String barcode) {
-    return database.withConnection(c -> {
-      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM specimen WHERE barcode = ?")) {
-        s.setString(1, barcode);
-        return read(s).stream().findFirst();
-      }
-    });
-  }
-
   /** Which of these barcodes belong to a registered specimen: one query for the whole list. */
   public CompletionStage<Set<String>> existingBarcodes(Collection<String> barcodes) {
     if (barcodes.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(Set.of());
-    return database.withConnection(c -> {
+    return table.query(c -> {
       String marks = String.join(", ", java.util.Collections.nCopies(barcodes.size(), "?"));
       try (PreparedStatement s = c.prepareStatement("SELECT barcode FROM specimen WHERE barcode IN (" + marks + ")")) {
         int i = 1;

@@ -11,6 +11,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import lims.kernel.Database;
 import lims.kernel.projection.Projections;
+import lims.kernel.projection.ReadTable;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -33,7 +34,7 @@ public final class Specimens {
     this.sharding = ClusterSharding.get(system);
     this.database = Database.get(system);
     this.askTimeout = askTimeout;
-    this.readModel = new SpecimenReadModel(database);
+    this.readModel = new SpecimenReadModel(ReadTable.of(system, SpecimenProjection.NAME, Specimen.TAGS));
     sharding.init(Entity.of(Specimen.TYPE, ctx -> Specimen.create(ctx.getEntityId())));
     sharding.init(Entity.of(TestBatch.TYPE, ctx -> TestBatch.create(ctx.getEntityId())));
     Projections.<Specimen.Event>start(system, SpecimenProjection.NAME, Specimen.TAGS, tag -> new SpecimenProjection());

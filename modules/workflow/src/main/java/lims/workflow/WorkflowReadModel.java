@@ -14,20 +14,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import lims.kernel.Database;
+import lims.kernel.projection.ReadTable;
 import lims.kernel.Page;
 
 /** GET /workflows: a page of workflows with their samples and steps, in three queries whatever the page size. */
 public final class WorkflowReadModel {
 
-  private final Database database;
+  private final ReadTable table;
 
-  public WorkflowReadModel(Database database) {
-    this.database = database;
+  public WorkflowReadModel(ReadTable table) {
+    this.table = table;
   }
 
   public CompletionStage<Page<Map<String, Object>>> list(Optional<String> status, int limit, Optional<String> afterId) {
-    return database.withConnection(c -> {
+    return table.query(c -> {
       StringBuilder sql = new StringBuilder("SELECT id, name, device_id, status, priority, created_by, created_at, booked_at, finished_at FROM workflow WHERE 1 = 1");
       List<Object> args = new ArrayList<>();
       status.ifPresent(s -> {

@@ -11,6 +11,7 @@ import lims.device.Devices;
 import lims.kernel.Custody;
 import lims.kernel.Rejection;
 import lims.kernel.projection.Projections;
+import lims.kernel.projection.ReadTable;
 import lims.specimen.Specimen;
 import lims.specimen.SpecimenState;
 import lims.specimen.Specimens;
@@ -47,7 +48,7 @@ public final class Workflows {
     this.devices = devices;
     this.specimens = specimens;
     this.askTimeout = askTimeout;
-    this.readModel = new WorkflowReadModel(lims.kernel.Database.get(system));
+    this.readModel = new WorkflowReadModel(ReadTable.of(system, WorkflowProjection.NAME, Workflow.TAGS));
     sharding.init(Entity.of(Workflow.TYPE, ctx -> Workflow.create(ctx.getEntityId())));
     Projections.<Workflow.Event>start(system, WorkflowProjection.NAME, Workflow.TAGS, tag -> new WorkflowProjection());
     Projections.<Device.Event>startReaction(system, "workflow-grants", Device.TAGS, tag -> new GrantDelivery());
