@@ -16,7 +16,7 @@ import lims.kernel.Role;
 import lims.specimen.Specimens;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
-/** Remote analysis runs (API.md, Analyses): read one, list a specimen's, cancel one. */
+/** Remote analysis runs (docs/domain.md, Analyses; openapi.yaml, tag analyses): read one, list a specimen's, cancel one. */
 final class AnalysisRoutes {
 
   private static final Access CANCEL = Access.roles(Role.ADMIN, Role.SCIENTIST, Role.TECHNICIAN);

@@ -35,7 +35,10 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
-/** Devices, their bookings and queues, operations, and execution logs (API.md, Devices). */
+/**
+ * Devices, their bookings and queues, operations, and execution logs (docs/domain.md,
+ * Devices; openapi.yaml, tags devices and execution logs).
+ */
 final class DeviceRoutes {
 
   private static final Access OPERATE = Access.roles(Role.ADMIN, Role.TECHNICIAN, Role.SCIENTIST);

@@ -26,7 +26,7 @@ import lims.scheduling.Schedule;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
-/** Scheduled lab tests and their dead letters (API.md, Scheduled lab tests). */
+/** Scheduled lab tests and their dead letters (docs/domain.md, Scheduled lab tests; openapi.yaml, tag lab tests). */
 final class LabTestRoutes {
 
   private static final Access PLAN = Access.roles(Role.ADMIN, Role.SCIENTIST, Role.TECHNICIAN);

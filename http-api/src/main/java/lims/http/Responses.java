@@ -39,7 +39,7 @@ public final class Responses {
     }
   }
 
-  /** A list page as API.md shapes every list: {"items": [...], "next_cursor": "..." | null}. */
+  /** A list page, as docs/api.md (Lists) shapes every paged list: {"items": [...], "next_cursor": "..." | null}. */
   public static HttpResponse page(ObjectMapper mapper, lims.kernel.Page<?> page) {
     java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
     body.put("items", page.items());

@@ -28,7 +28,10 @@ import lims.specimen.TransitionTable;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
-/** Specimens, their transitions and chain of custody, and the lab-automation sample view (API.md). */
+/**
+ * Specimens, their transitions and chain of custody, and the lab-automation sample view
+ * (docs/domain.md, Specimens; openapi.yaml, tags specimens and samples).
+ */
 final class SpecimenRoutes {
 
   private static final Access INTAKE = Access.roles(Role.ADMIN, Role.TECHNICIAN);

@@ -28,7 +28,10 @@ import lims.workflow.Workflow;
 import lims.workflow.Workflows;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
-/** Workflows of steps on a device (API.md, Workflows): create, read, start, complete, cancel. */
+/**
+ * Workflows of steps on a device (docs/domain.md, Workflows; openapi.yaml, tag workflows):
+ * create, read, start, execute a step, complete, cancel.
+ */
 final class WorkflowRoutes {
 
   private static final Access OPERATE = Access.roles(Role.ADMIN, Role.TECHNICIAN, Role.SCIENTIST);

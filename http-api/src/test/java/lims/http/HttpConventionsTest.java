@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-/** API.md conventions: problem+json for every failure, request ids, access log, metrics. */
+/** The HTTP conventions (docs/api.md): problem+json for every failure, request ids, access log, metrics. */
 @Tag("database")
 class HttpConventionsTest {
 

@@ -28,7 +28,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * One run of a remote pipeline for one specimen (DOMAIN.md, Analyses). Invariants: the
+ * One run of a remote pipeline for one specimen (docs/domain.md, Analyses). Invariants: the
  * pipeline is started at most once per run (a repeated start finds the tmux session and
  * counts it as started); the run ends exactly once, as succeeded, failed, timed_out or
  * cancelled; a result that arrives after the end is recorded but changes nothing; a run

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * {@code {barcode}}, {@code {result_dir}} and {@code {param:NAME}}. The template's literal
  * text comes from the operator's configuration; every value put into it is checked
  * against a strict pattern and single-quoted, so nothing a client sends reaches a shell
- * unquoted (DOMAIN.md, Analyses).
+ * unquoted (docs/domain.md, Analyses).
  */
 public final class CommandTemplate {
 

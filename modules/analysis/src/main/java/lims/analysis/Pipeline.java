@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.regex.Pattern;
 
 /**
- * A named remote analysis pipeline (DOMAIN.md, Analyses): where it runs, how the backend
+ * A named remote analysis pipeline (docs/domain.md, Analyses): where it runs, how the backend
  * logs in (a private key, checked against a known-hosts file; never a password), the
  * command it starts, the shared folder its results appear in and how long it may take.
  */

@@ -98,7 +98,7 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
 
   /**
    * {@code interrupted}: the workflow holding the device when it went offline — an alarm, which
-   * fails that workflow and releases the device (DOMAIN, Workflows); null otherwise, and in
+   * fails that workflow and releases the device (docs/domain.md, Workflows; decision 0030); null otherwise, and in
    * events written before it existed.
    */
   public record StatusChanged(String deviceId, OperationalStatus status, Instant at, String by, String interrupted) implements Event {}

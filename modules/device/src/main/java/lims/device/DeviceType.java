@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import lims.kernel.WireNames;
 
-/** The kinds of instrument and the operations each supports (DOMAIN.md). */
+/** The kinds of instrument and the operations each supports (docs/domain.md, Devices). */
 public enum DeviceType {
   LIQUID_HANDLER(List.of("pipette_transfer", "dispense_reagent", "aspirate", "mix")),
   INCUBATOR(List.of("incubate", "heat", "cool", "shake")),

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The queue rules of DOMAIN.md written as plainly as possible, independent of the entity:
+ * The queue rules (docs/domain.md, Devices) written as plainly as possible, independent of the entity:
  * the reference the model-based test compares the entity with.
  */
 final class QueueRulesModel {
@@ -52,7 +52,7 @@ final class QueueRulesModel {
     return "ok";
   }
 
-  /** DOMAIN.md's order, written out here rather than taken from the enum the entity uses. */
+  /** The documented order (urgent, normal, low), written out here rather than taken from the enum the entity uses. */
   private static int rank(Priority p) {
     return switch (p.wireName()) {
       case "urgent" -> 0;

@@ -2,7 +2,7 @@ package lims.kernel;
 
 import java.util.Optional;
 
-/** What a user may do. The wire name is the lower-case name, as in API.md. */
+/** What a user may do (docs/domain.md, Who). The wire name is the lower-case name (docs/api.md, Paths and spelling). */
 public enum Role {
   ADMIN,
   TECHNICIAN,

@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** How enumerations are spelled on the wire (API.md): the constant's name in lower case. */
+/** How enumerations are spelled on the wire (docs/api.md, Paths and spelling): the constant's name in lower case. */
 public final class WireNames {
 
   private WireNames() {}

@@ -36,7 +36,7 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * A scheduled lab test (DOMAIN.md, Scheduled lab tests). Invariants: one execution per due
+ * A scheduled lab test (docs/domain.md, Scheduled lab tests). Invariants: one execution per due
  * instant, and at most one at a time; {@code ExecutionStarted} is persisted before the action
  * runs and its outcome after, so a crash in between resumes the same execution (same id,
  * the action's idempotency key) instead of starting another; the next fire instant lives in

@@ -1,6 +1,6 @@
 package lims.specimen;
 
-/** The 15 states of DOMAIN.md, plus CANCELLED. Spelled on the wire as written here. */
+/** The 15 states of the specimen lifecycle (docs/domain.md, Specimens), plus CANCELLED. Spelled on the wire as written here. */
 public enum SpecimenState {
   REGISTERED,
   BARCODED,

@@ -10,7 +10,7 @@ import java.util.Set;
 import lims.kernel.Role;
 
 /**
- * The specimen lifecycle of DOMAIN.md as data: the only place that says which action
+ * The specimen lifecycle (docs/domain.md, Specimens) as data: the only place that says which action
  * moves a specimen from which states to which, who may take it, and whether it needs a
  * reason. The entity decides with it and every response's {@code allowed_actions} lists
  * from it.

@@ -34,8 +34,8 @@ class SpecimenTest {
     testKit.shutdownTestKit();
   }
 
-  /** DOMAIN.md's table, transcribed independently of TransitionTable. */
-  static final Set<String> DOMAIN_MD = Set.of(
+  /** The lifecycle table of docs/domain.md (Specimens), transcribed independently of TransitionTable. */
+  static final Set<String> DOCUMENTED_MOVES = Set.of(
       "REGISTERED assign_barcode BARCODED", "BARCODED receive RECEIVED", "RECEIVED start_preparation IN_PREPARATION",
       "IN_PREPARATION finish_preparation QC_PENDING", "QC_PENDING pass_qc QC_PASSED", "QC_PENDING fail_qc QC_FAILED",
       "QC_FAILED request_resample RESAMPLE_REQUESTED", "IN_REVIEW request_resample RESAMPLE_REQUESTED",
@@ -46,13 +46,13 @@ class SpecimenTest {
       "APPROVED report_rendered REPORTED", "REPORTED deliver DELIVERED");
 
   @Test
-  void theTableIsDomainMd() {
+  void theTableIsTheDocumentedLifecycle() {
     Set<String> table = new HashSet<>();
     for (var t : TransitionTable.TRANSITIONS) {
       if (t.action().equals("cancel")) continue;
       t.from().forEach(from -> table.add(from + " " + t.action() + " " + t.to()));
     }
-    assertEquals(DOMAIN_MD, table);
+    assertEquals(DOCUMENTED_MOVES, table);
     var cancel = TransitionTable.action("cancel").orElseThrow();
     assertEquals(Set.of(SpecimenState.RESAMPLE_REQUESTED, SpecimenState.DELIVERED, SpecimenState.CANCELLED),
         Set.copyOf(java.util.EnumSet.complementOf(java.util.EnumSet.copyOf(cancel.from()))));
@@ -132,7 +132,7 @@ class SpecimenTest {
       }
     }
     assertEquals(16 * 17, legal + illegal);
-    assertEquals(DOMAIN_MD.size() + 13, legal, "the 19 moves of DOMAIN.md, and cancel from the 13 states that are not final");
+    assertEquals(DOCUMENTED_MOVES.size() + 13, legal, "the 19 moves of docs/domain.md, and cancel from the 13 states that are not final");
   }
 
   @Test

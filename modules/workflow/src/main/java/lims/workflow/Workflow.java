@@ -245,7 +245,10 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
         .thenReply(c.replyTo(), Current::new);
   }
 
-  /** Only once every step has run and ended: steps cannot be skipped (DOMAIN), and the device is not released mid-operation. */
+  /**
+   * Only once every step has run and ended: steps cannot be skipped (docs/domain.md, Workflows),
+   * and the device is not released mid-operation.
+   */
   private ReplyEffect<Event, State> complete(State s, Complete c) {
     if (!s.status().equals(RUNNING)) {
       return reject(c, Rejection.invalid("workflow " + workflowId + " is " + s.status() + ", not running"));
