@@ -23,9 +23,11 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * (and everyone else's) in lists: a technician who registers a specimen and scans its label,
  * or creates a lab test and opens the list, never gets "not there" (decision 0037).
  *
- * <p>How: at the query's arrival, the newest event of each of the projection's tags (the
- * {@code (tag, event_id)} index's last entry) is the target; the table has caught up when the
- * projection's stored offset for every tag has reached it. Offsets are committed with the rows
+ * <p>How: at the query's arrival, the newest event of each of the projection's tags that
+ * the projection has not applied yet is the target (found in the {@code (tag, event_id)} index
+ * from the projection's stored offset on, so the look costs what is unapplied, not the tag's
+ * history: H2 cannot read an index backwards for a plain MAX); the table has caught up when
+ * the stored offset of every tag has reached its target. Offsets are committed with the rows
  * they produced (exactly-once projections), so a reached offset means the rows are there. An
  * idle table costs one extra round trip; right after a write the query waits for the
  * projection's polling lag (a few hundred ms). A projection that cannot catch up within
@@ -34,8 +36,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  */
 public final class ReadTable {
 
-  private static final String NEWEST_OF_TAG =
-      "SELECT \"event_id\" FROM \"event_tag\" WHERE \"tag\" = ? ORDER BY \"event_id\" DESC LIMIT 1";
+  private static final String NEWEST_UNAPPLIED =
+      "SELECT MAX(\"event_id\") FROM \"event_tag\" WHERE \"tag\" = ? AND \"event_id\" > ?";
   private static final String APPLIED =
       "SELECT \"projection_key\", \"current_offset\" FROM \"pekko_projection_offset_store\" WHERE \"projection_name\" = ?";
   /** Between looks at the offsets while waiting: short against the projections' ~0.2-0.5 s lag. */
@@ -63,9 +65,9 @@ public final class ReadTable {
   public <T> CompletionStage<T> query(Database.SqlWork<T> query) {
     long deadline = System.nanoTime() + bound.toNanos();
     return database.withConnection(c -> {
-      Map<String, Long> targets = newestEvents(c);
+      Map<String, Long> targets = unapplied(c, applied(c));
       // The common case, an idle or caught-up table: answered on the same connection.
-      return caughtUp(c, targets) ? Attempt.<T>answered(query.apply(c)) : Attempt.<T>waitFor(targets);
+      return targets.isEmpty() ? Attempt.<T>answered(query.apply(c)) : Attempt.<T>waitFor(targets);
     }).thenCompose(attempt -> attempt.answered
         ? CompletableFuture.completedFuture(attempt.answer)
         : awaitCaughtUp(attempt.targets, deadline).thenCompose(ignored -> database.withConnection(query)));
@@ -89,13 +91,17 @@ public final class ReadTable {
         .thenCompose(done -> done ? CompletableFuture.completedFuture(null) : awaitCaughtUp(targets, deadline));
   }
 
-  private Map<String, Long> newestEvents(Connection c) throws SQLException {
+  /** Per tag, the newest event the projection has not applied yet; none for a caught-up tag. */
+  private Map<String, Long> unapplied(Connection c, Map<String, Long> applied) throws SQLException {
     Map<String, Long> newest = new HashMap<>();
-    try (PreparedStatement s = c.prepareStatement(NEWEST_OF_TAG)) {
+    try (PreparedStatement s = c.prepareStatement(NEWEST_UNAPPLIED)) {
       for (String tag : tags) {
         s.setString(1, tag);
+        s.setLong(2, applied.getOrDefault(tag, -1L));
         try (ResultSet rs = s.executeQuery()) {
-          if (rs.next()) newest.put(tag, rs.getLong(1));
+          rs.next();
+          long event = rs.getLong(1);
+          if (!rs.wasNull()) newest.put(tag, event);
         }
       }
     }
@@ -103,7 +109,12 @@ public final class ReadTable {
   }
 
   private boolean caughtUp(Connection c, Map<String, Long> targets) throws SQLException {
-    if (targets.isEmpty()) return true;
+    Map<String, Long> applied = applied(c);
+    return targets.entrySet().stream().allMatch(t -> applied.getOrDefault(t.getKey(), -1L) >= t.getValue());
+  }
+
+  /** The projection's stored offset per tag. */
+  private Map<String, Long> applied(Connection c) throws SQLException {
     Map<String, Long> applied = new HashMap<>();
     try (PreparedStatement s = c.prepareStatement(APPLIED)) {
       s.setString(1, projection);
@@ -111,7 +122,7 @@ public final class ReadTable {
         while (rs.next()) applied.put(rs.getString(1), sequence(rs.getString(2)));
       }
     }
-    return targets.entrySet().stream().allMatch(t -> applied.getOrDefault(t.getKey(), -1L) >= t.getValue());
+    return applied;
   }
 
   /** Offsets of events-by-tag projections are journal orderings, stored as text. */
