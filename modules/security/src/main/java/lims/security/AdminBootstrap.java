@@ -3,6 +3,7 @@ package lims.security;
 import lims.kernel.Role;
 import java.security.SecureRandom;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +21,12 @@ public final class AdminBootstrap {
 
   private AdminBootstrap() {}
 
-  /** @param configuredPassword from LIMS_ADMIN_PASSWORD; blank means generate one and print it once. */
-  public static CompletionStage<UserAccount.CreateResult> ensureAdmin(Users users, String configuredPassword) {
+  /**
+   * @param configuredPassword from LIMS_ADMIN_PASSWORD; blank means generate one.
+   * @return the generated password when this call created the admin with one: the caller shows
+   *     it once, on the console only (it is in no log file and no event); empty otherwise.
+   */
+  public static CompletionStage<Optional<String>> ensureAdmin(Users users, String configuredPassword) {
     boolean generated = configuredPassword.isBlank();
     String password = generated ? randomPassword() : configuredPassword;
     if (!generated && PasswordHasher.weakness(password) != null) {
@@ -31,17 +36,9 @@ public final class AdminBootstrap {
         .create(ADMIN, password, EnumSet.of(Role.ADMIN), "system")
         .thenApply(
             result -> {
-              if (result == UserAccount.CreateResult.CREATED) {
-                log.info("Created the first user, '{}'", ADMIN);
-                if (generated) {
-                  // Printed once, to the console only: it is in no log file and no event.
-                  System.out.println();
-                  System.out.println("  First start: created user 'admin' with password  " + password);
-                  System.out.println("  It is shown only this once. Set LIMS_ADMIN_PASSWORD to choose it instead.");
-                  System.out.println();
-                }
-              }
-              return result;
+              if (result != UserAccount.CreateResult.CREATED) return Optional.empty();
+              log.info("Created the first user, '{}'", ADMIN);
+              return generated ? Optional.of(password) : Optional.empty();
             });
   }
 
