@@ -244,8 +244,12 @@ public final class LimsNode {
     return binding.localAddress().getPort();
   }
 
+  /** The URL this node answers on from this machine: loopback when it listens on every interface. */
   public String baseUrl() {
-    return "http://" + binding.localAddress().getHostString() + ":" + httpPort();
+    java.net.InetAddress address = binding.localAddress().getAddress();
+    String host = address.isAnyLocalAddress() ? "127.0.0.1"
+        : address instanceof java.net.Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
+    return "http://" + host + ":" + httpPort();
   }
 
   /**
