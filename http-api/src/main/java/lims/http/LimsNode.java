@@ -209,8 +209,9 @@ public final class LimsNode {
     return new Address("pekko", systemName, hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
-  private static void ensureAdmin(ActorSystem<Void> system, Users users, String password, CompletableFuture<Optional<String>> done) {
-    retry(system, () -> AdminBootstrap.ensureAdmin(users, password))
+  private static void ensureAdmin(ActorSystem<Void> system, Users users, String configuredPassword, CompletableFuture<Optional<String>> done) {
+    String password = AdminBootstrap.password(configuredPassword);
+    retry(system, () -> AdminBootstrap.ensureAdmin(users, password, configuredPassword.isBlank()))
         .whenComplete((result, failure) -> {
           if (failure != null) {
             log.error("could not create the first admin user", failure);
