@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.analysis.Analyses;
@@ -56,11 +57,11 @@ public final class LimsNode {
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
   private final List<Endpoint> endpoints;
-  private final CompletionStage<Done> adminReady;
+  private final CompletionStage<Optional<String>> adminReady;
 
   private final LabTests labTests;
 
-  private LimsNode(ActorSystem<Void> system, ServerBinding binding, List<Endpoint> endpoints, CompletionStage<Done> adminReady,
+  private LimsNode(ActorSystem<Void> system, ServerBinding binding, List<Endpoint> endpoints, CompletionStage<Optional<String>> adminReady,
       LabTests labTests) {
     this.system = system;
     this.binding = binding;
@@ -150,7 +151,7 @@ public final class LimsNode {
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
 
-    CompletableFuture<Done> adminReady = new CompletableFuture<>();
+    CompletableFuture<Optional<String>> adminReady = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(classic)
         .registerOnMemberUp(() -> {
           ensureAdmin(system, users, security.getString("admin-password"), adminReady);
@@ -208,14 +209,15 @@ public final class LimsNode {
     return new Address("pekko", systemName, hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
-  private static void ensureAdmin(ActorSystem<Void> system, Users users, String password, CompletableFuture<Done> done) {
-    retry(system, () -> AdminBootstrap.ensureAdmin(users, password))
+  private static void ensureAdmin(ActorSystem<Void> system, Users users, String configuredPassword, CompletableFuture<Optional<String>> done) {
+    String password = AdminBootstrap.password(configuredPassword);
+    retry(system, () -> AdminBootstrap.ensureAdmin(users, password, configuredPassword.isBlank()))
         .whenComplete((result, failure) -> {
           if (failure != null) {
             log.error("could not create the first admin user", failure);
             done.completeExceptionally(failure);
           } else {
-            done.complete(Done.getInstance());
+            done.complete(result);
           }
         });
   }
@@ -243,12 +245,19 @@ public final class LimsNode {
     return binding.localAddress().getPort();
   }
 
+  /** The URL this node answers on from this machine: loopback when it listens on every interface. */
   public String baseUrl() {
-    return "http://" + binding.localAddress().getHostString() + ":" + httpPort();
+    java.net.InetAddress address = binding.localAddress().getAddress();
+    String host = address.isAnyLocalAddress() ? "127.0.0.1"
+        : address instanceof java.net.Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
+    return "http://" + host + ":" + httpPort();
   }
 
-  /** Completes once the first-start admin check has run (the admin exists from then on). */
-  public CompletionStage<Done> adminReady() {
+  /**
+   * Completes once the first-start admin check has run (the admin exists from then on), with
+   * the password this start generated for it, to be shown once; empty when there is none.
+   */
+  public CompletionStage<Optional<String>> adminReady() {
     return adminReady;
   }
 

@@ -1,11 +1,15 @@
 package lims.http;
 
 import com.typesafe.config.Config;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import lims.kernel.NodeConfig;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,8 +49,12 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--management-port", description = "Pekko Management port (LIMS_MANAGEMENT_PORT)")
   Integer managementPort;
 
+  @Option(names = "--verbose", description = "embedded: the whole log on the console too, not only in <data-dir>/lims.log")
+  boolean verbose;
+
   public static void main(String[] args) {
     lims.kernel.CommonPool.ensureParallelism();
+    System.setOut(new StrayPrintlnFilter(System.out));
     System.exit(new CommandLine(new Main()).execute(args));
   }
 
@@ -63,15 +71,48 @@ public final class Main implements Callable<Integer> {
     put(overrides, "pekko.remote.artery.canonical.port", remotePort);
     put(overrides, "pekko.management.http.port", managementPort);
     Config config = NodeConfig.load(mode, overrides);
-    // Before the first logger exists: JSON lines replace the readable text when asked for.
-    if (config.getString("lims.log-format").equals("json") && System.getProperty("logback.configurationFile") == null) {
-      System.setProperty("logback.configurationFile", "logback-json.xml");
-    }
+    ConsoleBanner banner = new ConsoleBanner(config, chooseLogging(config, verbose));
+    System.out.println(banner.starting());
 
-    LimsNode node = LimsNode.start(config).toCompletableFuture().get(2, TimeUnit.MINUTES);
-    System.out.println("LIMS " + mode + " node is up: " + node.baseUrl() + "  (health: " + node.baseUrl() + "/health)");
+    LimsNode node;
+    try {
+      node = LimsNode.start(config).toCompletableFuture().get(2, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      // The console may show no log at all: the reason must reach it here.
+      System.err.println(banner.didNotStart(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e));
+      return 1;
+    }
+    node.adminReady().whenComplete((password, failure) ->
+        System.out.println(failure == null ? banner.up(node.baseUrl(), password) : banner.noAdmin(node.baseUrl(), failure)));
     node.system().getWhenTerminated().toCompletableFuture().get();
+    // Ctrl-C and SIGTERM stop the node through the JVM's exit; anything else stopped it by itself.
+    Optional<CoordinatedShutdown.Reason> reason = CoordinatedShutdown.get(node.system()).getShutdownReason();
+    if (reason.isPresent() && reason.get() != CoordinatedShutdown.jvmExitReason()) {
+      System.err.println(banner.stopped(reason.get()));
+      return 1;
+    }
     return 0;
+  }
+
+  /**
+   * Picks the logback configuration before the first logger exists; returns the log file
+   * when the log goes to one. JSON lines (lims.log-format) and cluster nodes log everything
+   * to the console, as log shippers and service managers expect; the embedded default writes
+   * the whole log to a file in its data folder and shows the console only errors, unless
+   * verbose. An operator's own -Dlogback.configurationFile wins.
+   */
+  static Optional<Path> chooseLogging(Config config, boolean verbose) {
+    if (System.getProperty("logback.configurationFile") != null) return Optional.empty();
+    if (config.getString("lims.log-format").equals("json")) {
+      System.setProperty("logback.configurationFile", "logback-json.xml");
+      return Optional.empty();
+    }
+    if (!config.getString("lims.mode").equals("embedded")) return Optional.empty();
+    Path file = Path.of(config.getString("lims.data-dir")).toAbsolutePath().normalize().resolve("lims.log");
+    System.setProperty("lims.log.file", file.toString());
+    System.setProperty("lims.log.console-level", verbose ? "TRACE" : "ERROR");
+    System.setProperty("logback.configurationFile", "logback-embedded.xml");
+    return Optional.of(file);
   }
 
   private static void put(Map<String, Object> overrides, String key, Object value) {

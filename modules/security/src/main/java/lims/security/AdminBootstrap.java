@@ -3,6 +3,8 @@ package lims.security;
 import lims.kernel.Role;
 import java.security.SecureRandom;
 import java.util.EnumSet;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,28 +22,36 @@ public final class AdminBootstrap {
 
   private AdminBootstrap() {}
 
-  /** @param configuredPassword from LIMS_ADMIN_PASSWORD; blank means generate one and print it once. */
-  public static CompletionStage<UserAccount.CreateResult> ensureAdmin(Users users, String configuredPassword) {
-    boolean generated = configuredPassword.isBlank();
-    String password = generated ? randomPassword() : configuredPassword;
+  /** LIMS_ADMIN_PASSWORD when set, else a new random one; chosen once per start, before the first try. */
+  public static String password(String configuredPassword) {
+    return configuredPassword.isBlank() ? randomPassword() : configuredPassword;
+  }
+
+  /**
+   * Creates the admin with {@code password}; the caller retries while shards settle, with the
+   * same password: a try whose answer was lost may have created the admin, and the next one
+   * finds it there.
+   *
+   * @param generated whether {@code password} was generated rather than configured
+   * @return the generated password when this start created the admin with it: the caller shows
+   *     it once, on the console only (it is in no log file and no event); empty otherwise.
+   */
+  public static CompletionStage<Optional<String>> ensureAdmin(Users users, String password, boolean generated) {
     if (!generated && PasswordHasher.weakness(password) != null) {
       throw new IllegalArgumentException("LIMS_ADMIN_PASSWORD " + PasswordHasher.weakness(password));
     }
     return users
         .create(ADMIN, password, EnumSet.of(Role.ADMIN), "system")
-        .thenApply(
+        .thenCompose(
             result -> {
               if (result == UserAccount.CreateResult.CREATED) {
                 log.info("Created the first user, '{}'", ADMIN);
-                if (generated) {
-                  // Printed once, to the console only: it is in no log file and no event.
-                  System.out.println();
-                  System.out.println("  First start: created user 'admin' with password  " + password);
-                  System.out.println("  It is shown only this once. Set LIMS_ADMIN_PASSWORD to choose it instead.");
-                  System.out.println();
-                }
+                return CompletableFuture.completedFuture(generated ? Optional.of(password) : Optional.<String>empty());
               }
-              return result;
+              if (!generated) return CompletableFuture.completedFuture(Optional.<String>empty());
+              // The admin existed: from an earlier start, or from this start's earlier try, whose
+              // password it then has (a new random one matches no earlier start's).
+              return users.authenticate(ADMIN, password).thenApply(user -> user.map(u -> password));
             });
   }
 
