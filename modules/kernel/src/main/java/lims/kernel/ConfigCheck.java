@@ -39,6 +39,9 @@ final class ConfigCheck {
       "lims.analysis.pipeline-for-test", SettingKind.TEXT,
       "lims.device.simulated-driver.durations", SettingKind.DURATION);
 
+  /** Sections of NAMED_BY_THE_LAB whose entries take their defaults from a section beside them: those settings are of their default's kind. */
+  private static final Map<String, String> ENTRY_DEFAULTS = Map.of("lims.analysis.pipelines", "pipeline-defaults");
+
   /** Variables of the launcher script (./lims), the tests and the benchmarks: never a node's setting. */
   private static final Pattern LAUNCHER_VARIABLES = Pattern.compile("LIMS_(JAVA_OPTS|PG_OPTS|TEST_\\w*|BENCH_\\w*)");
 
@@ -107,11 +110,7 @@ final class ConfigCheck {
         if (at.get(0).equals("lims") && !name.equals(HARNESS_SECTION)) throw unknown(path, key, value, defaults);
         continue;
       }
-      SettingKind kind = SettingKind.of(key, byDefault, pekkoDefaults);
-      if (!kind.accepts(value)) {
-        throw ConfigRefused.setting(name, value, "is not " + kind.description + " (the default is "
-            + byDefault.render(ConfigRenderOptions.concise()) + ")");
-      }
+      SettingKind kind = requireKind(at, value, byDefault, pekkoDefaults);
       SettingKind entries = NAMED_BY_THE_LAB.get(name);
       if (entries != null) {
         checkEntries(at, (ConfigObject) value, entries, defaults);
@@ -126,6 +125,8 @@ final class ConfigCheck {
 
   /** An entry named like a setting beside its section was meant to be that setting: it is refused, not taken as a name. */
   private static void checkEntries(List<String> section, ConfigObject entries, SettingKind kind, ConfigObject besideSection) {
+    String sectionName = ConfigUtil.joinPath(section);
+    ConfigValue entryDefaults = ENTRY_DEFAULTS.containsKey(sectionName) ? besideSection.get(ENTRY_DEFAULTS.get(sectionName)) : null;
     for (String entry : new TreeSet<>(entries.keySet())) {
       List<String> at = append(section, entry);
       ConfigValue value = entries.get(entry);
@@ -135,7 +136,22 @@ final class ConfigCheck {
             + " { }: " + ConfigUtil.joinPath(meant) + " is a setting beside it, not inside it");
       }
       if (!kind.accepts(value)) throw ConfigRefused.setting(ConfigUtil.joinPath(at), value, "is not " + kind.description);
+      if (entryDefaults instanceof ConfigObject defaults) {
+        ConfigObject settings = (ConfigObject) value;
+        for (String key : new TreeSet<>(settings.keySet())) {
+          if (defaults.containsKey(key)) requireKind(append(at, key), settings.get(key), defaults.get(key), false);
+        }
+      }
     }
+  }
+
+  private static SettingKind requireKind(List<String> at, ConfigValue value, ConfigValue byDefault, boolean pekkoDefaults) {
+    SettingKind kind = SettingKind.of(at.get(at.size() - 1), byDefault, pekkoDefaults);
+    if (!kind.accepts(value)) {
+      throw ConfigRefused.setting(ConfigUtil.joinPath(at), value,
+          "is not " + kind.description + " (the default is " + byDefault.render(ConfigRenderOptions.concise()) + ")");
+    }
+    return kind;
   }
 
   /** A near miss among the section's settings, else a setting of that name elsewhere (misplaced), else what the section has. */

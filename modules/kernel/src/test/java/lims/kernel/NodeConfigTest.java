@@ -124,6 +124,9 @@ class NodeConfigTest {
             + ":2) is inside pipelines { }: lims.analysis.pipeline-for-test is a setting beside it, not inside it");
     assertPipelinesFileRefused("pipeline-for-test { rnaseq-panel { pipeline = rnaseq } }\n",
         "lims.analysis.pipeline-for-test.rnaseq-panel = {\"pipeline\":\"rnaseq\"} (" + dir.resolve("pipelines.conf") + ":1) is not text");
+    // A pipeline's settings that have a default are of its kind: 12 alone would be 12 ms.
+    assertPipelinesFileRefused("pipelines { rnaseq { time-limit = 12 } }\n",
+        "lims.analysis.pipelines.rnaseq.time-limit = 12 (" + dir.resolve("pipelines.conf") + ":1) is not a duration with its unit");
     assertPipelinesFileRefused("pipelines {\n", "lims.analysis.pipelines-file: " + dir.resolve("pipelines.conf") + ": 2:");
   }
 
