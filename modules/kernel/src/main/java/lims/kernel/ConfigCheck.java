@@ -78,7 +78,7 @@ final class ConfigCheck {
     }
   }
 
-  /** Every LIMS_ variable a ${?VAR} of the overlay or the files it includes reads (after the overlay's own settings). */
+  /** Every LIMS_ variable a ${?VAR} of the overlay or the files it includes reads: the resolver is asked for each. */
   static Set<String> variablesRead(Config overlay) {
     Set<String> names = new TreeSet<>();
     overlay.resolve(ConfigResolveOptions.noSystem().appendResolver(new ConfigResolver() {
@@ -158,7 +158,7 @@ final class ConfigCheck {
   private ConfigRefused unknown(List<String> section, String key, ConfigValue value, ConfigObject siblings) {
     Optional<String> meant = ConfigRefused.closest(key, siblings.keySet()).map(k -> ConfigUtil.joinPath(append(section, k)));
     if (meant.isEmpty()) {
-      List<String> sameName = new ArrayList<>();
+      Set<String> sameName = new TreeSet<>();
       collectPaths(List.of("lims"), (ConfigObject) reference.get("lims"), key, sameName);
       if (!sameName.isEmpty()) meant = Optional.of(String.join(" or ", sameName));
     }
@@ -168,7 +168,7 @@ final class ConfigCheck {
   }
 
   /** Every setting or section of the reference named {@code key}, wherever it is. */
-  private static void collectPaths(List<String> path, ConfigObject section, String key, List<String> found) {
+  private static void collectPaths(List<String> path, ConfigObject section, String key, Set<String> found) {
     for (var e : section.entrySet()) {
       List<String> at = append(path, e.getKey());
       if (e.getKey().equals(key)) found.add(ConfigUtil.joinPath(at));

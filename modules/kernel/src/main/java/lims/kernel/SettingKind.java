@@ -41,24 +41,23 @@ enum SettingKind {
    * dispatcher), whose getters this code does not know.
    */
   static SettingKind of(String key, ConfigValue byDefault, boolean anyNumber) {
-    switch (byDefault.valueType()) {
-      case OBJECT:
-        return SECTION;
-      case LIST:
-        return LIST;
-      case NULL:
-        return ANYTHING;
-      case BOOLEAN:
-        return BOOLEAN;
-      case NUMBER:
-        return anyNumber || !isWhole(byDefault.unwrapped()) ? NUMBER : WHOLE_NUMBER;
-      default:
-        if (BOOLEAN.accepts(byDefault)) return BOOLEAN;
-        boolean duration = DURATION.accepts(byDefault);
-        boolean size = SIZE.accepts(byDefault) && !WHOLE_NUMBER.accepts(byDefault);
-        if (duration && size) return key.endsWith("-size") ? SIZE : DURATION;
-        return duration ? DURATION : size ? SIZE : TEXT;
-    }
+    return switch (byDefault.valueType()) {
+      case OBJECT -> SECTION;
+      case LIST -> LIST;
+      case NULL -> ANYTHING;
+      case BOOLEAN -> BOOLEAN;
+      case NUMBER -> anyNumber || !isWhole(byDefault.unwrapped()) ? NUMBER : WHOLE_NUMBER;
+      case STRING -> ofText(key, byDefault);
+    };
+  }
+
+  /** Text that reads as a boolean, a duration or a size is one (on, 5s, 256KiB); other text is text. */
+  private static SettingKind ofText(String key, ConfigValue byDefault) {
+    if (BOOLEAN.accepts(byDefault)) return BOOLEAN;
+    boolean duration = DURATION.accepts(byDefault);
+    boolean size = SIZE.accepts(byDefault) && !WHOLE_NUMBER.accepts(byDefault);
+    if (duration && size) return key.endsWith("-size") ? SIZE : DURATION;
+    return duration ? DURATION : size ? SIZE : TEXT;
   }
 
   boolean accepts(ConfigValue value) {
