@@ -11,11 +11,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.analysis.Analyses;
+import lims.analysis.Pipelines;
 import lims.scheduling.LabTestActions;
 import lims.scheduling.LabTests;
 import lims.device.Devices;
 import lims.specimen.Specimens;
 import lims.workflow.Workflows;
+import lims.kernel.ConfigRefused;
 import lims.kernel.Database;
 import lims.security.AddressPolicy;
 import lims.security.AdminBootstrap;
@@ -47,8 +49,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running node: a cluster member with its database, its entities and its HTTP API.
- * Start-up order: refuse unsafe configuration, migrate the schema, join the cluster, start
- * the entities, bind HTTP; the first admin is created once the member is Up.
+ * Start-up order: refuse unsafe configuration and unusable pipelines (NodeConfig has refused
+ * the rest), migrate the schema, join the cluster, start the entities, bind HTTP; the first
+ * admin is created once the member is Up.
  */
 public final class LimsNode {
 
@@ -77,10 +80,11 @@ public final class LimsNode {
   /** With more lab-test action kinds than the built-in three (the scheduler benchmark adds a no-op one). */
   public static CompletionStage<LimsNode> start(Config config, java.util.Map<String, LabTestActions.Kind> moreActionKinds) {
     refuseUnsafeConfiguration(config);
+    Pipelines pipelines = Pipelines.fromConfig(config.getConfig("lims.analysis"));
     warnAboutSmallCommonPool();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lims", config);
     try {
-      return bootstrap(system, config, moreActionKinds);
+      return bootstrap(system, config, pipelines, moreActionKinds);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -99,17 +103,17 @@ public final class LimsNode {
   private static void refuseUnsafeConfiguration(Config config) {
     if (!TokenService.usesDevelopmentKey(config.getConfig("lims.security.jwt"))) return;
     if (config.getString("lims.mode").equals("cluster")) {
-      throw new IllegalStateException(
+      throw new ConfigRefused(
           "refusing to start a cluster node with the built-in development JWT key: set LIMS_JWT_SECRET (at least 32 bytes)");
     }
     String host = config.getString("lims.http.host");
     if (!(host.equals("localhost") || host.startsWith("127.") || host.equals("::1"))) {
-      throw new IllegalStateException("refusing to listen on " + host + " with the built-in development JWT key: "
+      throw new ConfigRefused("refusing to listen on " + host + " with the built-in development JWT key: "
           + "set LIMS_JWT_SECRET (at least 32 bytes), or listen on 127.0.0.1");
     }
   }
 
-  private static CompletionStage<LimsNode> bootstrap(ActorSystem<Void> system, Config config,
+  private static CompletionStage<LimsNode> bootstrap(ActorSystem<Void> system, Config config, Pipelines pipelines,
       java.util.Map<String, LabTestActions.Kind> moreActionKinds) {
     Database.get(system); // applies the migrations before any entity runs
     joinCluster(system, config.getString("lims.cluster.seed-nodes"));
@@ -120,7 +124,7 @@ public final class LimsNode {
     Devices devices = new Devices(system, Devices.simulatedDriver(config), http.getDuration("ask-timeout"));
     Specimens specimens = new Specimens(system, http.getDuration("ask-timeout"));
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
-    Analyses analyses = new Analyses(system, specimens, http.getDuration("ask-timeout"));
+    Analyses analyses = new Analyses(system, specimens, pipelines, http.getDuration("ask-timeout"));
     HttpMetrics metrics = new HttpMetrics();
     LabTests labTests = new LabTests(system, LabTestActions.of(workflows, devices, analyses, config.getDuration("lims.scheduling.action-timeout")).with(moreActionKinds), metrics.registry(), http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());

@@ -55,7 +55,7 @@ public final class Main implements Callable<Integer> {
   public static void main(String[] args) {
     lims.kernel.CommonPool.ensureParallelism();
     System.setOut(new StrayPrintlnFilter(System.out));
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(new CommandLine(new Main()).setExecutionExceptionHandler((failure, line, parsed) -> NodeConfig.refusedStart(failure)).execute(args));
   }
 
   @Override

@@ -6,15 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.typesafe.config.Config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import lims.kernel.NodeConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,6 +58,30 @@ class DockerComposeTest {
       }
       assertEquals("cluster", services.get(name).get("command").get(0).asText());
     }
+  }
+
+  /** The variables compose gives each node pass the node's start-up check, and are the settings they name. */
+  @Test
+  void everyNodesEnvironmentPassesTheStartupCheck() throws IOException {
+    JsonNode services = new ObjectMapper(new YAMLFactory()).readTree(ROOT.resolve("docker-compose.yml").toFile()).get("services");
+    int nodes = 0;
+    for (JsonNode service : services) {
+      if (!service.path("environment").has("LIMS_DB_URL")) continue;
+      Map<String, String> environment = new TreeMap<>();
+      service.get("environment").fields().forEachRemaining(v -> environment.put(v.getKey(), composed(v.getValue().asText())));
+      Config node = NodeConfig.load("cluster", Map.of(), environment);
+      assertEquals(environment.get("LIMS_REMOTE_HOST"), node.getString("pekko.remote.artery.canonical.hostname"));
+      assertEquals(environment.get("LIMS_DB_URL"), node.getString("lims.database.url"));
+      nodes++;
+    }
+    assertEquals(3, nodes);
+  }
+
+  /** What compose makes of ${VAR:-default} and ${VAR:?message} (a value the operator must give: here, a sample). */
+  private static String composed(String value) {
+    Matcher m = Pattern.compile("\\$\\{\\w+(?::-([^}]*)|:\\?[^}]*)}").matcher(value);
+    if (!m.matches()) return value;
+    return m.group(1) != null ? m.group(1) : "a-sample-secret-of-at-least-thirty-two-bytes";
   }
 
   /** Every ${?VAR} in a .conf file and, recursively, in the files it includes. */

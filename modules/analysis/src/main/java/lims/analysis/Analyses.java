@@ -50,11 +50,12 @@ public final class Analyses {
   private final Duration askTimeout;
   private final AnalysisReadModel readModel;
 
-  public Analyses(ActorSystem<?> system, Specimens specimens, Duration askTimeout) {
+  /** The pipelines are read before the node starts ({@link Pipelines#fromConfig}), so a refused one stops it before anything runs. */
+  public Analyses(ActorSystem<?> system, Specimens specimens, Pipelines pipelines, Duration askTimeout) {
     Config config = system.settings().config().getConfig("lims.analysis");
     this.sharding = ClusterSharding.get(system);
     this.specimens = specimens;
-    this.pipelines = Pipelines.fromConfig(config);
+    this.pipelines = pipelines;
     this.askTimeout = askTimeout;
     this.readModel = new AnalysisReadModel(ReadTable.of(system, AnalysisProjection.NAME, Analysis.TAGS));
     Executor io = system.dispatchers().lookup(DispatcherSelector.fromConfig(IO_DISPATCHER));

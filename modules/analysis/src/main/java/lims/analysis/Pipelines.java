@@ -1,13 +1,13 @@
 package lims.analysis;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import java.io.File;
+import com.typesafe.config.ConfigUtil;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import lims.kernel.ConfigRefused;
 
 /**
  * The configured pipelines, and the one rule that picks a pipeline for an analysis: the
@@ -29,19 +29,15 @@ public final class Pipelines {
     if (!defaultPipeline.isEmpty()) requireKnown(defaultPipeline, "lims.analysis.default-pipeline");
   }
 
-  /** From {@code lims.analysis}: {@code pipelines { name { ... } }}, plus those of {@code pipelines-file} when set. */
+  /**
+   * From {@code lims.analysis}: {@code pipelines { name { ... } }}, {@code pipeline-for-test} and
+   * {@code default-pipeline}, those of the pipelines file already merged in (lims.kernel.NodeConfig).
+   */
   public static Pipelines fromConfig(Config analysis) {
     Config pipelines = analysis.getConfig("pipelines");
-    String file = analysis.getString("pipelines-file");
-    if (!file.isBlank()) {
-      if (!new File(file).canRead()) throw new IllegalArgumentException("lims.analysis.pipelines-file " + file + " cannot be read");
-      Config fromFile = ConfigFactory.parseFile(new File(file)).resolve();
-      if (fromFile.hasPath("pipelines")) pipelines = fromFile.getConfig("pipelines").withFallback(pipelines);
-    }
     Map<String, Pipeline> byName = new TreeMap<>();
     for (String name : pipelines.root().keySet()) {
-      Config one = pipelines.getConfig("\"" + name + "\"").withFallback(analysis.getConfig("pipeline-defaults"));
-      byName.put(name, Pipeline.fromConfig(name, one));
+      byName.put(name, Pipeline.fromConfig(name, pipelines.getObject(ConfigUtil.joinPath(name)), analysis.getConfig("pipeline-defaults")));
     }
     Map<String, String> forTest = new LinkedHashMap<>();
     analysis.getConfig("pipeline-for-test").root().unwrapped().forEach((test, name) -> forTest.put(test, String.valueOf(name)));
@@ -49,7 +45,9 @@ public final class Pipelines {
   }
 
   private void requireKnown(String name, String setting) {
-    if (!byName.containsKey(name)) throw new IllegalArgumentException(setting + " names pipeline '" + name + "', which is not configured");
+    if (!byName.containsKey(name)) {
+      throw new ConfigRefused("refusing to start: " + setting + " names pipeline '" + name + "', which is not configured");
+    }
   }
 
   /** No pipeline configured: analyses are reported by hand. */

@@ -1,0 +1,68 @@
+package lims.kernel;
+
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Optional;
+
+/**
+ * A node refusing to start with its configuration. The message is one line that names the
+ * setting, where its value came from and what is wrong, so an operator can act on it without
+ * reading a stack trace: {@code Main} prints only the message and exits with status 2.
+ */
+public final class ConfigRefused extends IllegalStateException {
+
+  static final String REFUSING = "refusing to start: ";
+
+  public ConfigRefused(String message) {
+    super(message);
+  }
+
+  /** "refusing to start: PATH = VALUE (WHERE) PROBLEM", where WHERE is the file and line, variable or -D it came from. */
+  public static ConfigRefused setting(String path, ConfigValue value, String problem) {
+    return new ConfigRefused(REFUSING + describe(path, value) + " " + problem);
+  }
+
+  /** "PATH = VALUE (WHERE)". */
+  static String describe(String path, ConfigValue value) {
+    String rendered = value.render(ConfigRenderOptions.concise());
+    if (rendered.length() > 80) rendered = rendered.substring(0, 77) + "...";
+    return path + " = " + rendered + where(path, value.origin());
+  }
+
+  /** The known name closest to a misspelt one (at most two edits, or a fifth of its length), if any. */
+  public static Optional<String> closest(String name, Collection<String> known) {
+    int allowed = Math.max(2, name.length() / 5);
+    return known.stream()
+        .filter(k -> editDistance(name, k) <= allowed)
+        .min(Comparator.comparingInt((String k) -> editDistance(name, k)).thenComparing(Comparator.naturalOrder()));
+  }
+
+  private static String where(String path, ConfigOrigin origin) {
+    if (origin.filename() != null) return " (" + origin.filename() + ":" + origin.lineNumber() + ")";
+    if (origin.resource() != null) return " (" + origin.resource() + ":" + origin.lineNumber() + ")";
+    String description = origin.description();
+    if (description.startsWith(NodeConfig.FROM_VARIABLE)) return " (" + description + ")";
+    if (description.contains("system properties")) return " (-D" + path + ")";
+    return "";
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) previous[j] = j;
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
+  }
+}

@@ -1,0 +1,163 @@
+package lims.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A node refuses, naming the setting, any configuration it would ignore or misread; the shipped files pass. */
+class NodeConfigTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void theShippedConfigurationsPass() {
+    for (String mode : NodeConfig.MODES) {
+      Config node = NodeConfig.load(mode, Map.of(), Map.of());
+      assertEquals(mode, node.getString("lims.mode"));
+    }
+    // The launcher's, the tests' and the benchmarks' own variables are not settings, and not refused.
+    NodeConfig.load("embedded", Map.of(), Map.of("LIMS_JAVA_OPTS", "-Xmx2g", "LIMS_TEST_PG_URL", "jdbc:postgresql://h/p", "LIMS_BENCH_PG_PID", "1"));
+  }
+
+  @Test
+  void theEmbeddedAndClusterFilesReadEveryVariableTheSharedFilesRead() {
+    Set<String> shared = ConfigCheck.variablesRead(ConfigFactory.parseResources("application.conf"));
+    for (String mode : List.of("embedded", "cluster")) {
+      Set<String> unread = new TreeSet<>(shared);
+      unread.removeAll(ConfigCheck.variablesRead(ConfigFactory.parseResources(mode + ".conf")));
+      assertEquals(Set.of(), unread, mode + ".conf sets these variables' settings without reading them again: a node would refuse them");
+    }
+  }
+
+  @Test
+  void anUnknownSettingIsRefusedWithTheSettingMeant() {
+    assertRefused("lims.http.prot = 9090 is not a setting; did you mean lims.http.port?",
+        Map.of("lims.http.prot", 9090), Map.of());
+    // Misplaced: the setting of that name elsewhere.
+    assertRefused("lims.http.pipeline-for-test = {\"panel\":\"rnaseq\"} is not a setting; did you mean lims.analysis.pipeline-for-test?",
+        Map.of("lims.http.pipeline-for-test", Map.of("panel", "rnaseq")), Map.of());
+    // Nothing near: what the section has.
+    String refusal = refusal(Map.of("lims.scheduling.colour", "blue"), Map.of());
+    assertTrue(refusal.contains("lims.scheduling.colour") && refusal.contains("lims.scheduling has action-timeout, gauge-interval"), refusal);
+  }
+
+  @Test
+  void aValueOfTheWrongKindIsRefusedNamingTheVariableItCameFrom() {
+    assertRefused("lims.http.port = \"eighty\" (environment variable LIMS_HTTP_PORT) is not a whole number (the default is 8080)",
+        Map.of(), Map.of("LIMS_HTTP_PORT", "eighty"));
+    assertRefused("lims.security.bcrypt-cost = \"12.5\" (environment variable LIMS_BCRYPT_COST) is not a whole number (the default is 12)",
+        Map.of(), Map.of("LIMS_BCRYPT_COST", "12.5"));
+    // A bare number would be read as milliseconds: every SSH call would time out.
+    assertRefused("lims.analysis.dispatch.ssh-timeout = \"15\" (environment variable LIMS_SSH_TIMEOUT) is not a duration with its unit",
+        Map.of(), Map.of("LIMS_SSH_TIMEOUT", "15"));
+    assertRefused("lims.analysis.results.watch = \"sometimes\" (environment variable LIMS_RESULTS_WATCH) is not true or false",
+        Map.of(), Map.of("LIMS_RESULTS_WATCH", "sometimes"));
+    assertRefused("lims.http.max-body-size = \"10s\" (environment variable LIMS_HTTP_MAX_BODY) is not a size",
+        Map.of(), Map.of("LIMS_HTTP_MAX_BODY", "10s"));
+    assertRefused("lims.http = 8080 is not a section { ... }", Map.of("lims.http", 8080), Map.of());
+    // Settings of the libraries that application.conf sets are checked for their kind too.
+    assertRefused("pekko.cluster.sharding.number-of-shards = \"many\" (environment variable LIMS_SHARDS) is not a whole number",
+        Map.of(), Map.of("LIMS_SHARDS", "many"));
+
+    Config node = NodeConfig.load("embedded", Map.of(), Map.of("LIMS_HTTP_PORT", "9090", "LIMS_SSH_TIMEOUT", "20s", "LIMS_HTTP_MAX_BODY", "2m"));
+    assertEquals(9090, node.getInt("lims.http.port"));
+    assertEquals(2 * 1024 * 1024, node.getBytes("lims.http.max-body-size"));
+  }
+
+  @Test
+  void anEnvironmentVariableNoSettingReadsIsRefused() {
+    assertRefused("the environment variable LIMS_HTTP_PROT is not read by the embedded configuration; did you mean LIMS_HTTP_PORT?",
+        Map.of(), Map.of("LIMS_HTTP_PROT", "9090"));
+    // Tests name their port: test.conf does not read LIMS_HTTP_PORT, so a node of that mode would ignore it.
+    assertThrows(ConfigRefused.class, () -> NodeConfig.load("test", Map.of(), Map.of("LIMS_HTTP_PORT", "9090")));
+  }
+
+  @Test
+  void entriesTheLabNamesAreCheckedForTheirKind() {
+    Config node = NodeConfig.load("test", Map.of("lims.device.simulated-driver.durations.centrifuge", "3s"), Map.of());
+    assertEquals(3, node.getDuration("lims.device.simulated-driver.durations.centrifuge").toSeconds());
+    assertRefused("lims.device.simulated-driver.durations.centrifuge = \"fast\" is not a duration with its unit",
+        Map.of("lims.device.simulated-driver.durations.centrifuge", "fast"), Map.of());
+  }
+
+  @Test
+  void dispatchersTakePekkosDispatcherSettingsAndNoOthers() {
+    NodeConfig.load("test", Map.of("lims.jdbc-dispatcher.throughput-deadline-time", "10ms"), Map.of());
+    assertRefused("lims.jdbc-dispatcher.trhoughput = 2 is not a setting; did you mean lims.jdbc-dispatcher.throughput?",
+        Map.of("lims.jdbc-dispatcher.trhoughput", 2), Map.of());
+    assertRefused("lims.jdbc-dispatcher.thread-pool-executor.fixed-pool-size = \"eight\" (environment variable LIMS_JDBC_THREADS) is not a number",
+        Map.of(), Map.of("LIMS_JDBC_THREADS", "eight"));
+  }
+
+  @Test
+  void thePipelinesFileHoldsPipelinesTheTestsMapAndTheDefault() throws IOException {
+    Path file = write("pipelines {\n  rnaseq { host = h, user = u, private-key = /k, known-hosts = /kh, results = /r, command = run }\n}\n"
+        + "pipeline-for-test { rnaseq-panel = rnaseq }\ndefault-pipeline = rnaseq\n");
+    Config node = NodeConfig.load("test", Map.of(), Map.of("LIMS_PIPELINES_FILE", file.toString()));
+    assertEquals("h", node.getString("lims.analysis.pipelines.rnaseq.host"));
+    assertEquals("rnaseq", node.getString("lims.analysis.pipeline-for-test.rnaseq-panel"));
+    assertEquals("rnaseq", node.getString("lims.analysis.default-pipeline"));
+  }
+
+  @Test
+  void aSettingTheNodeWouldNotReadFromThePipelinesFileIsRefused() throws IOException {
+    assertPipelinesFileRefused("dispatch {\n  attempts = 3\n}\n",
+        "dispatch = {\"attempts\":3} (" + dir.resolve("pipelines.conf") + ":1) is read from the node's configuration (lims.analysis.dispatch), not from the pipelines file");
+    assertPipelinesFileRefused("lims.analysis.default-pipeline = rnaseq\n", "lims = {\"analysis\"");
+    assertPipelinesFileRefused("default-pipline = rnaseq\n", "default-pipline = \"rnaseq\" (" + dir.resolve("pipelines.conf") + ":1) is not a setting; did you mean default-pipeline?");
+    // Inside pipelines { }, a pipeline-for-test block would be taken for a pipeline of that name.
+    assertPipelinesFileRefused("pipelines {\n  pipeline-for-test { rnaseq-panel = rnaseq }\n}\n",
+        "lims.analysis.pipelines.pipeline-for-test = {\"rnaseq-panel\":\"rnaseq\"} (" + dir.resolve("pipelines.conf")
+            + ":2) is inside pipelines { }: lims.analysis.pipeline-for-test is a setting beside it, not inside it");
+    assertPipelinesFileRefused("pipeline-for-test { rnaseq-panel { pipeline = rnaseq } }\n",
+        "lims.analysis.pipeline-for-test.rnaseq-panel = {\"pipeline\":\"rnaseq\"} (" + dir.resolve("pipelines.conf") + ":1) is not text");
+    // A pipeline's settings that have a default are of its kind: 12 alone would be 12 ms.
+    assertPipelinesFileRefused("pipelines { rnaseq { time-limit = 12 } }\n",
+        "lims.analysis.pipelines.rnaseq.time-limit = 12 (" + dir.resolve("pipelines.conf") + ":1) is not a duration with its unit");
+    assertPipelinesFileRefused("pipelines {\n", "lims.analysis.pipelines-file: " + dir.resolve("pipelines.conf") + ": 2:");
+  }
+
+  @Test
+  void aSettingGivenDifferentlyInThePipelinesFileAndTheNodesConfigurationIsRefused() throws IOException {
+    Path file = write("default-pipeline = wgs\n");
+    String refusal = refusal(Map.of(), Map.of("LIMS_PIPELINES_FILE", file.toString(), "LIMS_DEFAULT_PIPELINE", "rnaseq"));
+    assertTrue(refusal.contains("lims.analysis.default-pipeline = \"wgs\" (" + file + ":1) is also set, differently, in the node's configuration: "
+        + "lims.analysis.default-pipeline = \"rnaseq\" (environment variable LIMS_DEFAULT_PIPELINE)"), refusal);
+    assertRefused("lims.analysis.pipelines-file = \"/nonexistent/pipelines.conf\" (environment variable LIMS_PIPELINES_FILE) names a file that cannot be read",
+        Map.of(), Map.of("LIMS_PIPELINES_FILE", "/nonexistent/pipelines.conf"));
+  }
+
+  private void assertPipelinesFileRefused(String content, String expected) throws IOException {
+    Path file = write(content);
+    String refusal = refusal(Map.of(), Map.of("LIMS_PIPELINES_FILE", file.toString()));
+    assertTrue(refusal.contains(expected), refusal);
+  }
+
+  private Path write(String content) throws IOException {
+    return Files.writeString(dir.resolve("pipelines.conf"), content);
+  }
+
+  private static void assertRefused(String expected, Map<String, ?> overrides, Map<String, String> environment) {
+    String refusal = refusal(overrides, environment);
+    assertTrue(refusal.startsWith("refusing to start: " + expected), refusal);
+  }
+
+  private static String refusal(Map<String, ?> overrides, Map<String, String> environment) {
+    String message = assertThrows(ConfigRefused.class, () -> NodeConfig.load("embedded", overrides, environment)).getMessage();
+    assertTrue(!message.contains("\n"), "one line: " + message);
+    return message;
+  }
+}
