@@ -154,7 +154,10 @@ public final class SshServer implements AutoCloseable {
     drain.start();
   }
 
-  /** Ends the tmux servers of this server's socket and of sockets named after it ({@code <socket>-...}). */
+  /**
+   * Ends the tmux servers of this server's socket and of sockets named after it
+   * ({@code <socket>-...}), and removes the socket files, which tmux leaves behind.
+   */
   @Override
   public void close() throws Exception {
     Path sockets = Path.of(System.getenv().getOrDefault("TMUX_TMPDIR", "/tmp"), "tmux-" + uid());
@@ -164,7 +167,10 @@ public final class SshServer implements AutoCloseable {
         list.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(tmuxSocket + "-")).forEach(names::add);
       }
     }
-    for (String socket : names) new ProcessBuilder("tmux", "-L", socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+    for (String socket : names) {
+      new ProcessBuilder("tmux", "-L", socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+      Files.deleteIfExists(sockets.resolve(socket));
+    }
     sshd.destroy();
     sshd.waitFor(10, TimeUnit.SECONDS);
   }
