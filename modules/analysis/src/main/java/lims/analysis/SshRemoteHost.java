@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.IOUtils;
 import net.schmizz.sshj.connection.channel.direct.Session;
@@ -153,8 +154,12 @@ public final class SshRemoteHost implements RemoteHost {
     });
     if (dead[0] != null) hardClose(dead[0]);
     if (current == opening) {
-      SSHClient ssh = new SSHClient();
-      bounded("connecting", () -> connect(ssh, p), () -> hardClose(ssh)).whenComplete((connected, error) -> {
+      // Made on the I/O thread (the first one loads sshj's crypto); abandoning closes it once it exists.
+      AtomicReference<SSHClient> client = new AtomicReference<>();
+      bounded("connecting", () -> connect(client, p), () -> {
+        SSHClient ssh = client.get();
+        if (ssh != null) hardClose(ssh);
+      }).whenComplete((connected, error) -> {
         if (error == null) {
           opening.complete(connected);
         } else {
@@ -166,7 +171,9 @@ public final class SshRemoteHost implements RemoteHost {
     return current;
   }
 
-  private SSHClient connect(SSHClient ssh, Pipeline p) throws IOException {
+  private SSHClient connect(AtomicReference<SSHClient> client, Pipeline p) throws IOException {
+    SSHClient ssh = new SSHClient();
+    client.set(ssh);
     // sshj's own bounds only back the watchdog up (sshj has none on reading a command's output):
     // twice the step's, so that the watchdog always comes first and drops the connection.
     int backstop = (int) Math.min(Integer.MAX_VALUE, 2 * timeout.toMillis());
