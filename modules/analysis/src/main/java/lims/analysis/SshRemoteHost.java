@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * must be in the pipeline's known-hosts file, so an unknown or changed key refuses the
  * connection. Each call opens a session, runs one short tmux command and closes it: the
  * pipeline lives in tmux, not in an SSH session. One connection per host is kept and
- * reused, and dropped on any error.
+ * reused, and replaced once it is dead or dropped.
  *
  * <p>Every step is bounded by {@code timeout}: opening a host's connection (TCP connect,
  * the server's banner, key exchange, authentication) is one step, running one command
