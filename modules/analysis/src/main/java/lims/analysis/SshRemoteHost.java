@@ -3,11 +3,19 @@ package lims.analysis;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.IOUtils;
 import net.schmizz.sshj.connection.channel.direct.Session;
@@ -20,17 +28,29 @@ import org.slf4j.LoggerFactory;
  * must be in the pipeline's known-hosts file, so an unknown or changed key refuses the
  * connection. Each call opens a session, runs one short tmux command and closes it: the
  * pipeline lives in tmux, not in an SSH session. One connection per host is kept and
- * reused, and dropped on any error. Everything blocking runs on {@code executor} (the
- * analysis I/O dispatcher).
+ * reused, and replaced once it is dead or dropped.
+ *
+ * <p>Every step is bounded by {@code timeout}: opening a host's connection (TCP connect,
+ * the server's banner, key exchange, authentication) is one step, running one command
+ * (channel, exec, its output to the end, its exit status) another. A step past its bound is
+ * abandoned: the caller gets a {@link RemoteFailure} (the analysis retries), and the
+ * connection is dropped, socket first, which wakes the thread blocked on it. The blocking
+ * work runs on {@code executor} (the analysis I/O dispatcher); callers waiting for a
+ * connection that is being opened wait without a thread, so a host that does not answer
+ * holds one thread while connecting, and the threads of its running commands only until
+ * the first of them is abandoned: starts to other hosts still find threads.
  */
 public final class SshRemoteHost implements RemoteHost {
 
   private static final Logger log = LoggerFactory.getLogger(SshRemoteHost.class);
 
+  /** Abandons steps past their bound; it only closes sockets, so one thread serves every instance. */
+  private static final ScheduledExecutorService WATCHDOG = watchdog();
+
   private final Executor executor;
   private final Duration timeout;
-  private final Map<String, SSHClient> connections = new ConcurrentHashMap<>();
-  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  /** Per host: its connection, or the opening of it that callers wait for. */
+  private final Map<String, CompletableFuture<SSHClient>> connections = new ConcurrentHashMap<>();
 
   public SshRemoteHost(Executor executor, Duration timeout) {
     this.executor = executor;
@@ -55,31 +75,32 @@ public final class SshRemoteHost implements RemoteHost {
   }
 
   private CompletionStage<Done> run(Pipeline pipeline, String line, Outcome outcome) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        Result r = exec(pipeline, line);
-        if (!outcome.succeeded(r.exit, r.stdout, r.stderr)) {
-          throw new RemoteFailure("exit " + r.exit + " from " + pipeline.host() + ": " + firstLine(r.stderr));
-        }
-        return Done.getInstance();
-      } catch (IOException e) {
-        throw new RemoteFailure(pipeline.user() + "@" + pipeline.host() + ":" + pipeline.port() + ": " + describe(e));
-      }
-    }, executor);
+    String key = key(pipeline);
+    return connection(key, pipeline)
+        .thenCompose(ssh -> bounded("running tmux", () -> exec(key, ssh, line), () -> drop(key, ssh)))
+        .handle((r, error) -> {
+          if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            throw new RemoteFailure(pipeline.user() + "@" + pipeline.host() + ":" + pipeline.port() + ": " + describe(cause));
+          }
+          if (!outcome.succeeded(r.exit, r.stdout, r.stderr)) {
+            throw new RemoteFailure("exit " + r.exit + " from " + pipeline.host() + ": " + firstLine(r.stderr));
+          }
+          return Done.getInstance();
+        });
   }
 
   private record Result(int exit, String stdout, String stderr) {}
 
-  private Result exec(Pipeline pipeline, String line) throws IOException {
-    String key = key(pipeline);
-    SSHClient ssh = connection(key, pipeline);
+  /** Runs one command; reads its output to the end, so a command that keeps it open is abandoned at the bound. */
+  private Result exec(String key, SSHClient ssh, String line) throws IOException {
     try (Session session = ssh.startSession()) {
       Session.Command cmd = session.exec(line);
       String stdout = IOUtils.readFully(cmd.getInputStream()).toString();
       String stderr = IOUtils.readFully(cmd.getErrorStream()).toString();
-      cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      cmd.join(2 * timeout.toMillis(), TimeUnit.MILLISECONDS);
       Integer exit = cmd.getExitStatus();
-      if (exit == null) throw new IOException("no exit status within " + timeout);
+      if (exit == null) throw new IOException("no exit status");
       return new Result(exit, stdout, stderr);
     } catch (IOException e) {
       // A refused channel (the host's MaxSessions) leaves the connection usable for the others; a dead one is replaced.
@@ -88,39 +109,123 @@ public final class SshRemoteHost implements RemoteHost {
     }
   }
 
+  /**
+   * Runs {@code work} on the I/O executor. If it has not finished {@code timeout} after it
+   * began, the caller gets a failure and {@code abandon} drops the connection it is blocked
+   * on; a result that comes later is dropped the same way, since its caller has been told it failed.
+   */
+  private <T> CompletableFuture<T> bounded(String step, Callable<T> work, Runnable abandon) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Runnable task = () -> {
+      ScheduledFuture<?> watch = WATCHDOG.schedule(() -> {
+        if (result.completeExceptionally(new TimeoutException("no answer within " + timeout.toMillis() + " ms while " + step))) abandon.run();
+      }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+      try {
+        T value = work.call();
+        if (!result.complete(value)) abandon.run();
+      } catch (Throwable e) {
+        result.completeExceptionally(e);
+      } finally {
+        watch.cancel(false);
+      }
+    };
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(e);
+    }
+    return result;
+  }
+
   private static String key(Pipeline p) {
     return p.user() + "@" + p.host() + ":" + p.port() + "|" + p.privateKey() + "|" + p.knownHosts();
   }
 
-  /** The host's shared connection; one caller at a time opens it, the others wait and reuse it. */
-  private SSHClient connection(String key, Pipeline p) throws IOException {
-    synchronized (locks.computeIfAbsent(key, k -> new Object())) {
-      SSHClient existing = connections.get(key);
-      if (existing != null && existing.isConnected() && existing.isAuthenticated()) return existing;
-      if (existing != null) drop(key, existing);
-      SSHClient ssh = new SSHClient();
-      try {
-        ssh.loadKnownHosts(p.knownHosts().toFile());
-        ssh.setConnectTimeout((int) timeout.toMillis());
-        ssh.setTimeout((int) timeout.toMillis());
-        ssh.connect(p.host(), p.port());
-        ssh.authPublickey(p.user(), ssh.loadKeys(p.privateKey().toString()));
-      } catch (IOException | RuntimeException e) {
-        IOUtils.closeQuietly(ssh);
-        throw e instanceof IOException io ? io : new IOException(e);
-      }
-      connections.put(key, ssh);
+  /** The host's shared connection; the first caller to find none opens it, the others wait for that opening without a thread. */
+  private CompletableFuture<SSHClient> connection(String key, Pipeline p) {
+    CompletableFuture<SSHClient> opening = new CompletableFuture<>();
+    SSHClient[] dead = {null};
+    CompletableFuture<SSHClient> current = connections.compute(key, (k, existing) -> {
+      if (existing == null) return opening;
+      SSHClient ssh = opened(existing);
+      if (!existing.isDone() || ssh != null && ssh.isConnected() && ssh.isAuthenticated()) return existing;
+      dead[0] = ssh;
+      return opening;
+    });
+    if (dead[0] != null) hardClose(dead[0]);
+    if (current == opening) {
+      // Made on the I/O thread (the first one loads sshj's crypto); abandoning closes it once it exists.
+      AtomicReference<SSHClient> client = new AtomicReference<>();
+      bounded("connecting", () -> connect(client, p), () -> {
+        SSHClient ssh = client.get();
+        if (ssh != null) hardClose(ssh);
+      }).whenComplete((connected, error) -> {
+        if (error == null) {
+          opening.complete(connected);
+        } else {
+          connections.remove(key, opening);
+          opening.completeExceptionally(error);
+        }
+      });
+    }
+    return current;
+  }
+
+  private SSHClient connect(AtomicReference<SSHClient> client, Pipeline p) throws IOException {
+    SSHClient ssh = new SSHClient();
+    client.set(ssh);
+    // sshj's own bounds only back the watchdog up (sshj has none on reading a command's output):
+    // twice the step's, so that the watchdog always comes first and drops the connection.
+    int backstop = (int) Math.min(Integer.MAX_VALUE, 2 * timeout.toMillis());
+    ssh.setConnectTimeout(backstop); // TCP connect
+    ssh.setTimeout(backstop); // each socket read, such as the server's banner
+    ssh.getTransport().setTimeoutMs(backstop); // key exchange, authentication
+    ssh.getConnection().setTimeoutMs(backstop); // opening, requesting and closing a channel
+    try {
+      ssh.loadKnownHosts(p.knownHosts().toFile());
+      ssh.connect(p.host(), p.port());
+      ssh.authPublickey(p.user(), ssh.loadKeys(p.privateKey().toString()));
       return ssh;
+    } catch (IOException | RuntimeException e) {
+      hardClose(ssh);
+      throw e instanceof IOException io ? io : new IOException(e);
     }
   }
 
-  private void drop(String key, SSHClient broken) {
-    if (connections.remove(key, broken)) IOUtils.closeQuietly(broken);
+  private static SSHClient opened(CompletableFuture<SSHClient> connection) {
+    return connection.isDone() && !connection.isCompletedExceptionally() ? connection.join() : null;
   }
 
+  private void drop(String key, SSHClient broken) {
+    connections.computeIfPresent(key, (k, c) -> opened(c) == broken ? null : c);
+    hardClose(broken);
+  }
+
+  /**
+   * Closes the socket before sshj's polite disconnect: a closed socket wakes every thread
+   * blocked on the connection at once, while a disconnect message to a host that stopped
+   * reading could itself wait.
+   */
+  private static void hardClose(SSHClient ssh) {
+    IOUtils.closeQuietly(ssh.getSocket(), ssh);
+  }
+
+  /** Closes every connection; one still being opened is closed once it opens. */
   public void close() {
-    connections.values().forEach(IOUtils::closeQuietly);
-    connections.clear();
+    for (String key : connections.keySet()) {
+      CompletableFuture<SSHClient> c = connections.remove(key);
+      if (c != null) c.thenAccept(ssh -> IOUtils.closeQuietly(ssh));
+    }
+  }
+
+  private static ScheduledExecutorService watchdog() {
+    ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "ssh-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
+    w.setRemoveOnCancelPolicy(true);
+    return w;
   }
 
   private static String describe(Throwable e) {

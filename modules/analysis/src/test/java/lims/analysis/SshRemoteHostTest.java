@@ -5,24 +5,33 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import lims.analysis.testing.Await;
 import lims.analysis.testing.SshServer;
+import lims.analysis.testing.Tunnel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Dispatch against a real OpenSSH server and real tmux: start, repeat, kill, and refusals. */
+/**
+ * Dispatch against a real OpenSSH server and real tmux: start, repeat, kill, refusals; and
+ * hosts that misbehave (silent, holding a command's output, no longer answering), each of
+ * which fails its start at the bound without holding up a start to a good host.
+ */
 class SshRemoteHostTest {
 
   @TempDir static Path dir;
@@ -45,8 +54,104 @@ class SshRemoteHostTest {
   }
 
   static Pipeline pipeline(Path knownHosts, Path key) {
-    return new Pipeline("test", "127.0.0.1", server.port, server.user, key, knownHosts, CommandTemplate.parse("true"),
+    return pipeline(server.port, knownHosts, key);
+  }
+
+  static Pipeline pipeline(int port, Path knownHosts, Path key) {
+    return new Pipeline("test", "127.0.0.1", port, server.user, key, knownHosts, CommandTemplate.parse("true"),
         dir.resolve("results"), Duration.ofHours(12), server.tmuxSocket);
+  }
+
+  /** The bound of the misbehaving-host tests, and what a loaded machine may add to it. */
+  static final Duration BOUND = Duration.ofSeconds(5);
+  static final Duration SLACK = Duration.ofSeconds(5);
+
+  interface BoundedTest {
+    void run(SshRemoteHost bounded) throws Exception;
+  }
+
+  /** Runs the test with a remote of BOUND on a pool of two I/O threads: a stuck host that held threads would hold them all. */
+  static void withTwoThreads(BoundedTest test) throws Exception {
+    ExecutorService two = Executors.newFixedThreadPool(2);
+    SshRemoteHost bounded = new SshRemoteHost(two, BOUND);
+    try {
+      test.run(bounded);
+    } finally {
+      bounded.close();
+      two.shutdownNow();
+    }
+  }
+
+  /** Fails unless the start fails for having had no answer within the bound, and in about that time (the slack). */
+  static void failsAtTheBound(CompletableFuture<?> start, long startedNanos) {
+    var failed = assertThrows(ExecutionException.class, () -> start.get(BOUND.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS));
+    Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+    assertTrue(failed.getCause().getMessage().contains("no answer within " + BOUND.toMillis() + " ms"), failed.getCause().getMessage());
+    assertTrue(took.compareTo(BOUND.plus(SLACK)) < 0, "failed after " + took);
+  }
+
+  @Test
+  void aHostThatNeverSendsItsBannerFailsEveryStartAtTheBoundAndHoldsUpNoOtherHost() throws Exception {
+    // The kernel completes the TCP handshake for a listening socket nobody accepts on: connected, and never a word.
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Pipeline mute = pipeline(silent.getLocalPort(), server.knownHosts, server.clientKey);
+      withTwoThreads(bounded -> {
+        long t0 = System.nanoTime();
+        var stuck = IntStream.range(0, 4).mapToObj(i -> bounded.start(mute, "AN-SP-2026-000007-" + (i + 1), "true").toCompletableFuture()).toList();
+        // Started after them and on the same two threads, a start to a good host gets through while they still wait.
+        get(bounded.start(pipeline(server.knownHosts, server.clientKey), "AN-SP-2026-000008-1", "sleep 60"), BOUND);
+        assertTrue(server.hasSession("AN-SP-2026-000008-1"));
+        for (var start : stuck) failsAtTheBound(start, t0);
+        get(bounded.kill(pipeline(server.knownHosts, server.clientKey), "AN-SP-2026-000008-1"), BOUND);
+      });
+    }
+  }
+
+  @Test
+  void aCommandThatKeepsItsOutputOpenIsAbandonedAtTheBoundAndTheNextStartGetsThrough() throws Exception {
+    // A host whose every command never closes its output (tmux would be the same had its server kept the channel's descriptors).
+    Path pids = dir.resolve("holding-pids");
+    try (SshServer holding = SshServer.start(Files.createDirectories(dir.resolve("holding")),
+        "ForceCommand echo $$ >> " + pids + "; exec sleep 600")) {
+      Pipeline held = pipeline(holding.port, holding.knownHosts, holding.clientKey);
+      withTwoThreads(bounded -> {
+        long t0 = System.nanoTime();
+        failsAtTheBound(bounded.start(held, "AN-SP-2026-000009-1", "true").toCompletableFuture(), t0);
+        get(bounded.start(pipeline(server.knownHosts, server.clientKey), "AN-SP-2026-000009-2", "true"), BOUND);
+      });
+    } finally {
+      // The held commands are ours: end them by the pids they wrote.
+      if (Files.exists(pids)) {
+        for (String pid : Files.readAllLines(pids)) ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(ProcessHandle::destroy);
+      }
+    }
+  }
+
+  @Test
+  void aHostThatStopsAnsweringOnAnOpenConnectionFailsTheStartAtTheBoundAndIsReconnectedOnceItAnswers() throws Exception {
+    try (Tunnel link = new Tunnel(server.port)) {
+      Path knownHosts = Files.writeString(dir.resolve("tunnel_known_hosts"),
+          "[127.0.0.1]:" + link.port + " " + Files.readString(dir.resolve("host_key.pub")).trim() + "\n");
+      Pipeline far = pipeline(link.port, knownHosts, server.clientKey);
+      withTwoThreads(bounded -> {
+        get(bounded.start(far, "AN-SP-2026-000011-1", "sleep 60"), BOUND); // the connection is open and answers
+        link.freeze();
+        long t0 = System.nanoTime();
+        failsAtTheBound(bounded.start(far, "AN-SP-2026-000011-2", "sleep 60").toCompletableFuture(), t0);
+        get(bounded.start(pipeline(server.knownHosts, server.clientKey), "AN-SP-2026-000011-3", "sleep 60"), BOUND);
+        link.thaw();
+        get(bounded.start(far, "AN-SP-2026-000011-4", "sleep 60"), BOUND);
+        for (int i = 1; i <= 4; i++) get(bounded.kill(far, "AN-SP-2026-000011-" + i), BOUND);
+      });
+    }
+  }
+
+  static <T> T get(java.util.concurrent.CompletionStage<T> stage, Duration within) {
+    try {
+      return stage.toCompletableFuture().get(within.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("not done within " + within, e);
+    }
   }
 
   @Test

@@ -22,6 +22,13 @@ import org.junit.jupiter.api.Assumptions;
  * client key, for the current user; and tmux on the same machine, on a socket of its own.
  * Needs {@code sshd}, {@code ssh-keygen} and {@code tmux} (the test command installs them):
  * without them a local run skips, a CI run fails.
+ *
+ * <p>Nothing of the machine's own SSH or shell set-up is used: the keys and configuration
+ * live in the test's folder, and the sessions' {@code HOME} is a folder of it too, so the
+ * account's shell start-up files do not run. They would on every command (bash sources
+ * {@code ~/.bashrc} for sshd), and one that takes seconds — a {@code pyenv init} that
+ * rehashes under a lock every concurrent session queues on — made the tests depend on the
+ * developer's dotfiles.
  */
 public final class SshServer implements AutoCloseable {
 
@@ -37,8 +44,9 @@ public final class SshServer implements AutoCloseable {
   private final Process sshd;
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
-  private SshServer(Path dir) throws IOException, InterruptedException {
+  private SshServer(Path dir, List<String> config) throws IOException, InterruptedException {
     this.dir = dir;
+    Path home = Files.createDirectories(dir.resolve("home"));
     run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("host_key").toString());
     run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("id_ed25519").toString());
     this.clientKey = dir.resolve("id_ed25519");
@@ -59,7 +67,9 @@ public final class SshServer implements AutoCloseable {
         "UsePAM no",
         "MaxSessions 100",
         "MaxStartups 100",
-        "") );
+        "SetEnv HOME=" + home,
+        String.join("\n", config),
+        ""));
     this.knownHosts = dir.resolve("known_hosts");
     String hostKey = Files.readString(dir.resolve("host_key.pub")).trim();
     Files.writeString(knownHosts, "[127.0.0.1]:" + port + " " + hostKey + "\n");
@@ -68,8 +78,11 @@ public final class SshServer implements AutoCloseable {
     awaitListening();
   }
 
-  /** Starts a server in {@code dir}; skips the test when OpenSSH or tmux is missing on a developer machine. */
-  public static SshServer start(Path dir) {
+  /**
+   * Starts a server in {@code dir}, with {@code config} as further sshd_config lines; skips the
+   * test when OpenSSH or tmux is missing on a developer machine.
+   */
+  public static SshServer start(Path dir, String... config) {
     boolean present = Files.isExecutable(SSHD) && onPath("ssh-keygen") && onPath("tmux");
     if (!present) {
       String missing = "sshd, ssh-keygen or tmux is not installed (the test command installs openssh-server and tmux)";
@@ -77,7 +90,7 @@ public final class SshServer implements AutoCloseable {
       Assumptions.abort(missing);
     }
     try {
-      return new SshServer(dir);
+      return new SshServer(dir, List.of(config));
     } catch (IOException e) {
       throw new IllegalStateException("sshd did not start", e);
     } catch (InterruptedException e) {
@@ -141,7 +154,10 @@ public final class SshServer implements AutoCloseable {
     drain.start();
   }
 
-  /** Ends the tmux servers of this server's socket and of sockets named after it ({@code <socket>-...}). */
+  /**
+   * Ends the tmux servers of this server's socket and of sockets named after it
+   * ({@code <socket>-...}), and removes the socket files, which tmux leaves behind.
+   */
   @Override
   public void close() throws Exception {
     Path sockets = Path.of(System.getenv().getOrDefault("TMUX_TMPDIR", "/tmp"), "tmux-" + uid());
@@ -151,7 +167,10 @@ public final class SshServer implements AutoCloseable {
         list.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(tmuxSocket + "-")).forEach(names::add);
       }
     }
-    for (String socket : names) new ProcessBuilder("tmux", "-L", socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+    for (String socket : names) {
+      new ProcessBuilder("tmux", "-L", socket, "kill-server").start().waitFor(10, TimeUnit.SECONDS);
+      Files.deleteIfExists(sockets.resolve(socket));
+    }
     sshd.destroy();
     sshd.waitFor(10, TimeUnit.SECONDS);
   }
