@@ -186,13 +186,8 @@ final class SpecimenRoutes {
   private CompletionStage<HttpResponse> sample(Call call) {
     String barcode = call.pathParam("barcode");
     if (!Barcodes.validFormat(barcode)) throw ProblemException.invalid("barcode", "is not a valid barcode (format or check character)");
-    // A barcode names its specimen: asked of the entity, a label scanned right after it was
-    // printed is found (the read table learns of a new specimen a moment later).
-    return specimens.ask(Barcodes.specimenIdOf(barcode), Specimen.Get::new).thenApply(reply -> {
-      if (!(reply instanceof Specimen.Current current)) throw ProblemException.notFound("no sample with barcode " + barcode);
-      Specimen.State s = current.specimen();
-      return Responses.json(mapper, 200, sampleView(s.barcode(), s.id(), s.registration().type(), s.plate(), s.well(), s.state().name()));
-    });
+    return specimens.readModel().byBarcode(barcode).thenApply(row -> Responses.json(mapper, 200,
+        sampleView(row.orElseThrow(() -> ProblemException.notFound("no sample with barcode " + barcode)))));
   }
 
   private CompletionStage<HttpResponse> validate(Call call) {
@@ -296,17 +291,13 @@ final class SpecimenRoutes {
   }
 
   private static Map<String, Object> sampleView(SpecimenReadModel.SpecimenRow row) {
-    return sampleView(row.barcode(), row.id(), row.type(), row.plate(), row.well(), row.state());
-  }
-
-  private static Map<String, Object> sampleView(String barcode, String specimenId, String type, String plate, String well, String state) {
     Map<String, Object> v = new LinkedHashMap<>();
-    v.put("barcode", barcode);
-    v.put("specimen_id", specimenId);
-    v.put("type", type);
-    v.put("plate", plate);
-    v.put("well", well);
-    v.put("state", state);
+    v.put("barcode", row.barcode());
+    v.put("specimen_id", row.id());
+    v.put("type", row.type());
+    v.put("plate", row.plate());
+    v.put("well", row.well());
+    v.put("state", row.state());
     return v;
   }
 }

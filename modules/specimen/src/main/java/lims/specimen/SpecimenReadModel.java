@@ -54,6 +54,15 @@ public final class SpecimenReadModel {
     });
   }
 
+  public CompletionStage<Optional<SpecimenRow>> byBarcode(String barcode) {
+    return table.query(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM specimen WHERE barcode = ?")) {
+        s.setString(1, barcode);
+        return read(s).stream().findFirst();
+      }
+    });
+  }
+
   /** Which of these barcodes belong to a registered specimen: one query for the whole list. */
   public CompletionStage<Set<String>> existingBarcodes(Collection<String> barcodes) {
     if (barcodes.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(Set.of());
