@@ -1,7 +1,13 @@
 package lims.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +29,16 @@ import lims.kernel.Instants;
  */
 public final class JsonBody {
 
+  /**
+   * How deep a body may nest (decision 0032). Lab data nests a few levels; a value nested
+   * hundreds deep would overflow the stack of code that walks it, or be journaled as an
+   * event the serializer cannot read back.
+   */
+  static final int MAX_NESTING = 32;
+  /** Parses bodies within {@link #MAX_NESTING}; deeper is refused while parsing, before anything walks the body. */
+  private static final JsonFactory BODIES = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build()).build();
+
   private final ObjectNode root;
   private final List<FieldError> errors = new ArrayList<>();
   private final Set<String> read = new HashSet<>();
@@ -36,12 +52,12 @@ public final class JsonBody {
       throw ProblemException.badRequest("malformed-json", "the request needs a JSON object body");
     }
     JsonNode node;
-    try {
-      node = mapper.readTree(bytes);
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-      throw ProblemException.badRequest("malformed-json", "the body is not valid JSON" + where);
+    try (JsonParser parser = BODIES.createParser(bytes)) {
+      try {
+        node = mapper.readTree(parser);
+      } catch (JsonProcessingException e) {
+        throw malformed(e, parser);
+      }
     } catch (java.io.IOException e) {
       throw ProblemException.badRequest("malformed-json", "the body could not be read");
     }
@@ -52,6 +68,35 @@ public final class JsonBody {
     findNul(object, "", nul);
     if (!nul.isEmpty()) throw ProblemException.invalid(nul);
     return new JsonBody(object);
+  }
+
+  /**
+   * A body the parser refused: where it stopped, and the field it was reading then, so the
+   * answer names the field as for any other invalid value.
+   */
+  private static ProblemException malformed(JsonProcessingException e, JsonParser parser) {
+    JsonLocation at = parser.currentLocation();
+    String where = " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    String problem = !(e instanceof StreamConstraintsException) ? "is not valid JSON"
+        : parser.getParsingContext().getNestingDepth() >= MAX_NESTING ? "nests deeper than " + MAX_NESTING + " levels"
+        : "holds a key or a number too long to read";
+    Optional<String> field = topLevelField(parser);
+    if (field.isEmpty()) return ProblemException.badRequest("malformed-json", "the body " + problem + where);
+    return new ProblemException(400, "malformed-json", "Bad request", field.get() + ": " + problem + where,
+        List.of(new FieldError(field.get(), problem + where)), java.util.Map.of());
+  }
+
+  /**
+   * The field of the body's object whose value the parser was reading, if any: it was inside a
+   * nested value, or had just read the field's name. (Stopped at the top level after a value,
+   * it was reading the next key, and names none.)
+   */
+  private static Optional<String> topLevelField(JsonParser parser) {
+    JsonStreamContext context = parser.getParsingContext();
+    if (context == null || context.inRoot()) return Optional.empty();
+    if (context.getParent().inRoot() && parser.currentToken() != JsonToken.FIELD_NAME) return Optional.empty();
+    while (!context.getParent().inRoot()) context = context.getParent();
+    return context.inObject() ? Optional.ofNullable(context.getCurrentName()).map(n -> n.replace("\0", "\\u0000")) : Optional.empty();
   }
 
   /**
@@ -186,6 +231,18 @@ public final class JsonBody {
   /** Records a problem found by the caller's own rule (a weak password, say). */
   public void reject(String field, String message) {
     errors.add(new FieldError(field, message));
+  }
+
+  /**
+   * The caller's own rule for a value read from {@code field}: {@code problem} says what is
+   * wrong with it, if anything, and the value becomes null. A value already refused (null:
+   * missing, null or of the wrong type) is not checked again, so no rule has to expect one.
+   */
+  public <T> T check(String field, T value, Function<T, Optional<String>> problem) {
+    if (value == null) return null;
+    Optional<String> wrong = problem.apply(value);
+    wrong.ifPresent(message -> reject(field, message));
+    return wrong.isPresent() ? null : value;
   }
 
   /** Throws one 400 naming every invalid and every unknown field. */
