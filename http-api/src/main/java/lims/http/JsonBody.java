@@ -64,9 +64,9 @@ public final class JsonBody {
     if (!(node instanceof ObjectNode object)) {
       throw ProblemException.badRequest("malformed-json", "the body must be a JSON object");
     }
-    List<FieldError> nul = new ArrayList<>();
-    findNul(object, "", nul);
-    if (!nul.isEmpty()) throw ProblemException.invalid(nul);
+    List<FieldError> unstorable = new ArrayList<>();
+    findUnstorable(object, null, unstorable);
+    if (!unstorable.isEmpty()) throw ProblemException.invalid(unstorable);
     return new JsonBody(object);
   }
 
@@ -96,26 +96,54 @@ public final class JsonBody {
     if (context == null || context.inRoot()) return Optional.empty();
     if (context.getParent().inRoot() && parser.currentToken() != JsonToken.FIELD_NAME) return Optional.empty();
     while (!context.getParent().inRoot()) context = context.getParent();
-    return context.inObject() ? Optional.ofNullable(context.getCurrentName()).map(n -> n.replace("\0", "\\u0000")) : Optional.empty();
+    return context.inObject() ? Optional.ofNullable(context.getCurrentName()).map(JsonBody::printable) : Optional.empty();
   }
 
   /**
-   * The NUL character is valid JSON but PostgreSQL text cannot hold it: a value carrying one
-   * would be stored in the journal and then stop the read-table projection that cannot write
-   * it, for every entity on its tag. So it is refused anywhere in a body, by path.
+   * Text no database column can hold, though it is valid JSON: the NUL character (PostgreSQL
+   * text cannot hold it, decision 0029) and a lone half of a surrogate pair (the \\ud800
+   * escape alone: no Unicode character, which the event serializer refuses, decision 0032).
+   * A value carrying either would fail to be journaled, or be journaled and then stop the
+   * read-table projection that cannot write it, for every entity on its tag. So both are
+   * refused anywhere in a body, strings and keys, by path.
    */
-  private static void findNul(JsonNode node, String path, List<FieldError> found) {
-    if (node.isTextual() && node.textValue().indexOf('\0') >= 0) {
-      found.add(new FieldError(path, "must not contain the NUL character (\\u0000)"));
+  /** {@code path}: where {@code node} is in the body, null for the body itself. */
+  private static void findUnstorable(JsonNode node, String path, List<FieldError> found) {
+    if (node.isTextual()) {
+      unstorable(node.textValue()).ifPresent(problem -> found.add(new FieldError(path, problem)));
     } else if (node.isObject()) {
       node.fields().forEachRemaining(f -> {
-        String at = path.isEmpty() ? f.getKey() : path + "." + f.getKey();
-        if (f.getKey().indexOf('\0') >= 0) found.add(new FieldError(at.replace("\0", "\\u0000"), "must not contain the NUL character (\\u0000)"));
-        else findNul(f.getValue(), at, found);
+        String at = path == null ? f.getKey() : path + "." + f.getKey();
+        Optional<String> key = unstorable(f.getKey());
+        if (key.isPresent()) found.add(new FieldError(printable(at), key.get()));
+        else findUnstorable(f.getValue(), at, found);
       });
     } else if (node.isArray()) {
-      for (int i = 0; i < node.size(); i++) findNul(node.get(i), path + "[" + i + "]", found);
+      for (int i = 0; i < node.size(); i++) findUnstorable(node.get(i), path + "[" + i + "]", found);
     }
+  }
+
+  private static Optional<String> unstorable(String text) {
+    if (text.indexOf('\0') >= 0) return Optional.of("must not contain the NUL character (\\u0000)");
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) i++;
+      else if (Character.isSurrogate(c)) return Optional.of("must not contain half a surrogate pair (\\ud800-\\udfff alone)");
+    }
+    return Optional.empty();
+  }
+
+  /** {@code text} with NUL and lone surrogates as \\u escapes, so that an answer naming it is itself valid text. */
+  static String printable(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+      if (pair) out.append(c).append(text.charAt(++i));
+      else if (c == '\0' || Character.isSurrogate(c)) out.append(String.format("\\u%04x", (int) c));
+      else out.append(c);
+    }
+    return out.toString();
   }
 
   public String requiredString(String field, int maxLength) {
