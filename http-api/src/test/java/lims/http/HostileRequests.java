@@ -21,8 +21,8 @@ import java.util.Set;
 /**
  * Hostile requests for one documented operation, each with what its answer must be: the
  * documented example; that example broken one way at a time (no body, no object, every
- * required field missing, each field null, of every other JSON type, 100 KiB long, with a NUL,
- * nested 10,000 deep, an unknown field, array items of the wrong type); its path and query
+ * required field missing, each field null, of every other JSON type, 100 KiB long, with a NUL
+ * or half a surrogate pair, nested past the limit and 10,000 deep, an unknown field, array items of the wrong type); its path and query
  * parameters empty, huge, percent-encoded traversal and invalid UTF-8; and random mixes of
  * these drawn from a seeded generator, so a failing run can be replayed.
  */
@@ -117,6 +117,7 @@ final class HostileRequests {
       }
       cases.add(body(op, field + " a 100 KiB string", with(example, field, NODES.textNode("x".repeat(HUGE))), Expect.INVALID, field));
       cases.add(body(op, field + " with a NUL", with(example, field, NODES.textNode("fu\u0000zz")), Expect.INVALID, field));
+      cases.add(body(op, field + " with half a surrogate pair", with(example, field, NODES.textNode("fu\ud800zz")), Expect.INVALID, field));
       cases.add(body(op, field + " nested " + DEEP + " deep", with(example, field, NODES.rawValueNode(new RawValue(deepArray()))), Expect.INVALID, field));
       int deepest = JsonBody.MAX_NESTING - 1; // the body's own object is the first level
       cases.add(body(op, field + " nested to the limit", with(example, field, NODES.rawValueNode(new RawValue(deepObject(deepest)))), Expect.ANY, field));
