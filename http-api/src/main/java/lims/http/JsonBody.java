@@ -105,9 +105,9 @@ public final class JsonBody {
    * escape alone: no Unicode character, which the event serializer refuses, decision 0032).
    * A value carrying either would fail to be journaled, or be journaled and then stop the
    * read-table projection that cannot write it, for every entity on its tag. So both are
-   * refused anywhere in a body, strings and keys, by path.
+   * refused anywhere in a body, strings and keys, by path ({@code path}: where {@code node}
+   * is, null for the body itself).
    */
-  /** {@code path}: where {@code node} is in the body, null for the body itself. */
   private static void findUnstorable(JsonNode node, String path, List<FieldError> found) {
     if (node.isTextual()) {
       unstorable(node.textValue()).ifPresent(problem -> found.add(new FieldError(path, problem)));

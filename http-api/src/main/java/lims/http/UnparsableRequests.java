@@ -1,5 +1,6 @@
 package lims.http;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -20,7 +21,7 @@ import org.apache.pekko.http.scaladsl.settings.ServerSettings;
  */
 public final class UnparsableRequests extends ParsingErrorHandler {
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = Responses.mapper();
+  private static final ObjectMapper MAPPER = Responses.mapper();
 
   @Override
   public HttpResponse handle(StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {

@@ -174,10 +174,16 @@ final class HostileRequests {
     return (ObjectNode) op.bodySchema().get("example").deepCopy();
   }
 
-  /** One sample of each JSON type, by the name a schema's {@code type} gives it. */
+  /** One sample of each JSON type, by the name a schema's {@code type} gives it; in a fixed order, so that a seed replays a run. */
   private static Map<String, JsonNode> kinds() {
-    return Map.of("string", NODES.textNode("fuzz"), "integer", NODES.numberNode(7), "number", NODES.numberNode(7.5),
-        "boolean", NODES.booleanNode(true), "object", NODES.objectNode().put("fuzz", 1), "array", NODES.arrayNode().add("fuzz"));
+    Map<String, JsonNode> kinds = new LinkedHashMap<>();
+    kinds.put("string", NODES.textNode("fuzz"));
+    kinds.put("integer", NODES.numberNode(7));
+    kinds.put("number", NODES.numberNode(7.5));
+    kinds.put("boolean", NODES.booleanNode(true));
+    kinds.put("object", NODES.objectNode().put("fuzz", 1));
+    kinds.put("array", NODES.arrayNode().add("fuzz"));
+    return kinds;
   }
 
   private static boolean matches(String type, JsonNode value) {
