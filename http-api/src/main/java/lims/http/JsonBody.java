@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,9 +36,14 @@ public final class JsonBody {
    * event the serializer cannot read back.
    */
   static final int MAX_NESTING = 32;
-  /** Parses bodies within {@link #MAX_NESTING}; deeper is refused while parsing, before anything walks the body. */
+  /**
+   * Parses bodies within {@link #MAX_NESTING}, deeper refused while parsing, before anything
+   * walks the body; and refuses a field given twice, which would otherwise keep the second
+   * value silently (a client that meant the first would never know).
+   */
   private static final JsonFactory BODIES = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build()).build();
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private final ObjectNode root;
   private final List<FieldError> errors = new ArrayList<>();
@@ -77,10 +83,13 @@ public final class JsonBody {
   private static ProblemException malformed(JsonProcessingException e, JsonParser parser) {
     JsonLocation at = parser.currentLocation();
     String where = " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-    String problem = !(e instanceof StreamConstraintsException) ? "is not valid JSON"
-        : parser.getParsingContext().getNestingDepth() >= MAX_NESTING ? "nests deeper than " + MAX_NESTING + " levels"
+    JsonStreamContext context = parser.getParsingContext();
+    boolean duplicate = String.valueOf(e.getOriginalMessage()).startsWith("Duplicate field"); // Jackson's wording: no type of its own
+    String problem = duplicate ? (context.getParent().inRoot() ? "is given twice" : "has the field " + printable(context.getCurrentName()) + " twice")
+        : !(e instanceof StreamConstraintsException) ? "is not valid JSON"
+        : context.getNestingDepth() >= MAX_NESTING ? "nests deeper than " + MAX_NESTING + " levels"
         : "holds a key or a number too long to read";
-    Optional<String> field = topLevelField(parser);
+    Optional<String> field = topLevelField(parser, duplicate);
     if (field.isEmpty()) return ProblemException.badRequest("malformed-json", "the body " + problem + where);
     return new ProblemException(400, "malformed-json", "Bad request", field.get() + ": " + problem + where,
         List.of(new FieldError(field.get(), problem + where)), java.util.Map.of());
@@ -88,13 +97,13 @@ public final class JsonBody {
 
   /**
    * The field of the body's object whose value the parser was reading, if any: it was inside a
-   * nested value, or had just read the field's name. (Stopped at the top level after a value,
-   * it was reading the next key, and names none.)
+   * nested value, or had just read the field's name (a name given twice is refused as it is
+   * read). Stopped at the top level after a value, it was reading the next key, and names none.
    */
-  private static Optional<String> topLevelField(JsonParser parser) {
+  private static Optional<String> topLevelField(JsonParser parser, boolean duplicate) {
     JsonStreamContext context = parser.getParsingContext();
     if (context == null || context.inRoot()) return Optional.empty();
-    if (context.getParent().inRoot() && parser.currentToken() != JsonToken.FIELD_NAME) return Optional.empty();
+    if (context.getParent().inRoot() && !duplicate && parser.currentToken() != JsonToken.FIELD_NAME) return Optional.empty();
     while (!context.getParent().inRoot()) context = context.getParent();
     return context.inObject() ? Optional.ofNullable(context.getCurrentName()).map(JsonBody::printable) : Optional.empty();
   }

@@ -80,6 +80,12 @@ class HttpConventionsTest {
   }
 
   @Test
+  void aFieldGivenTwiceIsRefusedNotOverwritten() {
+    assertEquals(List.of("username"), fieldsNamed(problem(api.post("/api/v1/users", admin,
+        "{\"username\":\"lab.tech\",\"password\":\"long-enough-password\",\"username\":\"lab.boss\",\"roles\":[\"viewer\"]}"), 400)));
+  }
+
+  @Test
   void halfASurrogatePairIsRefusedByPathLikeNul() {
     JsonNode body = problem(api.post("/api/v1/users", admin,
         "{\"username\":\"lab.tech\",\"password\":\"long enough \\ud800 password\",\"roles\":[\"viewer\"]}"), 400);
