@@ -90,7 +90,9 @@ class ApiFuzzTest {
     for (HostileRequests.Case c : cases) {
       Optional<ApiClient.Reply> reply = send(c, failures);
       sent++;
-      long growth = -journal + (journal = journalRows());
+      long before = journal;
+      journal = journalRows();
+      long growth = journal - before;
       reply.flatMap(r -> check(c, r, growth)).ifPresent(failures::add);
       if (sent % HEALTH_CHECK_EVERY == 0) healthy(failures, sent);
     }
