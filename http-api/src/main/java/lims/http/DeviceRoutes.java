@@ -101,8 +101,8 @@ final class DeviceRoutes {
 
   private CompletionStage<HttpResponse> register(Call call) {
     JsonBody body = call.json();
-    String id = body.requiredMatching("id", Devices.DEVICE_ID, DEVICE_ID_RULE);
-    if (RESERVED_IDS.contains(id)) throw ProblemException.invalid("id", "'" + id + "' names /execution-logs/" + id + ", so it cannot name a device");
+    String id = body.check("id", body.requiredMatching("id", Devices.DEVICE_ID, DEVICE_ID_RULE), given -> RESERVED_IDS.contains(given)
+        ? Optional.of("'" + given + "' names /execution-logs/" + given + ", so it cannot name a device") : Optional.empty());
     String name = body.requiredString("name", 200);
     DeviceType type = body.requiredEnum("type", DeviceType::fromWireName, lims.kernel.WireNames.list(DeviceType.class));
     // Limits chosen so every accepted value fits the read table (device.capabilities VARCHAR(1000)):

@@ -40,7 +40,7 @@ public final class HttpPipeline {
 
   private static final Logger accessLog = LoggerFactory.getLogger("lims.access");
   private static final Logger log = LoggerFactory.getLogger(HttpPipeline.class);
-  private static final String REQUEST_ID = "X-Request-Id";
+  static final String REQUEST_ID = "X-Request-Id";
   private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   private final Router router;

@@ -1,7 +1,14 @@
 package lims.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +30,21 @@ import lims.kernel.Instants;
  */
 public final class JsonBody {
 
+  /**
+   * How deep a body may nest (decision 0032). Lab data nests a few levels; a value nested
+   * hundreds deep would overflow the stack of code that walks it, or be journaled as an
+   * event the serializer cannot read back.
+   */
+  static final int MAX_NESTING = 32;
+  /**
+   * Parses bodies within {@link #MAX_NESTING}, deeper refused while parsing, before anything
+   * walks the body; and refuses a field given twice, which would otherwise keep the second
+   * value silently (a client that meant the first would never know).
+   */
+  private static final JsonFactory BODIES = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
   private final ObjectNode root;
   private final List<FieldError> errors = new ArrayList<>();
   private final Set<String> read = new HashSet<>();
@@ -36,41 +58,101 @@ public final class JsonBody {
       throw ProblemException.badRequest("malformed-json", "the request needs a JSON object body");
     }
     JsonNode node;
-    try {
-      node = mapper.readTree(bytes);
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-      throw ProblemException.badRequest("malformed-json", "the body is not valid JSON" + where);
+    try (JsonParser parser = BODIES.createParser(bytes)) {
+      try {
+        node = mapper.readTree(parser);
+      } catch (JsonProcessingException e) {
+        throw malformed(e, parser);
+      }
     } catch (java.io.IOException e) {
       throw ProblemException.badRequest("malformed-json", "the body could not be read");
     }
     if (!(node instanceof ObjectNode object)) {
       throw ProblemException.badRequest("malformed-json", "the body must be a JSON object");
     }
-    List<FieldError> nul = new ArrayList<>();
-    findNul(object, "", nul);
-    if (!nul.isEmpty()) throw ProblemException.invalid(nul);
+    List<FieldError> unstorable = new ArrayList<>();
+    findUnstorable(object, null, unstorable);
+    if (!unstorable.isEmpty()) throw ProblemException.invalid(unstorable);
     return new JsonBody(object);
   }
 
   /**
-   * The NUL character is valid JSON but PostgreSQL text cannot hold it: a value carrying one
-   * would be stored in the journal and then stop the read-table projection that cannot write
-   * it, for every entity on its tag. So it is refused anywhere in a body, by path.
+   * A body the parser refused: where it stopped, and the field it was reading then, so the
+   * answer names the field as for any other invalid value.
    */
-  private static void findNul(JsonNode node, String path, List<FieldError> found) {
-    if (node.isTextual() && node.textValue().indexOf('\0') >= 0) {
-      found.add(new FieldError(path, "must not contain the NUL character (\\u0000)"));
+  private static ProblemException malformed(JsonProcessingException e, JsonParser parser) {
+    JsonLocation at = parser.currentLocation();
+    String where = " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    JsonStreamContext context = parser.getParsingContext();
+    boolean duplicate = String.valueOf(e.getOriginalMessage()).startsWith("Duplicate field"); // Jackson's wording: no type of its own
+    String problem = duplicate ? (context.getParent().inRoot() ? "is given twice" : "has the field " + printable(context.getCurrentName()) + " twice")
+        : !(e instanceof StreamConstraintsException) ? "is not valid JSON"
+        : context.getNestingDepth() >= MAX_NESTING ? "nests deeper than " + MAX_NESTING + " levels"
+        : "holds a key or a number too long to read";
+    Optional<String> field = topLevelField(parser, duplicate);
+    if (field.isEmpty()) return ProblemException.badRequest("malformed-json", "the body " + problem + where);
+    return new ProblemException(400, "malformed-json", "Bad request", field.get() + ": " + problem + where,
+        List.of(new FieldError(field.get(), problem + where)), java.util.Map.of());
+  }
+
+  /**
+   * The field of the body's object whose value the parser was reading, if any: it was inside a
+   * nested value, or had just read the field's name (a name given twice is refused as it is
+   * read). Stopped at the top level after a value, it was reading the next key, and names none.
+   */
+  private static Optional<String> topLevelField(JsonParser parser, boolean duplicate) {
+    JsonStreamContext context = parser.getParsingContext();
+    if (context == null || context.inRoot()) return Optional.empty();
+    if (context.getParent().inRoot() && !duplicate && parser.currentToken() != JsonToken.FIELD_NAME) return Optional.empty();
+    while (!context.getParent().inRoot()) context = context.getParent();
+    return context.inObject() ? Optional.ofNullable(context.getCurrentName()).map(JsonBody::printable) : Optional.empty();
+  }
+
+  /**
+   * Text no database column can hold, though it is valid JSON: the NUL character (PostgreSQL
+   * text cannot hold it, decision 0029) and a lone half of a surrogate pair (the \\ud800
+   * escape alone: no Unicode character, which the event serializer refuses, decision 0032).
+   * A value carrying either would fail to be journaled, or be journaled and then stop the
+   * read-table projection that cannot write it, for every entity on its tag. So both are
+   * refused anywhere in a body, strings and keys, by path ({@code path}: where {@code node}
+   * is, null for the body itself).
+   */
+  private static void findUnstorable(JsonNode node, String path, List<FieldError> found) {
+    if (node.isTextual()) {
+      unstorable(node.textValue()).ifPresent(problem -> found.add(new FieldError(path, problem)));
     } else if (node.isObject()) {
       node.fields().forEachRemaining(f -> {
-        String at = path.isEmpty() ? f.getKey() : path + "." + f.getKey();
-        if (f.getKey().indexOf('\0') >= 0) found.add(new FieldError(at.replace("\0", "\\u0000"), "must not contain the NUL character (\\u0000)"));
-        else findNul(f.getValue(), at, found);
+        String at = path == null ? f.getKey() : path + "." + f.getKey();
+        Optional<String> key = unstorable(f.getKey());
+        if (key.isPresent()) found.add(new FieldError(printable(at), key.get()));
+        else findUnstorable(f.getValue(), at, found);
       });
     } else if (node.isArray()) {
-      for (int i = 0; i < node.size(); i++) findNul(node.get(i), path + "[" + i + "]", found);
+      for (int i = 0; i < node.size(); i++) findUnstorable(node.get(i), path + "[" + i + "]", found);
     }
+  }
+
+  private static Optional<String> unstorable(String text) {
+    if (text.indexOf('\0') >= 0) return Optional.of("must not contain the NUL character (\\u0000)");
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) i++;
+      else if (Character.isSurrogate(c)) return Optional.of("must not contain half a surrogate pair (\\ud800-\\udfff alone)");
+    }
+    return Optional.empty();
+  }
+
+  /** {@code text} with NUL and lone surrogates as \\u escapes, so that an answer naming it is itself valid text. */
+  static String printable(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+      if (pair) out.append(c).append(text.charAt(++i));
+      else if (c == '\0' || Character.isSurrogate(c)) out.append(String.format("\\u%04x", (int) c));
+      else out.append(c);
+    }
+    return out.toString();
   }
 
   public String requiredString(String field, int maxLength) {
@@ -186,6 +268,18 @@ public final class JsonBody {
   /** Records a problem found by the caller's own rule (a weak password, say). */
   public void reject(String field, String message) {
     errors.add(new FieldError(field, message));
+  }
+
+  /**
+   * The caller's own rule for a value read from {@code field}: {@code problem} says what is
+   * wrong with it, if anything, and the value becomes null. A value already refused (null:
+   * missing, null or of the wrong type) is not checked again, so no rule has to expect one.
+   */
+  public <T> T check(String field, T value, Function<T, Optional<String>> problem) {
+    if (value == null) return null;
+    Optional<String> wrong = problem.apply(value);
+    wrong.ifPresent(message -> reject(field, message));
+    return wrong.isPresent() ? null : value;
   }
 
   /** Throws one 400 naming every invalid and every unknown field. */

@@ -183,10 +183,14 @@ public final class LimsNode {
         });
   }
 
-  /** The parser reads bodies up to {@link RequestBody#parserLimit}, so that a refused one can be read to its end before the answer. */
+  /**
+   * The parser reads bodies up to {@link RequestBody#parserLimit}, so that a refused one can be
+   * read to its end before the answer; a request it cannot parse is answered by {@link UnparsableRequests}.
+   */
   private static ServerSettings serverSettings(ActorSystem<?> system, Config http) {
     ServerSettings settings = ServerSettings.create(system.settings().config());
-    return settings.withParserSettings(settings.getParserSettings().withMaxContentLength(RequestBody.parserLimit(http)));
+    return settings.withParserSettings(settings.getParserSettings().withMaxContentLength(RequestBody.parserLimit(http)))
+        .withParsingErrorHandler(UnparsableRequests.class.getName());
   }
 
   /** Cluster of one when no seed nodes are named; else join the seeds (host:port or full addresses). */

@@ -61,7 +61,7 @@ public final class Responses {
     body.put("title", p.title());
     body.put("status", p.status());
     body.put("detail", p.detail());
-    body.put("instance", instance);
+    if (instance != null) body.put("instance", instance); // null: a request not parsed has no path
     body.put("request_id", requestId);
     p.extensions().forEach((k, v) -> body.set(k, mapper.valueToTree(v)));
     if (!p.errors().isEmpty()) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import lims.security.PasswordHasher;
 import lims.kernel.Role;
@@ -39,15 +40,10 @@ final class UserRoutes {
 
   private CompletionStage<HttpResponse> create(Call call) {
     JsonBody body = call.json();
-    String username = body.requiredString("username", 64);
-    String password = body.requiredString("password", 256);
+    String username = body.requiredMatching("username", Users.USERNAME,
+        "2-64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter");
+    String password = body.check("password", body.requiredString("password", 256), given -> Optional.ofNullable(PasswordHasher.weakness(given)));
     List<Role> roles = body.requiredList("roles", Role.values().length, Role::fromWireName, "one of " + Role.wireNames());
-    if (username != null && !Users.USERNAME.matcher(username).matches()) {
-      body.reject("username", "must be 2-64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter");
-    }
-    if (password != null && PasswordHasher.weakness(password) != null) {
-      body.reject("password", PasswordHasher.weakness(password));
-    }
     body.finish();
     if (roles.isEmpty()) {
       throw ProblemException.invalid("roles", "must name at least one role");

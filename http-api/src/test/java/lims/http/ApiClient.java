@@ -65,6 +65,12 @@ final class ApiClient {
         Map.of("Content-Type", "application/json"));
   }
 
+  /** {@code body} as it is (any bytes, or none when null), with its content type when one is given. */
+  Reply sendBytes(String method, String path, String token, byte[] body, String contentType) {
+    return sendBody(method, path, token, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body),
+        contentType == null ? Map.of() : Map.of("Content-Type", contentType));
+  }
+
   Reply send(String method, String path, String token, String body, Map<String, String> headers) {
     return sendBody(method, path, token, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body), headers);
   }

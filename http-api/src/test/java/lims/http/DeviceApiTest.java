@@ -277,6 +277,11 @@ class DeviceApiTest {
     for (String reserved : List.of("search", "export")) {
       assertEquals(List.of("id"), fieldsNamed(problem(api.post("/api/v1/devices", admin, "{\"id\":\"" + reserved + "\",\"name\":\"X\",\"type\":\"incubator\"}"), 400)));
     }
+    // An id refused already is not checked again as a reserved one (these answered 500, issue 18).
+    assertEquals(List.of("id", "name", "type"), fieldsNamed(problem(api.post("/api/v1/devices", admin, "{}"), 400)));
+    assertEquals(List.of("id", "type"), fieldsNamed(problem(api.post("/api/v1/devices", admin, "{\"name\":\"x\"}"), 400)));
+    assertEquals(List.of("id", "name", "type", "workflow_id", "priority"),
+        fieldsNamed(problem(api.post("/api/v1/devices", admin, "{\"workflow_id\":null,\"priority\":7}"), 400)));
     problem(api.post("/api/v1/devices/strict-reader/book", api.login("vic", "viewer-password-1"), "{\"workflow_id\":\"wf-v\"}"), 403);
     problem(api.post("/api/v1/devices", admin, "{\"id\":\"strict-reader\",\"name\":\"Again\",\"type\":\"incubator\"}"), 409);
 

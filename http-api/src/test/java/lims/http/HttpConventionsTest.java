@@ -72,6 +72,33 @@ class HttpConventionsTest {
   }
 
   @Test
+  void aBodyNestedPastTheLimitIsRefusedNamingTheField() {
+    String deep = "[".repeat(10_000) + "]".repeat(10_000);
+    assertEquals(List.of("roles"), fieldsNamed(problem(api.post("/api/v1/users", admin, "{\"username\":\"lab.tech\",\"roles\":" + deep + "}"), 400)));
+    String overLimit = "{\"a\":".repeat(JsonBody.MAX_NESTING) + "1" + "}".repeat(JsonBody.MAX_NESTING);
+    assertEquals(List.of("roles"), fieldsNamed(problem(api.post("/api/v1/users", admin, "{\"username\":\"lab.tech\",\"roles\":" + overLimit + "}"), 400)));
+  }
+
+  @Test
+  void aFieldGivenTwiceIsRefusedNotOverwritten() {
+    assertEquals(List.of("username"), fieldsNamed(problem(api.post("/api/v1/users", admin,
+        "{\"username\":\"lab.tech\",\"password\":\"long-enough-password\",\"username\":\"lab.boss\",\"roles\":[\"viewer\"]}"), 400)));
+  }
+
+  @Test
+  void halfASurrogatePairIsRefusedByPathLikeNul() {
+    JsonNode body = problem(api.post("/api/v1/users", admin,
+        "{\"username\":\"lab.tech\",\"password\":\"long enough \\ud800 password\",\"roles\":[\"viewer\"]}"), 400);
+    assertEquals(List.of("password"), fieldsNamed(body));
+  }
+
+  @Test
+  void aRequestTheServerCannotParseIsAProblemToo() {
+    problem(api.raw("GET /api/v1/users/%ZZ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"), 400);
+    problem(api.get("/api/v1/users/" + "a".repeat(5_000), admin), 414);
+  }
+
+  @Test
   void aBodyThatIsNotAnObjectIs400() {
     problem(api.post("/api/v1/auth/token", null, "[1,2]"), 400);
   }
