@@ -17,7 +17,6 @@ import lims.scheduling.LabTests;
 import lims.device.Devices;
 import lims.specimen.Specimens;
 import lims.workflow.Workflows;
-import lims.kernel.ConfigRefused;
 import lims.kernel.Database;
 import lims.security.AddressPolicy;
 import lims.security.AdminBootstrap;
@@ -79,8 +78,7 @@ public final class LimsNode {
 
   /** With more lab-test action kinds than the built-in three (the scheduler benchmark adds a no-op one). */
   public static CompletionStage<LimsNode> start(Config config, java.util.Map<String, LabTestActions.Kind> moreActionKinds) {
-    refuseUnsafeConfiguration(config);
-    Pipelines pipelines = Pipelines.fromConfig(config.getConfig("lims.analysis"));
+    Pipelines pipelines = StartChecks.run(config);
     warnAboutSmallCommonPool();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lims", config);
     try {
@@ -93,24 +91,6 @@ public final class LimsNode {
 
   private static void warnAboutSmallCommonPool() {
     if (lims.kernel.CommonPool.tooSmall()) log.warn(lims.kernel.CommonPool.advice());
-  }
-
-  /**
-   * The development signing key is public (it is in this repository): anyone who can reach a
-   * node that uses it can mint an admin token. So only a non-cluster node listening on
-   * loopback may use it.
-   */
-  private static void refuseUnsafeConfiguration(Config config) {
-    if (!TokenService.usesDevelopmentKey(config.getConfig("lims.security.jwt"))) return;
-    if (config.getString("lims.mode").equals("cluster")) {
-      throw new ConfigRefused(
-          "refusing to start a cluster node with the built-in development JWT key: set LIMS_JWT_SECRET (at least 32 bytes)");
-    }
-    String host = config.getString("lims.http.host");
-    if (!(host.equals("localhost") || host.startsWith("127.") || host.equals("::1"))) {
-      throw new ConfigRefused("refusing to listen on " + host + " with the built-in development JWT key: "
-          + "set LIMS_JWT_SECRET (at least 32 bytes), or listen on 127.0.0.1");
-    }
   }
 
   private static CompletionStage<LimsNode> bootstrap(ActorSystem<Void> system, Config config, Pipelines pipelines,

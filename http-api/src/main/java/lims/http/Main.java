@@ -2,12 +2,14 @@ package lims.http;
 
 import com.typesafe.config.Config;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import lims.kernel.NodeConfig;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import picocli.CommandLine;
@@ -18,6 +20,9 @@ import picocli.CommandLine.Parameters;
 /** Starts one node: {@code embedded} (one node, H2 file) or {@code cluster} (PostgreSQL, N nodes). */
 @Command(name = "lims-node", mixinStandardHelpOptions = true, description = "Starts a LIMS node.")
 public final class Main implements Callable<Integer> {
+
+  /** How long Main waits for the node to be up. */
+  static final Duration START_BOUND = Duration.ofMinutes(2);
 
   @Parameters(index = "0", description = "embedded | cluster", defaultValue = "embedded")
   String mode;
@@ -71,15 +76,20 @@ public final class Main implements Callable<Integer> {
     put(overrides, "pekko.remote.artery.canonical.port", remotePort);
     put(overrides, "pekko.management.http.port", managementPort);
     Config config = NodeConfig.load(mode, overrides);
+    // Before the banner and the log (its file is in the data folder): a refusal writes nothing.
+    StartChecks.run(config);
     ConsoleBanner banner = new ConsoleBanner(config, chooseLogging(config, verbose));
     System.out.println(banner.starting());
 
     LimsNode node;
     try {
-      node = LimsNode.start(config).toCompletableFuture().get(2, TimeUnit.MINUTES);
+      node = LimsNode.start(config).toCompletableFuture().get(START_BOUND.toMinutes(), TimeUnit.MINUTES);
     } catch (Exception e) {
+      // A value only a library reads (a Pekko setting) can still be refused here: main's
+      // handler prints the refusal alone, with status 2.
+      if (NodeConfig.refusal(e).isPresent()) throw e;
       // The console may show no log at all: the reason must reach it here.
-      System.err.println(banner.didNotStart(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e));
+      System.err.println(banner.didNotStart(whyNotStarted(e)));
       return 1;
     }
     node.adminReady().whenComplete((password, failure) ->
@@ -92,6 +102,14 @@ public final class Main implements Callable<Integer> {
       return 1;
     }
     return 0;
+  }
+
+  /** What stopped the start, for the console: a start past its bound says so (a TimeoutException has no message). */
+  static Throwable whyNotStarted(Exception failure) {
+    if (failure instanceof TimeoutException) {
+      return new TimeoutException("not up within " + START_BOUND.toMinutes() + " minutes");
+    }
+    return failure instanceof ExecutionException && failure.getCause() != null ? failure.getCause() : failure;
   }
 
   /**

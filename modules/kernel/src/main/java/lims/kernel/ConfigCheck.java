@@ -60,16 +60,17 @@ final class ConfigCheck {
     this.variables = variables;
   }
 
-  /** The check for a node of the given overlay (unresolved): its variables are those the overlay's files read. */
-  static ConfigCheck forOverlay(Config overlay, Config node) {
+  /** The check for a node whose files (the overlay, unresolved, and the pipelines file) read these variables. */
+  static ConfigCheck of(Config node, Set<String> variables) {
     Config shipped = ConfigFactory.parseResources("application.conf").resolve(ConfigResolveOptions.noSystem());
-    return new ConfigCheck(shipped.root(), node.getObject(DISPATCHER_TEMPLATE), variablesRead(overlay));
+    return new ConfigCheck(shipped.root(), node.getObject(DISPATCHER_TEMPLATE), variables);
   }
 
   void check(Config node, Map<String, String> environment) {
     walk(List.of(), node.root(), reference, false);
     for (String name : new TreeSet<>(environment.keySet())) {
-      if (name.startsWith("LIMS_") && !variables.contains(name) && !LAUNCHER_VARIABLES.matcher(name).matches()) {
+      if (name.startsWith("LIMS_") && !variables.contains(name) && !LAUNCHER_VARIABLES.matcher(name).matches()
+          && !setByThePlatform(name, environment.get(name))) {
         throw new ConfigRefused(ConfigRefused.REFUSING + "the environment variable " + name
             + " is not read by the " + node.getString("lims.mode") + " configuration"
             + ConfigRefused.closest(name, variables).map(v -> "; did you mean " + v + "?").orElse("")
@@ -78,10 +79,37 @@ final class ConfigCheck {
     }
   }
 
-  /** Every LIMS_ variable a ${?VAR} of the overlay or the files it includes reads: the resolver is asked for each. */
-  static Set<String> variablesRead(Config overlay) {
+  /**
+   * A variable Kubernetes or Docker sets for a service or a linked container named lims or
+   * lims-something (lims-db): LIMS_SERVICE_HOST, LIMS_SERVICE_PORT, LIMS_SERVICE_PORT_HTTP,
+   * LIMS_PORT_8080_TCP_ADDR, LIMS_DB_PORT_5432_TCP, LIMS_DB_ENV_POSTGRES_USER. The node's own
+   * settings end otherwise, and a variable it reads is never taken for one of these.
+   */
+  private static final Pattern SERVICE_VARIABLES =
+      Pattern.compile("LIMS(_\\w+)?_(SERVICE_HOST|SERVICE_PORT(_\\w+)?|PORT_\\d+_(TCP|UDP|SCTP)(_ADDR|_PORT|_PROTO)?|ENV_\\w+)");
+
+  /**
+   * NAME_PORT alone is the service's address, tcp://10.0.0.7:8080; a setting's port would be a
+   * number. So LIMS_DB_PORT=5432, which no setting reads (the port is in LIMS_DB_URL), is
+   * refused, and LIMS_DB_PORT=tcp://10.0.0.7:5432, from a service lims-db, passes.
+   */
+  private static final Pattern SERVICE_ADDRESS = Pattern.compile("(tcp|udp|sctp)://\\S+:\\d+");
+
+  /** A Docker link's NAME_NAME is /this-container/alias. */
+  private static final Pattern DOCKER_LINK_NAME = Pattern.compile("/[^/\\s]+/[^/\\s]+");
+
+  private static boolean setByThePlatform(String name, String value) {
+    if (SERVICE_VARIABLES.matcher(name).matches()) return true;
+    if (value == null) return false;
+    return name.endsWith("_PORT") && SERVICE_ADDRESS.matcher(value).matches()
+        || name.endsWith("_NAME") && DOCKER_LINK_NAME.matcher(value).matches();
+  }
+
+  /** Every LIMS_ variable a ${?VAR} of these files (or the files they include) reads: the resolver is asked for each. */
+  static Set<String> variablesRead(Config files) {
     Set<String> names = new TreeSet<>();
-    overlay.resolve(ConfigResolveOptions.noSystem().appendResolver(new ConfigResolver() {
+    // Unresolved substitutions are let be: the pipelines file may read ${HOME}, which this resolver does not give.
+    files.resolve(ConfigResolveOptions.noSystem().setAllowUnresolved(true).appendResolver(new ConfigResolver() {
       @Override
       public ConfigValue lookup(String path) {
         if (path.startsWith("LIMS_")) names.add(path);
@@ -147,9 +175,10 @@ final class ConfigCheck {
 
   private static SettingKind requireKind(List<String> at, ConfigValue value, ConfigValue byDefault, boolean pekkoDefaults) {
     SettingKind kind = SettingKind.of(at.get(at.size() - 1), byDefault, pekkoDefaults);
+    if (pekkoDefaults || !at.get(0).equals("lims")) kind = kind.readByALibrary();
     if (!kind.accepts(value)) {
       throw ConfigRefused.setting(ConfigUtil.joinPath(at), value,
-          "is not " + kind.description + " (the default is " + byDefault.render(ConfigRenderOptions.concise()) + ")");
+          "is not " + kind.description + " (the default is " + ConfigRefused.shown(ConfigUtil.joinPath(at), byDefault) + ")");
     }
     return kind;
   }

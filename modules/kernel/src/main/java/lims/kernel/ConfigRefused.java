@@ -1,10 +1,14 @@
 package lims.kernel;
 
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -27,10 +31,45 @@ public final class ConfigRefused extends IllegalStateException {
 
   /** "PATH = VALUE (WHERE)". */
   static String describe(String path, ConfigValue value) {
-    String rendered = value.render(ConfigRenderOptions.concise());
-    if (rendered.length() > 80) rendered = rendered.substring(0, 77) + "...";
-    return path + " = " + rendered + where(path, value.origin());
+    return path + " = " + shown(path, value) + where(path, value.origin());
   }
+
+  /**
+   * The value as a refusal shows it: {@code ***} for a setting that may hold a secret, as the
+   * line goes to the service's log (journald, docker logs), and so for such a setting inside a
+   * section shown.
+   */
+  static String shown(String path, ConfigValue value) {
+    if (namesASecret(path)) return "***";
+    String rendered = masked(value).render(ConfigRenderOptions.concise());
+    return rendered.length() > 80 ? rendered.substring(0, 77) + "..." : rendered;
+  }
+
+  private static ConfigValue masked(ConfigValue value) {
+    if (!(value instanceof ConfigObject section)) return value;
+    ConfigObject shown = section;
+    for (String key : section.keySet()) {
+      shown = shown.withValue(key, namesASecret(key) ? ConfigValueFactory.fromAnyRef("***") : masked(section.get(key)));
+    }
+    return shown;
+  }
+
+  /**
+   * Whether the setting's name ends in a word for a secret (password, jwt.secret, api-key,
+   * token; not access-token-ttl). A misspelt name is what gets a setting refused, so near
+   * misses count too (pasword, secrte).
+   */
+  private static boolean namesASecret(String path) {
+    String[] words = path.toLowerCase(Locale.ROOT).split("[^a-z0-9]+");
+    String last = words.length == 0 ? "" : words[words.length - 1];
+    return SECRET_STEMS.stream().anyMatch(last::contains) || closest(last, SECRET_WORDS).isPresent();
+  }
+
+  /** A name ending in a word containing one of these names a secret: password, passwd, passphrase, secret, key, token, credentials, pwd. */
+  private static final List<String> SECRET_STEMS = List.of("pass", "secret", "key", "token", "credential", "pwd");
+
+  /** ...and so does a near miss of one of these (of the shorter ones, ordinary words such as open are near misses). */
+  private static final List<String> SECRET_WORDS = List.of("password", "secret", "credentials");
 
   /** The known name closest to a misspelt one (at most two edits, or a fifth of its length), if any. */
   public static Optional<String> closest(String name, Collection<String> known) {

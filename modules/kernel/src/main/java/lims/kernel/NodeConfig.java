@@ -8,7 +8,9 @@ import com.typesafe.config.ConfigResolver;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Loads a node's configuration: the mode overlay from cluster-config (embedded.conf,
@@ -45,8 +47,14 @@ public final class NodeConfig {
     ConfigResolveOptions resolving = ConfigResolveOptions.noSystem().appendResolver(new Environment(environment));
     Config node = ConfigFactory.load(Thread.currentThread().getContextClassLoader(),
         ConfigFactory.parseMap(overrides).withFallback(overlay), resolving);
-    node = PipelinesFile.mergeInto(node, resolving);
-    ConfigCheck.forOverlay(overlay, node).check(node, environment);
+    // The known variables are those the overlay's files read, and those the lab's pipelines file reads.
+    Set<String> variables = new TreeSet<>(ConfigCheck.variablesRead(overlay));
+    Optional<Config> pipelinesFile = PipelinesFile.named(node);
+    if (pipelinesFile.isPresent()) {
+      node = PipelinesFile.mergeInto(node, pipelinesFile.get(), resolving);
+      variables.addAll(ConfigCheck.variablesRead(pipelinesFile.get()));
+    }
+    ConfigCheck.of(node, variables).check(node, environment);
     return node;
   }
 
@@ -56,17 +64,19 @@ public final class NodeConfig {
    * standard error and ends with {@link #REFUSED}; anything else is thrown on, for its stack trace.
    */
   public static int refusedStart(Exception failure) throws Exception {
+    Optional<String> refusal = refusal(failure);
+    if (refusal.isEmpty()) throw failure;
+    System.err.println(refusal.get());
+    return REFUSED;
+  }
+
+  /** The one line of a refused configuration, if that is what stopped the start: this check's, or a value a getter could not read. */
+  public static Optional<String> refusal(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof ConfigRefused) {
-        System.err.println(t.getMessage());
-        return REFUSED;
-      }
-      if (t instanceof ConfigException) {
-        System.err.println(ConfigRefused.REFUSING + t.getMessage());
-        return REFUSED;
-      }
+      if (t instanceof ConfigRefused) return Optional.of(t.getMessage());
+      if (t instanceof ConfigException) return Optional.of(ConfigRefused.REFUSING + t.getMessage());
     }
-    throw failure;
+    return Optional.empty();
   }
 
   /** ${?VAR} from the given variables; each value says which variable it came from. */

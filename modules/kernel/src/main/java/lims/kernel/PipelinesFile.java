@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigValue;
 import java.io.File;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -31,19 +32,28 @@ final class PipelinesFile {
 
   private PipelinesFile() {}
 
-  /** The node's configuration with the file's settings merged in, or unchanged when no file is named. */
-  static Config mergeInto(Config node, ConfigResolveOptions resolving) {
+  /** The file the node's configuration names, as written (unresolved), or none when it names none. */
+  static Optional<Config> named(Config node) {
     String name = node.getString(NAMED_BY);
-    if (name.isBlank()) return node;
+    if (name.isBlank()) return Optional.empty();
     File file = new File(name);
     if (!file.isFile() || !file.canRead()) {
       throw ConfigRefused.setting(NAMED_BY, node.getValue(NAMED_BY), "names a file that cannot be read");
     }
+    try {
+      return Optional.of(ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false)));
+    } catch (ConfigException e) {
+      throw unreadable(e);
+    }
+  }
+
+  /** The node's configuration with the file's settings merged in. */
+  static Config mergeInto(Config node, Config file, ConfigResolveOptions resolving) {
     Config fromFile;
     try {
-      fromFile = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false)).resolve(resolving);
+      fromFile = file.resolve(resolving);
     } catch (ConfigException e) {
-      throw new ConfigRefused(ConfigRefused.REFUSING + NAMED_BY + ": " + e.getMessage());
+      throw unreadable(e);
     }
     Config analysis = node.getConfig(SECTION);
     for (String key : new TreeSet<>(fromFile.root().keySet())) {
@@ -52,6 +62,10 @@ final class PipelinesFile {
       refuseTwice(key, value, analysis.getValue(key));
     }
     return fromFile.atPath(SECTION).withFallback(node);
+  }
+
+  private static ConfigRefused unreadable(ConfigException e) {
+    return new ConfigRefused(ConfigRefused.REFUSING + NAMED_BY + ": " + e.getMessage());
   }
 
   private static ConfigRefused notInTheFile(String key, ConfigValue value, Config analysis) {

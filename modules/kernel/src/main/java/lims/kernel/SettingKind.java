@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * What a setting's value must be, read off its default in the shipped configuration: a value
@@ -23,11 +25,21 @@ enum SettingKind {
   WHOLE_NUMBER("a whole number"),
   NUMBER("a number"),
   DURATION("a duration with its unit, such as 500ms, 30s, 5m or 12h"),
+  /** A duration a library reads: Pekko and pekko-http take a word for "never" in some of theirs. */
+  LIBRARY_DURATION("a duration with its unit, such as 500ms, 30s, 5m or 12h, or off, none or infinite"),
   SIZE("a size such as 1048576, 256KiB or 8m"),
   TEXT("text"),
   LIST("a list [ ... ]"),
   SECTION("a section { ... }"),
   ANYTHING("anything");
+
+  /**
+   * The words Pekko reads as "never" in place of a duration: {@code off}
+   * (shutdown-after-unsuccessful-join-seed-nodes), {@code none} or {@code off} (a passivation
+   * idle timeout), {@code infinite} (pekko-http's request-timeout). Where a setting takes none
+   * of them, Pekko itself refuses the word when it starts.
+   */
+  private static final Set<String> NEVER = Set.of("off", "none", "infinite");
 
   final String description;
 
@@ -40,6 +52,11 @@ enum SettingKind {
    * {@code anyNumber}, every numeric default is a number: for sections Pekko reads (a
    * dispatcher), whose getters this code does not know.
    */
+  /** The kind when a library, not this code, reads the setting: its durations may be a word for "never". */
+  SettingKind readByALibrary() {
+    return this == DURATION ? LIBRARY_DURATION : this;
+  }
+
   static SettingKind of(String key, ConfigValue byDefault, boolean anyNumber) {
     return switch (byDefault.valueType()) {
       case OBJECT -> SECTION;
@@ -74,6 +91,10 @@ enum SettingKind {
           one.getDuration("v");
           // The unit is a letter at the end: without one, the number would be milliseconds.
           return type == ConfigValueType.STRING && Character.isLetter(lastChar(value));
+        }
+        case LIBRARY_DURATION -> {
+          return DURATION.accepts(value)
+              || type == ConfigValueType.STRING && NEVER.contains(String.valueOf(value.unwrapped()).strip().toLowerCase(Locale.ROOT));
         }
         case SIZE -> one.getBytes("v");
         case TEXT -> {

@@ -86,6 +86,64 @@ class NodeConfigTest {
   }
 
   @Test
+  void aDurationPekkoReadsMayBeItsWordForNever() {
+    // Pekko reads off for the join timeout, off or none for the idle timeout, infinite for the request timeout.
+    for (Map<String, String> never : List.of(Map.of("LIMS_JOIN_TIMEOUT", "off"), Map.of("LIMS_PASSIVATE_AFTER", "off"),
+        Map.of("LIMS_PASSIVATE_AFTER", "none"), Map.of("LIMS_HTTP_REQUEST_TIMEOUT", "infinite"))) {
+      for (String mode : List.of("embedded", "cluster")) {
+        String variable = never.keySet().iterator().next();
+        Config node = NodeConfig.load(mode, Map.of(), never);
+        assertEquals(never.get(variable), node.getString(SETTING_OF.get(variable)), mode + " " + never);
+      }
+    }
+    // Still with its unit, and the node's own durations have no such word.
+    assertRefused("pekko.http.server.request-timeout = \"20\" (environment variable LIMS_HTTP_REQUEST_TIMEOUT) is not a duration with its unit",
+        Map.of(), Map.of("LIMS_HTTP_REQUEST_TIMEOUT", "20"));
+    assertRefused("lims.analysis.dispatch.ssh-timeout = \"off\" (environment variable LIMS_SSH_TIMEOUT) is not a duration with its unit, such as 500ms, 30s, 5m or 12h (",
+        Map.of(), Map.of("LIMS_SSH_TIMEOUT", "off"));
+  }
+
+  private static final Map<String, String> SETTING_OF = Map.of(
+      "LIMS_JOIN_TIMEOUT", "pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes",
+      "LIMS_PASSIVATE_AFTER", "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout",
+      "LIMS_HTTP_REQUEST_TIMEOUT", "pekko.http.server.request-timeout");
+
+  @Test
+  void variablesKubernetesAndDockerSetForAServiceNamedLimsPass() {
+    Map<String, String> serviceLims = Map.of(
+        "LIMS_SERVICE_HOST", "10.0.0.7", "LIMS_SERVICE_PORT", "8080", "LIMS_SERVICE_PORT_HTTP", "8080",
+        "LIMS_PORT", "tcp://10.0.0.7:8080", "LIMS_PORT_8080_TCP", "tcp://10.0.0.7:8080", "LIMS_PORT_8080_TCP_ADDR", "10.0.0.7",
+        "LIMS_PORT_8080_TCP_PORT", "8080", "LIMS_PORT_8080_TCP_PROTO", "tcp");
+    Map<String, String> serviceLimsDb = Map.of(
+        "LIMS_DB_SERVICE_HOST", "10.0.0.8", "LIMS_DB_SERVICE_PORT", "5432", "LIMS_DB_PORT", "tcp://10.0.0.8:5432",
+        "LIMS_DB_PORT_5432_TCP_ADDR", "10.0.0.8", "LIMS_DB_NAME", "/lims/lims-db", "LIMS_DB_ENV_POSTGRES_USER", "lims");
+    for (String mode : NodeConfig.MODES) {
+      NodeConfig.load(mode, Map.of(), serviceLims);
+      NodeConfig.load(mode, Map.of(), serviceLimsDb);
+    }
+    // A port of the node's own is a number: no setting reads LIMS_DB_PORT (the port is in LIMS_DB_URL).
+    assertRefused("the environment variable LIMS_DB_PORT is not read by the embedded configuration", Map.of(), Map.of("LIMS_DB_PORT", "5432"));
+    assertRefused("the environment variable LIMS_MANAGMENT_PORT is not read by the embedded configuration; did you mean LIMS_MANAGEMENT_PORT?",
+        Map.of(), Map.of("LIMS_MANAGMENT_PORT", "8558"));
+    // A variable the node reads is its setting, whatever a service named lims-http set it to.
+    assertRefused("lims.http.port = \"tcp://10.0.0.9:80\" (environment variable LIMS_HTTP_PORT) is not a whole number",
+        Map.of(), Map.of("LIMS_HTTP_PORT", "tcp://10.0.0.9:80"));
+  }
+
+  @Test
+  void aRefusalDoesNotShowAValueThatMayBeASecret() {
+    assertRefused("lims.database.pasword = *** is not a setting; did you mean lims.database.password?",
+        Map.of("lims.database.pasword", "S3cr3t"), Map.of());
+    assertRefused("lims.security.jwt.secrte = *** is not a setting; did you mean lims.security.jwt.secret?",
+        Map.of("lims.security.jwt.secrte", "S3cr3t"), Map.of());
+    assertRefused("lims.databse = {\"password\":\"***\"} is not a setting; did you mean lims.database?",
+        Map.of("lims.databse", Map.of("password", "S3cr3t")), Map.of());
+    // A duration of a token is not a secret: the refusal shows what is wrong with it.
+    assertRefused("lims.security.jwt.access-token-ttl = \"15\" (environment variable LIMS_ACCESS_TOKEN_TTL) is not a duration",
+        Map.of(), Map.of("LIMS_ACCESS_TOKEN_TTL", "15"));
+  }
+
+  @Test
   void entriesTheLabNamesAreCheckedForTheirKind() {
     Config node = NodeConfig.load("test", Map.of("lims.device.simulated-driver.durations.centrifuge", "3s"), Map.of());
     assertEquals(3, node.getDuration("lims.device.simulated-driver.durations.centrifuge").toSeconds());
@@ -110,6 +168,14 @@ class NodeConfigTest {
     assertEquals("h", node.getString("lims.analysis.pipelines.rnaseq.host"));
     assertEquals("rnaseq", node.getString("lims.analysis.pipeline-for-test.rnaseq-panel"));
     assertEquals("rnaseq", node.getString("lims.analysis.default-pipeline"));
+  }
+
+  @Test
+  void theVariablesThePipelinesFileReadsAreKnown() throws IOException {
+    Path file = write("pipelines { rnaseq { host = hpc, host = ${?LIMS_HPC_HOST}, user = u, private-key = /k, known-hosts = /kh,"
+        + " results = /r, command = run } }\n");
+    Config node = NodeConfig.load("test", Map.of(), Map.of("LIMS_PIPELINES_FILE", file.toString(), "LIMS_HPC_HOST", "hpc2.lab"));
+    assertEquals("hpc2.lab", node.getString("lims.analysis.pipelines.rnaseq.host"));
   }
 
   @Test
