@@ -76,7 +76,7 @@ class AnalysisApiTest {
     }
   }
 
-  /** Three pipelines on the test server: "seq" (the default), "slow" (a 2 s time limit) and "down" (nothing listens). */
+  /** Three pipelines on the test server: "seq" (the default), "slow" (an 8 s time limit: long enough that a first dispatch on a busy machine is seen running before it) and "down" (nothing listens). */
   static Map<String, Object> settings(Setup setup, boolean watch) throws Exception {
     Path results = setup.results();
     Path gates = setup.gates();
@@ -95,7 +95,7 @@ class AnalysisApiTest {
     String command = script + " {result_dir} {param:outcome} " + gates + "/{analysis_id}";
     Map<String, Object> s = new HashMap<>();
     s.putAll(ssh.pipeline("seq", command, results, "12h"));
-    s.putAll(ssh.pipeline("slow", command, results, "2s"));
+    s.putAll(ssh.pipeline("slow", command, results, "8s"));
     s.putAll(ssh.pipeline("down", command, results, "12h"));
     s.put("lims.analysis.pipelines.down.port", closedPort());
     for (String p : List.of("seq", "slow", "down")) s.put("lims.analysis.pipelines." + p + ".tmux-socket", setup.socket());
