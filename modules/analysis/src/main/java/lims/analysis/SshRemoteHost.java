@@ -39,18 +39,23 @@ import org.slf4j.LoggerFactory;
  * connection that is being opened wait without a thread, so a host that does not answer
  * holds one thread while connecting, and the threads of its running commands only until
  * the first of them is abandoned: starts to other hosts still find threads.
+ *
+ * <p>Once {@link #close() closed} (the node is shutting down), every call fails at once and
+ * no connection is opened.
  */
 public final class SshRemoteHost implements RemoteHost {
 
   private static final Logger log = LoggerFactory.getLogger(SshRemoteHost.class);
 
-  /** Abandons steps past their bound; it only closes sockets, so one thread serves every instance. */
+  /** Abandons steps past their bound; it only closes sockets, never waits, so one thread serves every instance. */
   private static final ScheduledExecutorService WATCHDOG = watchdog();
+  private static final String CLOSED = "closed: the node is shutting down";
 
   private final Executor executor;
   private final Duration timeout;
   /** Per host: its connection, or the opening of it that callers wait for. */
   private final Map<String, CompletableFuture<SSHClient>> connections = new ConcurrentHashMap<>();
+  private volatile boolean closed;
 
   public SshRemoteHost(Executor executor, Duration timeout) {
     this.executor = executor;
@@ -143,6 +148,7 @@ public final class SshRemoteHost implements RemoteHost {
 
   /** The host's shared connection; the first caller to find none opens it, the others wait for that opening without a thread. */
   private CompletableFuture<SSHClient> connection(String key, Pipeline p) {
+    if (closed) return CompletableFuture.failedFuture(new IOException(CLOSED));
     CompletableFuture<SSHClient> opening = new CompletableFuture<>();
     SSHClient[] dead = {null};
     CompletableFuture<SSHClient> current = connections.compute(key, (k, existing) -> {
@@ -185,6 +191,8 @@ public final class SshRemoteHost implements RemoteHost {
       ssh.loadKnownHosts(p.knownHosts().toFile());
       ssh.connect(p.host(), p.port());
       ssh.authPublickey(p.user(), ssh.loadKeys(p.privateKey().toString()));
+      // close() may have gone through the connections before this one was registered: it is closed here instead.
+      if (closed) throw new IOException(CLOSED);
       return ssh;
     } catch (IOException | RuntimeException e) {
       hardClose(ssh);
@@ -202,19 +210,31 @@ public final class SshRemoteHost implements RemoteHost {
   }
 
   /**
-   * Closes the socket before sshj's polite disconnect: a closed socket wakes every thread
-   * blocked on the connection at once, while a disconnect message to a host that stopped
-   * reading could itself wait.
+   * Drops a connection without waiting: closes its socket here, which wakes every thread
+   * blocked on the connection at once, and leaves sshj's own close to an I/O thread. That
+   * close sends a disconnect message under the connection's write lock, which a command
+   * waiting for a key re-exchange holds until sshj's back-stop: the watchdog, which serves
+   * every host, and the shutdown must not wait for it.
    */
-  private static void hardClose(SSHClient ssh) {
-    IOUtils.closeQuietly(ssh.getSocket(), ssh);
+  private void hardClose(SSHClient ssh) {
+    IOUtils.closeQuietly(ssh.getSocket());
+    Runnable release = () -> IOUtils.closeQuietly(ssh);
+    try {
+      executor.execute(release);
+    } catch (RejectedExecutionException e) {
+      // The I/O dispatcher has stopped (the node is going down): a thread of its own, so the caller still does not wait.
+      Thread t = new Thread(release, "ssh-close");
+      t.setDaemon(true);
+      t.start();
+    }
   }
 
-  /** Closes every connection; one still being opened is closed once it opens. */
+  /** Closes every connection, one still being opened once it opens; later calls fail at once and open none. */
   public void close() {
+    closed = true;
     for (String key : connections.keySet()) {
       CompletableFuture<SSHClient> c = connections.remove(key);
-      if (c != null) c.thenAccept(ssh -> IOUtils.closeQuietly(ssh));
+      if (c != null) c.thenAccept(this::hardClose);
     }
   }
 

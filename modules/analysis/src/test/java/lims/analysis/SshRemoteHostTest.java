@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import lims.analysis.testing.Await;
 import lims.analysis.testing.SshServer;
@@ -175,14 +176,38 @@ class SshRemoteHostTest {
   @Test
   void manyConcurrentStartsToOneHostShareItsConnectionAndAllGetThrough() throws Exception {
     Pipeline p = pipeline(server.knownHosts, server.clientKey);
-    remote.close(); // start from no connection, so the first callers race to open it
-    List<String> sessions = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "AN-SP-2026-000010-" + (i + 1)).toList();
-    var starts = sessions.stream().map(s -> remote.start(p, s, "sleep 60").toCompletableFuture()).toList();
-    java.util.concurrent.CompletableFuture.allOf(starts.toArray(java.util.concurrent.CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-    for (String s : sessions) assertTrue(server.hasSession(s), s);
-    var kills = sessions.stream().map(s -> remote.kill(p, s).toCompletableFuture()).toList();
-    java.util.concurrent.CompletableFuture.allOf(kills.toArray(java.util.concurrent.CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-    for (String s : sessions) assertFalse(server.hasSession(s), s);
+    SshRemoteHost fresh = new SshRemoteHost(io, Duration.ofSeconds(10)); // no connection yet, so the first callers race to open it
+    try {
+      List<String> sessions = IntStream.range(0, 40).mapToObj(i -> "AN-SP-2026-000010-" + (i + 1)).toList();
+      var starts = sessions.stream().map(s -> fresh.start(p, s, "sleep 60").toCompletableFuture()).toList();
+      CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      for (String s : sessions) assertTrue(server.hasSession(s), s);
+      var kills = sessions.stream().map(s -> fresh.kill(p, s).toCompletableFuture()).toList();
+      CompletableFuture.allOf(kills.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      for (String s : sessions) assertFalse(server.hasSession(s), s);
+    } finally {
+      fresh.close();
+    }
+  }
+
+  @Test
+  void afterCloseEveryStartFailsAtOnceAndOpensNoConnection() throws Exception {
+    Pipeline p = pipeline(server.knownHosts, server.clientKey);
+    AtomicInteger ioTasks = new AtomicInteger();
+    SshRemoteHost closing = new SshRemoteHost(task -> {
+      ioTasks.incrementAndGet();
+      io.execute(task);
+    }, BOUND);
+    get(closing.start(p, "AN-SP-2026-000012-1", "sleep 60"), BOUND);
+    closing.close(); // the node shuts down while analyses still dispatch
+    ioTasks.set(0);
+    var late = closing.start(p, "AN-SP-2026-000012-2", "sleep 60").toCompletableFuture();
+    assertTrue(late.isCompletedExceptionally(), "failed before start returned");
+    var failed = assertThrows(ExecutionException.class, late::get);
+    assertTrue(failed.getCause().getMessage().contains("shutting down"), failed.getCause().getMessage());
+    assertEquals(0, ioTasks.get(), "nothing ran on the I/O threads: no connection was opened");
+    assertFalse(server.hasSession("AN-SP-2026-000012-2"));
+    get(remote.kill(p, "AN-SP-2026-000012-1"), BOUND);
   }
 
   @Test
