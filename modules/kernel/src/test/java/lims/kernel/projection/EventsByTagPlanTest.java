@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import lims.kernel.Database;
 import lims.kernel.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
@@ -83,17 +84,17 @@ class EventsByTagPlanTest {
 
   /** An idle node's poll: nothing after the newest event. */
   @Test
-  void anIdlePollReadsTheTagsIndex() throws SQLException {
-    assertReadsTheTagsIndex(EVENTS, EVENTS);
+  void anIdlePollIsPlannedThroughAnIndex() throws SQLException {
+    assertPlannedThroughAnIndex(EVENTS, EVENTS);
   }
 
   /** A projection catching up from the start: the first page of its tag's events, not a sort of all of them. */
   @Test
-  void aPollFromTheStartReadsTheTagsIndex() throws SQLException {
-    assertReadsTheTagsIndex(0, EVENTS);
+  void aPollFromTheStartIsPlannedThroughAnIndex() throws SQLException {
+    assertPlannedThroughAnIndex(0, EVENTS);
   }
 
-  private static void assertReadsTheTagsIndex(long offset, long maxOffset) throws SQLException {
+  private static void assertPlannedThroughAnIndex(long offset, long maxOffset) throws SQLException {
     String plan = explain(offset, maxOffset);
     if (vendor.equals("h2")) {
       // H2 names the index it walks first and says when its order is the query's (no sort, stops at the limit).
@@ -101,10 +102,19 @@ class EventsByTagPlanTest {
       assertTrue(plan.contains("EVENT_TAG_BY_TAG_IDX"), plan);
       assertTrue(plan.contains("/* index sorted */"), "in the index's order:\n" + plan);
     } else {
-      assertFalse(plan.contains("Seq Scan"), plan);
-      assertFalse(plan.contains("Sort"), plan);
-      assertTrue(plan.contains("Index Only Scan using event_tag_by_tag_idx on event_tag"), plan);
+      assertNoScanNorSort(plan);
     }
+  }
+
+  /**
+   * PostgreSQL walks the tag's index, or — for a range of offsets it expects to be nearly
+   * empty, as at the newest event — the key (event_id, tag) between the offsets; both stop at
+   * the limit. What must not appear is a walk of a whole table or a sort of what it found.
+   */
+  private static void assertNoScanNorSort(String plan) {
+    assertFalse(plan.contains("Seq Scan"), plan);
+    assertFalse(plan.contains("Sort"), plan);
+    assertTrue(Pattern.compile("Index (Only )?Scan using event_tag_\\w+ on event_tag").matcher(plan).find(), plan);
   }
 
   /**
@@ -122,8 +132,7 @@ class EventsByTagPlanTest {
       s.execute("DEALLOCATE events_by_tag");
       s.execute("RESET plan_cache_mode");
     }
-    assertFalse(plan.contains("Seq Scan"), plan);
-    assertFalse(plan.contains("Sort"), plan);
+    assertNoScanNorSort(plan);
   }
 
   private static String explain(long offset, long maxOffset) throws SQLException {
