@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,6 +112,11 @@ public final class IdleBench {
     report.add("| poll of a tag from the start (first page) | " + timePolls(-1) + " |");
     System.out.println(String.join("\n", report));
     bench.stopNode();
+    if (!Boolean.getBoolean("bench.keep-data")) { // -Dbench.keep-data=true keeps it, to look at the plans
+      try (var files = Files.walk(dataDir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
   }
 
   /** Requests from {@link #CLIENTS} clients until the journal holds {@link #EVENTS} events; returns the failed ones. */
