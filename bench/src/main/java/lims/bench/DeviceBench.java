@@ -108,12 +108,19 @@ public final class DeviceBench {
     overrides.put("lims.database.user", USER);
     overrides.put("lims.database.journal-pool-size", 16);
     overrides.put("pekko.projection.jdbc.dialect", "postgres-dialect");
-    overrides.put("lims.http.port", 0);
-    overrides.put("lims.security.admin-password", PASSWORD);
     overrides.put("lims.device.seed-demo-devices", false);
     overrides.put("lims.device.simulated-driver.default-duration", "0ms");
-    overrides.put("pekko.loglevel", "WARNING");
     overrides.putAll(extra);
+    startNodeWith(overrides);
+  }
+
+  /** A node in this JVM with these settings over the embedded defaults, on a free port, quiet, and an admin token. */
+  void startNodeWith(Map<String, Object> settings) throws Exception {
+    Map<String, Object> overrides = new HashMap<>();
+    overrides.put("lims.http.port", 0);
+    overrides.put("lims.security.admin-password", PASSWORD);
+    overrides.put("pekko.loglevel", "WARNING");
+    overrides.putAll(settings);
     node = LimsNode.start(NodeConfig.load("embedded", overrides), actionKinds).toCompletableFuture().get(2, TimeUnit.MINUTES);
     node.adminReady().toCompletableFuture().get(1, TimeUnit.MINUTES);
     base = node.baseUrl();
