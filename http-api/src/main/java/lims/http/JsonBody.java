@@ -61,6 +61,11 @@ public final class JsonBody {
     try (JsonParser parser = BODIES.createParser(bytes)) {
       try {
         node = mapper.readTree(parser);
+        // One value per body: a second object after the first would be dropped without a word.
+        if (parser.nextToken() != null) {
+          throw ProblemException.badRequest("malformed-json", "the body holds more after its JSON value, at line "
+              + parser.currentLocation().getLineNr() + ", column " + parser.currentLocation().getColumnNr());
+        }
       } catch (JsonProcessingException e) {
         throw malformed(e, parser);
       }
@@ -87,7 +92,7 @@ public final class JsonBody {
     boolean duplicate = String.valueOf(e.getOriginalMessage()).startsWith("Duplicate field"); // Jackson's wording: no type of its own
     String problem = duplicate ? (context.getParent().inRoot() ? "is given twice" : "has the field " + printable(context.getCurrentName()) + " twice")
         : !(e instanceof StreamConstraintsException) ? "is not valid JSON"
-        : context.getNestingDepth() >= MAX_NESTING ? "nests deeper than " + MAX_NESTING + " levels"
+        : context.getNestingDepth() > MAX_NESTING ? "nests deeper than " + MAX_NESTING + " levels"
         : "holds a key or a number too long to read";
     Optional<String> field = topLevelField(parser, duplicate);
     if (field.isEmpty()) return ProblemException.badRequest("malformed-json", "the body " + problem + where);

@@ -136,6 +136,7 @@ final class HostileRequests {
     cases.add(body(op, "an unknown field", with(example, "fuzz_unknown", NODES.textNode("x")), Expect.INVALID, "fuzz_unknown"));
     String first = example.fieldNames().hasNext() ? example.fieldNames().next() : "fuzz_unknown";
     cases.add(bytes(op, "a field given twice, null first", json(example).replaceFirst("\\{", "{\"" + first + "\":null,"), Expect.INVALID, List.of(first)));
+    cases.add(bytes(op, "a second object after the body", json(example) + "{\"fuzz\":1}", Expect.INVALID, List.of()));
     for (String notAnObject : List.of("[]", "[" + json(example) + "]", "\"text\"", "42", "null", "true")) {
       cases.add(bytes(op, "the body " + abbreviate(notAnObject), notAnObject, Expect.INVALID, List.of()));
     }

@@ -1,6 +1,7 @@
 package lims.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -76,7 +77,21 @@ class HttpConventionsTest {
     String deep = "[".repeat(10_000) + "]".repeat(10_000);
     assertEquals(List.of("roles"), fieldsNamed(problem(api.post("/api/v1/users", admin, "{\"username\":\"lab.tech\",\"roles\":" + deep + "}"), 400)));
     String overLimit = "{\"a\":".repeat(JsonBody.MAX_NESTING) + "1" + "}".repeat(JsonBody.MAX_NESTING);
-    assertEquals(List.of("roles"), fieldsNamed(problem(api.post("/api/v1/users", admin, "{\"username\":\"lab.tech\",\"roles\":" + overLimit + "}"), 400)));
+    JsonNode over = problem(api.post("/api/v1/users", admin, "{\"username\":\"lab.tech\",\"roles\":" + overLimit + "}"), 400);
+    assertEquals(List.of("roles"), fieldsNamed(over));
+    assertTrue(over.get("detail").asText().contains("nests deeper than " + JsonBody.MAX_NESTING), over.toString());
+    // At the limit (the body's object and 31 levels inside it) the body is read: roles is refused for its type, not its depth.
+    String atLimit = "[".repeat(JsonBody.MAX_NESTING - 1) + "]".repeat(JsonBody.MAX_NESTING - 1);
+    JsonNode at = problem(api.post("/api/v1/users", admin, "{\"username\":\"lab.tech\",\"roles\":" + atLimit + "}"), 400);
+    assertFalse(at.toString().contains("nests deeper") || at.toString().contains("malformed-json"), at.toString());
+  }
+
+  @Test
+  void aSecondValueAfterTheBodyIsRefusedNotDropped() {
+    JsonNode body = problem(api.post("/api/v1/users", admin,
+        "{\"username\":\"lab.tech\",\"password\":\"long-enough-password\",\"roles\":[\"viewer\"]}{\"username\":\"lab.boss\"}"), 400);
+    assertTrue(body.get("detail").asText().contains("more after its JSON value"), body.toString());
+    assertEquals(404, api.get("/api/v1/users/lab.tech", admin).status(), "nothing was created");
   }
 
   @Test
