@@ -44,6 +44,8 @@ public final class IdleBench {
   static final int IDLE_SECONDS = Integer.getInteger("bench.idle-seconds", 60);
   static final int CLIENTS = Integer.getInteger("bench.clients", 16);
   static final Duration CATCH_UP_LIMIT = Duration.ofMinutes(Integer.getInteger("bench.catch-up-minutes", 20));
+  /** A node failing this many fill requests is broken: the fill stops instead of spinning for ever. */
+  static final int GIVE_UP_AFTER_FAILURES = 1_000;
   static final List<String> INTAKE = List.of("assign_barcode", "receive", "start_preparation", "finish_preparation", "pass_qc");
 
   private final DeviceBench bench = new DeviceBench();
@@ -51,8 +53,16 @@ public final class IdleBench {
 
   public static void main(String[] args) throws Exception {
     lims.kernel.CommonPool.ensureParallelism();
-    new IdleBench().run();
-    System.exit(0);
+    // Pekko's threads outlive a failure in main: exit either way, with a status that says which.
+    int status = 1;
+    try {
+      new IdleBench().run();
+      status = 0;
+    } catch (Exception | AssertionError e) {
+      e.printStackTrace();
+    } finally {
+      System.exit(status);
+    }
   }
 
   void run() throws Exception {
@@ -63,6 +73,19 @@ public final class IdleBench {
     settings.put("lims.device.simulated-driver.default-duration", "0ms");
     // The access log of the fill would bury the report; an idle node writes none anyway.
     ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("lims.access")).setLevel(ch.qos.logback.classic.Level.WARN);
+    try {
+      measure(settings, dataDir);
+    } finally {
+      if (bench.node != null) bench.stopNode();
+      if (!Boolean.getBoolean("bench.keep-data")) { // -Dbench.keep-data=true keeps it, to look at the plans
+        try (var files = Files.walk(dataDir)) {
+          files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+      }
+    }
+  }
+
+  private void measure(Map<String, Object> settings, Path dataDir) throws Exception {
     bench.startNodeWith(settings);
     database = Database.get(bench.node.system()).dataSource();
     List<String> report = new ArrayList<>();
@@ -111,12 +134,6 @@ public final class IdleBench {
     report.add("| poll of a tag at the newest event | " + timePolls(newest) + " |");
     report.add("| poll of a tag from the start (first page) | " + timePolls(-1) + " |");
     System.out.println(String.join("\n", report));
-    bench.stopNode();
-    if (!Boolean.getBoolean("bench.keep-data")) { // -Dbench.keep-data=true keeps it, to look at the plans
-      try (var files = Files.walk(dataDir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
-    }
   }
 
   /** Requests from {@link #CLIENTS} clients until the journal holds {@link #EVENTS} events; returns the failed ones. */
@@ -129,7 +146,7 @@ public final class IdleBench {
       String device = "idle-bench-" + c;
       bench.call("POST", "/api/v1/devices", "{\"id\":\"" + device + "\",\"name\":\"Bench\",\"type\":\"plate_reader\"}");
       clients.add(CompletableFuture.runAsync(() -> {
-        while (scalar("SELECT COUNT(*) FROM \"event_journal\"") < EVENTS) {
+        while (scalar("SELECT COUNT(*) FROM \"event_journal\"") < EVENTS && failed.sum() < GIVE_UP_AFTER_FAILURES) {
           try {
             String specimen = bench.call("POST", "/api/v1/specimens",
                 "{\"client_ref\":\"bench\",\"type\":\"serum\",\"tests_requested\":[\"crp\"]}").get("id").asText();
@@ -150,6 +167,9 @@ public final class IdleBench {
       }, pool));
     }
     CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).join();
+    if (failed.sum() >= GIVE_UP_AFTER_FAILURES) {
+      throw new IllegalStateException("the fill gave up after " + failed.sum() + " failed requests: the node is not answering (see its log)");
+    }
     pool.shutdown();
     return failed.sum();
   }

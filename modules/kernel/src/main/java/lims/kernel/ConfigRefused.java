@@ -41,9 +41,18 @@ public final class ConfigRefused extends IllegalStateException {
    */
   static String shown(String path, ConfigValue value) {
     if (namesASecret(path)) return "***";
-    String rendered = masked(value).render(ConfigRenderOptions.concise());
+    String rendered = scrubbed(masked(value).render(ConfigRenderOptions.concise()));
     return rendered.length() > 80 ? rendered.substring(0, 77) + "..." : rendered;
   }
+
+  /** Secrets inside a value of any name: a URL's user:password@ and a password=... parameter (a misspelt database url). */
+  static String scrubbed(String rendered) {
+    return URL_PASSWORD.matcher(SECRET_PARAMETER.matcher(rendered).replaceAll("$1***")).replaceAll("$1***@");
+  }
+
+  private static final java.util.regex.Pattern SECRET_PARAMETER =
+      java.util.regex.Pattern.compile("(?i)((?:pass\\w*|secret\\w*|\\w*token|\\w*key|pwd)=)[^&;,\\s\"']*");
+  private static final java.util.regex.Pattern URL_PASSWORD = java.util.regex.Pattern.compile("(://[^:/@\\s\"]+:)[^@/\\s\"]+@");
 
   private static ConfigValue masked(ConfigValue value) {
     if (!(value instanceof ConfigObject section)) return value;

@@ -138,6 +138,11 @@ class NodeConfigTest {
         Map.of("lims.security.jwt.secrte", "S3cr3t"), Map.of());
     assertRefused("lims.databse = {\"password\":\"***\"} is not a setting; did you mean lims.database?",
         Map.of("lims.databse", Map.of("password", "S3cr3t")), Map.of());
+    // A secret inside a value whose name says nothing of it: a misspelt database url.
+    assertRefused("lims.database.ulr = \"jdbc:postgresql://db/lims?user=lims&password=***\" is not a setting; did you mean lims.database.url?",
+        Map.of("lims.database.ulr", "jdbc:postgresql://db/lims?user=lims&password=hunter2"), Map.of());
+    assertRefused("lims.database.ulr = \"jdbc:postgresql://lims:***@db/lims\" is not a setting; did you mean lims.database.url?",
+        Map.of("lims.database.ulr", "jdbc:postgresql://lims:hunter2@db/lims"), Map.of());
     // A duration of a token is not a secret: the refusal shows what is wrong with it.
     assertRefused("lims.security.jwt.access-token-ttl = \"15\" (environment variable LIMS_ACCESS_TOKEN_TTL) is not a duration",
         Map.of(), Map.of("LIMS_ACCESS_TOKEN_TTL", "15"));
