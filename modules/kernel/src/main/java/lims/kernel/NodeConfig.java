@@ -55,7 +55,7 @@ public final class NodeConfig {
       variables.addAll(ConfigCheck.variablesRead(pipelinesFile.get()));
     }
     ConfigCheck.of(node, variables).check(node, environment);
-    return node;
+    return AppVersion.applied(node);
   }
 
   /**
