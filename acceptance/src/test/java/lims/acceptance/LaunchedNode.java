@@ -101,6 +101,16 @@ final class LaunchedNode implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** SIGKILL: the node dies mid-work, as in a crash or an out-of-memory kill. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("the node did not die within 30 s of SIGKILL");
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) stop();

@@ -63,8 +63,8 @@ class DatabaseLeaseTest {
     assertFalse(a.checkLease());
     assertTrue(taken(b), "a released lease is taken");
 
-    // b crashes holding it: a waits out its time (heartbeat-timeout, 20 s in node.conf).
-    clock.advance(Duration.ofSeconds(19));
+    // b crashes holding it: a waits out its time (heartbeat-timeout, 10 s in node.conf).
+    clock.advance(Duration.ofSeconds(9));
     assertFalse(taken(a), "still within the crashed holder's time");
     clock.advance(Duration.ofSeconds(2));
     assertFalse(b.checkLease(), "the holder itself no longer counts on it");
@@ -92,7 +92,7 @@ class DatabaseLeaseTest {
     var lease = LeaseProvider.get(Adapter.toClassic(kit.system())).getLease("lims-sbr",
         node.getString("pekko.cluster.split-brain-resolver.lease-majority.lease-implementation"), "10.0.0.9:25520");
     assertEquals("lims-sbr", lease.getSettings().leaseName());
-    assertEquals(Duration.ofSeconds(20), lease.getSettings().timeoutSettings().getHeartbeatTimeout());
+    assertEquals(Duration.ofSeconds(10), lease.getSettings().timeoutSettings().getHeartbeatTimeout());
     assertEquals("lease-majority", NodeConfig.load("cluster", java.util.Map.of(), java.util.Map.of())
         .getString("pekko.cluster.split-brain-resolver.active-strategy"));
   }
