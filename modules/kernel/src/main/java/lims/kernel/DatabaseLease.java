@@ -1,5 +1,6 @@
 package lims.kernel;
 
+import com.typesafe.config.Config;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -49,6 +50,15 @@ public final class DatabaseLease extends Lease {
     this.settings = settings;
     this.database = database;
     this.clock = clock;
+  }
+
+  /** Pekko refuses a lease whose timeout is not above twice its heartbeat interval, and the node then stops mid-start: say so before. */
+  static void check(Config node) {
+    String timeout = "lims.cluster.lease.heartbeat-timeout";
+    Duration interval = node.getDuration("lims.cluster.lease.heartbeat-interval");
+    if (node.getDuration(timeout).compareTo(interval.multipliedBy(2)) <= 0) {
+      throw ConfigRefused.setting(timeout, node.getValue(timeout), "must be longer than " + interval.multipliedBy(2).toSeconds() + " s (twice lims.cluster.lease.heartbeat-interval)");
+    }
   }
 
   @Override

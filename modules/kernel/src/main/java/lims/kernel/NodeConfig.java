@@ -55,6 +55,7 @@ public final class NodeConfig {
       variables.addAll(ConfigCheck.variablesRead(pipelinesFile.get()));
     }
     ConfigCheck.of(node, variables).check(node, environment);
+    DatabaseLease.check(node);
     return AppVersion.applied(node);
   }
 

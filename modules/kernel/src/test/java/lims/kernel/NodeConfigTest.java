@@ -94,6 +94,13 @@ class NodeConfigTest {
   }
 
   @Test
+  void aLeaseTimeTheResolverWouldRefuseIsRefusedAtStart() {
+    ConfigRefused refused = assertThrows(ConfigRefused.class, () -> NodeConfig.load("cluster", Map.of(), Map.of("LIMS_SBR_LEASE_TTL", "4s")));
+    assertTrue(refused.getMessage().contains("lims.cluster.lease.heartbeat-timeout") && refused.getMessage().contains("LIMS_SBR_LEASE_TTL"), refused.getMessage());
+    NodeConfig.load("cluster", Map.of(), Map.of("LIMS_SBR_LEASE_TTL", "5s"));
+  }
+
+  @Test
   void anEnvironmentVariableNoSettingReadsIsRefused() {
     assertRefused("the environment variable LIMS_HTTP_PROT is not read by the embedded configuration; did you mean LIMS_HTTP_PORT?",
         Map.of(), Map.of("LIMS_HTTP_PROT", "9090"));
