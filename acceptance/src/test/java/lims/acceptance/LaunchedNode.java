@@ -101,6 +101,12 @@ final class LaunchedNode implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** SIGKILL, as a crash: the node leaves nothing behind and tells its cluster nothing. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("the node did not die within 30 s of SIGKILL");
+  }
+
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) stop();
