@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * (decision 0039). The node, packaged and in a JVM of its own, runs on a PostgreSQL of this
  * test's own. While the database is down, every path answers 503 problem+json within the ask
  * time-out (writes to an entity, specimen registration with its id from a database sequence,
- * lists that wait for their read table, login), and both /ready routes answer 503 naming the
+ * lists that wait for their read table, an export, login), and both /ready routes answer 503 naming the
  * database within the readiness check's bound: never 500, never the server's request time-out.
  * Once the database is back, writes and readiness come back by themselves, within 15 s.
  */
@@ -74,6 +74,7 @@ class DatabaseOutageTest {
               () -> admin.post("/api/v1/devices/outage-reader/book", Map.of("workflow_id", "wf-outage-" + UUID.randomUUID()))));
           outage.add(timed("GET /api/v1/specimens", () -> admin.get("/api/v1/specimens")));
           outage.add(timed("GET /api/v1/devices", () -> admin.get("/api/v1/devices")));
+          outage.add(timed("GET /api/v1/execution-logs/export", () -> admin.get("/api/v1/execution-logs/export?start=2020-01-01T00:00:00Z")));
           outage.add(timed("POST /api/v1/auth/token",
               () -> anonymous.post("/api/v1/auth/token", Map.of("username", "admin", "password", adminPassword))));
           outage.add(timed("GET /ready", () -> anonymous.get("/ready")));
