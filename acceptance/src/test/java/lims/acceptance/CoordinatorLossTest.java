@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -31,12 +32,9 @@ class CoordinatorLossTest {
   void aSurvivorWhoseCoordinatorIsUnreachableIsNotReadyAndSaysWhy() throws Exception {
     Map<String, Object> database = TestDatabase.postgresql("coordinator");
     String adminPassword = "coordinator-admin-" + UUID.randomUUID();
-    Map<String, String> env = Map.of(
-        "LIMS_DB_PASSWORD", String.valueOf(database.get("lims.database.password")),
-        "LIMS_JWT_SECRET", UUID.randomUUID() + "-" + UUID.randomUUID(),
-        "LIMS_ADMIN_PASSWORD", adminPassword,
-        // The window this test looks into: the killed node stays unreachable, not downed, for minutes.
-        "LIMS_SBR_STABLE_AFTER", "10m");
+    Map<String, String> env = new HashMap<>(LaunchedNode.clusterEnv(String.valueOf(database.get("lims.database.password")), adminPassword));
+    // The window this test looks into: the killed node stays unreachable, not downed, for minutes.
+    env.put("LIMS_SBR_STABLE_AFTER", "10m");
     int firstRemote = LaunchedNode.freePort();
     String seed = "127.0.0.1:" + firstRemote;
     int survivorManagement = LaunchedNode.freePort();

@@ -51,8 +51,7 @@ class DatabaseOutageTest {
     String adminPassword = "outage-admin-" + UUID.randomUUID();
     int managementPort = LaunchedNode.freePort();
     try (PrivatePostgres pg = PrivatePostgres.start()) {
-      Map<String, String> env = Map.of("LIMS_DB_PASSWORD", "", "LIMS_JWT_SECRET", UUID.randomUUID() + "-" + UUID.randomUUID(),
-          "LIMS_ADMIN_PASSWORD", adminPassword);
+      Map<String, String> env = LaunchedNode.clusterEnv("", adminPassword);
       List<String> args = List.of("cluster", "--port", String.valueOf(LaunchedNode.freePort()), "--db-url", pg.jdbcUrl(),
           "--db-user", "lims", "--remote-port", String.valueOf(LaunchedNode.freePort()), "--management-port", String.valueOf(managementPort));
       try (LaunchedNode node = LaunchedNode.start("outage", env, args)) {

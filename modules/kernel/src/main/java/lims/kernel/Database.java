@@ -103,7 +103,6 @@ public final class Database implements Extension {
     return new HikariDataSource(hikari);
   }
 
-
   public DataSource dataSource() {
     return dataSource;
   }
