@@ -55,6 +55,12 @@ final class LaunchedNode implements AutoCloseable {
     }
   }
 
+  /** What a cluster node needs in its environment: the database password, a JWT key of its own, the first admin's password. */
+  static Map<String, String> clusterEnv(String databasePassword, String adminPassword) {
+    return Map.of("LIMS_DB_PASSWORD", databasePassword, "LIMS_JWT_SECRET", java.util.UUID.randomUUID() + "-" + java.util.UUID.randomUUID(),
+        "LIMS_ADMIN_PASSWORD", adminPassword);
+  }
+
   static Path workDir() {
     return Path.of(System.getProperty("lims.acceptance.dir", "target/acceptance"));
   }

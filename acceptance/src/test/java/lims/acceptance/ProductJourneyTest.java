@@ -74,10 +74,7 @@ class ProductJourneyTest {
   void aClusterNodeAsLimsNodeStartsIt() throws Exception {
     Map<String, Object> database = TestDatabase.postgresql("journey");
     String adminPassword = "journey-admin-" + UUID.randomUUID();
-    Map<String, String> env = Map.of(
-        "LIMS_DB_PASSWORD", String.valueOf(database.get("lims.database.password")),
-        "LIMS_JWT_SECRET", UUID.randomUUID() + "-" + UUID.randomUUID(),
-        "LIMS_ADMIN_PASSWORD", adminPassword);
+    Map<String, String> env = LaunchedNode.clusterEnv(String.valueOf(database.get("lims.database.password")), adminPassword);
     List<String> args = List.of("cluster",
         "--port", String.valueOf(LaunchedNode.freePort()),
         "--db-url", String.valueOf(database.get("lims.database.url")),

@@ -294,13 +294,18 @@ final class DeviceRoutes {
       throw e;
     }
     boolean csv = call.request().getHeader("Accept").map(h -> h.value().contains("text/csv")).orElse(false);
-    Source<Execution, ?> rows = devices.readModel()
+    return devices.readModel()
         .export(new DeviceReadModel.LogFilter(deviceId, range.start(), range.end()), exportFetchSize)
-        .watchTermination((mat, done) -> done.whenComplete((d, failure) -> exportSlots.release()));
-    Source<ByteString, ?> bytes = csv
-        ? Source.single(ByteString.fromString(ExecutionCsv.HEADER)).concat(rows.map(x -> ByteString.fromString(ExecutionCsv.line(x, mapper))))
-        : rows.map(x -> ByteString.fromArray(mapper.writeValueAsBytes(x)).concat(ByteString.fromString("\n")));
-    return CompletableFuture.completedFuture(HttpResponse.create().withEntity(HttpEntities.createChunked(csv ? CSV : NDJSON, bytes)));
+        .whenComplete((source, failure) -> {
+          if (failure != null) exportSlots.release(); // no stream to release it at its end
+        })
+        .thenApply(source -> {
+          Source<Execution, ?> rows = source.watchTermination((mat, done) -> done.whenComplete((d, failure) -> exportSlots.release()));
+          Source<ByteString, ?> bytes = csv
+              ? Source.single(ByteString.fromString(ExecutionCsv.HEADER)).concat(rows.map(x -> ByteString.fromString(ExecutionCsv.line(x, mapper))))
+              : rows.map(x -> ByteString.fromArray(mapper.writeValueAsBytes(x)).concat(ByteString.fromString("\n")));
+          return HttpResponse.create().withEntity(HttpEntities.createChunked(csv ? CSV : NDJSON, bytes));
+        });
   }
 
   // --- helpers --------------------------------------------------------------------------

@@ -28,7 +28,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -38,8 +37,6 @@ import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.management.HealthCheckSettings;
-import org.apache.pekko.management.javadsl.HealthChecks;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.Materializer;
@@ -117,14 +114,12 @@ public final class LimsNode {
         });
 
     var classic = Adapter.toClassic(system);
-    HealthChecks health =
-        new HealthChecks((ExtendedActorSystem) classic, HealthCheckSettings.create(config.getConfig("pekko.management.health-checks")));
     if (config.getBoolean("lims.management.enabled")) {
       PekkoManagement.get(classic).start();
     }
 
     List<Endpoint> endpoints = new ArrayList<>();
-    endpoints.addAll(new OperationsRoutes(health, metrics, mapper).endpoints());
+    endpoints.addAll(new OperationsRoutes(Readiness.get(system), metrics, mapper).endpoints());
     endpoints.addAll(new AuthRoutes(users, tokens, throttle, mapper).endpoints());
     endpoints.addAll(new UserRoutes(users, mapper).endpoints());
     endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device")).endpoints());
