@@ -20,7 +20,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -31,7 +31,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * release and the grant of the next queued request are persisted as one atomic write, so
  * no crash can leave the device free while someone waits, or held twice.
  */
-public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device.Command, Device.Event, DeviceState> {
+public final class Device extends ShardedEntity<Device.Command, Device.Event, DeviceState> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "Device");
   public static final EventTags TAGS = new EventTags("device", 4);
@@ -173,7 +173,7 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, DeviceState> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, DeviceState> commands() {
     var builder = newCommandHandlerWithReplyBuilder();
     builder
         .forState(s -> s.registration().isEmpty())

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import lims.kernel.Asked;
 import lims.kernel.Database;
 import lims.kernel.Failures;
 import lims.kernel.projection.Projections;
@@ -50,7 +51,7 @@ public final class Devices {
   }
 
   public CompletionStage<Device.Reply> ask(String deviceId, Function<ActorRef<Device.Reply>, Device.Command> command, Duration timeout) {
-    return sharding.entityRefFor(Device.TYPE, deviceId).ask(command::apply, timeout);
+    return Asked.ask(sharding.entityRefFor(Device.TYPE, deviceId), command, timeout);
   }
 
   /**

@@ -30,7 +30,7 @@ import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -43,7 +43,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * the state and its timer is re-armed on every recovery, while the deadline index wakes a
  * passivated test in time (decision 0018).
  */
-public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTest.Command, LabTest.Event, LabTest.State> {
+public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event, LabTest.State> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "LabTest");
   public static final EventTags TAGS = new EventTags("lab-test", 4);
@@ -206,7 +206,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   private LabTest(String labTestId, ActorContext<Command> context, TimerScheduler<Command> timers, LabTestAction.Runner runner,
       Policy policy, Clock clock, Consumer<Event> observer) {
-    super(PersistenceId.of(TYPE.name(), labTestId));
+    super(PersistenceId.of(TYPE.name(), labTestId), clock);
     this.labTestId = labTestId;
     this.context = context;
     this.timers = timers;
@@ -251,7 +251,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
    * tens of thousands of tests in memory was the largest share of the heap (decision 0025).
    */
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, State> commands() {
     return this::onCommand;
   }
 
@@ -489,7 +489,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
         .build();
   }
 
-  /** One method, not the handler builder, for the reason given at {@link #commandHandler()}. */
+  /** One method, not the handler builder, for the reason given at {@link #commands()}. */
   @Override
   public EventHandler<State, Event> eventHandler() {
     return this::onEvent;

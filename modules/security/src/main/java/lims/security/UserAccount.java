@@ -11,7 +11,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
@@ -20,7 +20,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  * the audit trail of who created whom and when.
  */
 public final class UserAccount
-    extends EventSourcedBehaviorWithEnforcedReplies<UserAccount.Command, UserAccount.Event, UserAccount.State> {
+    extends ShardedEntity<UserAccount.Command, UserAccount.Event, UserAccount.State> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "UserAccount");
 
@@ -65,7 +65,7 @@ public final class UserAccount
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, State> commands() {
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Create.class, this::onCreate)

@@ -1,5 +1,6 @@
 package lims.security;
 
+import lims.kernel.Asked;
 import lims.kernel.Role;
 import java.time.Duration;
 import java.util.Optional;
@@ -36,14 +37,14 @@ public final class Users {
   public CompletionStage<UserAccount.CreateResult> create(
       String username, String password, Set<Role> roles, String createdBy) {
     return CompletableFuture.supplyAsync(() -> hasher.hash(password), hashing)
-        .thenCompose(hash -> account(username).ask(r -> new UserAccount.Create(hash, roles, createdBy, r), askTimeout));
+        .thenCompose(hash -> Asked.ask(account(username), r -> new UserAccount.Create(hash, roles, createdBy, r), askTimeout));
   }
 
   public CompletionStage<Optional<UserAccount.User>> find(String username) {
     if (!USERNAME.matcher(username).matches()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return account(username).ask(UserAccount.Get::new, askTimeout).thenApply(UserAccount.Lookup::user);
+    return Asked.ask(account(username), UserAccount.Get::new, askTimeout).thenApply(UserAccount.Lookup::user);
   }
 
   /** The user when the password is theirs; empty otherwise, in about the same time either way. */

@@ -14,7 +14,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
@@ -24,7 +24,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  * States: created → (queued →) running → completed; also cancelled, and failed (its device
  * went offline while it held it: the running step fails with it, and the device is released).
  */
-public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Workflow.Command, Workflow.Event, Workflow.State> {
+public final class Workflow extends ShardedEntity<Workflow.Command, Workflow.Event, Workflow.State> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "Workflow");
   public static final EventTags TAGS = new EventTags("workflow", 4);
@@ -185,7 +185,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, State> commands() {
     var builder = newCommandHandlerWithReplyBuilder();
     builder.forState(s -> !s.exists())
         .onCommand(Create.class, (s, c) -> Effect()
