@@ -46,7 +46,12 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
     ActorRef<Reply> replyTo();
   }
 
-  public record Register(String name, DeviceType type, List<String> capabilities, String by, ActorRef<Reply> replyTo) implements Request {}
+  /**
+   * {@code idempotencyToken}: the token of the Idempotency-Key a client sent with the
+   * registration, or null; a repeat carrying the same token is answered as the registration was.
+   */
+  public record Register(String name, DeviceType type, List<String> capabilities, String by, String idempotencyToken, ActorRef<Reply> replyTo)
+      implements Request {}
 
   public record Get(ActorRef<Reply> replyTo) implements Request {}
 
@@ -93,8 +98,8 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
       permits DeviceRegistered, StatusChanged, BookingGranted, RequestQueued, QueueEntryCancelled, BookingReleased,
           ExecutionStarted, ExecutionFinished {}
 
-  public record DeviceRegistered(String deviceId, String name, DeviceType type, List<String> capabilities, Instant at, String by)
-      implements Event {}
+  public record DeviceRegistered(String deviceId, String name, DeviceType type, List<String> capabilities, Instant at, String by,
+      String idempotencyToken) implements Event {}
 
   /**
    * {@code interrupted}: the workflow holding the device when it went offline — an alarm, which
@@ -183,7 +188,8 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
         .onCommand(Request.class, (s, c) -> Effect().none().thenRun(x -> passivate.run()).thenReply(c.replyTo(), x -> notFound()));
     builder
         .forAnyState()
-        .onCommand(Register.class, (s, c) -> Effect().reply(c.replyTo(), rejected(Rejection.conflict("device " + deviceId + " is already registered"))))
+        .onCommand(Register.class, (s, c) -> Effect().reply(c.replyTo(), s.registration().get().registeredFor(c.idempotencyToken())
+            ? snapshot(s) : rejected(Rejection.conflict("device " + deviceId + " is already registered"))))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), snapshot(s)))
         .onCommand(SetStatus.class, this::setStatus)
         .onCommand(Book.class, this::book)
@@ -200,7 +206,7 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
 
   private ReplyEffect<Event, DeviceState> register(DeviceState s, Register c) {
     return Effect()
-        .persist(new DeviceRegistered(deviceId, c.name(), c.type(), c.capabilities(), Instant.now(), c.by()))
+        .persist(new DeviceRegistered(deviceId, c.name(), c.type(), c.capabilities(), Instant.now(), c.by(), c.idempotencyToken()))
         .thenReply(c.replyTo(), Device::snapshot);
   }
 
@@ -377,7 +383,8 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
   public EventHandler<DeviceState, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(DeviceRegistered.class, (s, e) -> s.registered(new DeviceState.Registration(e.deviceId(), e.name(), e.type(), e.capabilities(), e.at())))
+        .onEvent(DeviceRegistered.class, (s, e) -> s.registered(new DeviceState.Registration(e.deviceId(), e.name(), e.type(), e.capabilities(), e.at(),
+            e.idempotencyToken())))
         .onEvent(StatusChanged.class, (s, e) -> s.withStatus(e.status()))
         .onEvent(BookingGranted.class, (s, e) -> s.granted(e.booking()))
         .onEvent(RequestQueued.class, (s, e) -> s.enqueued(e.entry()))

@@ -90,7 +90,7 @@ public final class Devices {
         new Demo("plate-reader-1", "Plate reader 1", DeviceType.PLATE_READER, List.of("absorbance", "fluorescence")),
         new Demo("plate-reader-2", "Plate reader 2", DeviceType.PLATE_READER, List.of("absorbance")));
     CompletableFuture<?>[] all = demo.stream()
-        .map(d -> ask(d.id(), r -> new Device.Register(d.name(), d.type(), d.capabilities(), "system", r)).toCompletableFuture())
+        .map(d -> ask(d.id(), r -> new Device.Register(d.name(), d.type(), d.capabilities(), "system", null, r)).toCompletableFuture())
         .toArray(CompletableFuture[]::new);
     return CompletableFuture.allOf(all);
   }

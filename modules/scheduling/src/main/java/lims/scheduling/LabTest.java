@@ -89,7 +89,11 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
     ActorRef<Reply> replyTo();
   }
 
-  public record Create(Definition definition, String by, ActorRef<Reply> replyTo) implements Request {}
+  /**
+   * {@code idempotencyToken}: the token of the Idempotency-Key a client sent with the create, or
+   * null; a repeat carrying the same token is answered with the test it created.
+   */
+  public record Create(Definition definition, String by, String idempotencyToken, ActorRef<Reply> replyTo) implements Request {}
 
   public record Get(ActorRef<Reply> replyTo) implements Request {}
 
@@ -129,7 +133,8 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   public sealed interface Event extends CborSerializable permits LabTestCreated, LabTestEdited, LabTestDeleted, LabTestPaused,
       LabTestResumed, ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionDeadLettered, MisfireSkipped {}
 
-  public record LabTestCreated(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at) implements Event {}
+  public record LabTestCreated(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at, String idempotencyToken)
+      implements Event {}
 
   public record LabTestEdited(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at) implements Event {}
 
@@ -168,7 +173,7 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   public record MisfireSkipped(String labTestId, Instant missedDueAt, Instant nextFireAt, Instant at) implements Event {}
 
   public record State(String id, Definition definition, String status, Instant nextFireAt, Execution current,
-      Map<String, DeadLetter> deadLetters, String createdBy, Instant createdAt) implements CborSerializable {
+      Map<String, DeadLetter> deadLetters, String createdBy, Instant createdAt, String idempotencyToken) implements CborSerializable {
 
     public boolean exists() {
       return definition != null && !DELETED.equals(status);
@@ -176,21 +181,21 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
 
     /** Status when nothing runs: scheduled while there is a next instant, else completed or dead-lettered. */
     State settled(Instant next) {
-      if (this.status.equals(PAUSED)) return new State(id, definition, PAUSED, null, null, deadLetters, createdBy, createdAt);
+      if (this.status.equals(PAUSED)) return new State(id, definition, PAUSED, null, null, deadLetters, createdBy, createdAt, idempotencyToken);
       String status = next != null ? SCHEDULED : deadLetters.isEmpty() ? COMPLETED : DEAD_LETTERED;
-      return new State(id, definition, status, next, null, deadLetters, createdBy, createdAt);
+      return new State(id, definition, status, next, null, deadLetters, createdBy, createdAt, idempotencyToken);
     }
 
     State running(Execution e) {
-      return new State(id, definition, RUNNING, nextFireAt, e, deadLetters, createdBy, createdAt);
+      return new State(id, definition, RUNNING, nextFireAt, e, deadLetters, createdBy, createdAt, idempotencyToken);
     }
 
     State with(String status, Definition definition, Instant next) {
-      return new State(id, definition, status, next, current, deadLetters, createdBy, createdAt);
+      return new State(id, definition, status, next, current, deadLetters, createdBy, createdAt, idempotencyToken);
     }
 
     State withDeadLetters(Map<String, DeadLetter> letters) {
-      return new State(id, definition, status, nextFireAt, current, Map.copyOf(letters), createdBy, createdAt);
+      return new State(id, definition, status, nextFireAt, current, Map.copyOf(letters), createdBy, createdAt, idempotencyToken);
     }
   }
 
@@ -227,7 +232,7 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
 
   @Override
   public State emptyState() {
-    return new State(labTestId, null, null, null, null, Map.of(), null, null);
+    return new State(labTestId, null, null, null, null, Map.of(), null, null, null);
   }
 
   /**
@@ -261,7 +266,10 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
       if (!(command instanceof Request r)) return Effect().noReply();
       return reject(r.replyTo(), r instanceof Create ? Rejection.conflict("lab test " + labTestId + " existed and was deleted") : notFound());
     }
-    if (command instanceof Create c) return reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " already exists"));
+    if (command instanceof Create c) {
+      return c.idempotencyToken() != null && c.idempotencyToken().equals(s.idempotencyToken()) ? Effect().reply(c.replyTo(), new Current(s))
+          : reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " already exists"));
+    }
     if (command instanceof Get c) return Effect().reply(c.replyTo(), new Current(s));
     if (command instanceof Edit c) return edit(s, c);
     if (command instanceof Delete c) {
@@ -299,7 +307,7 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   private ReplyEffect<Event, State> create(State s, Create c) {
     Instant now = clock.instant();
     Instant next = firstFire(c.definition().schedule(), now);
-    return persist(List.of(new LabTestCreated(labTestId, c.definition(), next, c.by(), now))).thenRun(this::plan)
+    return persist(List.of(new LabTestCreated(labTestId, c.definition(), next, c.by(), now, c.idempotencyToken()))).thenRun(this::plan)
         .thenReply(c.replyTo(), Current::new);
   }
 
@@ -497,7 +505,7 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
 
   private State onEvent(State s, Event event) {
     if (event instanceof LabTestCreated e) {
-      return new State(labTestId, e.definition(), SCHEDULED, null, null, Map.of(), e.by(), e.at()).settled(e.nextFireAt());
+      return new State(labTestId, e.definition(), SCHEDULED, null, null, Map.of(), e.by(), e.at(), e.idempotencyToken()).settled(e.nextFireAt());
     }
     if (event instanceof LabTestEdited e) return s.with(s.status(), e.definition(), s.nextFireAt()).settled(e.nextFireAt());
     if (event instanceof LabTestDeleted) return s.with(DELETED, s.definition(), null);

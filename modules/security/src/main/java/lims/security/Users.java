@@ -34,10 +34,11 @@ public final class Users {
     sharding.init(Entity.of(UserAccount.TYPE, ctx -> UserAccount.create(ctx.getEntityId())));
   }
 
+  /** {@code idempotencyToken}: see {@link UserAccount.Create}; null without an Idempotency-Key. */
   public CompletionStage<UserAccount.CreateResult> create(
-      String username, String password, Set<Role> roles, String createdBy) {
+      String username, String password, Set<Role> roles, String createdBy, String idempotencyToken) {
     return CompletableFuture.supplyAsync(() -> hasher.hash(password), hashing)
-        .thenCompose(hash -> Asked.ask(account(username), r -> new UserAccount.Create(hash, roles, createdBy, r), askTimeout));
+        .thenCompose(hash -> Asked.ask(account(username), r -> new UserAccount.Create(hash, roles, createdBy, idempotencyToken, r), askTimeout));
   }
 
   public CompletionStage<Optional<UserAccount.User>> find(String username) {
