@@ -39,8 +39,12 @@ final class IdempotencyKeys {
   static final String HEADER = "Idempotency-Key";
   /** On an answer that is the stored one of an earlier request with the key. */
   static final String REPLAYED = "Idempotent-Replayed";
-  /** Printable ASCII: no control characters, nothing a log line or a column would mangle. */
-  private static final Pattern KEY = Pattern.compile("[\\x20-\\x7E]{1,255}");
+  /**
+   * Visible ASCII, no spaces: nothing a log line or a column would mangle. Spaces are refused
+   * because the HTTP parser reads a tab inside a header value as a space; other control
+   * characters it refuses itself (400 problem+json) before any route sees the request.
+   */
+  private static final Pattern KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
 
   /** The id to create under, and the token the entity keeps with its creation (null without a key). */
   record Reservation(String entityId, String token) {}
@@ -94,7 +98,7 @@ final class IdempotencyKeys {
     String key = values.get(0);
     if (key.isEmpty()) throw ProblemException.invalid(HEADER, "must not be empty");
     if (key.length() > 255) throw ProblemException.invalid(HEADER, "must be at most 255 characters");
-    if (!KEY.matcher(key).matches()) throw ProblemException.invalid(HEADER, "must be printable ASCII (a UUID, say), without control characters");
+    if (!KEY.matcher(key).matches()) throw ProblemException.invalid(HEADER, "must be 1-255 visible ASCII characters (a UUID, say): no spaces or control characters");
     return Optional.of(key);
   }
 
