@@ -82,7 +82,7 @@ final class IdempotencyKeys {
                 List.of(new FieldError(HEADER, "was used with another body")), Map.of());
           }
           if (entry.answered()) return CompletableFuture.completedFuture(replay(entry));
-          return answer(call, create.apply(new Reservation(entry.entityId(), entry.token())))
+          return answer(call, CompletableFuture.completedFuture(entry).thenCompose(e -> create.apply(new Reservation(e.entityId(), e.token()))))
               .thenCompose(response -> response.status().intValue() >= 500 ? CompletableFuture.completedFuture(response) : store(scope, response));
         });
   }
