@@ -36,10 +36,12 @@ final class LabTestRoutes {
 
   private final LabTests labTests;
   private final ObjectMapper mapper;
+  private final IdempotencyKeys idempotency;
 
-  LabTestRoutes(LabTests labTests, ObjectMapper mapper) {
+  LabTestRoutes(LabTests labTests, ObjectMapper mapper, IdempotencyKeys idempotency) {
     this.labTests = labTests;
     this.mapper = mapper;
+    this.idempotency = idempotency;
   }
 
   List<Endpoint> endpoints() {
@@ -59,8 +61,9 @@ final class LabTestRoutes {
 
   private CompletionStage<HttpResponse> create(Call call) {
     LabTest.Definition definition = definition(call);
-    String id = LabTests.newId();
-    return labTests.ask(id, r -> new LabTest.Create(definition, by(call), r)).thenApply(reply -> Responses.json(mapper, 201, view(current(reply))));
+    return idempotency.create(call, () -> CompletableFuture.completedFuture(LabTests.newId()), reserved ->
+        labTests.ask(reserved.entityId(), r -> new LabTest.Create(definition, by(call), reserved.token(), r))
+            .thenApply(reply -> Responses.json(mapper, 201, view(current(reply)))));
   }
 
   private CompletionStage<HttpResponse> edit(Call call) {

@@ -107,6 +107,9 @@ public final class LimsNode {
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();
+    IdempotencyKeys idempotency = new IdempotencyKeys(new IdempotencyStore(Database.get(system)), mapper, security.getString("jwt.secret"),
+        Clock.systemUTC());
+    idempotency.purgeEvery(system, http.getDuration("idempotency.window"), http.getDuration("idempotency.purge-interval"));
     CoordinatedShutdown.get(system)
         .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-metrics", () -> {
           metrics.close();
@@ -121,12 +124,13 @@ public final class LimsNode {
     List<Endpoint> endpoints = new ArrayList<>();
     endpoints.addAll(new OperationsRoutes(Readiness.get(system), metrics, mapper).endpoints());
     endpoints.addAll(new AuthRoutes(users, tokens, throttle, mapper).endpoints());
-    endpoints.addAll(new UserRoutes(users, mapper).endpoints());
-    endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device")).endpoints());
-    endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper).endpoints());
+    endpoints.addAll(new UserRoutes(users, mapper, idempotency).endpoints());
+    endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device"), idempotency).endpoints());
+    endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper, idempotency).endpoints());
     endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());
-    endpoints.addAll(new LabTestRoutes(labTests, mapper).endpoints());
-    endpoints.addAll(new WorkflowRoutes(workflows, devices, specimens, mapper, config.getDuration("lims.device.execute-wait")).endpoints());
+    endpoints.addAll(new LabTestRoutes(labTests, mapper, idempotency).endpoints());
+    endpoints.addAll(new WorkflowRoutes(workflows, devices, specimens, mapper, config.getDuration("lims.device.execute-wait"), idempotency)
+        .endpoints());
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
 

@@ -30,7 +30,7 @@ import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -43,7 +43,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * the state and its timer is re-armed on every recovery, while the deadline index wakes a
  * passivated test in time (decision 0018).
  */
-public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTest.Command, LabTest.Event, LabTest.State> {
+public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event, LabTest.State> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "LabTest");
   public static final EventTags TAGS = new EventTags("lab-test", 4);
@@ -89,7 +89,11 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     ActorRef<Reply> replyTo();
   }
 
-  public record Create(Definition definition, String by, ActorRef<Reply> replyTo) implements Request {}
+  /**
+   * {@code idempotencyToken}: the token of the Idempotency-Key a client sent with the create, or
+   * null; a repeat carrying the same token is answered with the test it created.
+   */
+  public record Create(Definition definition, String by, String idempotencyToken, ActorRef<Reply> replyTo) implements Request {}
 
   public record Get(ActorRef<Reply> replyTo) implements Request {}
 
@@ -129,7 +133,8 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   public sealed interface Event extends CborSerializable permits LabTestCreated, LabTestEdited, LabTestDeleted, LabTestPaused,
       LabTestResumed, ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionDeadLettered, MisfireSkipped {}
 
-  public record LabTestCreated(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at) implements Event {}
+  public record LabTestCreated(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at, String idempotencyToken)
+      implements Event {}
 
   public record LabTestEdited(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at) implements Event {}
 
@@ -168,7 +173,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   public record MisfireSkipped(String labTestId, Instant missedDueAt, Instant nextFireAt, Instant at) implements Event {}
 
   public record State(String id, Definition definition, String status, Instant nextFireAt, Execution current,
-      Map<String, DeadLetter> deadLetters, String createdBy, Instant createdAt) implements CborSerializable {
+      Map<String, DeadLetter> deadLetters, String createdBy, Instant createdAt, String idempotencyToken) implements CborSerializable {
 
     public boolean exists() {
       return definition != null && !DELETED.equals(status);
@@ -176,21 +181,21 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
     /** Status when nothing runs: scheduled while there is a next instant, else completed or dead-lettered. */
     State settled(Instant next) {
-      if (this.status.equals(PAUSED)) return new State(id, definition, PAUSED, null, null, deadLetters, createdBy, createdAt);
+      if (this.status.equals(PAUSED)) return new State(id, definition, PAUSED, null, null, deadLetters, createdBy, createdAt, idempotencyToken);
       String status = next != null ? SCHEDULED : deadLetters.isEmpty() ? COMPLETED : DEAD_LETTERED;
-      return new State(id, definition, status, next, null, deadLetters, createdBy, createdAt);
+      return new State(id, definition, status, next, null, deadLetters, createdBy, createdAt, idempotencyToken);
     }
 
     State running(Execution e) {
-      return new State(id, definition, RUNNING, nextFireAt, e, deadLetters, createdBy, createdAt);
+      return new State(id, definition, RUNNING, nextFireAt, e, deadLetters, createdBy, createdAt, idempotencyToken);
     }
 
     State with(String status, Definition definition, Instant next) {
-      return new State(id, definition, status, next, current, deadLetters, createdBy, createdAt);
+      return new State(id, definition, status, next, current, deadLetters, createdBy, createdAt, idempotencyToken);
     }
 
     State withDeadLetters(Map<String, DeadLetter> letters) {
-      return new State(id, definition, status, nextFireAt, current, Map.copyOf(letters), createdBy, createdAt);
+      return new State(id, definition, status, nextFireAt, current, Map.copyOf(letters), createdBy, createdAt, idempotencyToken);
     }
   }
 
@@ -206,7 +211,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   private LabTest(String labTestId, ActorContext<Command> context, TimerScheduler<Command> timers, LabTestAction.Runner runner,
       Policy policy, Clock clock, Consumer<Event> observer) {
-    super(PersistenceId.of(TYPE.name(), labTestId));
+    super(PersistenceId.of(TYPE.name(), labTestId), clock);
     this.labTestId = labTestId;
     this.context = context;
     this.timers = timers;
@@ -227,7 +232,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   @Override
   public State emptyState() {
-    return new State(labTestId, null, null, null, null, Map.of(), null, null);
+    return new State(labTestId, null, null, null, null, Map.of(), null, null, null);
   }
 
   /**
@@ -251,7 +256,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
    * tens of thousands of tests in memory was the largest share of the heap (decision 0025).
    */
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, State> commands() {
     return this::onCommand;
   }
 
@@ -261,7 +266,10 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
       if (!(command instanceof Request r)) return Effect().noReply();
       return reject(r.replyTo(), r instanceof Create ? Rejection.conflict("lab test " + labTestId + " existed and was deleted") : notFound());
     }
-    if (command instanceof Create c) return reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " already exists"));
+    if (command instanceof Create c) {
+      return c.idempotencyToken() != null && c.idempotencyToken().equals(s.idempotencyToken()) ? Effect().reply(c.replyTo(), new Current(s))
+          : reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " already exists"));
+    }
     if (command instanceof Get c) return Effect().reply(c.replyTo(), new Current(s));
     if (command instanceof Edit c) return edit(s, c);
     if (command instanceof Delete c) {
@@ -299,7 +307,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private ReplyEffect<Event, State> create(State s, Create c) {
     Instant now = clock.instant();
     Instant next = firstFire(c.definition().schedule(), now);
-    return persist(List.of(new LabTestCreated(labTestId, c.definition(), next, c.by(), now))).thenRun(this::plan)
+    return persist(List.of(new LabTestCreated(labTestId, c.definition(), next, c.by(), now, c.idempotencyToken()))).thenRun(this::plan)
         .thenReply(c.replyTo(), Current::new);
   }
 
@@ -489,7 +497,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
         .build();
   }
 
-  /** One method, not the handler builder, for the reason given at {@link #commandHandler()}. */
+  /** One method, not the handler builder, for the reason given at {@link #commands()}. */
   @Override
   public EventHandler<State, Event> eventHandler() {
     return this::onEvent;
@@ -497,7 +505,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   private State onEvent(State s, Event event) {
     if (event instanceof LabTestCreated e) {
-      return new State(labTestId, e.definition(), SCHEDULED, null, null, Map.of(), e.by(), e.at()).settled(e.nextFireAt());
+      return new State(labTestId, e.definition(), SCHEDULED, null, null, Map.of(), e.by(), e.at(), e.idempotencyToken()).settled(e.nextFireAt());
     }
     if (event instanceof LabTestEdited e) return s.with(s.status(), e.definition(), s.nextFireAt()).settled(e.nextFireAt());
     if (event instanceof LabTestDeleted) return s.with(DELETED, s.definition(), null);

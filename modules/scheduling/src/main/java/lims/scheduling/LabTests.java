@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import lims.kernel.Asked;
 import lims.kernel.Database;
 import lims.kernel.deadline.DeadlineSweeper;
 import lims.kernel.projection.Projections;
@@ -59,6 +60,6 @@ public final class LabTests {
   }
 
   public CompletionStage<LabTest.Reply> ask(String labTestId, Function<ActorRef<LabTest.Reply>, LabTest.Command> command) {
-    return sharding.entityRefFor(LabTest.TYPE, labTestId).ask(command::apply, askTimeout);
+    return Asked.ask(sharding.entityRefFor(LabTest.TYPE, labTestId), command, askTimeout);
   }
 }

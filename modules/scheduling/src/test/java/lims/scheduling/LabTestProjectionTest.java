@@ -50,10 +50,10 @@ class LabTestProjectionTest {
     LabTest.Definition daily = definition(Schedule.cron("0 0 6 * * ?", "Europe/Berlin"), 0);
     Instant next = T0.plusSeconds(86_400);
     List<LabTest.Event> e = new ArrayList<>();
-    e.add(new LabTest.LabTestCreated("LT-a", once, T0.plusSeconds(60), "ana", T0));
-    e.add(new LabTest.LabTestCreated("LT-b", daily, T0.plusSeconds(30), "ana", T0.plusMillis(1)));
-    e.add(new LabTest.LabTestCreated("LT-c", once, T0.plusSeconds(90), "ben", T0.plusMillis(2)));
-    e.add(new LabTest.LabTestCreated("LT-d", once, T0.plusSeconds(40), "ben", T0.plusMillis(3)));
+    e.add(new LabTest.LabTestCreated("LT-a", once, T0.plusSeconds(60), "ana", T0, null));
+    e.add(new LabTest.LabTestCreated("LT-b", daily, T0.plusSeconds(30), "ana", T0.plusMillis(1), null));
+    e.add(new LabTest.LabTestCreated("LT-c", once, T0.plusSeconds(90), "ben", T0.plusMillis(2), null));
+    e.add(new LabTest.LabTestCreated("LT-d", once, T0.plusSeconds(40), "ben", T0.plusMillis(3), null));
     e.add(new LabTest.ExecutionStarted("LT-b", "LT-b-1", T0.plusSeconds(30), 1, T0.plusMillis(29_500), "schedule"));
     e.add(new LabTest.ExecutionSucceeded("LT-b", "LT-b-1", T0.plusSeconds(30), 1, T0.plusMillis(30_002), T0.plusMillis(30_010),
         List.of("200 OK"), next));

@@ -83,7 +83,7 @@ class LabTestTest {
   LabTest.State create(Schedule schedule, int maxRetries, String misfire) {
     test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), runner,
         POLICY, clock, event -> {}));
-    var reply = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(schedule, maxRetries, misfire), "sam", r));
+    var reply = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(schedule, maxRetries, misfire), "sam", null, r));
     return ((LabTest.Current) reply.reply()).labTest();
   }
 
@@ -317,16 +317,20 @@ class LabTestTest {
     assertNull(test.getState().definition(), "waking an unknown test creates nothing");
 
     var once = definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE);
-    assertTrue(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", r)).reply() instanceof LabTest.Current);
-    var again = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "kim", r));
+    assertTrue(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", "token-a", r)).reply() instanceof LabTest.Current);
+    var again = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "kim", null, r));
     assertEquals(Rejection.Kind.CONFLICT, rejection(again.reply()));
     assertTrue(again.events().isEmpty());
     assertEquals("sam", test.getState().createdBy());
+    assertEquals(Rejection.Kind.CONFLICT, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", "token-b", r)).reply()));
+    // The same create repeated with the Idempotency-Key's token is answered with the test it made.
+    var repeat = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", "token-a", r));
+    assertTrue(repeat.reply() instanceof LabTest.Current && repeat.events().isEmpty(), String.valueOf(repeat.reply()));
 
     test.<LabTest.Reply>runCommand(r -> new LabTest.Delete("sam", r));
     assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(LabTest.Get::new).reply()));
     assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Trigger("sam", r)).reply()));
-    assertEquals(Rejection.Kind.CONFLICT, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", r)).reply()), "a deleted id is not reused");
+    assertEquals(Rejection.Kind.CONFLICT, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", null, r)).reply()), "a deleted id is not reused");
     advance(Duration.ofMinutes(2));
     runner.assertNone();
   }

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import lims.device.Device;
 import lims.device.Devices;
+import lims.kernel.Asked;
 import lims.kernel.Custody;
 import lims.kernel.Rejection;
 import lims.kernel.projection.Projections;
@@ -60,7 +61,7 @@ public final class Workflows {
   }
 
   public CompletionStage<Workflow.Reply> ask(String workflowId, Function<ActorRef<Workflow.Reply>, Workflow.Command> command) {
-    return sharding.entityRefFor(Workflow.TYPE, workflowId).ask(command::apply, askTimeout);
+    return Asked.ask(sharding.entityRefFor(Workflow.TYPE, workflowId), command, askTimeout);
   }
 
   /** Books the device (or queues, when asked) and tells the workflow what the device said. */
