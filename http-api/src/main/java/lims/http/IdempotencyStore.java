@@ -11,7 +11,7 @@ import lims.kernel.Database;
 import lims.kernel.projection.ReadTableHandler;
 
 /**
- * The idempotency_key table (persistence-schema V10): what each caller's key on each create
+ * The idempotency_key table (persistence-schema V11): what each caller's key on each create
  * route reserved and answered, shared by every node of the cluster and kept across restarts.
  */
 final class IdempotencyStore {
