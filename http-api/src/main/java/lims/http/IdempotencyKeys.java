@@ -1,7 +1,7 @@
 package lims.http;
 
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -21,10 +21,13 @@ import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import lims.kernel.Failures;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code Idempotency-Key} header of the create routes (decision 0040). The first request
@@ -36,6 +39,7 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
  */
 final class IdempotencyKeys {
 
+  private static final Logger log = LoggerFactory.getLogger(IdempotencyKeys.class);
   static final String HEADER = "Idempotency-Key";
   /** On an answer that is the stored one of an earlier request with the key. */
   static final String REPLAYED = "Idempotent-Replayed";
@@ -147,8 +151,7 @@ final class IdempotencyKeys {
   }
 
   /** Forgets keys older than {@code window}, every {@code interval}, on this node (several nodes purging at once is harmless). */
-  void purgeEvery(org.apache.pekko.actor.typed.ActorSystem<?> system, Duration window, Duration interval) {
-    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(IdempotencyKeys.class);
+  void purgeEvery(ActorSystem<?> system, Duration window, Duration interval) {
     system.scheduler().scheduleWithFixedDelay(interval, interval, () -> store.purge(clock.instant().minus(window))
         .whenComplete((purged, failure) -> {
           if (failure != null) log.warn("could not purge idempotency keys older than {}: {}", window, Failures.message(failure));
