@@ -26,6 +26,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import lims.bench.cluster.Await;
+import lims.bench.cluster.LaunchedNode;
 import lims.kernel.testing.TestDatabase;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -44,9 +46,9 @@ class ProductJourneyTest {
 
   @Test
   void theEmbeddedDefaultAsLimsRunStartsIt() throws Exception {
-    Path data = LaunchedNode.workDir().resolve("embedded-" + UUID.randomUUID()).resolve("data");
+    Path data = workDir().resolve("embedded-" + UUID.randomUUID()).resolve("data");
     List<String> args = List.of("embedded", "--port", String.valueOf(LaunchedNode.freePort()), "--data-dir", data.toString());
-    try (LaunchedNode node = LaunchedNode.start("embedded", Map.of(), args)) {
+    try (LaunchedNode node = LaunchedNode.start(workDir().resolve("embedded-console.txt"), Map.of(), List.of(), args)) {
       String url = node.awaitConsole(UP, LaunchedNode.START_BOUND);
       // A newcomer reads the first-start password on the console, in a short banner, not among the log's lines.
       String password = node.awaitConsole(GENERATED_PASSWORD, Duration.ZERO);
@@ -84,7 +86,7 @@ class ProductJourneyTest {
         "--db-user", String.valueOf(database.get("lims.database.user")),
         "--remote-port", String.valueOf(LaunchedNode.freePort()),
         "--management-port", String.valueOf(LaunchedNode.freePort()));
-    try (LaunchedNode node = LaunchedNode.start("cluster", env, args)) {
+    try (LaunchedNode node = LaunchedNode.start(workDir().resolve("cluster-console.txt"), env, List.of(), args)) {
       String url = node.awaitConsole(UP, LaunchedNode.START_BOUND);
       timed("cluster", () -> journey(new Client(url), adminPassword));
       assertTrue(List.of(0, 143).contains(node.stop()), "SIGTERM stops the node cleanly");
@@ -93,6 +95,11 @@ class ProductJourneyTest {
       assertTrue(console.contains("Exiting completed"), "the node left its cluster before it stopped");
       assertFalse(console.contains("ClassNotFoundException") || console.contains("NoClassDefFoundError"), console);
     }
+  }
+
+  /** Where the launched nodes' consoles and data go: target/acceptance. */
+  static Path workDir() {
+    return Path.of(System.getProperty("lims.acceptance.dir", "target/acceptance"));
   }
 
   interface Step {
