@@ -55,7 +55,8 @@ public final class NodeConfig {
       variables.addAll(ConfigCheck.variablesRead(pipelinesFile.get()));
     }
     ConfigCheck.of(node, variables).check(node, environment);
-    return node;
+    DatabaseLease.check(node);
+    return AppVersion.applied(node);
   }
 
   /**

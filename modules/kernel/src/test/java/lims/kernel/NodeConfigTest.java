@@ -78,6 +78,29 @@ class NodeConfigTest {
   }
 
   @Test
+  void aNodeAnnouncesItsBuildToTheClusterUnlessTheOperatorNamesAVersion() {
+    Config built = NodeConfig.load("cluster", Map.of(), Map.of());
+    String version = built.getString("lims.build.version");
+    String expected = AppVersion.ofBuild(version, built.getString("lims.build.time"));
+    assertEquals(expected, built.getString("pekko.cluster.app-version"));
+    // Built by Maven: a snapshot announces its build time, so a later build of it is newer.
+    assertTrue(expected.matches("\\d+\\.\\d+\\.\\d+(-\\d{14})?"), expected);
+    assertEquals("0.1.0-20261202013000", AppVersion.ofBuild("0.1.0-SNAPSHOT", "20261202013000"));
+    assertEquals("1.0.0", AppVersion.ofBuild("1.0.0", "20261202013000"));
+
+    assertEquals("2.1.0", NodeConfig.load("cluster", Map.of(), Map.of("LIMS_APP_VERSION", "2.1.0")).getString("pekko.cluster.app-version"));
+    ConfigRefused refused = assertThrows(ConfigRefused.class, () -> NodeConfig.load("cluster", Map.of(), Map.of("LIMS_APP_VERSION", "1.2.3.4")));
+    assertTrue(refused.getMessage().contains("lims.cluster.app-version") && refused.getMessage().contains("LIMS_APP_VERSION"), refused.getMessage());
+  }
+
+  @Test
+  void aLeaseTimeTheResolverWouldRefuseIsRefusedAtStart() {
+    ConfigRefused refused = assertThrows(ConfigRefused.class, () -> NodeConfig.load("cluster", Map.of(), Map.of("LIMS_SBR_LEASE_TTL", "4s")));
+    assertTrue(refused.getMessage().contains("lims.cluster.lease.heartbeat-timeout") && refused.getMessage().contains("LIMS_SBR_LEASE_TTL"), refused.getMessage());
+    NodeConfig.load("cluster", Map.of(), Map.of("LIMS_SBR_LEASE_TTL", "5s"));
+  }
+
+  @Test
   void anEnvironmentVariableNoSettingReadsIsRefused() {
     assertRefused("the environment variable LIMS_HTTP_PROT is not read by the embedded configuration; did you mean LIMS_HTTP_PORT?",
         Map.of(), Map.of("LIMS_HTTP_PROT", "9090"));
