@@ -101,13 +101,15 @@ final class Api implements AutoCloseable {
    * just its type ("Specimen|") when the answer's "id" names it.
    */
   Reply send(String method, String path, String route, Object body, String idempotencyKey, String entity) {
+    long sentAt = System.currentTimeMillis();
     int first = nextNode();
-    Reply reply = null;
     for (int i = 0; i < LocalCluster.SIZE; i++) {
       int node = (first - 1 + i) % LocalCluster.SIZE + 1;
-      reply = sendTo(node, method, path, route, body, idempotencyKey, entity);
+      Reply reply = sendTo(node, method, path, route, body, idempotencyKey, entity);
       if (reply != REFUSED) return reply;
     }
+    // Every node refused: the client got no answer at all.
+    ledger.attempts.add(new Ledger.Attempt(sentAt, System.currentTimeMillis(), 0, route, !method.equals("GET"), Ledger.NO_ANSWER, null));
     return new Reply(Ledger.NO_ANSWER, null);
   }
 

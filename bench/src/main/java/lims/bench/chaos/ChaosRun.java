@@ -273,7 +273,7 @@ final class ChaosRun implements AutoCloseable {
   // --- plumbing ---------------------------------------------------------------------------
 
   void say(String line) {
-    progress.printf("[chaos %s] %s%n", java.time.LocalTime.now().withNano(0), line);
+    progress.printf("[chaos %s] %s%n", java.time.LocalTime.now().format(java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")), line);
   }
 
   static String seconds(long millis) {
