@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import lims.bench.cluster.Await;
+import lims.bench.cluster.LaunchedNode;
 import lims.kernel.testing.TestDatabase;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,15 +34,15 @@ class CoordinatorLossTest {
   void aSurvivorWhoseCoordinatorIsUnreachableIsNotReadyAndSaysWhy() throws Exception {
     Map<String, Object> database = TestDatabase.postgresql("coordinator");
     String adminPassword = "coordinator-admin-" + UUID.randomUUID();
-    Map<String, String> env = new HashMap<>(LaunchedNode.clusterEnv(String.valueOf(database.get("lims.database.password")), adminPassword));
+    Map<String, String> env = new HashMap<>(ProductJourneyTest.clusterEnv(String.valueOf(database.get("lims.database.password")), adminPassword));
     // The window this test looks into: the killed node stays unreachable, not downed, for minutes.
     env.put("LIMS_SBR_STABLE_AFTER", "10m");
     int firstRemote = LaunchedNode.freePort();
     String seed = "127.0.0.1:" + firstRemote;
     int survivorManagement = LaunchedNode.freePort();
-    try (LaunchedNode first = LaunchedNode.start("coordinator-first", env, args(database, firstRemote, LaunchedNode.freePort(), seed))) {
+    try (LaunchedNode first = LaunchedNode.start(ProductJourneyTest.workDir().resolve("coordinator-first-console.txt"), env, List.of(), args(database, firstRemote, LaunchedNode.freePort(), seed))) {
       first.awaitConsole(ProductJourneyTest.UP, LaunchedNode.START_BOUND); // the oldest member: the coordinators run here
-      try (LaunchedNode survivor = LaunchedNode.start("coordinator-survivor", env, args(database, LaunchedNode.freePort(), survivorManagement, seed))) {
+      try (LaunchedNode survivor = LaunchedNode.start(ProductJourneyTest.workDir().resolve("coordinator-survivor-console.txt"), env, List.of(), args(database, LaunchedNode.freePort(), survivorManagement, seed))) {
         survive(first, survivor, survivorManagement);
       }
     }

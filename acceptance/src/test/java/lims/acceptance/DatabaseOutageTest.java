@@ -13,6 +13,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import lims.bench.cluster.Await;
+import lims.bench.cluster.LaunchedNode;
+import lims.bench.cluster.PrivatePostgres;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,11 +53,11 @@ class DatabaseOutageTest {
   void everyPathAnswers503InTimeWhileTheDatabaseIsDownAndWorksAgainOnceItIsBack() throws Exception {
     String adminPassword = "outage-admin-" + UUID.randomUUID();
     int managementPort = LaunchedNode.freePort();
-    try (PrivatePostgres pg = PrivatePostgres.start()) {
-      Map<String, String> env = LaunchedNode.clusterEnv("", adminPassword);
-      List<String> args = List.of("cluster", "--port", String.valueOf(LaunchedNode.freePort()), "--db-url", pg.jdbcUrl(),
+    try (PrivatePostgres pg = PrivatePostgres.start(ProductJourneyTest.postgresPrograms(), false)) {
+      Map<String, String> env = ProductJourneyTest.clusterEnv("", adminPassword);
+      List<String> args = List.of("cluster", "--port", String.valueOf(LaunchedNode.freePort()), "--db-url", pg.url() + "?reWriteBatchedInserts=true",
           "--db-user", "lims", "--remote-port", String.valueOf(LaunchedNode.freePort()), "--management-port", String.valueOf(managementPort));
-      try (LaunchedNode node = LaunchedNode.start("outage", env, args)) {
+      try (LaunchedNode node = LaunchedNode.start(ProductJourneyTest.workDir().resolve("outage-console.txt"), env, List.of(), args)) {
         Client anonymous = new Client(node.awaitConsole(ProductJourneyTest.UP, LaunchedNode.START_BOUND));
         Client management = new Client("http://127.0.0.1:" + managementPort);
         Client admin = anonymous.as("admin", adminPassword);
@@ -96,7 +99,7 @@ class DatabaseOutageTest {
         }
 
         long resumed = System.nanoTime();
-        pg.resume();
+        pg.start();
         long acceptingMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resumed);
         List<Timed> recovery = new java.util.concurrent.CopyOnWriteArrayList<>();
         CompletableFuture<Long> writesBack = CompletableFuture.supplyAsync(() -> firstSuccess(resumed, recovery,

@@ -20,13 +20,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import lims.bench.cluster.Await;
+import lims.bench.cluster.LaunchedNode;
+import lims.bench.cluster.PrivatePostgres;
 import lims.kernel.testing.TestDatabase;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -44,9 +49,9 @@ class ProductJourneyTest {
 
   @Test
   void theEmbeddedDefaultAsLimsRunStartsIt() throws Exception {
-    Path data = LaunchedNode.workDir().resolve("embedded-" + UUID.randomUUID()).resolve("data");
+    Path data = workDir().resolve("embedded-" + UUID.randomUUID()).resolve("data");
     List<String> args = List.of("embedded", "--port", String.valueOf(LaunchedNode.freePort()), "--data-dir", data.toString());
-    try (LaunchedNode node = LaunchedNode.start("embedded", Map.of(), args)) {
+    try (LaunchedNode node = LaunchedNode.start(workDir().resolve("embedded-console.txt"), Map.of(), List.of(), args)) {
       String url = node.awaitConsole(UP, LaunchedNode.START_BOUND);
       // A newcomer reads the first-start password on the console, in a short banner, not among the log's lines.
       String password = node.awaitConsole(GENERATED_PASSWORD, Duration.ZERO);
@@ -74,14 +79,14 @@ class ProductJourneyTest {
   void aClusterNodeAsLimsNodeStartsIt() throws Exception {
     Map<String, Object> database = TestDatabase.postgresql("journey");
     String adminPassword = "journey-admin-" + UUID.randomUUID();
-    Map<String, String> env = LaunchedNode.clusterEnv(String.valueOf(database.get("lims.database.password")), adminPassword);
+    Map<String, String> env = clusterEnv(String.valueOf(database.get("lims.database.password")), adminPassword);
     List<String> args = List.of("cluster",
         "--port", String.valueOf(LaunchedNode.freePort()),
         "--db-url", String.valueOf(database.get("lims.database.url")),
         "--db-user", String.valueOf(database.get("lims.database.user")),
         "--remote-port", String.valueOf(LaunchedNode.freePort()),
         "--management-port", String.valueOf(LaunchedNode.freePort()));
-    try (LaunchedNode node = LaunchedNode.start("cluster", env, args)) {
+    try (LaunchedNode node = LaunchedNode.start(workDir().resolve("cluster-console.txt"), env, List.of(), args)) {
       String url = node.awaitConsole(UP, LaunchedNode.START_BOUND);
       timed("cluster", () -> journey(new Client(url), adminPassword));
       assertTrue(List.of(0, 143).contains(node.stop()), "SIGTERM stops the node cleanly");
@@ -90,6 +95,27 @@ class ProductJourneyTest {
       assertTrue(console.contains("Exiting completed"), "the node left its cluster before it stopped");
       assertFalse(console.contains("ClassNotFoundException") || console.contains("NoClassDefFoundError"), console);
     }
+  }
+
+  /** Where the launched nodes' consoles and data go: target/acceptance. */
+  static Path workDir() {
+    return Path.of(System.getProperty("lims.acceptance.dir", "target/acceptance"));
+  }
+
+  /** What a cluster node needs in its environment: the database password, a JWT key of its own, the first admin's password. */
+  static Map<String, String> clusterEnv(String databasePassword, String adminPassword) {
+    return Map.of("LIMS_DB_PASSWORD", databasePassword, "LIMS_JWT_SECRET", UUID.randomUUID() + "-" + UUID.randomUUID(),
+        "LIMS_ADMIN_PASSWORD", adminPassword);
+  }
+
+  /** The PostgreSQL server programs a test that stops its own server needs: it fails without them in CI, and is skipped elsewhere. */
+  static Path postgresPrograms() {
+    Optional<Path> programs = PrivatePostgres.binaries();
+    if (programs.isEmpty()) {
+      if (System.getenv("CI") != null) throw new AssertionError("CI is set, but no PostgreSQL server binaries (initdb, pg_ctl) are under /usr/lib/postgresql");
+      Assumptions.abort("no PostgreSQL server binaries under /usr/lib/postgresql; ./lims test installs them");
+    }
+    return programs.get();
   }
 
   interface Step {

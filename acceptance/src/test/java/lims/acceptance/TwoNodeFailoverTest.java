@@ -15,6 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import lims.bench.cluster.Await;
+import lims.bench.cluster.LaunchedNode;
 import lims.kernel.testing.TestDatabase;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -44,9 +46,9 @@ class TwoNodeFailoverTest {
         "LIMS_DB_PASSWORD", String.valueOf(database.get("lims.database.password")),
         "LIMS_JWT_SECRET", UUID.randomUUID() + "-" + UUID.randomUUID(),
         "LIMS_ADMIN_PASSWORD", adminPassword);
-    try (LaunchedNode oldest = LaunchedNode.start("two-nodes-a", env, args(database, remoteA, seeds))) {
+    try (LaunchedNode oldest = LaunchedNode.start(ProductJourneyTest.workDir().resolve("two-nodes-a-console.txt"), env, List.of(), args(database, remoteA, seeds))) {
       oldest.awaitConsole(ProductJourneyTest.UP, LaunchedNode.START_BOUND);
-      try (LaunchedNode survivor = LaunchedNode.start("two-nodes-b", env, args(database, remoteB, seeds))) {
+      try (LaunchedNode survivor = LaunchedNode.start(ProductJourneyTest.workDir().resolve("two-nodes-b-console.txt"), env, List.of(), args(database, remoteB, seeds))) {
         Client admin = new Client(survivor.awaitConsole(ProductJourneyTest.UP, LaunchedNode.START_BOUND)).as("admin", adminPassword);
         List<String> devices = new ArrayList<>();
         for (int i = 0; i < 20; i++) {

@@ -34,7 +34,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class DatabaseLease extends Lease {
 
-  private static final Logger log = LoggerFactory.getLogger(DatabaseLease.class);
+  /**
+   * Per instance, not static: {@link #check} runs while the node's configuration is loaded,
+   * before Main chooses the logback configuration, and a static logger would start logback
+   * then with its console default (the embedded banner filled with log lines).
+   */
+  private final Logger log = LoggerFactory.getLogger(DatabaseLease.class);
 
   private final LeaseSettings settings;
   private final Supplier<Database> database;
