@@ -153,7 +153,7 @@ final class LabTestRoutes {
     LabTestAction action = action(body, body.raw("action"));
     int maxRetries = integer(body, "max_retries", 3, 0, 20);
     String misfire = body.optionalString("misfire_policy", 16).orElse(LabTest.FIRE_ONCE);
-    if (!misfire.equals(LabTest.FIRE_ONCE) && !misfire.equals(LabTest.SKIP)) body.reject("misfire_policy", "must be fire_once or skip");
+    if (!LabTest.MISFIRE_POLICIES.contains(misfire)) body.reject("misfire_policy", "must be one of " + String.join(", ", LabTest.MISFIRE_POLICIES));
     body.finish();
     return new LabTest.Definition(title, type, experiment, recipients, schedule, action, maxRetries, misfire);
   }

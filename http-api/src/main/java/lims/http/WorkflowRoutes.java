@@ -35,7 +35,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 final class WorkflowRoutes {
 
   private static final Access OPERATE = Access.roles(Role.ADMIN, Role.TECHNICIAN, Role.SCIENTIST);
-  static final Pattern WORKFLOW_ID = Pattern.compile("WF-[0-9a-f]{12}");
+  static final Pattern WORKFLOW_ID = Workflow.ID;
 
   private final Workflows workflows;
   private final Devices devices;

@@ -59,7 +59,11 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   public static final String DEAD_LETTERED = "dead_lettered";
   public static final String DELETED = "deleted";
   public static final String FIRE_ONCE = "fire_once";
+  /** Every missed instant fires, in due order, within the catch-up window (decision 0041). */
+  public static final String FIRE_ALL = "fire_all";
   public static final String SKIP = "skip";
+  /** The misfire policies a test may have, as the API spells them. */
+  public static final List<String> MISFIRE_POLICIES = List.of(FIRE_ONCE, FIRE_ALL, SKIP);
   /** Dead letters a test keeps retryable. */
   static final int MAX_DEAD_LETTERS = 1000;
 
@@ -67,9 +71,10 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
    * How executions are retried, how late a fire may be before it counts as missed (misfire
    * policy), and how long before its instant an execution is started: {@code ExecutionStarted}
    * is written {@code startAhead} early and the action runs at the instant itself, so the
-   * journal's write latency does not make the action late.
+   * journal's write latency does not make the action late. {@code catchUpWindow}: under
+   * {@code fire_all}, how late a missed instant may still be fired (decision 0041).
    */
-  public record Policy(Backoff retry, Duration misfireThreshold, Duration actionTimeout, Duration startAhead) {}
+  public record Policy(Backoff retry, Duration misfireThreshold, Duration actionTimeout, Duration startAhead, Duration catchUpWindow) {}
 
   public record Definition(String title, String type, String experiment, List<String> recipients, Schedule schedule, LabTestAction action,
       int maxRetries, String misfirePolicy) implements CborSerializable {}
@@ -131,7 +136,7 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   public record Rejected(Rejection rejection) implements Reply {}
 
   public sealed interface Event extends CborSerializable permits LabTestCreated, LabTestEdited, LabTestDeleted, LabTestPaused,
-      LabTestResumed, ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionDeadLettered, MisfireSkipped {}
+      LabTestResumed, ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionDeadLettered, MisfireSkipped, InstantsMissed {}
 
   public record LabTestCreated(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at, String idempotencyToken)
       implements Event {}
@@ -171,6 +176,14 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
 
   /** An instant missed while the cluster was down, not fired under the "skip" policy. */
   public record MisfireSkipped(String labTestId, Instant missedDueAt, Instant nextFireAt, Instant at) implements Event {}
+
+  /**
+   * Under {@code fire_all}: every instant from {@code firstMissedAt} up to {@code nextFireAt}
+   * (not included) is not fired, as each was more than {@code catchUpWindow} late when the
+   * test came to it; the catch-up goes on from {@code nextFireAt}, the first within the window.
+   */
+  public record InstantsMissed(String labTestId, Instant firstMissedAt, Instant nextFireAt, Duration catchUpWindow, Instant at)
+      implements Event {}
 
   public record State(String id, Definition definition, String status, Instant nextFireAt, Execution current,
       Map<String, DeadLetter> deadLetters, String createdBy, Instant createdAt, String idempotencyToken) implements CborSerializable {
@@ -370,11 +383,44 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
     if (!s.status().equals(SCHEDULED) || !c.dueAt().equals(s.nextFireAt())) return Effect().noReply(); // a stale timer
     Instant now = clock.instant();
     if (now.isBefore(c.dueAt().minus(policy.startAhead()))) return notYet();
-    if (Duration.between(c.dueAt(), now).compareTo(policy.misfireThreshold()) > 0 && SKIP.equals(s.definition().misfirePolicy())) {
+    Duration late = Duration.between(c.dueAt(), now);
+    String misfire = s.definition().misfirePolicy();
+    if (late.compareTo(policy.misfireThreshold()) > 0 && SKIP.equals(misfire)) {
       Instant next = s.definition().schedule().nextAfter(now).orElse(null);
       return persist(List.of(new MisfireSkipped(labTestId, c.dueAt(), next, now))).thenRun(this::plan).thenNoReply();
     }
+    if (late.compareTo(policy.catchUpWindow()) > 0 && FIRE_ALL.equals(misfire)) {
+      Instant from = catchUpFrom(s.definition().schedule(), c.dueAt(), now);
+      if (from.isAfter(c.dueAt())) {
+        context.getLog().warn("lab test {}: instants from {} up to {} not fired, more than the catch-up window ({}) late", labTestId,
+            c.dueAt(), from, policy.catchUpWindow());
+        return persist(List.of(new InstantsMissed(labTestId, c.dueAt(), from, policy.catchUpWindow(), now))).thenRun(this::plan).thenNoReply();
+      }
+    }
     return start(new ExecutionStarted(labTestId, executionId(c.dueAt()), c.dueAt(), 1, now, "schedule"), null);
+  }
+
+  /** Steps one look for a catch-up's start takes at most; a longer run of missed instants is cut in several. */
+  static final int CATCH_UP_STEPS = 10_000;
+
+  /**
+   * Where a {@code fire_all} catch-up from {@code dueAt}, more than the catch-up window late,
+   * starts (decision 0041): the first instant within the window, if one has come; else the
+   * latest instant that has come, so the newest always fires. The instants before it are
+   * missed. The second case is a schedule sparser than the window (a daily test, a one-time
+   * one) or with a gap before it, whose missed instants are few; the walk to the latest is
+   * bounded all the same, and a run longer than its steps is cut again at the next look.
+   */
+  private Instant catchUpFrom(Schedule schedule, Instant dueAt, Instant now) {
+    Optional<Instant> inWindow = schedule.nextAfter(now.minus(policy.catchUpWindow()).minusNanos(1)).filter(first -> !first.isAfter(now));
+    if (inWindow.isPresent()) return inWindow.get();
+    Instant latest = dueAt;
+    for (int step = 0; step < CATCH_UP_STEPS; step++) {
+      Optional<Instant> next = schedule.nextAfter(latest);
+      if (next.isEmpty() || next.get().isAfter(now)) break;
+      latest = next.get();
+    }
+    return latest;
   }
 
   private ReplyEffect<Event, State> nextAttempt(State s, NextAttempt c) {
@@ -454,7 +500,8 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
 
   /**
    * The next instant once an execution is over: after its due instant and after now, so the
-   * instants that passed while a scheduled run went on are not fired late one after another.
+   * instants that passed while a scheduled run went on are not fired late one after another;
+   * under {@code fire_all} the one after its due instant, so they are (decision 0041).
    * A manual run (trigger, dead-letter retry) leaves the schedule's next instant as it was:
    * one that passed while it ran is then due at once, and fires late or is skipped under the
    * misfire policy, as an instant missed any other way (decision 0028).
@@ -462,7 +509,8 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   private Instant nextAfterRun(State s, Execution e, Instant now) {
     boolean scheduled = s.nextFireAt() != null && e.dueAt().equals(s.nextFireAt());
     if (!scheduled && s.nextFireAt() != null) return s.nextFireAt();
-    Instant from = e.dueAt().isAfter(now) ? e.dueAt() : now;
+    boolean everyInstant = FIRE_ALL.equals(s.definition().misfirePolicy());
+    Instant from = everyInstant || e.dueAt().isAfter(now) ? e.dueAt() : now;
     return s.definition().schedule().nextAfter(from).orElse(null);
   }
 
@@ -529,6 +577,7 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
       return s.withDeadLetters(letters).settled(e.nextFireAt());
     }
     if (event instanceof MisfireSkipped e) return s.settled(e.nextFireAt());
+    if (event instanceof InstantsMissed e) return s.settled(e.nextFireAt());
     throw new IllegalStateException("unknown lab-test event " + event.getClass().getName());
   }
 

@@ -34,7 +34,8 @@ public final class LabTests {
     this.actions = actions;
     this.readModel = new LabTestReadModel(ReadTable.of(system, LabTestProjection.NAME, LabTest.TAGS));
     LabTest.Policy policy = new LabTest.Policy(new lims.kernel.Backoff(config.getDuration("retry.min-backoff"),
-        config.getDuration("retry.max-backoff")), config.getDuration("misfire-threshold"), config.getDuration("action-timeout"), config.getDuration("start-ahead"));
+        config.getDuration("retry.max-backoff")), config.getDuration("misfire-threshold"), config.getDuration("action-timeout"), config.getDuration("start-ahead"),
+        config.getDuration("catch-up-window"));
     LabTestMetrics metrics = new LabTestMetrics(registry);
     metrics.pollGauges(system, config.getDuration("gauge-interval"));
     sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), actions, policy, Clock.systemUTC(), metrics)));

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import lims.kernel.CborSerializable;
 import lims.kernel.Custody;
 import lims.kernel.Rejection;
@@ -28,6 +29,12 @@ public final class Workflow extends ShardedEntity<Workflow.Command, Workflow.Eve
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "Workflow");
   public static final EventTags TAGS = new EventTags("workflow", 4);
+  /**
+   * A workflow's id: random ({@code POST /workflows}) or derived from a lab test's execution
+   * (WorkflowAction), always this form. A device's holder named otherwise is a booking made on
+   * the device API with no workflow behind it.
+   */
+  public static final Pattern ID = Pattern.compile("WF-[0-9a-f]{12}");
 
   public static final String CREATED = "created";
   public static final String QUEUED = "queued";
