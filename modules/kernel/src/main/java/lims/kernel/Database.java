@@ -51,7 +51,7 @@ public final class Database implements Extension {
   private Database(ActorSystem<?> system) {
     Config config = system.settings().config().getConfig("lims.database");
     this.vendor = config.getString("vendor");
-    this.dataSource = pool(config, system.name());
+    this.dataSource = pool(config, "lims-" + system.name(), config.getInt("pool-size"));
     this.jdbcExecutor =
         system.dispatchers().lookup(DispatcherSelector.fromConfig("lims.jdbc-dispatcher"));
     this.callTimeoutMillis = system.settings().config().getDuration("lims.http.ask-timeout").toMillis();
@@ -85,14 +85,15 @@ public final class Database implements Extension {
     return Flyway.configure().locations("classpath:db/migration/common", "classpath:db/migration/" + vendor);
   }
 
-  private static HikariDataSource pool(Config config, String systemName) {
+  /** A pool on the database of {@code lims.database}, with its bounds: the node's, or the split-brain lease's own. */
+  static HikariDataSource pool(Config config, String name, int size) {
     HikariConfig hikari = new HikariConfig();
-    hikari.setPoolName("lims-" + systemName);
+    hikari.setPoolName(name);
     hikari.setJdbcUrl(config.getString("url"));
     hikari.setUsername(config.getString("user"));
     hikari.setPassword(config.getString("password"));
     hikari.setDriverClassName(config.getString("driver"));
-    hikari.setMaximumPoolSize(config.getInt("pool-size"));
+    hikari.setMaximumPoolSize(size);
     hikari.setMinimumIdle(1);
     // HikariCP's 30 s default held a request for 30 s while the database was down.
     long connectionTimeout = config.getDuration("connection-timeout").toMillis();

@@ -95,9 +95,9 @@ class NodeConfigTest {
 
   @Test
   void aLeaseTimeTheResolverWouldRefuseIsRefusedAtStart() {
-    ConfigRefused refused = assertThrows(ConfigRefused.class, () -> NodeConfig.load("cluster", Map.of(), Map.of("LIMS_SBR_LEASE_TTL", "4s")));
+    ConfigRefused refused = assertThrows(ConfigRefused.class, () -> NodeConfig.load("cluster", Map.of(), Map.of("LIMS_SBR_LEASE_TTL", "2s")));
     assertTrue(refused.getMessage().contains("lims.cluster.lease.heartbeat-timeout") && refused.getMessage().contains("LIMS_SBR_LEASE_TTL"), refused.getMessage());
-    NodeConfig.load("cluster", Map.of(), Map.of("LIMS_SBR_LEASE_TTL", "5s"));
+    NodeConfig.load("cluster", Map.of(), Map.of("LIMS_SBR_LEASE_TTL", "3s"));
   }
 
   @Test
