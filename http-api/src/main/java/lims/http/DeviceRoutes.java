@@ -17,6 +17,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import lims.device.Booking;
 import lims.device.Device;
 import lims.device.DeviceReadModel;
@@ -303,7 +305,19 @@ final class DeviceRoutes {
           if (failure != null) exportSlots.release(); // no stream to release it at its end
         })
         .thenApply(source -> {
-          Source<Execution, ?> rows = source.watchTermination((mat, done) -> done.whenComplete((d, failure) -> exportSlots.release()));
+          // The slot goes back when the stream ends, or - when the client left before the
+          // answer and the stream never starts - once it has not started within a minute.
+          AtomicBoolean started = new AtomicBoolean();
+          Source<Execution, ?> rows = source.watchTermination((mat, done) -> {
+            boolean holdsTheSlot = started.compareAndSet(false, true);
+            done.whenComplete((d, failure) -> {
+              if (holdsTheSlot) exportSlots.release();
+            });
+            return mat;
+          });
+          CompletableFuture.runAsync(() -> {
+            if (started.compareAndSet(false, true)) exportSlots.release();
+          }, CompletableFuture.delayedExecutor(1, TimeUnit.MINUTES));
           Source<ByteString, ?> bytes = csv
               ? Source.single(ByteString.fromString(ExecutionCsv.HEADER)).concat(rows.map(x -> ByteString.fromString(ExecutionCsv.line(x, mapper))))
               : rows.map(x -> ByteString.fromArray(mapper.writeValueAsBytes(x)).concat(ByteString.fromString("\n")));
