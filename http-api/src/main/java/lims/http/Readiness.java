@@ -126,9 +126,9 @@ public final class Readiness implements Extension {
       Run next = new Run();
       if (last.compareAndSet(current, next)) {
         run().thenAccept(report -> {
-          next.finishedAt = nanoTime.getAsLong();
-          logChange(report);
+          next.finishedAt = nanoTime.getAsLong(); // before it is done: fresh() reads it then
           next.report.complete(report);
+          logChange(report);
         });
         return next.report.copy();
       }
@@ -141,7 +141,7 @@ public final class Readiness implements Extension {
     return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
       Map<String, String> byName = new LinkedHashMap<>();
       for (int i = 0; i < checks.size(); i++) byName.put(checks.get(i).name(), outcomes.get(i).join());
-      return new Report(byName);
+      return new Report(java.util.Collections.unmodifiableMap(byName));
     });
   }
 

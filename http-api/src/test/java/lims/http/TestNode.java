@@ -27,10 +27,19 @@ final class TestNode implements AutoCloseable {
     TestNode started = startUnjoined(database, settings);
     try {
       started.node.adminReady().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      return started;
     } catch (Exception e) {
       throw new IllegalStateException("node did not become Up", e);
     }
+    // As a load balancer waits for /ready: every shard region registered, the journal answering (decision 0039).
+    started.eventually(() -> {
+      try {
+        Readiness.Report report = Readiness.get(started.node.system()).report().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        if (!report.ready()) throw new AssertionError("not ready: " + report.failures());
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    return started;
   }
 
   /** Returns once HTTP is bound, without waiting for the node to be an Up member. */
