@@ -1,17 +1,14 @@
 package lims.acceptance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import lims.bench.chaos.ChaosBench;
 import lims.bench.chaos.ChaosSettings;
 import lims.bench.cluster.PrivatePostgres;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -31,11 +28,7 @@ class ClusterUnderFaultsTest {
 
   @Test
   void everyAcknowledgedCommandSurvivesAKillAPostgresStopAndAFrozenNode() throws Exception {
-    Optional<Path> postgres = PrivatePostgres.binaries();
-    if (postgres.isEmpty()) {
-      if (System.getenv("CI") != null) fail("CI is set, but no PostgreSQL server binaries (initdb, pg_ctl) are under /usr/lib/postgresql");
-      Assumptions.abort("no PostgreSQL server binaries under /usr/lib/postgresql; ./lims test installs them");
-    }
+    Path postgres = ProductJourneyTest.postgresPrograms();
     ChaosSettings settings = new ChaosSettings(Map.ofEntries(
         Map.entry("steps", "bookings kills postgres pause"),
         Map.entry("duration", "0s"), // one kill, of the oldest
@@ -54,7 +47,7 @@ class ClusterUnderFaultsTest {
         // Three JVMs and PostgreSQL share two cores: small heaps, and no optimizing JIT for a short run.
         Map.entry("node-java-opts", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1")));
     Path dir = ProductJourneyTest.workDir().resolve("chaos-" + UUID.randomUUID());
-    ChaosBench.Outcome outcome = ChaosBench.run(settings, dir, postgres.get(), System.out);
+    ChaosBench.Outcome outcome = ChaosBench.run(settings, dir, postgres, System.out);
     System.out.println(outcome.report());
     assertEquals(List.of(), outcome.failures(), "checks failed (node consoles in " + dir + "):\n" + outcome.report());
   }

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -28,7 +29,9 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import lims.bench.cluster.Await;
 import lims.bench.cluster.LaunchedNode;
+import lims.bench.cluster.PrivatePostgres;
 import lims.kernel.testing.TestDatabase;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -76,10 +79,7 @@ class ProductJourneyTest {
   void aClusterNodeAsLimsNodeStartsIt() throws Exception {
     Map<String, Object> database = TestDatabase.postgresql("journey");
     String adminPassword = "journey-admin-" + UUID.randomUUID();
-    Map<String, String> env = Map.of(
-        "LIMS_DB_PASSWORD", String.valueOf(database.get("lims.database.password")),
-        "LIMS_JWT_SECRET", UUID.randomUUID() + "-" + UUID.randomUUID(),
-        "LIMS_ADMIN_PASSWORD", adminPassword);
+    Map<String, String> env = clusterEnv(String.valueOf(database.get("lims.database.password")), adminPassword);
     List<String> args = List.of("cluster",
         "--port", String.valueOf(LaunchedNode.freePort()),
         "--db-url", String.valueOf(database.get("lims.database.url")),
@@ -100,6 +100,22 @@ class ProductJourneyTest {
   /** Where the launched nodes' consoles and data go: target/acceptance. */
   static Path workDir() {
     return Path.of(System.getProperty("lims.acceptance.dir", "target/acceptance"));
+  }
+
+  /** What a cluster node needs in its environment: the database password, a JWT key of its own, the first admin's password. */
+  static Map<String, String> clusterEnv(String databasePassword, String adminPassword) {
+    return Map.of("LIMS_DB_PASSWORD", databasePassword, "LIMS_JWT_SECRET", UUID.randomUUID() + "-" + UUID.randomUUID(),
+        "LIMS_ADMIN_PASSWORD", adminPassword);
+  }
+
+  /** The PostgreSQL server programs a test that stops its own server needs: it fails without them in CI, and is skipped elsewhere. */
+  static Path postgresPrograms() {
+    Optional<Path> programs = PrivatePostgres.binaries();
+    if (programs.isEmpty()) {
+      if (System.getenv("CI") != null) throw new AssertionError("CI is set, but no PostgreSQL server binaries (initdb, pg_ctl) are under /usr/lib/postgresql");
+      Assumptions.abort("no PostgreSQL server binaries under /usr/lib/postgresql; ./lims test installs them");
+    }
+    return programs.get();
   }
 
   interface Step {

@@ -7,9 +7,10 @@ import java.util.Optional;
 import lims.security.Principal;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 
-/** What a handler gets: the request, its path parameters, its caller, and its body. */
+/** What a handler gets: the request, its route ({@code POST /api/v1/specimens}), path parameters, caller, and body. */
 public record Call(
     HttpRequest request,
+    String route,
     Map<String, String> pathParams,
     Optional<Principal> principal,
     String requestId,

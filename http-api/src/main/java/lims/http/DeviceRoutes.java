@@ -62,10 +62,12 @@ final class DeviceRoutes {
   private final Duration executeWait;
   private final int exportFetchSize;
   private final java.util.concurrent.Semaphore exportSlots;
+  private final IdempotencyKeys idempotency;
 
-  DeviceRoutes(Devices devices, ObjectMapper mapper, Config deviceConfig) {
+  DeviceRoutes(Devices devices, ObjectMapper mapper, Config deviceConfig, IdempotencyKeys idempotency) {
     this.devices = devices;
     this.mapper = mapper;
+    this.idempotency = idempotency;
     this.executeWait = deviceConfig.getDuration("execute-wait");
     this.exportFetchSize = deviceConfig.getInt("export-fetch-size");
     this.exportSlots = new java.util.concurrent.Semaphore(deviceConfig.getInt("max-concurrent-exports"));
@@ -110,8 +112,9 @@ final class DeviceRoutes {
     List<String> capabilities = body.optionalList("capabilities", MAX_CAPABILITIES,
         c -> CAPABILITY.matcher(c).matches() ? Optional.of(c) : Optional.empty(), "1-48 letters, digits or ._-");
     body.finish();
-    return devices.ask(id, r -> new Device.Register(name, type, capabilities, call.caller().username(), r))
-        .thenApply(reply -> Responses.json(mapper, 201, view(id, success(reply, Device.Snapshot.class))));
+    return idempotency.create(call, () -> CompletableFuture.completedFuture(id), reserved ->
+        devices.ask(id, r -> new Device.Register(name, type, capabilities, call.caller().username(), reserved.token(), r))
+            .thenApply(reply -> Responses.json(mapper, 201, view(id, success(reply, Device.Snapshot.class)))));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {
@@ -294,13 +297,18 @@ final class DeviceRoutes {
       throw e;
     }
     boolean csv = call.request().getHeader("Accept").map(h -> h.value().contains("text/csv")).orElse(false);
-    Source<Execution, ?> rows = devices.readModel()
+    return devices.readModel()
         .export(new DeviceReadModel.LogFilter(deviceId, range.start(), range.end()), exportFetchSize)
-        .watchTermination((mat, done) -> done.whenComplete((d, failure) -> exportSlots.release()));
-    Source<ByteString, ?> bytes = csv
-        ? Source.single(ByteString.fromString(ExecutionCsv.HEADER)).concat(rows.map(x -> ByteString.fromString(ExecutionCsv.line(x, mapper))))
-        : rows.map(x -> ByteString.fromArray(mapper.writeValueAsBytes(x)).concat(ByteString.fromString("\n")));
-    return CompletableFuture.completedFuture(HttpResponse.create().withEntity(HttpEntities.createChunked(csv ? CSV : NDJSON, bytes)));
+        .whenComplete((source, failure) -> {
+          if (failure != null) exportSlots.release(); // no stream to release it at its end
+        })
+        .thenApply(source -> {
+          Source<Execution, ?> rows = source.watchTermination((mat, done) -> done.whenComplete((d, failure) -> exportSlots.release()));
+          Source<ByteString, ?> bytes = csv
+              ? Source.single(ByteString.fromString(ExecutionCsv.HEADER)).concat(rows.map(x -> ByteString.fromString(ExecutionCsv.line(x, mapper))))
+              : rows.map(x -> ByteString.fromArray(mapper.writeValueAsBytes(x)).concat(ByteString.fromString("\n")));
+          return HttpResponse.create().withEntity(HttpEntities.createChunked(csv ? CSV : NDJSON, bytes));
+        });
   }
 
   // --- helpers --------------------------------------------------------------------------

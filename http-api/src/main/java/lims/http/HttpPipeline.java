@@ -125,7 +125,8 @@ public final class HttpPipeline {
     return body.read(request)
         .thenCompose(
             bytes -> {
-              Call call = new Call(request, found.pathParams(), principal, exchange.requestId, exchange.client, bytes, mapper);
+              Call call = new Call(request, request.method().name() + " " + endpoint.template(), found.pathParams(), principal,
+                  exchange.requestId, exchange.client, bytes, mapper);
               try {
                 return endpoint.handler().handle(call);
               } catch (Exception e) {

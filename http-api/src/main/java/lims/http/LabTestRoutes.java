@@ -36,10 +36,12 @@ final class LabTestRoutes {
 
   private final LabTests labTests;
   private final ObjectMapper mapper;
+  private final IdempotencyKeys idempotency;
 
-  LabTestRoutes(LabTests labTests, ObjectMapper mapper) {
+  LabTestRoutes(LabTests labTests, ObjectMapper mapper, IdempotencyKeys idempotency) {
     this.labTests = labTests;
     this.mapper = mapper;
+    this.idempotency = idempotency;
   }
 
   List<Endpoint> endpoints() {
@@ -59,8 +61,9 @@ final class LabTestRoutes {
 
   private CompletionStage<HttpResponse> create(Call call) {
     LabTest.Definition definition = definition(call);
-    String id = LabTests.newId();
-    return labTests.ask(id, r -> new LabTest.Create(definition, by(call), r)).thenApply(reply -> Responses.json(mapper, 201, view(current(reply))));
+    return idempotency.create(call, () -> CompletableFuture.completedFuture(LabTests.newId()), reserved ->
+        labTests.ask(reserved.entityId(), r -> new LabTest.Create(definition, by(call), reserved.token(), r))
+            .thenApply(reply -> Responses.json(mapper, 201, view(current(reply)))));
   }
 
   private CompletionStage<HttpResponse> edit(Call call) {
@@ -150,7 +153,7 @@ final class LabTestRoutes {
     LabTestAction action = action(body, body.raw("action"));
     int maxRetries = integer(body, "max_retries", 3, 0, 20);
     String misfire = body.optionalString("misfire_policy", 16).orElse(LabTest.FIRE_ONCE);
-    if (!misfire.equals(LabTest.FIRE_ONCE) && !misfire.equals(LabTest.SKIP)) body.reject("misfire_policy", "must be fire_once or skip");
+    if (!LabTest.MISFIRE_POLICIES.contains(misfire)) body.reject("misfire_policy", "must be one of " + String.join(", ", LabTest.MISFIRE_POLICIES));
     body.finish();
     return new LabTest.Definition(title, type, experiment, recipients, schedule, action, maxRetries, misfire);
   }

@@ -28,7 +28,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -38,8 +37,6 @@ import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.management.HealthCheckSettings;
-import org.apache.pekko.management.javadsl.HealthChecks;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.Materializer;
@@ -110,6 +107,9 @@ public final class LimsNode {
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();
+    IdempotencyKeys idempotency = new IdempotencyKeys(new IdempotencyStore(Database.get(system)), mapper, security.getString("jwt.secret"),
+        Clock.systemUTC());
+    idempotency.purgeEvery(system, http.getDuration("idempotency.window"), http.getDuration("idempotency.purge-interval"));
     CoordinatedShutdown.get(system)
         .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-metrics", () -> {
           metrics.close();
@@ -117,21 +117,20 @@ public final class LimsNode {
         });
 
     var classic = Adapter.toClassic(system);
-    HealthChecks health =
-        new HealthChecks((ExtendedActorSystem) classic, HealthCheckSettings.create(config.getConfig("pekko.management.health-checks")));
     if (config.getBoolean("lims.management.enabled")) {
       PekkoManagement.get(classic).start();
     }
 
     List<Endpoint> endpoints = new ArrayList<>();
-    endpoints.addAll(new OperationsRoutes(health, metrics, mapper).endpoints());
+    endpoints.addAll(new OperationsRoutes(Readiness.get(system), metrics, mapper).endpoints());
     endpoints.addAll(new AuthRoutes(users, tokens, throttle, mapper).endpoints());
-    endpoints.addAll(new UserRoutes(users, mapper).endpoints());
-    endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device")).endpoints());
-    endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper).endpoints());
+    endpoints.addAll(new UserRoutes(users, mapper, idempotency).endpoints());
+    endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device"), idempotency).endpoints());
+    endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper, idempotency).endpoints());
     endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());
-    endpoints.addAll(new LabTestRoutes(labTests, mapper).endpoints());
-    endpoints.addAll(new WorkflowRoutes(workflows, devices, specimens, mapper, config.getDuration("lims.device.execute-wait")).endpoints());
+    endpoints.addAll(new LabTestRoutes(labTests, mapper, idempotency).endpoints());
+    endpoints.addAll(new WorkflowRoutes(workflows, devices, specimens, mapper, config.getDuration("lims.device.execute-wait"), idempotency)
+        .endpoints());
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
 

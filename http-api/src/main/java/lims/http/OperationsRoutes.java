@@ -12,7 +12,6 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.management.javadsl.HealthChecks;
 
 /** Liveness, readiness, metrics and the API's own description. */
 final class OperationsRoutes {
@@ -21,13 +20,13 @@ final class OperationsRoutes {
   private static final ContentType PROMETHEUS = ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
   private static final ContentType YAML = ContentTypes.parse("application/yaml");
 
-  private final HealthChecks healthChecks;
+  private final Readiness readiness;
   private final HttpMetrics metrics;
   private final ObjectMapper mapper;
   private final byte[] openApi;
 
-  OperationsRoutes(HealthChecks healthChecks, HttpMetrics metrics, ObjectMapper mapper) {
-    this.healthChecks = healthChecks;
+  OperationsRoutes(Readiness readiness, HttpMetrics metrics, ObjectMapper mapper) {
+    this.readiness = readiness;
     this.metrics = metrics;
     this.mapper = mapper;
     this.openApi = openApiDocument();
@@ -43,17 +42,12 @@ final class OperationsRoutes {
             call -> CompletableFuture.completedFuture(HttpResponse.create().withEntity(YAML, openApi))));
   }
 
-  /** 200 on an Up member whose database answers (Pekko Management readiness checks); else 503. */
+  /** 200 when every readiness check passes; else 503 naming the failing ones (decision 0039). */
   private CompletionStage<HttpResponse> ready(Call call) {
-    return healthChecks
-        .readyResult()
-        .thenApply(
-            result -> {
-              if (!result.isSuccess()) {
-                throw ProblemException.unavailable("not ready: " + result.failure().orElse("unknown"));
-              }
-              return Responses.json(mapper, 200, Map.of("status", "ready"));
-            });
+    return readiness.report().thenApply(report -> {
+      if (!report.ready()) throw report.problem();
+      return Responses.json(mapper, 200, report.body());
+    });
   }
 
   static byte[] openApiDocument() {

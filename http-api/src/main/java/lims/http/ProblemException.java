@@ -80,7 +80,12 @@ public final class ProblemException extends RuntimeException {
   }
 
   public static ProblemException unavailable(String detail) {
-    return new ProblemException(503, "unavailable", "Service unavailable", detail, List.of(), Map.of("Retry-After", "1"));
+    return unavailable(detail, Map.of());
+  }
+
+  /** 503 with extra members (a readiness report's checks). */
+  public static ProblemException unavailable(String detail, Map<String, Object> extensions) {
+    return new ProblemException(503, "unavailable", "Service unavailable", detail, List.of(), Map.of("Retry-After", "1"), extensions);
   }
 
   public int status() {

@@ -45,11 +45,13 @@ final class SpecimenRoutes {
   private final Specimens specimens;
   private final Pipelines pipelines;
   private final ObjectMapper mapper;
+  private final IdempotencyKeys idempotency;
 
-  SpecimenRoutes(Specimens specimens, Pipelines pipelines, ObjectMapper mapper) {
+  SpecimenRoutes(Specimens specimens, Pipelines pipelines, ObjectMapper mapper, IdempotencyKeys idempotency) {
     this.specimens = specimens;
     this.pipelines = pipelines;
     this.mapper = mapper;
+    this.idempotency = idempotency;
   }
 
   List<Endpoint> endpoints() {
@@ -81,9 +83,9 @@ final class SpecimenRoutes {
     if (tests.isEmpty()) throw ProblemException.invalid("tests_requested", "must name at least one test");
     Specimen.Registration registration = new Specimen.Registration(clientRef, type, tests, collected, priority, null);
     Custody custody = call.custody(TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
-    return specimens.newId()
-        .thenCompose(id -> specimens.ask(id, r -> new Specimen.Register(registration, custody, r)))
-        .thenApply(reply -> Responses.json(mapper, 201, view(current(reply))));
+    // A repeated Register is answered with the specimen as it is: a key's repeats need no token.
+    return idempotency.create(call, specimens::newId, reserved -> specimens.ask(reserved.entityId(), r -> new Specimen.Register(registration, custody, r))
+        .thenApply(reply -> Responses.json(mapper, 201, view(current(reply)))));
   }
 
   private CompletionStage<HttpResponse> list(Call call) {

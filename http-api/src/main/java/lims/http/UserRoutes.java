@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.security.PasswordHasher;
 import lims.kernel.Role;
@@ -26,10 +27,12 @@ final class UserRoutes {
 
   private final Users users;
   private final ObjectMapper mapper;
+  private final IdempotencyKeys idempotency;
 
-  UserRoutes(Users users, ObjectMapper mapper) {
+  UserRoutes(Users users, ObjectMapper mapper, IdempotencyKeys idempotency) {
     this.users = users;
     this.mapper = mapper;
+    this.idempotency = idempotency;
   }
 
   List<Endpoint> endpoints() {
@@ -48,8 +51,8 @@ final class UserRoutes {
     if (roles.isEmpty()) {
       throw ProblemException.invalid("roles", "must name at least one role");
     }
-    return users
-        .create(username, password, EnumSet.copyOf(roles), call.caller().username())
+    return idempotency.create(call, () -> CompletableFuture.completedFuture(username), reserved -> users
+        .create(username, password, EnumSet.copyOf(roles), call.caller().username(), reserved.token())
         .thenCompose(
             result -> {
               if (result == UserAccount.CreateResult.ALREADY_EXISTS) {
@@ -57,7 +60,7 @@ final class UserRoutes {
               }
               return users.find(username);
             })
-        .thenApply(user -> Responses.json(mapper, 201, UserView.of(user.orElseThrow())));
+        .thenApply(user -> Responses.json(mapper, 201, UserView.of(user.orElseThrow()))));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {

@@ -35,20 +35,23 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 final class WorkflowRoutes {
 
   private static final Access OPERATE = Access.roles(Role.ADMIN, Role.TECHNICIAN, Role.SCIENTIST);
-  static final Pattern WORKFLOW_ID = Pattern.compile("WF-[0-9a-f]{12}");
+  static final Pattern WORKFLOW_ID = Workflow.ID;
 
   private final Workflows workflows;
   private final Devices devices;
   private final Specimens specimens;
   private final ObjectMapper mapper;
   private final java.time.Duration executeWait;
+  private final IdempotencyKeys idempotency;
 
-  WorkflowRoutes(Workflows workflows, Devices devices, Specimens specimens, ObjectMapper mapper, java.time.Duration executeWait) {
+  WorkflowRoutes(Workflows workflows, Devices devices, Specimens specimens, ObjectMapper mapper, java.time.Duration executeWait,
+      IdempotencyKeys idempotency) {
     this.workflows = workflows;
     this.devices = devices;
     this.specimens = specimens;
     this.mapper = mapper;
     this.executeWait = executeWait;
+    this.idempotency = idempotency;
   }
 
   List<Endpoint> endpoints() {
@@ -74,7 +77,13 @@ final class WorkflowRoutes {
     body.finish();
     if (steps.isEmpty()) throw ProblemException.invalid("steps", "must name at least one step");
     Custody custody = custody(call);
+    return idempotency.create(call, () -> CompletableFuture.completedFuture(newId()),
+        reserved -> create(reserved, name, deviceId, barcodes, priority, steps, custody));
+  }
 
+  /** Checks the device and the samples as they are now, then creates the workflow under the reserved id. */
+  private CompletionStage<HttpResponse> create(IdempotencyKeys.Reservation reserved, String name, String deviceId, List<String> barcodes,
+      String priority, List<Workflow.Step> steps, Custody custody) {
     CompletionStage<Device.Reply> device = devices.ask(deviceId, Device.Get::new);
     List<CompletableFuture<Specimen.Reply>> samples = barcodes.stream()
         .map(b -> specimens.ask(Barcodes.specimenIdOf(b), Specimen.Get::new).toCompletableFuture()).toList();
@@ -95,9 +104,13 @@ final class WorkflowRoutes {
         else found.add(new Workflow.Sample(barcodes.get(i), Barcodes.specimenIdOf(barcodes.get(i))));
       }
       if (!unknown.isEmpty()) throw ProblemException.notFound("unknown sample barcodes: " + unknown);
-      String id = "WF-" + HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8).putLong(ThreadLocalRandom.current().nextLong()).array()).substring(0, 12);
-      return workflows.ask(id, r -> new Workflow.Create(name, deviceId, type.wireName(), found, steps, priority, custody, r));
+      return workflows.ask(reserved.entityId(), r -> new Workflow.Create(name, deviceId, type.wireName(), found, steps, priority, custody,
+          reserved.token(), r));
     }).thenApply(reply -> Responses.json(mapper, 201, view(current(reply))));
+  }
+
+  private static String newId() {
+    return "WF-" + HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8).putLong(ThreadLocalRandom.current().nextLong()).array()).substring(0, 12);
   }
 
   private CompletionStage<HttpResponse> list(Call call) {

@@ -72,7 +72,7 @@ class JournalDaoTest {
     for (int i = 0; i < CREATED; i++) { // at once: the journal writes them in shared batches
       LabTest.Definition definition = new LabTest.Definition("tag query " + i, "check", null, List.of(), Schedule.once(due),
           new LabTestAction("http", Map.of("url", "http://127.0.0.1:9/none")), 0, LabTest.FIRE_ONCE);
-      created.add(labTests.ask(LabTests.newId(), r -> new LabTest.Create(definition, "test", r)).toCompletableFuture());
+      created.add(labTests.ask(LabTests.newId(), r -> new LabTest.Create(definition, "test", null, r)).toCompletableFuture());
     }
     CompletableFuture.allOf(created.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
   }

@@ -158,9 +158,34 @@ class LabTestApiTest {
       assertEquals(400, r.status(), body + " -> " + r.body());
       assertEquals(List.of(field), fieldsNamed(r.json()), r.body());
     });
+    ApiClient.Reply policy = node.api.post("/api/v1/lab-tests", admin,
+        "{\"title\":\"t\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(60) + "\"}," + action + ",\"misfire_policy\":\"all\"}");
+    assertTrue(policy.body().contains("must be one of fire_once, fire_all, skip"), policy.body());
     assertEquals(before, node.count("SELECT COUNT(*) FROM lab_test"));
     ApiClient.Reply unknown = node.api.get("/api/v1/lab-tests/LT-0123456789abcdef0/executions", admin);
     assertEquals(404, unknown.status(), "the executions of a test that does not exist: " + unknown.body());
+  }
+
+  /**
+   * misfire_policy fire_all: the instants of a test every second that pass while its action
+   * is held still fire afterwards, in order, each an execution of its own (decision 0041).
+   */
+  @Test
+  void underFireAllTheInstantsThatPassDuringALongRunFireAfterItInOrder() {
+    CountDownLatch held = new CountDownLatch(1);
+    holds.put("/every-second", held);
+    JsonNode created = create(node, admin, "{\"title\":\"OD600 every second\",\"schedule\":{\"cron\":\"* * * * * ?\",\"timezone\":\"UTC\"},"
+        + "\"action\":{\"kind\":\"http\",\"url\":\"" + url("/every-second") + "\"},\"max_retries\":0,\"misfire_policy\":\"fire_all\"}");
+    assertEquals("fire_all", created.get("misfire_policy").asText());
+    String id = created.get("id").asText();
+    node.eventually(() -> assertEquals(1, callsTo("/every-second").size()));
+    Instant first = callsTo("/every-second").get(0).at();
+    node.eventually(() -> assertTrue(Instant.now().isAfter(first.plusSeconds(3)), "three more instants have passed"));
+    held.countDown();
+    node.eventually(() -> assertTrue(callsTo("/every-second").size() >= 6));
+    assertEquals(200, node.api.send("DELETE", "/api/v1/lab-tests/" + id, admin, null, Map.of()).status());
+    List<Long> due = callsTo("/every-second").stream().map(c -> Long.parseLong(c.key().substring(id.length() + 1))).toList();
+    for (int i = 1; i < due.size(); i++) assertEquals(due.get(i - 1) + 1000, due.get(i), "every second, in order: " + due);
   }
 
   @Test

@@ -2,26 +2,48 @@ package lims.http;
 
 import static lims.http.HttpConventionsTest.problem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.time.Duration;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import lims.kernel.testing.TestDatabase;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** /ready is 503 until the node is an Up member and while its database does not answer. */
+/**
+ * /ready is 200 with every check passing on an Up node, and 503 naming the failing checks
+ * until the node is an Up member and while its database does not answer (decision 0039).
+ */
 class ReadinessTest {
+
+  @Test
+  void anUpNodeIsReadyAndSaysWhichChecksPassed() throws Exception {
+    try (TestNode node = TestNode.start(TestDatabase.h2("ready"))) {
+      node.eventually(() -> {
+        JsonNode body = node.api.get("/ready", null).json();
+        assertEquals("ready", body.path("status").asText(), body.toString());
+        for (String check : List.of("membership", "sharding", "journal", "database")) {
+          assertEquals("ok", body.path("checks").path(check).asText(), check + " in " + body);
+        }
+      });
+    }
+  }
 
   @Test
   void aNodeThatHasNotJoinedIsAliveButNotReady() throws Exception {
     // The only seed node does not exist, so this node never becomes Up.
     try (TestNode node = TestNode.startUnjoined(TestDatabase.h2("unjoined"), Map.of("lims.cluster.seed-nodes", "127.0.0.1:9"))) {
       assertEquals(200, node.api.get("/health", null).status());
-      problem(node.api.get("/ready", null), 503);
+      JsonNode problem = problem(node.api.get("/ready", null), 503);
+      String detail = problem.get("detail").asText();
+      assertTrue(detail.contains("membership: not an Up cluster member"), detail);
+      assertTrue(detail.contains("sharding: this node's shard regions are not registered with a coordinator"), detail);
+      assertEquals("ok", problem.path("checks").path("database").asText(), problem.toString());
     }
   }
 
@@ -32,20 +54,25 @@ class ReadinessTest {
     String url = (String) database.get("lims.database.url");
     String name = url.substring(url.lastIndexOf('/') + 1, url.indexOf('?'));
     try (TestNode node = TestNode.start(database)) {
-      assertEquals(200, node.api.get("/ready", null).status());
+      node.eventually(() -> assertEquals(200, node.api.get("/ready", null).status()));
       admin("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false",
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
-      TestProbe<Object> probe = TestProbe.create(node.node.system());
-      probe.awaitAssert(Duration.ofSeconds(30), () -> {
-        problem(node.api.get("/ready", null), 503);
-        return null;
+      // Every answer meanwhile is 200 (before the node notices) or 503 naming the database, within the check's bound.
+      long bound = node.node.system().settings().config().getDuration("pekko.management.health-checks.check-timeout").toMillis();
+      List<Integer> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+      node.eventually(() -> {
+        long start = System.nanoTime();
+        ApiClient.Reply reply = node.api.get("/ready", null);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        answers.add(reply.status());
+        assertTrue(tookMs < bound + 1_000, "/ready took " + tookMs + " ms");
+        String detail = problem(reply, 503).get("detail").asText();
+        assertTrue(detail.contains("database: "), detail);
       });
+      assertTrue(answers.stream().allMatch(status -> status == 200 || status == 503), "only 200 or 503: " + answers);
       assertEquals(200, node.api.get("/health", null).status());
       admin("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
-      probe.awaitAssert(Duration.ofSeconds(30), () -> {
-        assertEquals(200, node.api.get("/ready", null).status());
-        return null;
-      });
+      node.eventually(() -> assertEquals(200, node.api.get("/ready", null).status()));
     }
   }
 

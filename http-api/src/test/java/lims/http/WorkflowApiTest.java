@@ -344,4 +344,41 @@ class WorkflowApiTest {
       second.eventually(() -> assertEquals("running", status(second, token, waiting)));
     }
   }
+
+  /**
+   * The grant reaction reads every device event, but only a workflow's booking is a workflow's
+   * business: one made on the device API (holder "bench-holder-1") has no entity to ask.
+   * Asking it anyway started an empty Workflow entity for each such event, and under load
+   * those asks timed out as errors (decision 0041).
+   */
+  @Test
+  void aBookingMadeOnTheDeviceApiAsksNoWorkflow() {
+    device(node, admin, "wf-direct-reader", "plate_reader");
+    String direct = "bench-holder-1";
+    String device = "/api/v1/devices/wf-direct-reader";
+    assertEquals(200, node.api.post(device + "/book", tech, "{\"workflow_id\":\"" + direct + "\"}").status());
+    ApiClient.Reply ran = node.api.post(device + "/execute", tech, "{\"workflow_id\":\"" + direct + "\",\"operation\":\"read_absorbance\"}");
+    assertTrue(ran.status() == 200 || ran.status() == 202, ran.body());
+    node.eventually(() -> assertEquals(1, node.count("SELECT COUNT(*) FROM execution_log WHERE workflow_id = ? AND finished_at IS NOT NULL", direct)));
+    String waiting = workflow(node, tech, "wf-direct-reader", List.of(), "read_absorbance");
+    assertEquals(202, node.api.post("/api/v1/workflows/" + waiting + "/start", tech, "{\"queue\":true}").status());
+    assertEquals(200, setStatus("wf-direct-reader", "offline").status()); // an alarm under the direct booking
+    assertEquals(200, setStatus("wf-direct-reader", "available").status());
+    assertEquals(200, node.api.post(device + "/release", tech, "{\"workflow_id\":\"" + direct + "\"}").status());
+    // The grant to the waiting workflow comes through the reaction, after the direct booking's
+    // grant, execution and alarm (one device, one tag, in order).
+    node.eventually(() -> assertEquals("running", status(node, tech, waiting)));
+    assertTrue(workflowsInMemory().contains(waiting), "asked workflows are seen");
+    assertTrue(!workflowsInMemory().contains(direct), "the reaction asked a workflow " + direct + " that does not exist");
+  }
+
+  /** The Workflow entities alive on the node: those something has asked lately. */
+  static java.util.Set<String> workflowsInMemory() {
+    var probe = org.apache.pekko.actor.testkit.typed.javadsl.TestProbe.<org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>create(
+        node.node.system());
+    org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(node.node.system()).shardState()
+        .tell(new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(lims.workflow.Workflow.TYPE, probe.ref()));
+    return probe.receiveMessage(java.time.Duration.ofSeconds(10)).getShards().stream().flatMap(s -> s.getEntityIds().stream())
+        .collect(Collectors.toSet());
+  }
 }

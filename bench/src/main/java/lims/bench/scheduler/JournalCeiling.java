@@ -50,7 +50,7 @@ final class JournalCeiling {
       LabTest.Definition definition = new LabTest.Definition("ceiling", "bench", null, List.of(), Schedule.once(due),
           new LabTestAction("http", Map.of("url", "http://127.0.0.1:9/")), 0, LabTest.FIRE_ONCE);
       long t0 = System.nanoTime();
-      phase(node, "created", ids, 1, id -> new LabTest.LabTestCreated(id, definition, due, "bench", Instant.now()),
+      phase(node, "created", ids, 1, id -> new LabTest.LabTestCreated(id, definition, due, "bench", Instant.now(), null),
           "SELECT count(*) FROM lab_test");
       phase(node, "started", ids, 2, id -> new LabTest.ExecutionStarted(id, LabTest.executionId(id, due), due, 1, Instant.now(), "schedule"),
           "SELECT count(*) FROM lab_test_execution");

@@ -48,7 +48,7 @@ final class LimsContender implements Contender {
       inFlight.acquire();
       LabTest.Definition definition = new LabTest.Definition("bench " + t.id(), "bench", null, List.of(), Schedule.once(t.due()),
           new LabTestAction("bench", Map.of("task", t.id())), 0, LabTest.FIRE_ONCE);
-      all[i] = labTests.ask(LabTests.newId(), r -> new LabTest.Create(definition, "bench", r)).toCompletableFuture().whenComplete((reply, error) -> {
+      all[i] = labTests.ask(LabTests.newId(), r -> new LabTest.Create(definition, "bench", null, r)).toCompletableFuture().whenComplete((reply, error) -> {
         inFlight.release();
         if (error != null || reply instanceof LabTest.Rejected) throw new IllegalStateException("not scheduled: " + t.id() + " " + reply + " " + error);
       });

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import lims.kernel.Asked;
 import lims.kernel.Custody;
 import lims.kernel.Database;
 import lims.kernel.Rejection;
@@ -92,7 +93,7 @@ public final class Analyses {
   }
 
   public CompletionStage<Analysis.Reply> ask(String analysisId, Function<ActorRef<Analysis.Reply>, Analysis.Command> command) {
-    return sharding.entityRefFor(Analysis.TYPE, analysisId).ask(command::apply, askTimeout);
+    return Asked.ask(sharding.entityRefFor(Analysis.TYPE, analysisId), command, askTimeout);
   }
 
   private CompletionStage<ResultsWatcher.Outcome> deliver(ResultsFolder.Found found) {

@@ -23,7 +23,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
@@ -36,7 +36,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * often the node stops on the way. The deadline lives in the state and its timer is
  * re-armed on every recovery; the deadline index wakes a passivated run in time.
  */
-public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Analysis.Command, Analysis.Event, Analysis.State> {
+public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Event, Analysis.State> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "Analysis");
   public static final EventTags TAGS = new EventTags("analysis", 4);
@@ -238,7 +238,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
 
   private Analysis(String analysisId, ActorContext<Command> context, TimerScheduler<Command> timers, Pipelines pipelines, RemoteHost remote,
       DispatchPolicy policy, Clock clock) {
-    super(PersistenceId.of(TYPE.name(), analysisId));
+    super(PersistenceId.of(TYPE.name(), analysisId), clock);
     this.analysisId = analysisId;
     this.context = context;
     this.timers = timers;
@@ -263,7 +263,7 @@ public final class Analysis extends EventSourcedBehaviorWithEnforcedReplies<Anal
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, State> commands() {
     var builder = newCommandHandlerWithReplyBuilder();
     builder.forState(s -> !s.exists())
         .onCommand(Request.class, this::request)

@@ -20,7 +20,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -31,7 +31,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * release and the grant of the next queued request are persisted as one atomic write, so
  * no crash can leave the device free while someone waits, or held twice.
  */
-public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device.Command, Device.Event, DeviceState> {
+public final class Device extends ShardedEntity<Device.Command, Device.Event, DeviceState> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "Device");
   public static final EventTags TAGS = new EventTags("device", 4);
@@ -46,7 +46,12 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
     ActorRef<Reply> replyTo();
   }
 
-  public record Register(String name, DeviceType type, List<String> capabilities, String by, ActorRef<Reply> replyTo) implements Request {}
+  /**
+   * {@code idempotencyToken}: the token of the Idempotency-Key a client sent with the
+   * registration, or null; a repeat carrying the same token is answered as the registration was.
+   */
+  public record Register(String name, DeviceType type, List<String> capabilities, String by, String idempotencyToken, ActorRef<Reply> replyTo)
+      implements Request {}
 
   public record Get(ActorRef<Reply> replyTo) implements Request {}
 
@@ -93,8 +98,8 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
       permits DeviceRegistered, StatusChanged, BookingGranted, RequestQueued, QueueEntryCancelled, BookingReleased,
           ExecutionStarted, ExecutionFinished {}
 
-  public record DeviceRegistered(String deviceId, String name, DeviceType type, List<String> capabilities, Instant at, String by)
-      implements Event {}
+  public record DeviceRegistered(String deviceId, String name, DeviceType type, List<String> capabilities, Instant at, String by,
+      String idempotencyToken) implements Event {}
 
   /**
    * {@code interrupted}: the workflow holding the device when it went offline — an alarm, which
@@ -173,7 +178,7 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, DeviceState> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, DeviceState> commands() {
     var builder = newCommandHandlerWithReplyBuilder();
     builder
         .forState(s -> s.registration().isEmpty())
@@ -183,7 +188,8 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
         .onCommand(Request.class, (s, c) -> Effect().none().thenRun(x -> passivate.run()).thenReply(c.replyTo(), x -> notFound()));
     builder
         .forAnyState()
-        .onCommand(Register.class, (s, c) -> Effect().reply(c.replyTo(), rejected(Rejection.conflict("device " + deviceId + " is already registered"))))
+        .onCommand(Register.class, (s, c) -> Effect().reply(c.replyTo(), s.registration().get().registeredFor(c.idempotencyToken())
+            ? snapshot(s) : rejected(Rejection.conflict("device " + deviceId + " is already registered"))))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), snapshot(s)))
         .onCommand(SetStatus.class, this::setStatus)
         .onCommand(Book.class, this::book)
@@ -200,7 +206,7 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
 
   private ReplyEffect<Event, DeviceState> register(DeviceState s, Register c) {
     return Effect()
-        .persist(new DeviceRegistered(deviceId, c.name(), c.type(), c.capabilities(), Instant.now(), c.by()))
+        .persist(new DeviceRegistered(deviceId, c.name(), c.type(), c.capabilities(), Instant.now(), c.by(), c.idempotencyToken()))
         .thenReply(c.replyTo(), Device::snapshot);
   }
 
@@ -377,7 +383,8 @@ public final class Device extends EventSourcedBehaviorWithEnforcedReplies<Device
   public EventHandler<DeviceState, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(DeviceRegistered.class, (s, e) -> s.registered(new DeviceState.Registration(e.deviceId(), e.name(), e.type(), e.capabilities(), e.at())))
+        .onEvent(DeviceRegistered.class, (s, e) -> s.registered(new DeviceState.Registration(e.deviceId(), e.name(), e.type(), e.capabilities(), e.at(),
+            e.idempotencyToken())))
         .onEvent(StatusChanged.class, (s, e) -> s.withStatus(e.status()))
         .onEvent(BookingGranted.class, (s, e) -> s.granted(e.booking()))
         .onEvent(RequestQueued.class, (s, e) -> s.enqueued(e.entry()))

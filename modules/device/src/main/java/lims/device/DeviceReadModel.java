@@ -112,11 +112,14 @@ public final class DeviceReadModel {
     });
   }
 
-  /** Every matching row, oldest first, streamed from a cursor on the JDBC dispatcher. */
-  public Source<Execution, NotUsed> export(LogFilter filter, int fetchSize) {
+  /**
+   * Every matching row, oldest first, streamed from a cursor on the JDBC dispatcher; given once
+   * the table holds every execution journaled before the export began, so a database that is
+   * down fails the export before its answer starts (503), not in the middle of a 200.
+   */
+  public CompletionStage<Source<Execution, NotUsed>> export(LogFilter filter, int fetchSize) {
     record Cursor(Connection connection, PreparedStatement statement, ResultSet rows) {}
-    // The rows are read once the table holds every execution journaled before the export began.
-    return Source.completionStage(table.caughtUp()).flatMapConcat(caughtUp -> Source.<Execution, Cursor>unfoldResource(
+    return table.caughtUp().thenApply(caughtUp -> Source.<Execution, Cursor>unfoldResource(
             () -> {
               Connection c = table.dataSource().getConnection();
               try {

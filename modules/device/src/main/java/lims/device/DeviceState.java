@@ -29,8 +29,15 @@ public record DeviceState(
   static final Comparator<QueueEntry> SERVICE_ORDER =
       Comparator.comparing(QueueEntry::priority).thenComparingLong(QueueEntry::sequence);
 
-  public record Registration(String deviceId, String name, DeviceType type, List<String> capabilities, Instant registeredAt)
-      implements CborSerializable {}
+  /** {@code idempotencyToken}: that of the request that registered the device, or null. */
+  public record Registration(String deviceId, String name, DeviceType type, List<String> capabilities, Instant registeredAt,
+      String idempotencyToken) implements CborSerializable {
+
+    /** Whether a registration carrying {@code token} is a repeat of the one that registered the device. */
+    boolean registeredFor(String token) {
+      return token != null && token.equals(idempotencyToken);
+    }
+  }
 
   static DeviceState empty() {
     return new DeviceState(Optional.empty(), OperationalStatus.AVAILABLE, Optional.empty(), List.of(), 1, 0, Map.of());

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import lims.kernel.Asked;
 import lims.kernel.Database;
 import lims.kernel.Failures;
 import lims.kernel.projection.Projections;
@@ -50,7 +51,7 @@ public final class Devices {
   }
 
   public CompletionStage<Device.Reply> ask(String deviceId, Function<ActorRef<Device.Reply>, Device.Command> command, Duration timeout) {
-    return sharding.entityRefFor(Device.TYPE, deviceId).ask(command::apply, timeout);
+    return Asked.ask(sharding.entityRefFor(Device.TYPE, deviceId), command, timeout);
   }
 
   /**
@@ -89,7 +90,7 @@ public final class Devices {
         new Demo("plate-reader-1", "Plate reader 1", DeviceType.PLATE_READER, List.of("absorbance", "fluorescence")),
         new Demo("plate-reader-2", "Plate reader 2", DeviceType.PLATE_READER, List.of("absorbance")));
     CompletableFuture<?>[] all = demo.stream()
-        .map(d -> ask(d.id(), r -> new Device.Register(d.name(), d.type(), d.capabilities(), "system", r)).toCompletableFuture())
+        .map(d -> ask(d.id(), r -> new Device.Register(d.name(), d.type(), d.capabilities(), "system", null, r)).toCompletableFuture())
         .toArray(CompletableFuture[]::new);
     return CompletableFuture.allOf(all);
   }

@@ -34,7 +34,7 @@ class DeviceTest {
 
   static EventSourcedBehaviorTestKit<Device.Command, Device.Event, DeviceState> registered(String id) {
     var device = EventSourcedBehaviorTestKit.<Device.Command, Device.Event, DeviceState>create(testKit.system(), Device.create(id, INSTANT));
-    device.<Device.Reply>runCommand(r -> new Device.Register("Reader " + id, DeviceType.PLATE_READER, List.of("96-well"), "admin", r));
+    device.<Device.Reply>runCommand(r -> new Device.Register("Reader " + id, DeviceType.PLATE_READER, List.of("96-well"), "admin", null, r));
     return device;
   }
 
@@ -168,7 +168,7 @@ class DeviceTest {
   void anOperationCutOffByARestartIsLoggedAsInterruptedNotLeftRunning() {
     InstrumentDriver never = (id, type, op, params) -> new CompletableFuture<>();
     var device = EventSourcedBehaviorTestKit.<Device.Command, Device.Event, DeviceState>create(testKit.system(), Device.create("reader-cut", never));
-    device.<Device.Reply>runCommand(r -> new Device.Register("Reader", DeviceType.PLATE_READER, List.of(), "admin", r));
+    device.<Device.Reply>runCommand(r -> new Device.Register("Reader", DeviceType.PLATE_READER, List.of(), "admin", null, r));
     device.<Device.Reply>runCommand(r -> new Device.Book("wf-1", List.of(), "tech", r));
     device.<Device.Reply>runCommand(r -> new Device.Execute("wf-1", "read_absorbance", Map.of(), "tech", r));
     assertEquals(Execution.RUNNING, device.getState().recentExecutions().get("reader-cut.1").status());
@@ -178,11 +178,26 @@ class DeviceTest {
     assertTrue(String.valueOf(after.execution().result().get("error")).startsWith("interrupted"));
   }
 
+  /** A registration repeated with the Idempotency-Key's token is answered as it was, also after a restart; any other is a conflict. */
+  @Test
+  void aRepeatWithTheRegisteringTokenIsAnsweredAsTheRegistrationWas() {
+    var device = EventSourcedBehaviorTestKit.<Device.Command, Device.Event, DeviceState>create(testKit.system(), Device.create("reader-key", INSTANT));
+    device.<Device.Reply>runCommand(r -> new Device.Register("Reader", DeviceType.PLATE_READER, List.of(), "admin", "token-a", r));
+    device.restart();
+    var repeat = device.<Device.Reply>runCommand(r -> new Device.Register("Reader", DeviceType.PLATE_READER, List.of(), "admin", "token-a", r));
+    assertTrue(repeat.reply() instanceof Device.Snapshot, String.valueOf(repeat.reply()));
+    assertTrue(repeat.hasNoEvents());
+    assertEquals("conflict", outcome(device.<Device.Reply>runCommand(r ->
+        new Device.Register("Reader", DeviceType.PLATE_READER, List.of(), "admin", "token-b", r)).reply()));
+    assertEquals("conflict", outcome(device.<Device.Reply>runCommand(r ->
+        new Device.Register("Reader", DeviceType.PLATE_READER, List.of(), "admin", null, r)).reply()));
+  }
+
   @Test
   void anInstrumentRunsOneOperationAtATime() {
     InstrumentDriver never = (id, type, op, params) -> new CompletableFuture<>();
     var device = EventSourcedBehaviorTestKit.<Device.Command, Device.Event, DeviceState>create(testKit.system(), Device.create("reader-busy", never));
-    device.<Device.Reply>runCommand(r -> new Device.Register("Reader", DeviceType.PLATE_READER, List.of(), "admin", r));
+    device.<Device.Reply>runCommand(r -> new Device.Register("Reader", DeviceType.PLATE_READER, List.of(), "admin", null, r));
     device.<Device.Reply>runCommand(r -> new Device.Book("wf-1", List.of(), "tech", r));
     device.<Device.Reply>runCommand(r -> new Device.Execute("wf-1", "read_absorbance", Map.of(), "tech", r));
     var second = (Device.Rejected) device.<Device.Reply>runCommand(r -> new Device.Execute("wf-1", "read_fluorescence", Map.of(), "tech", r)).reply();

@@ -5,10 +5,12 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -17,12 +19,19 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 
 /**
  * The node's connection pool for its own SQL (read tables, readiness), on the database the
  * journal uses. Creating it applies the schema migrations of persistence-schema, so a node
  * never runs against a schema older than its code. Blocking JDBC work runs on the bounded
  * {@code lims.jdbc-dispatcher}, never on the default dispatcher.
+ *
+ * <p>Every call is bounded (decision 0039): a connection is waited for at most
+ * {@code lims.database.connection-timeout} (the pool's), a PostgreSQL statement hears from its
+ * server within {@code socket-timeout-seconds} or fails, and the caller has its answer within
+ * {@code lims.http.ask-timeout} whatever the JDBC thread is still stuck on, so a request that
+ * needs the database answers 503 within the ask time-out when the database is down.
  */
 public final class Database implements Extension {
 
@@ -37,6 +46,7 @@ public final class Database implements Extension {
   private final HikariDataSource dataSource;
   private final String vendor;
   private final Executor jdbcExecutor;
+  private final long callTimeoutMillis;
 
   private Database(ActorSystem<?> system) {
     Config config = system.settings().config().getConfig("lims.database");
@@ -44,7 +54,10 @@ public final class Database implements Extension {
     this.dataSource = pool(config, system.name());
     this.jdbcExecutor =
         system.dispatchers().lookup(DispatcherSelector.fromConfig("lims.jdbc-dispatcher"));
-    migrate(dataSource, vendor);
+    this.callTimeoutMillis = system.settings().config().getDuration("lims.http.ask-timeout").toMillis();
+    // On a connection of its own, without the pool's socket timeout: a migration may rightly
+    // keep the server busy for minutes (an index on a large table) without a byte in between.
+    migrations(vendor).dataSource(config.getString("url"), config.getString("user"), config.getString("password")).load().migrate();
     CoordinatedShutdown.get(system)
         .addTask(
             CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
@@ -65,11 +78,11 @@ public final class Database implements Extension {
    * Concurrent nodes serialize on Flyway's lock.
    */
   public static void migrate(DataSource dataSource, String vendor) {
-    Flyway.configure()
-        .dataSource(dataSource)
-        .locations("classpath:db/migration/common", "classpath:db/migration/" + vendor)
-        .load()
-        .migrate();
+    migrations(vendor).dataSource(dataSource).load().migrate();
+  }
+
+  private static FluentConfiguration migrations(String vendor) {
+    return Flyway.configure().locations("classpath:db/migration/common", "classpath:db/migration/" + vendor);
   }
 
   private static HikariDataSource pool(Config config, String systemName) {
@@ -81,6 +94,12 @@ public final class Database implements Extension {
     hikari.setDriverClassName(config.getString("driver"));
     hikari.setMaximumPoolSize(config.getInt("pool-size"));
     hikari.setMinimumIdle(1);
+    // HikariCP's 30 s default held a request for 30 s while the database was down.
+    long connectionTimeout = config.getDuration("connection-timeout").toMillis();
+    hikari.setConnectionTimeout(connectionTimeout);
+    hikari.setValidationTimeout(connectionTimeout);
+    // PostgreSQL's driver reads it (whole seconds); H2, in the same process, has no socket and ignores it.
+    hikari.addDataSourceProperty("socketTimeout", config.getInt("socket-timeout-seconds"));
     return new HikariDataSource(hikari);
   }
 
@@ -92,10 +111,16 @@ public final class Database implements Extension {
     return vendor;
   }
 
-  /** Runs blocking JDBC work on the JDBC dispatcher. */
+  /**
+   * Runs blocking JDBC work on the JDBC dispatcher. The answer comes within the call time-out
+   * (the ask time-out): past it the call fails as {@link DatabaseUnavailable}, and work still
+   * queued for a thread by then is not started at all.
+   */
   public <T> CompletionStage<T> withConnection(SqlWork<T> work) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(callTimeoutMillis);
     return CompletableFuture.supplyAsync(
         () -> {
+          if (System.nanoTime() - deadline > 0) throw noAnswer();
           try (Connection connection = dataSource.getConnection()) {
             return work.apply(connection);
           } catch (SQLException e) {
@@ -104,19 +129,27 @@ public final class Database implements Extension {
             throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
           }
         },
-        jdbcExecutor);
+        jdbcExecutor)
+        .orTimeout(callTimeoutMillis, TimeUnit.MILLISECONDS)
+        .handle((answer, failure) -> {
+          if (failure == null) return answer;
+          if (Failures.cause(failure) instanceof TimeoutException) throw noAnswer();
+          throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
   }
 
-  /** Whether the database answers a validity check within the timeout. */
-  public CompletionStage<Boolean> answers(Duration timeout) {
-    return withConnection(c -> c.isValid((int) Math.max(1, timeout.toSeconds())))
-        .exceptionally(failure -> false);
+  private DatabaseUnavailable noAnswer() {
+    return new DatabaseUnavailable("no answer from the database within " + callTimeoutMillis + " ms");
   }
 
-  /** SQLState class 08 (connection exception), or the pool timing out waiting for one. */
+  /**
+   * SQLState class 08 (connection exception), 57P (the server shutting down, crashed, starting
+   * up: a connection it ends), or the pool timing out waiting for a connection.
+   */
   static boolean isConnectionFailure(SQLException e) {
     String state = e.getSQLState();
-    return (state != null && state.startsWith("08")) || e instanceof java.sql.SQLTransientConnectionException;
+    return (state != null && (state.startsWith("08") || state.startsWith("57P")))
+        || e instanceof java.sql.SQLTransientConnectionException;
   }
 
   @FunctionalInterface
@@ -127,7 +160,13 @@ public final class Database implements Extension {
   /** A database call failed for a reason outside the caller's control (not a client error). */
   public static final class DatabaseUnavailable extends RuntimeException {
     public DatabaseUnavailable(SQLException cause) {
-      super(cause.getMessage(), cause);
+      // The pool's "request timed out" says nothing of why: its cause does (connection refused, ...).
+      super(cause.getCause() == null || cause.getCause() == cause ? cause.getMessage()
+          : cause.getMessage() + " (" + cause.getCause().getMessage() + ")", cause);
+    }
+
+    DatabaseUnavailable(String message) {
+      super(message);
     }
   }
 }

@@ -51,7 +51,7 @@ class NodeConfigTest {
         Map.of("lims.http.pipeline-for-test", Map.of("panel", "rnaseq")), Map.of());
     // Nothing near: what the section has.
     String refusal = refusal(Map.of("lims.scheduling.colour", "blue"), Map.of());
-    assertTrue(refusal.contains("lims.scheduling.colour") && refusal.contains("lims.scheduling has action-timeout, gauge-interval"), refusal);
+    assertTrue(refusal.contains("lims.scheduling.colour") && refusal.contains("lims.scheduling has action-timeout, catch-up-window, gauge-interval"), refusal);
   }
 
   @Test

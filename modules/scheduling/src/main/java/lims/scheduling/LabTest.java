@@ -30,7 +30,7 @@ import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -43,7 +43,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * the state and its timer is re-armed on every recovery, while the deadline index wakes a
  * passivated test in time (decision 0018).
  */
-public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTest.Command, LabTest.Event, LabTest.State> {
+public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event, LabTest.State> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "LabTest");
   public static final EventTags TAGS = new EventTags("lab-test", 4);
@@ -59,7 +59,11 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   public static final String DEAD_LETTERED = "dead_lettered";
   public static final String DELETED = "deleted";
   public static final String FIRE_ONCE = "fire_once";
+  /** Every missed instant fires, in due order, within the catch-up window (decision 0041). */
+  public static final String FIRE_ALL = "fire_all";
   public static final String SKIP = "skip";
+  /** The misfire policies a test may have, as the API spells them. */
+  public static final List<String> MISFIRE_POLICIES = List.of(FIRE_ONCE, FIRE_ALL, SKIP);
   /** Dead letters a test keeps retryable. */
   static final int MAX_DEAD_LETTERS = 1000;
 
@@ -67,9 +71,10 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
    * How executions are retried, how late a fire may be before it counts as missed (misfire
    * policy), and how long before its instant an execution is started: {@code ExecutionStarted}
    * is written {@code startAhead} early and the action runs at the instant itself, so the
-   * journal's write latency does not make the action late.
+   * journal's write latency does not make the action late. {@code catchUpWindow}: under
+   * {@code fire_all}, how late a missed instant may still be fired (decision 0041).
    */
-  public record Policy(Backoff retry, Duration misfireThreshold, Duration actionTimeout, Duration startAhead) {}
+  public record Policy(Backoff retry, Duration misfireThreshold, Duration actionTimeout, Duration startAhead, Duration catchUpWindow) {}
 
   public record Definition(String title, String type, String experiment, List<String> recipients, Schedule schedule, LabTestAction action,
       int maxRetries, String misfirePolicy) implements CborSerializable {}
@@ -89,7 +94,11 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     ActorRef<Reply> replyTo();
   }
 
-  public record Create(Definition definition, String by, ActorRef<Reply> replyTo) implements Request {}
+  /**
+   * {@code idempotencyToken}: the token of the Idempotency-Key a client sent with the create, or
+   * null; a repeat carrying the same token is answered with the test it created.
+   */
+  public record Create(Definition definition, String by, String idempotencyToken, ActorRef<Reply> replyTo) implements Request {}
 
   public record Get(ActorRef<Reply> replyTo) implements Request {}
 
@@ -127,9 +136,10 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   public record Rejected(Rejection rejection) implements Reply {}
 
   public sealed interface Event extends CborSerializable permits LabTestCreated, LabTestEdited, LabTestDeleted, LabTestPaused,
-      LabTestResumed, ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionDeadLettered, MisfireSkipped {}
+      LabTestResumed, ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionDeadLettered, MisfireSkipped, InstantsMissed {}
 
-  public record LabTestCreated(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at) implements Event {}
+  public record LabTestCreated(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at, String idempotencyToken)
+      implements Event {}
 
   public record LabTestEdited(String labTestId, Definition definition, Instant nextFireAt, String by, Instant at) implements Event {}
 
@@ -167,8 +177,16 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   /** An instant missed while the cluster was down, not fired under the "skip" policy. */
   public record MisfireSkipped(String labTestId, Instant missedDueAt, Instant nextFireAt, Instant at) implements Event {}
 
+  /**
+   * Under {@code fire_all}: every instant from {@code firstMissedAt} up to {@code nextFireAt}
+   * (not included) is not fired, as each was more than {@code catchUpWindow} late when the
+   * test came to it; the catch-up goes on from {@code nextFireAt}, the first within the window.
+   */
+  public record InstantsMissed(String labTestId, Instant firstMissedAt, Instant nextFireAt, Duration catchUpWindow, Instant at)
+      implements Event {}
+
   public record State(String id, Definition definition, String status, Instant nextFireAt, Execution current,
-      Map<String, DeadLetter> deadLetters, String createdBy, Instant createdAt) implements CborSerializable {
+      Map<String, DeadLetter> deadLetters, String createdBy, Instant createdAt, String idempotencyToken) implements CborSerializable {
 
     public boolean exists() {
       return definition != null && !DELETED.equals(status);
@@ -176,21 +194,21 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
     /** Status when nothing runs: scheduled while there is a next instant, else completed or dead-lettered. */
     State settled(Instant next) {
-      if (this.status.equals(PAUSED)) return new State(id, definition, PAUSED, null, null, deadLetters, createdBy, createdAt);
+      if (this.status.equals(PAUSED)) return new State(id, definition, PAUSED, null, null, deadLetters, createdBy, createdAt, idempotencyToken);
       String status = next != null ? SCHEDULED : deadLetters.isEmpty() ? COMPLETED : DEAD_LETTERED;
-      return new State(id, definition, status, next, null, deadLetters, createdBy, createdAt);
+      return new State(id, definition, status, next, null, deadLetters, createdBy, createdAt, idempotencyToken);
     }
 
     State running(Execution e) {
-      return new State(id, definition, RUNNING, nextFireAt, e, deadLetters, createdBy, createdAt);
+      return new State(id, definition, RUNNING, nextFireAt, e, deadLetters, createdBy, createdAt, idempotencyToken);
     }
 
     State with(String status, Definition definition, Instant next) {
-      return new State(id, definition, status, next, current, deadLetters, createdBy, createdAt);
+      return new State(id, definition, status, next, current, deadLetters, createdBy, createdAt, idempotencyToken);
     }
 
     State withDeadLetters(Map<String, DeadLetter> letters) {
-      return new State(id, definition, status, nextFireAt, current, Map.copyOf(letters), createdBy, createdAt);
+      return new State(id, definition, status, nextFireAt, current, Map.copyOf(letters), createdBy, createdAt, idempotencyToken);
     }
   }
 
@@ -206,7 +224,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   private LabTest(String labTestId, ActorContext<Command> context, TimerScheduler<Command> timers, LabTestAction.Runner runner,
       Policy policy, Clock clock, Consumer<Event> observer) {
-    super(PersistenceId.of(TYPE.name(), labTestId));
+    super(PersistenceId.of(TYPE.name(), labTestId), clock);
     this.labTestId = labTestId;
     this.context = context;
     this.timers = timers;
@@ -227,7 +245,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   @Override
   public State emptyState() {
-    return new State(labTestId, null, null, null, null, Map.of(), null, null);
+    return new State(labTestId, null, null, null, null, Map.of(), null, null, null);
   }
 
   /**
@@ -251,7 +269,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
    * tens of thousands of tests in memory was the largest share of the heap (decision 0025).
    */
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, State> commands() {
     return this::onCommand;
   }
 
@@ -261,7 +279,10 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
       if (!(command instanceof Request r)) return Effect().noReply();
       return reject(r.replyTo(), r instanceof Create ? Rejection.conflict("lab test " + labTestId + " existed and was deleted") : notFound());
     }
-    if (command instanceof Create c) return reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " already exists"));
+    if (command instanceof Create c) {
+      return c.idempotencyToken() != null && c.idempotencyToken().equals(s.idempotencyToken()) ? Effect().reply(c.replyTo(), new Current(s))
+          : reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " already exists"));
+    }
     if (command instanceof Get c) return Effect().reply(c.replyTo(), new Current(s));
     if (command instanceof Edit c) return edit(s, c);
     if (command instanceof Delete c) {
@@ -299,7 +320,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private ReplyEffect<Event, State> create(State s, Create c) {
     Instant now = clock.instant();
     Instant next = firstFire(c.definition().schedule(), now);
-    return persist(List.of(new LabTestCreated(labTestId, c.definition(), next, c.by(), now))).thenRun(this::plan)
+    return persist(List.of(new LabTestCreated(labTestId, c.definition(), next, c.by(), now, c.idempotencyToken()))).thenRun(this::plan)
         .thenReply(c.replyTo(), Current::new);
   }
 
@@ -362,11 +383,44 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
     if (!s.status().equals(SCHEDULED) || !c.dueAt().equals(s.nextFireAt())) return Effect().noReply(); // a stale timer
     Instant now = clock.instant();
     if (now.isBefore(c.dueAt().minus(policy.startAhead()))) return notYet();
-    if (Duration.between(c.dueAt(), now).compareTo(policy.misfireThreshold()) > 0 && SKIP.equals(s.definition().misfirePolicy())) {
+    Duration late = Duration.between(c.dueAt(), now);
+    String misfire = s.definition().misfirePolicy();
+    if (late.compareTo(policy.misfireThreshold()) > 0 && SKIP.equals(misfire)) {
       Instant next = s.definition().schedule().nextAfter(now).orElse(null);
       return persist(List.of(new MisfireSkipped(labTestId, c.dueAt(), next, now))).thenRun(this::plan).thenNoReply();
     }
+    if (late.compareTo(policy.catchUpWindow()) > 0 && FIRE_ALL.equals(misfire)) {
+      Instant from = catchUpFrom(s.definition().schedule(), c.dueAt(), now);
+      if (from.isAfter(c.dueAt())) {
+        context.getLog().warn("lab test {}: instants from {} up to {} not fired, more than the catch-up window ({}) late", labTestId,
+            c.dueAt(), from, policy.catchUpWindow());
+        return persist(List.of(new InstantsMissed(labTestId, c.dueAt(), from, policy.catchUpWindow(), now))).thenRun(this::plan).thenNoReply();
+      }
+    }
     return start(new ExecutionStarted(labTestId, executionId(c.dueAt()), c.dueAt(), 1, now, "schedule"), null);
+  }
+
+  /** Steps one look for a catch-up's start takes at most; a longer run of missed instants is cut in several. */
+  static final int CATCH_UP_STEPS = 10_000;
+
+  /**
+   * Where a {@code fire_all} catch-up from {@code dueAt}, more than the catch-up window late,
+   * starts (decision 0041): the first instant within the window, if one has come; else the
+   * latest instant that has come, so the newest always fires. The instants before it are
+   * missed. The second case is a schedule sparser than the window (a daily test, a one-time
+   * one) or with a gap before it, whose missed instants are few; the walk to the latest is
+   * bounded all the same, and a run longer than its steps is cut again at the next look.
+   */
+  private Instant catchUpFrom(Schedule schedule, Instant dueAt, Instant now) {
+    Optional<Instant> inWindow = schedule.nextAfter(now.minus(policy.catchUpWindow()).minusNanos(1)).filter(first -> !first.isAfter(now));
+    if (inWindow.isPresent()) return inWindow.get();
+    Instant latest = dueAt;
+    for (int step = 0; step < CATCH_UP_STEPS; step++) {
+      Optional<Instant> next = schedule.nextAfter(latest);
+      if (next.isEmpty() || next.get().isAfter(now)) break;
+      latest = next.get();
+    }
+    return latest;
   }
 
   private ReplyEffect<Event, State> nextAttempt(State s, NextAttempt c) {
@@ -446,7 +500,8 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   /**
    * The next instant once an execution is over: after its due instant and after now, so the
-   * instants that passed while a scheduled run went on are not fired late one after another.
+   * instants that passed while a scheduled run went on are not fired late one after another;
+   * under {@code fire_all} the one after its due instant, so they are (decision 0041).
    * A manual run (trigger, dead-letter retry) leaves the schedule's next instant as it was:
    * one that passed while it ran is then due at once, and fires late or is skipped under the
    * misfire policy, as an instant missed any other way (decision 0028).
@@ -454,7 +509,8 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
   private Instant nextAfterRun(State s, Execution e, Instant now) {
     boolean scheduled = s.nextFireAt() != null && e.dueAt().equals(s.nextFireAt());
     if (!scheduled && s.nextFireAt() != null) return s.nextFireAt();
-    Instant from = e.dueAt().isAfter(now) ? e.dueAt() : now;
+    boolean everyInstant = FIRE_ALL.equals(s.definition().misfirePolicy());
+    Instant from = everyInstant || e.dueAt().isAfter(now) ? e.dueAt() : now;
     return s.definition().schedule().nextAfter(from).orElse(null);
   }
 
@@ -489,7 +545,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
         .build();
   }
 
-  /** One method, not the handler builder, for the reason given at {@link #commandHandler()}. */
+  /** One method, not the handler builder, for the reason given at {@link #commands()}. */
   @Override
   public EventHandler<State, Event> eventHandler() {
     return this::onEvent;
@@ -497,7 +553,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
 
   private State onEvent(State s, Event event) {
     if (event instanceof LabTestCreated e) {
-      return new State(labTestId, e.definition(), SCHEDULED, null, null, Map.of(), e.by(), e.at()).settled(e.nextFireAt());
+      return new State(labTestId, e.definition(), SCHEDULED, null, null, Map.of(), e.by(), e.at(), e.idempotencyToken()).settled(e.nextFireAt());
     }
     if (event instanceof LabTestEdited e) return s.with(s.status(), e.definition(), s.nextFireAt()).settled(e.nextFireAt());
     if (event instanceof LabTestDeleted) return s.with(DELETED, s.definition(), null);
@@ -521,6 +577,7 @@ public final class LabTest extends EventSourcedBehaviorWithEnforcedReplies<LabTe
       return s.withDeadLetters(letters).settled(e.nextFireAt());
     }
     if (event instanceof MisfireSkipped e) return s.settled(e.nextFireAt());
+    if (event instanceof InstantsMissed e) return s.settled(e.nextFireAt());
     throw new IllegalStateException("unknown lab-test event " + event.getClass().getName());
   }
 

@@ -109,6 +109,8 @@ public final class LabTestMetrics implements Consumer<LabTest.Event> {
       outcome("dead_lettered");
     } else if (event instanceof LabTest.MisfireSkipped) {
       outcome("misfire_skipped");
+    } else if (event instanceof LabTest.InstantsMissed) {
+      outcome("missed"); // one per run of instants left out of a catch-up, however many it held
     }
   }
 

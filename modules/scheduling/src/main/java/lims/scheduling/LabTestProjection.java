@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Collections;
@@ -93,8 +94,34 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
           e.executionId(), e.labTestId(), ts(e.dueAt()), e.attempts(), truncate(e.error(), 2000), ts(e.at()));
       settle(c, e.labTestId(), e.nextFireAt(), e.at());
     } else if (event instanceof LabTest.MisfireSkipped e) {
+      notFired(c, e.labTestId(), e.missedDueAt(), e.at(), "skipped", "misfire-policy",
+          "not fired: more than the misfire threshold late, and the test's misfire policy is skip");
+      settle(c, e.labTestId(), e.nextFireAt(), e.at());
+    } else if (event instanceof LabTest.InstantsMissed e) {
+      notFired(c, e.labTestId(), e.firstMissedAt(), e.at(), "missed", "catch-up-window",
+          "not fired: more than the catch-up window (" + e.catchUpWindow().toString().substring(2).toLowerCase() + ") late; every instant from " + e.firstMissedAt()
+              + " up to " + e.nextFireAt() + " (not included) was missed");
       settle(c, e.labTestId(), e.nextFireAt(), e.at());
     }
+  }
+
+  /**
+   * An instant the test did not fire, in its executions (decision 0041): the row of the execution
+   * it would have had, no attempt, recorded {@code at}. A row already there (a run by hand
+   * started in the same millisecond) is left as it is.
+   */
+  private static void notFired(Connection c, String labTestId, Instant dueAt, Instant at, String status, String firedBy, String why)
+      throws SQLException {
+    String executionId = LabTest.executionId(labTestId, dueAt);
+    try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM lab_test_execution WHERE execution_id = ?")) {
+      s.setString(1, executionId);
+      try (ResultSet rs = s.executeQuery()) {
+        if (rs.next()) return;
+      }
+    }
+    update(c, "INSERT INTO lab_test_execution (execution_id, lab_test_id, due_at, started_at, finished_at, lateness_ms, attempt, status,"
+            + " fired_by, log) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        executionId, labTestId, ts(dueAt), ts(at), ts(at), Duration.between(dueAt, at).toMillis(), status, firedBy, why);
   }
 
   /** Nothing under way: scheduled while there is a next instant, else dead-lettered or completed (as LabTest.State#settled). */
@@ -141,7 +168,7 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
    * An attempt's outcome. The first attempt also sets the execution's lateness (its action's
    * call − the due instant) and starts the log; later ones append to it.
    */
-  private static void finish(Connection c, String executionId, int attempt, Instant actionStartedAt, java.time.Duration lateness,
+  private static void finish(Connection c, String executionId, int attempt, Instant actionStartedAt, Duration lateness,
       String status, Instant at, List<String> log) throws SQLException {
     if (attempt == 1) {
       update(c, FIRST_ATTEMPT_FINISHED, ts(actionStartedAt), lateness.toMillis(), status, ts(at), log("", log), executionId);

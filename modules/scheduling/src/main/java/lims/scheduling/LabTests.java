@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import lims.kernel.Asked;
 import lims.kernel.Database;
 import lims.kernel.deadline.DeadlineSweeper;
 import lims.kernel.projection.Projections;
@@ -33,7 +34,8 @@ public final class LabTests {
     this.actions = actions;
     this.readModel = new LabTestReadModel(ReadTable.of(system, LabTestProjection.NAME, LabTest.TAGS));
     LabTest.Policy policy = new LabTest.Policy(new lims.kernel.Backoff(config.getDuration("retry.min-backoff"),
-        config.getDuration("retry.max-backoff")), config.getDuration("misfire-threshold"), config.getDuration("action-timeout"), config.getDuration("start-ahead"));
+        config.getDuration("retry.max-backoff")), config.getDuration("misfire-threshold"), config.getDuration("action-timeout"), config.getDuration("start-ahead"),
+        config.getDuration("catch-up-window"));
     LabTestMetrics metrics = new LabTestMetrics(registry);
     metrics.pollGauges(system, config.getDuration("gauge-interval"));
     sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), actions, policy, Clock.systemUTC(), metrics)));
@@ -59,6 +61,6 @@ public final class LabTests {
   }
 
   public CompletionStage<LabTest.Reply> ask(String labTestId, Function<ActorRef<LabTest.Reply>, LabTest.Command> command) {
-    return sharding.entityRefFor(LabTest.TYPE, labTestId).ask(command::apply, askTimeout);
+    return Asked.ask(sharding.entityRefFor(LabTest.TYPE, labTestId), command, askTimeout);
   }
 }

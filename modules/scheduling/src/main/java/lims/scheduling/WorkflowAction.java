@@ -78,7 +78,7 @@ final class WorkflowAction implements LabTestAction.Runner {
       }
       String name = "lab test " + execution.labTestId() + " at " + execution.dueAt();
       // Create is refused when the workflow exists: that is an earlier attempt's, and it is used as it is.
-      return workflows.ask(workflowId, r -> new Workflow.Create(name, deviceId, type.wireName(), List.of(), steps, priority, custody, r))
+      return workflows.ask(workflowId, r -> new Workflow.Create(name, deviceId, type.wireName(), List.of(), steps, priority, custody, null, r))
           .thenCompose(created -> created instanceof Workflow.Current
               ? CompletableFuture.<Workflow.Reply>completedFuture(created) : workflows.ask(workflowId, Workflow.Get::new))
           .thenCompose(reply -> {

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,16 +45,28 @@ class LabTestProjectionTest {
     assertTrue(midway.get("lab_test").stream().anyMatch(r -> r.startsWith("ID=LT-d ") && r.contains("STATUS=dead_lettered")), midway.toString());
   }
 
-  /** Four tests: one-time that succeeds; recurring; triggered by hand; one-time that fails, is dead-lettered, retried by hand and succeeds. */
+  /**
+   * Six tests: one-time that succeeds; recurring; triggered by hand; one-time that fails, is
+   * dead-lettered, retried by hand and succeeds; two recurring back from an outage, one missing
+   * instants before its catch-up window, one skipping an instant.
+   */
   static List<LabTest.Event> history() {
     LabTest.Definition once = definition(Schedule.once(T0.plusSeconds(60)), 1);
     LabTest.Definition daily = definition(Schedule.cron("0 0 6 * * ?", "Europe/Berlin"), 0);
     Instant next = T0.plusSeconds(86_400);
     List<LabTest.Event> e = new ArrayList<>();
-    e.add(new LabTest.LabTestCreated("LT-a", once, T0.plusSeconds(60), "ana", T0));
-    e.add(new LabTest.LabTestCreated("LT-b", daily, T0.plusSeconds(30), "ana", T0.plusMillis(1)));
-    e.add(new LabTest.LabTestCreated("LT-c", once, T0.plusSeconds(90), "ben", T0.plusMillis(2)));
-    e.add(new LabTest.LabTestCreated("LT-d", once, T0.plusSeconds(40), "ben", T0.plusMillis(3)));
+    e.add(new LabTest.LabTestCreated("LT-a", once, T0.plusSeconds(60), "ana", T0, null));
+    e.add(new LabTest.LabTestCreated("LT-b", daily, T0.plusSeconds(30), "ana", T0.plusMillis(1), null));
+    e.add(new LabTest.LabTestCreated("LT-c", once, T0.plusSeconds(90), "ben", T0.plusMillis(2), null));
+    e.add(new LabTest.LabTestCreated("LT-d", once, T0.plusSeconds(40), "ben", T0.plusMillis(3), null));
+    // Back from an outage: LT-e (fire_all) misses the instants before its catch-up window, LT-f (skip) one instant.
+    e.add(new LabTest.LabTestCreated("LT-e", daily, T0.plusSeconds(10), "ana", T0.plusMillis(4), null));
+    e.add(new LabTest.LabTestCreated("LT-f", daily, T0.plusSeconds(10), "ana", T0.plusMillis(5), null));
+    e.add(new LabTest.InstantsMissed("LT-e", T0.plusSeconds(10), T0.plusSeconds(80), Duration.ofSeconds(5), T0.plusSeconds(85)));
+    e.add(new LabTest.MisfireSkipped("LT-f", T0.plusSeconds(10), next, T0.plusSeconds(85)));
+    e.add(new LabTest.ExecutionStarted("LT-e", "LT-e-80000", T0.plusSeconds(80), 1, T0.plusSeconds(85), "schedule"));
+    e.add(new LabTest.ExecutionSucceeded("LT-e", "LT-e-80000", T0.plusSeconds(80), 1, T0.plusSeconds(85), T0.plusMillis(85_010),
+        List.of("200 OK"), next));
     e.add(new LabTest.ExecutionStarted("LT-b", "LT-b-1", T0.plusSeconds(30), 1, T0.plusMillis(29_500), "schedule"));
     e.add(new LabTest.ExecutionSucceeded("LT-b", "LT-b-1", T0.plusSeconds(30), 1, T0.plusMillis(30_002), T0.plusMillis(30_010),
         List.of("200 OK"), next));
@@ -81,6 +94,22 @@ class LabTestProjectionTest {
     e.add(new LabTest.ExecutionSucceeded("LT-c", "LT-c-1", T0.plusSeconds(90), 1, T0.plusMillis(90_003), T0.plusMillis(90_004),
         List.of(), null));
     return e;
+  }
+
+  @Test
+  void instantsNotFiredAreListedAmongTheExecutions() throws Exception {
+    Map<String, List<String>> tables = tables(db -> {
+      for (LabTest.Event e : history()) new LabTestProjection().apply(db, e);
+    });
+    String missed = LabTest.executionId("LT-e", T0.plusSeconds(10));
+    assertTrue(tables.get("lab_test_execution").stream().anyMatch(r -> r.startsWith("EXECUTION_ID=" + missed + " ") && r.contains("ATTEMPT=0 ")
+        && r.contains("STATUS=missed ") && r.contains("FIRED_BY=catch-up-window ") && r.contains("LATENESS_MS=75000 ")
+        && r.contains("more than the catch-up window (5s) late; every instant from " + T0.plusSeconds(10) + " up to " + T0.plusSeconds(80))),
+        tables.toString());
+    String skipped = LabTest.executionId("LT-f", T0.plusSeconds(10));
+    assertTrue(tables.get("lab_test_execution").stream().anyMatch(r -> r.startsWith("EXECUTION_ID=" + skipped + " ") && r.contains("ATTEMPT=0 ")
+        && r.contains("STATUS=skipped ") && r.contains("FIRED_BY=misfire-policy ")), tables.toString());
+    assertTrue(tables.get("lab_test").stream().anyMatch(r -> r.startsWith("ID=LT-f ") && r.contains("STATUS=scheduled")), tables.toString());
   }
 
   static LabTest.Definition definition(Schedule schedule, int maxRetries) {

@@ -34,7 +34,7 @@ class LabTestTest {
   static final ManualTime time = ManualTime.get(kit.system());
   static final AtomicInteger ids = new AtomicInteger();
   static final LabTest.Policy POLICY = new LabTest.Policy(new lims.kernel.Backoff(Duration.ofSeconds(1), Duration.ofMinutes(5)), Duration.ofMinutes(1),
-      Duration.ofMinutes(10), Duration.ofMillis(500));
+      Duration.ofMinutes(10), Duration.ofMillis(500), Duration.ofHours(1));
 
   @AfterAll
   static void shutdown() {
@@ -81,9 +81,13 @@ class LabTestTest {
   }
 
   LabTest.State create(Schedule schedule, int maxRetries, String misfire) {
+    return create(schedule, maxRetries, misfire, POLICY);
+  }
+
+  LabTest.State create(Schedule schedule, int maxRetries, String misfire, LabTest.Policy policy) {
     test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), runner,
-        POLICY, clock, event -> {}));
-    var reply = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(schedule, maxRetries, misfire), "sam", r));
+        policy, clock, event -> {}));
+    var reply = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(schedule, maxRetries, misfire), "sam", null, r));
     return ((LabTest.Current) reply.reply()).labTest();
   }
 
@@ -317,16 +321,20 @@ class LabTestTest {
     assertNull(test.getState().definition(), "waking an unknown test creates nothing");
 
     var once = definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE);
-    assertTrue(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", r)).reply() instanceof LabTest.Current);
-    var again = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "kim", r));
+    assertTrue(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", "token-a", r)).reply() instanceof LabTest.Current);
+    var again = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "kim", null, r));
     assertEquals(Rejection.Kind.CONFLICT, rejection(again.reply()));
     assertTrue(again.events().isEmpty());
     assertEquals("sam", test.getState().createdBy());
+    assertEquals(Rejection.Kind.CONFLICT, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", "token-b", r)).reply()));
+    // The same create repeated with the Idempotency-Key's token is answered with the test it made.
+    var repeat = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", "token-a", r));
+    assertTrue(repeat.reply() instanceof LabTest.Current && repeat.events().isEmpty(), String.valueOf(repeat.reply()));
 
     test.<LabTest.Reply>runCommand(r -> new LabTest.Delete("sam", r));
     assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(LabTest.Get::new).reply()));
     assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Trigger("sam", r)).reply()));
-    assertEquals(Rejection.Kind.CONFLICT, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", r)).reply()), "a deleted id is not reused");
+    assertEquals(Rejection.Kind.CONFLICT, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", null, r)).reply()), "a deleted id is not reused");
     advance(Duration.ofMinutes(2));
     runner.assertNone();
   }
@@ -359,5 +367,122 @@ class LabTestTest {
       assertEquals(Instant.parse("2026-03-27T19:00:00Z"), test.getState().nextFireAt(), "skip: on to the next instant");
       return null;
     });
+  }
+
+  /** The journal of the test under way. */
+  List<Object> journal() {
+    return test.persistenceTestKit().persistedInStorage("LabTest|" + test.getState().id());
+  }
+
+  /** Answers the next call, which must be for {@code due}, and returns its execution id. */
+  String fires(Instant due, LabTestAction.Outcome outcome) throws InterruptedException {
+    Call call = runner.next();
+    assertEquals(due, call.execution().dueAt());
+    assertEquals(LabTest.executionId(test.getState().id(), due), call.execution().executionId(), "an execution of its own");
+    call.answer().complete(outcome);
+    return call.execution().executionId();
+  }
+
+  @Test
+  void fireAllFiresEveryInstantMissedWhileTheClusterWasDownInOrderThenGoesOnOnSchedule() throws Exception {
+    create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ALL); // every minute; next 12:01
+    clock.advance(Duration.ofMinutes(5).plusSeconds(30)); // down until 12:05:30: no timer runs
+    test.restart();
+    for (int minute = 1; minute <= 5; minute++) {
+      fires(Instant.parse("2026-03-27T12:00:00Z").plus(Duration.ofMinutes(minute)), LabTestAction.Outcome.succeeded("200"));
+    }
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(Instant.parse("2026-03-27T12:06:00Z"), test.getState().nextFireAt(), "caught up: on to the next instant");
+      return null;
+    });
+    runner.assertNone();
+    advance(Duration.ofSeconds(30));
+    fires(Instant.parse("2026-03-27T12:06:00Z"), LabTestAction.Outcome.succeeded("200"));
+    assertEquals(6, journal().stream().filter(e -> e instanceof LabTest.ExecutionStarted).count(), "one execution per instant");
+    assertTrue(journal().stream().noneMatch(e -> e instanceof LabTest.InstantsMissed || e instanceof LabTest.MisfireSkipped));
+  }
+
+  @Test
+  void fireAllFiresTheInstantsThatPassDuringALongRunAndFailuresKeepTheirOrder() throws Exception {
+    create(Schedule.cron("0 * * * * ?", "UTC"), 1, LabTest.FIRE_ALL);
+    advance(Duration.ofMinutes(1));
+    Call slow = runner.next(); // 12:01, answered at 12:03:30
+    advance(Duration.ofMinutes(2).plusSeconds(30));
+    runner.assertNone();
+    slow.answer().complete(LabTestAction.Outcome.failed("503"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(test.getState().current().retryAt() != null, "a retry planned");
+      return null;
+    });
+    advance(Duration.ofSeconds(1)); // the retry of 12:01 comes before 12:02
+    Call retry = runner.next();
+    assertEquals(Instant.parse("2026-03-27T12:01:00Z"), retry.execution().dueAt());
+    assertEquals(2, retry.execution().attempt());
+    retry.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    fires(Instant.parse("2026-03-27T12:02:00Z"), LabTestAction.Outcome.succeeded("200"));
+    fires(Instant.parse("2026-03-27T12:03:00Z"), LabTestAction.Outcome.succeeded("200"));
+    runner.assertNone(); // 12:04 has not come
+    advance(Duration.ofSeconds(29));
+    fires(Instant.parse("2026-03-27T12:04:00Z"), LabTestAction.Outcome.succeeded("200"));
+  }
+
+  @Test
+  void fireAllCatchesUpExactlyOnceAcrossACrashInTheMiddle() throws Exception {
+    create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ALL);
+    clock.advance(Duration.ofMinutes(4).plusSeconds(30));
+    test.restart();
+    fires(Instant.parse("2026-03-27T12:01:00Z"), LabTestAction.Outcome.succeeded("200"));
+    Call before = runner.next(); // 12:02 under way when the node dies
+    test.restart();
+    Call after = runner.next();
+    assertEquals(before.execution().executionId(), after.execution().executionId(), "the same execution, resumed");
+    before.answer().complete(LabTestAction.Outcome.succeeded("late answer of the dead incarnation"));
+    after.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    fires(Instant.parse("2026-03-27T12:03:00Z"), LabTestAction.Outcome.succeeded("200"));
+    fires(Instant.parse("2026-03-27T12:04:00Z"), LabTestAction.Outcome.succeeded("200"));
+    runner.assertNone();
+    List<String> started = journal().stream().filter(e -> e instanceof LabTest.ExecutionStarted)
+        .map(e -> ((LabTest.ExecutionStarted) e).executionId()).toList();
+    assertEquals(4, started.size(), "one start per instant: " + started);
+    assertEquals(4, started.stream().distinct().count());
+  }
+
+  @Test
+  void fireAllRecordsTheInstantsBeforeTheCatchUpWindowAsMissedAndFiresTheRest() throws Exception {
+    LabTest.Policy fiveMinutes = new LabTest.Policy(POLICY.retry(), POLICY.misfireThreshold(), POLICY.actionTimeout(), POLICY.startAhead(),
+        Duration.ofMinutes(5));
+    create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ALL, fiveMinutes);
+    clock.advance(Duration.ofMinutes(10).plusSeconds(30)); // back at 12:10:30: 12:01-12:05 are more than 5 minutes late
+    test.restart();
+    for (int minute = 6; minute <= 10; minute++) {
+      fires(Instant.parse("2026-03-27T12:00:00Z").plus(Duration.ofMinutes(minute)), LabTestAction.Outcome.succeeded("200"));
+    }
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(Instant.parse("2026-03-27T12:11:00Z"), test.getState().nextFireAt());
+      return null;
+    });
+    runner.assertNone();
+    List<LabTest.InstantsMissed> missed = journal().stream().filter(e -> e instanceof LabTest.InstantsMissed)
+        .map(e -> (LabTest.InstantsMissed) e).toList();
+    assertEquals(1, missed.size());
+    assertEquals(Instant.parse("2026-03-27T12:01:00Z"), missed.get(0).firstMissedAt());
+    assertEquals(Instant.parse("2026-03-27T12:06:00Z"), missed.get(0).nextFireAt(), "missed up to the window's first instant");
+    assertEquals(Duration.ofMinutes(5), missed.get(0).catchUpWindow());
+  }
+
+  @Test
+  void fireAllFiresTheNewestInstantOfAScheduleSparserThanTheWindow() throws Exception {
+    create(Schedule.cron("0 0 6 * * ?", "UTC"), 0, LabTest.FIRE_ALL); // daily at 06:00; next 2026-03-28
+    clock.advance(Duration.ofDays(4)); // back on 2026-03-31 at 12:00: four instants passed, none within the hour
+    test.restart();
+    fires(Instant.parse("2026-03-31T06:00:00Z"), LabTestAction.Outcome.succeeded("200"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(Instant.parse("2026-04-01T06:00:00Z"), test.getState().nextFireAt());
+      return null;
+    });
+    runner.assertNone();
+    List<Object> missed = journal().stream().filter(e -> e instanceof LabTest.InstantsMissed).toList();
+    assertEquals(List.of(new LabTest.InstantsMissed(test.getState().id(), Instant.parse("2026-03-28T06:00:00Z"),
+        Instant.parse("2026-03-31T06:00:00Z"), Duration.ofHours(1), clock.instant())), missed);
   }
 }

@@ -41,7 +41,7 @@ public final class AdminBootstrap {
       throw new IllegalArgumentException("LIMS_ADMIN_PASSWORD " + PasswordHasher.weakness(password));
     }
     return users
-        .create(ADMIN, password, EnumSet.of(Role.ADMIN), "system")
+        .create(ADMIN, password, EnumSet.of(Role.ADMIN), "system", null)
         .thenCompose(
             result -> {
               if (result == UserAccount.CreateResult.CREATED) {

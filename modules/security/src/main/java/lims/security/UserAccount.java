@@ -11,7 +11,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
@@ -20,13 +20,17 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  * the audit trail of who created whom and when.
  */
 public final class UserAccount
-    extends EventSourcedBehaviorWithEnforcedReplies<UserAccount.Command, UserAccount.Event, UserAccount.State> {
+    extends ShardedEntity<UserAccount.Command, UserAccount.Event, UserAccount.State> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "UserAccount");
 
   public sealed interface Command extends CborSerializable permits Create, Get {}
 
-  public record Create(String passwordHash, Set<Role> roles, String createdBy, ActorRef<CreateResult> replyTo)
+  /**
+   * {@code idempotencyToken}: the token of the Idempotency-Key a client sent with the create, or
+   * null; a repeat carrying the same token is answered CREATED, as the create was.
+   */
+  public record Create(String passwordHash, Set<Role> roles, String createdBy, String idempotencyToken, ActorRef<CreateResult> replyTo)
       implements Command {}
 
   public record Get(ActorRef<Lookup> replyTo) implements Command {}
@@ -43,10 +47,11 @@ public final class UserAccount
 
   public sealed interface Event extends CborSerializable permits UserCreated {}
 
-  public record UserCreated(String username, String passwordHash, Set<Role> roles, String createdBy, Instant at)
+  public record UserCreated(String username, String passwordHash, Set<Role> roles, String createdBy, Instant at, String idempotencyToken)
       implements Event {}
 
-  public record State(Optional<User> user) implements CborSerializable {}
+  /** {@code idempotencyToken}: that of the request that created the user, or null. */
+  public record State(Optional<User> user, String idempotencyToken) implements CborSerializable {}
 
   private final String username;
 
@@ -61,11 +66,11 @@ public final class UserAccount
 
   @Override
   public State emptyState() {
-    return new State(Optional.empty());
+    return new State(Optional.empty(), null);
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, State> commands() {
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Create.class, this::onCreate)
@@ -75,10 +80,11 @@ public final class UserAccount
 
   private ReplyEffect<Event, State> onCreate(State state, Create create) {
     if (state.user().isPresent()) {
-      return Effect().reply(create.replyTo(), CreateResult.ALREADY_EXISTS);
+      boolean repeat = create.idempotencyToken() != null && create.idempotencyToken().equals(state.idempotencyToken());
+      return Effect().reply(create.replyTo(), repeat ? CreateResult.CREATED : CreateResult.ALREADY_EXISTS);
     }
     return Effect()
-        .persist(new UserCreated(username, create.passwordHash(), create.roles(), create.createdBy(), Instant.now()))
+        .persist(new UserCreated(username, create.passwordHash(), create.roles(), create.createdBy(), Instant.now(), create.idempotencyToken()))
         .thenReply(create.replyTo(), s -> CreateResult.CREATED);
   }
 
@@ -88,7 +94,7 @@ public final class UserAccount
         .forAnyState()
         .onEvent(
             UserCreated.class,
-            (state, e) -> new State(Optional.of(new User(e.username(), e.passwordHash(), e.roles(), e.createdBy(), e.at()))))
+            (state, e) -> new State(Optional.of(new User(e.username(), e.passwordHash(), e.roles(), e.createdBy(), e.at())), e.idempotencyToken()))
         .build();
   }
 }

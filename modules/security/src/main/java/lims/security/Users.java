@@ -1,5 +1,6 @@
 package lims.security;
 
+import lims.kernel.Asked;
 import lims.kernel.Role;
 import java.time.Duration;
 import java.util.Optional;
@@ -33,17 +34,18 @@ public final class Users {
     sharding.init(Entity.of(UserAccount.TYPE, ctx -> UserAccount.create(ctx.getEntityId())));
   }
 
+  /** {@code idempotencyToken}: see {@link UserAccount.Create}; null without an Idempotency-Key. */
   public CompletionStage<UserAccount.CreateResult> create(
-      String username, String password, Set<Role> roles, String createdBy) {
+      String username, String password, Set<Role> roles, String createdBy, String idempotencyToken) {
     return CompletableFuture.supplyAsync(() -> hasher.hash(password), hashing)
-        .thenCompose(hash -> account(username).ask(r -> new UserAccount.Create(hash, roles, createdBy, r), askTimeout));
+        .thenCompose(hash -> Asked.ask(account(username), r -> new UserAccount.Create(hash, roles, createdBy, idempotencyToken, r), askTimeout));
   }
 
   public CompletionStage<Optional<UserAccount.User>> find(String username) {
     if (!USERNAME.matcher(username).matches()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return account(username).ask(UserAccount.Get::new, askTimeout).thenApply(UserAccount.Lookup::user);
+    return Asked.ask(account(username), UserAccount.Get::new, askTimeout).thenApply(UserAccount.Lookup::user);
   }
 
   /** The user when the password is theirs; empty otherwise, in about the same time either way. */

@@ -19,7 +19,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
@@ -27,7 +27,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  * it moves only along {@link TransitionTable}, one action at a time, and every change is
  * an event carrying its custody record, so its journal is its complete chain of custody.
  */
-public final class Specimen extends EventSourcedBehaviorWithEnforcedReplies<Specimen.Command, Specimen.Event, Specimen.State> {
+public final class Specimen extends ShardedEntity<Specimen.Command, Specimen.Event, Specimen.State> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "Specimen");
   public static final EventTags TAGS = new EventTags("specimen", 4);
@@ -164,7 +164,7 @@ public final class Specimen extends EventSourcedBehaviorWithEnforcedReplies<Spec
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, State> commands() {
     var builder = newCommandHandlerWithReplyBuilder();
     builder.forState(s -> !s.registered())
         .onCommand(Register.class, this::register)

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import lims.kernel.Asked;
 import lims.kernel.Database;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
@@ -53,11 +54,11 @@ public final class Specimens {
   }
 
   public CompletionStage<Specimen.Reply> ask(String specimenId, Function<ActorRef<Specimen.Reply>, Specimen.Command> command) {
-    return sharding.entityRefFor(Specimen.TYPE, specimenId).ask(command::apply, askTimeout);
+    return Asked.ask(sharding.entityRefFor(Specimen.TYPE, specimenId), command, askTimeout);
   }
 
   public CompletionStage<TestBatch.Reply> askBatch(String batchKey, Function<ActorRef<TestBatch.Reply>, TestBatch.Command> command) {
-    return sharding.entityRefFor(TestBatch.TYPE, batchKey).ask(command::apply, askTimeout);
+    return Asked.ask(sharding.entityRefFor(TestBatch.TYPE, batchKey), command, askTimeout);
   }
 
   public SpecimenReadModel readModel() {

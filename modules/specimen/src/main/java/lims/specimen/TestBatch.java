@@ -14,7 +14,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 
 /**
  * A batch of analyses for one test over several specimens, keyed by the client's
@@ -22,7 +22,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
  * specimen and test, however many times and however concurrently it is sent; the same key
  * with different contents is refused.
  */
-public final class TestBatch extends EventSourcedBehaviorWithEnforcedReplies<TestBatch.Command, TestBatch.Event, TestBatch.State> {
+public final class TestBatch extends ShardedEntity<TestBatch.Command, TestBatch.Event, TestBatch.State> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "TestBatch");
   public static final EventTags TAGS = new EventTags("test-batch", 2);
@@ -78,7 +78,7 @@ public final class TestBatch extends EventSourcedBehaviorWithEnforcedReplies<Tes
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, State> commands() {
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), s.exists()

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import lims.kernel.CborSerializable;
 import lims.kernel.Custody;
 import lims.kernel.Rejection;
@@ -14,7 +15,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import lims.kernel.ShardedEntity;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
@@ -24,10 +25,16 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  * States: created → (queued →) running → completed; also cancelled, and failed (its device
  * went offline while it held it: the running step fails with it, and the device is released).
  */
-public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Workflow.Command, Workflow.Event, Workflow.State> {
+public final class Workflow extends ShardedEntity<Workflow.Command, Workflow.Event, Workflow.State> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "Workflow");
   public static final EventTags TAGS = new EventTags("workflow", 4);
+  /**
+   * A workflow's id: random ({@code POST /workflows}) or derived from a lab test's execution
+   * (WorkflowAction), always this form. A device's holder named otherwise is a booking made on
+   * the device API with no workflow behind it.
+   */
+  public static final Pattern ID = Pattern.compile("WF-[0-9a-f]{12}");
 
   public static final String CREATED = "created";
   public static final String QUEUED = "queued";
@@ -47,8 +54,12 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
 
   public record Step(String operation, Map<String, Object> parameters) implements CborSerializable {}
 
+  /**
+   * {@code idempotencyToken}: the token of the Idempotency-Key a client sent with the create, or
+   * null; a repeat carrying the same token is answered with the workflow it created.
+   */
   public record Create(String name, String deviceId, String deviceType, List<Sample> samples, List<Step> steps, String priority,
-      Custody custody, ActorRef<Reply> replyTo) implements Command {}
+      Custody custody, String idempotencyToken, ActorRef<Reply> replyTo) implements Command {}
 
   public record Get(ActorRef<Reply> replyTo) implements Command {}
 
@@ -106,7 +117,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   public record StepReleased(String workflowId, int index) implements Event {}
 
   public record WorkflowCreated(String workflowId, String name, String deviceId, String deviceType, List<Sample> samples, List<Step> steps,
-      String priority, Custody custody) implements Event {}
+      String priority, Custody custody, String idempotencyToken) implements Event {}
 
   public record WorkflowQueued(String workflowId, String priority, Custody custody) implements Event {}
 
@@ -121,15 +132,16 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   public record WorkflowFailed(String workflowId, String deviceId, String reason, Integer failedStep, Instant at) implements Event {}
 
   public record State(String id, String name, String deviceId, String deviceType, List<Sample> samples, List<Step> steps, String priority,
-      String status, Instant bookedAt, Custody createdBy, Custody startRequestedBy, Instant finishedAt, List<StepRun> runs)
-      implements CborSerializable {
+      String status, Instant bookedAt, Custody createdBy, Custody startRequestedBy, Instant finishedAt, List<StepRun> runs,
+      String idempotencyToken) implements CborSerializable {
 
     public boolean exists() {
       return status != null;
     }
 
     State with(String newStatus, Instant booked, Custody starter, Instant finished) {
-      return new State(id, name, deviceId, deviceType, samples, steps, priority, newStatus, booked, createdBy, starter, finished, runs);
+      return new State(id, name, deviceId, deviceType, samples, steps, priority, newStatus, booked, createdBy, starter, finished, runs,
+          idempotencyToken);
     }
 
     State withRun(StepRun run) {
@@ -137,7 +149,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
       if (run.index() < next.size()) next.set(run.index(), run);
       else next.add(run);
       return new State(id, name, deviceId, deviceType, samples, steps, priority, status, bookedAt, createdBy, startRequestedBy, finishedAt,
-          List.copyOf(next));
+          List.copyOf(next), idempotencyToken);
     }
 
     /** The step under way, if any: at most one runs at a time, and it is the last one claimed. */
@@ -152,7 +164,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
 
     State withoutLastRun() {
       return new State(id, name, deviceId, deviceType, samples, steps, priority, status, bookedAt, createdBy, startRequestedBy, finishedAt,
-          List.copyOf(runs.subList(0, runs.size() - 1)));
+          List.copyOf(runs.subList(0, runs.size() - 1)), idempotencyToken);
     }
 
     java.util.Optional<StepRun> run(Integer index, String executionId) {
@@ -176,7 +188,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
 
   @Override
   public State emptyState() {
-    return new State(workflowId, null, null, null, List.of(), List.of(), null, null, null, null, null, null, List.of());
+    return new State(workflowId, null, null, null, List.of(), List.of(), null, null, null, null, null, null, List.of(), null);
   }
 
   @Override
@@ -185,15 +197,17 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+  protected CommandHandlerWithReply<Command, Event, State> commands() {
     var builder = newCommandHandlerWithReplyBuilder();
     builder.forState(s -> !s.exists())
         .onCommand(Create.class, (s, c) -> Effect()
-            .persist(new WorkflowCreated(workflowId, c.name(), c.deviceId(), c.deviceType(), c.samples(), c.steps(), c.priority(), c.custody()))
+            .persist(new WorkflowCreated(workflowId, c.name(), c.deviceId(), c.deviceType(), c.samples(), c.steps(), c.priority(), c.custody(),
+                c.idempotencyToken()))
             .thenReply(c.replyTo(), Current::new))
         .onCommand(Command.class, (s, c) -> reject(c, Rejection.notFound("no workflow " + workflowId)));
     builder.forAnyState()
-        .onCommand(Create.class, (s, c) -> reject(c, Rejection.conflict("workflow " + workflowId + " already exists")))
+        .onCommand(Create.class, (s, c) -> c.idempotencyToken() != null && c.idempotencyToken().equals(s.idempotencyToken())
+            ? Effect().reply(c.replyTo(), new Current(s)) : reject(c, Rejection.conflict("workflow " + workflowId + " already exists")))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
         .onCommand(MarkQueued.class, this::markQueued)
         .onCommand(Granted.class, this::granted)
@@ -300,7 +314,7 @@ public final class Workflow extends EventSourcedBehaviorWithEnforcedReplies<Work
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(WorkflowCreated.class, (s, e) -> new State(workflowId, e.name(), e.deviceId(), e.deviceType(), e.samples(), e.steps(),
-            e.priority(), CREATED, null, e.custody(), null, null, List.of()))
+            e.priority(), CREATED, null, e.custody(), null, null, List.of(), e.idempotencyToken()))
         .onEvent(StepStarted.class, (s, e) -> s.withRun(new StepRun(e.index(), e.operation(), "running", null, e.custody().at(), null, null)))
         .onEvent(StepExecuting.class, (s, e) -> {
           StepRun r = s.runs().get(e.index());

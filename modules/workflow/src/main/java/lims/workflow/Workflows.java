@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import lims.device.Device;
 import lims.device.Devices;
+import lims.kernel.Asked;
 import lims.kernel.Custody;
 import lims.kernel.Rejection;
 import lims.kernel.projection.Projections;
@@ -60,7 +61,7 @@ public final class Workflows {
   }
 
   public CompletionStage<Workflow.Reply> ask(String workflowId, Function<ActorRef<Workflow.Reply>, Workflow.Command> command) {
-    return sharding.entityRefFor(Workflow.TYPE, workflowId).ask(command::apply, askTimeout);
+    return Asked.ask(sharding.entityRefFor(Workflow.TYPE, workflowId), command, askTimeout);
   }
 
   /** Books the device (or queues, when asked) and tells the workflow what the device said. */
@@ -106,22 +107,28 @@ public final class Workflows {
   }
 
   /**
-   * Every grant a device persists reaches the workflow it names (bookings by non-workflows are
-   * ignored), every finished execution reaches the step that started it, and a device going
-   * offline under a workflow fails that workflow.
+   * Every grant a device persists reaches the workflow it names, every finished execution
+   * reaches the step that started it, and a device going offline under a workflow fails that
+   * workflow. A holder not named like a workflow ({@link Workflow#ID}) booked on the device API
+   * with no workflow behind it: its events ask nothing, as no entity would answer, and under
+   * load each such ask waited out its time-out (decision 0041). An ask that times out (a
+   * workflow whose node died, its shard not yet moved) fails this event, which is tried
+   * again, not skipped (Projections.startReaction).
    */
   private final class GrantDelivery extends Handler<EventEnvelope<Device.Event>> {
     @Override
     public CompletionStage<Done> process(EventEnvelope<Device.Event> envelope) {
-      if (envelope.event() instanceof Device.ExecutionFinished finished && finished.workflowId() != null) {
+      if (envelope.event() instanceof Device.ExecutionFinished finished && isWorkflow(finished.workflowId())) {
         return ask(finished.workflowId(), r -> new Workflow.EndStep(null, finished.executionId(), finished.status(), finished.result(),
             finished.at(), r)).thenApply(reply -> Done.getInstance());
       }
-      if (envelope.event() instanceof Device.StatusChanged offline && offline.interrupted() != null) {
+      if (envelope.event() instanceof Device.StatusChanged offline && isWorkflow(offline.interrupted())) {
         return ask(offline.interrupted(), r -> new Workflow.Fail("device " + offline.deviceId() + " went offline", offline.at(), r))
             .thenApply(reply -> Done.getInstance());
       }
-      if (!(envelope.event() instanceof Device.BookingGranted grant)) return CompletableFuture.completedFuture(Done.getInstance());
+      if (!(envelope.event() instanceof Device.BookingGranted grant) || !isWorkflow(grant.booking().workflowId())) {
+        return CompletableFuture.completedFuture(Done.getInstance());
+      }
       Custody system = new Custody("system", "admin", Instant.now(), "-", "grant:" + grant.deviceId(), null);
       return ask(grant.booking().workflowId(), r -> new Workflow.Granted(grant.booking().bookedAt(), system, r))
           .thenCompose(reply -> {
@@ -133,6 +140,11 @@ public final class Workflows {
             return CompletableFuture.completedFuture(Done.getInstance());
           });
     }
+  }
+
+  /** Whether a device's holder is a workflow (else a booking made on the device API). */
+  private static boolean isWorkflow(String holder) {
+    return holder != null && Workflow.ID.matcher(holder).matches();
   }
 
   /** What a workflow's changes mean for its specimens and its device. */

@@ -29,10 +29,25 @@ class WorkflowTest {
   static EventSourcedBehaviorTestKit<Workflow.Command, Workflow.Event, Workflow.State> withFirstStepBegun(String id) {
     var w = EventSourcedBehaviorTestKit.<Workflow.Command, Workflow.Event, Workflow.State>create(testKit.system(), Workflow.create(id));
     w.<Workflow.Reply>runCommand(r -> new Workflow.Create("od", "reader-1", "plate_reader", List.of(),
-        List.of(new Workflow.Step("read_absorbance", Map.of()), new Workflow.Step("read_fluorescence", Map.of())), "normal", TECH, r));
+        List.of(new Workflow.Step("read_absorbance", Map.of()), new Workflow.Step("read_fluorescence", Map.of())), "normal", TECH, null, r));
     w.<Workflow.Reply>runCommand(r -> new Workflow.Granted(TECH.at(), TECH, r));
     w.<Workflow.Reply>runCommand(r -> new Workflow.BeginStep(TECH, r));
     return w;
+  }
+
+  /** A create repeated with the Idempotency-Key's token is answered with the workflow it made, also after a restart; any other is a conflict. */
+  @Test
+  void aRepeatWithTheCreatingTokenIsAnsweredWithTheWorkflow() {
+    var w = EventSourcedBehaviorTestKit.<Workflow.Command, Workflow.Event, Workflow.State>create(testKit.system(), Workflow.create("wf-key"));
+    List<Workflow.Step> steps = List.of(new Workflow.Step("read_absorbance", Map.of()));
+    w.<Workflow.Reply>runCommand(r -> new Workflow.Create("od", "reader-1", "plate_reader", List.of(), steps, "normal", TECH, "token-a", r));
+    w.restart();
+    var repeat = w.<Workflow.Reply>runCommand(r -> new Workflow.Create("od", "reader-1", "plate_reader", List.of(), steps, "normal", TECH, "token-a", r));
+    assertTrue(repeat.reply() instanceof Workflow.Current && repeat.events().isEmpty(), String.valueOf(repeat.reply()));
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.Create("od", "reader-1", "plate_reader", List.of(), steps, "normal", TECH, "token-b", r))
+        .reply() instanceof Workflow.Rejected);
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.Create("od", "reader-1", "plate_reader", List.of(), steps, "normal", TECH, null, r))
+        .reply() instanceof Workflow.Rejected);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package lims.kernel.projection;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -8,6 +9,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.projection.HandlerRecoveryStrategy;
 import org.apache.pekko.projection.Projection;
 import org.apache.pekko.projection.ProjectionBehavior;
 import org.apache.pekko.projection.ProjectionId;
@@ -23,6 +25,16 @@ public final class Projections {
   private Projections() {}
 
   /**
+   * A reaction's handler that fails (an entity that did not answer in time: its node died and
+   * its shard has no new home yet) is tried again, on the same event, this many times a
+   * second apart. Pekko logs the first failure at WARN and only the last at ERROR, when the
+   * projection restarts from its offset: about a minute with the 5 s ask time-out, well past
+   * a failover (decision 0041).
+   */
+  static final int REACTION_RETRIES = 10;
+  static final Duration REACTION_RETRY_DELAY = Duration.ofSeconds(1);
+
+  /**
    * Runs a reaction: at-least-once delivery of each event to a handler that acts on other
    * entities. The offset moves only after the handler's work completed, so a node dying
    * in between replays the event; handlers must be idempotent.
@@ -35,7 +47,7 @@ public final class Projections {
         EventSourcedProvider.<E>eventsByTag(system, JdbcReadJournal.Identifier(), tag),
         () -> new ReadTableSession(database.dataSource()),
         () -> handlerForTag.apply(tag),
-        system));
+        system).withRecoveryStrategy(HandlerRecoveryStrategy.retryAndFail(REACTION_RETRIES, REACTION_RETRY_DELAY)));
   }
 
   /**

@@ -120,7 +120,11 @@ public final class ReadTable {
     CompletableFuture.runAsync(this::poll, CompletableFuture.delayedExecutor(POLL_MS, TimeUnit.MILLISECONDS));
   }
 
-  /** One look at the offsets for every waiting query; polls again while any still waits. */
+  /**
+   * One look at the offsets for every waiting query; polls again while any still waits. A look
+   * that fails (the database down) fails every waiting query at once: their own query would
+   * fail the same way, and waiting out the bound first would only make the answer late.
+   */
   private void poll() {
     database.withConnection(this::applied).whenComplete((applied, failure) -> {
       long now = System.nanoTime();
@@ -129,16 +133,19 @@ public final class ReadTable {
         for (Iterator<Waiter> i = waiting.iterator(); i.hasNext(); ) {
           Waiter w = i.next();
           boolean reached = applied != null && reached(applied, w.targets);
-          if (reached || now >= w.deadline) {
+          if (failure != null || reached || now >= w.deadline) {
             i.remove();
             answered.add(w);
-            if (!reached) giveUpOn(w, applied);
+            if (failure == null && !reached) giveUpOn(w, applied);
           }
         }
         if (waiting.isEmpty()) polling = false;
         else pollLater();
       }
-      answered.forEach(w -> w.done.complete(null));
+      answered.forEach(w -> {
+        if (failure != null) w.done.completeExceptionally(failure);
+        else w.done.complete(null);
+      });
     });
   }
 
@@ -148,7 +155,7 @@ public final class ReadTable {
         projection, TimeUnit.NANOSECONDS.toMillis(boundNanos));
     for (String tag : w.targets.keySet()) {
       Behind b = behind.get(tag);
-      if (b != null && (applied == null || Long.valueOf(b.offset).equals(applied.get(tag)))) b.waitedOut = true;
+      if (b != null && Long.valueOf(b.offset).equals(applied.get(tag))) b.waitedOut = true;
     }
   }
 

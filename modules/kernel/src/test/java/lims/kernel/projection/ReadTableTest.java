@@ -2,6 +2,7 @@ package lims.kernel.projection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -9,10 +10,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import lims.kernel.Database;
 import lims.kernel.NodeConfig;
@@ -89,6 +92,29 @@ class ReadTableTest {
     assertFalse(reader.isDone());
     applied("stuck", "stuck-0", next);
     assertEquals(next, reader.get(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aReadWaitingForItsProjectionFailsAtOnceWhenALookAtTheOffsetsFails() throws Exception {
+    ReadTable table = new ReadTable(database, "failing", new EventTags("failing", 1), Duration.ofSeconds(60));
+    applied("failing", "failing-0", journal("failing-0"));
+    journal("failing-0"); // not applied: a read waits for it, looking at the offsets every 20 ms
+    CompletableFuture<Long> reader = table.query(c -> 1L).toCompletableFuture();
+    // The offsets cannot be read any more, as when the database is down: the read must not wait out its 60 s.
+    offsetStore("\"pekko_projection_offset_store\"", "\"offsets_away\"");
+    try {
+      ExecutionException failed = assertThrows(ExecutionException.class, () -> reader.get(10, TimeUnit.SECONDS));
+      assertTrue(failed.getCause().getMessage().contains("offsets_away") || failed.getCause().getMessage().contains("pekko_projection_offset_store"),
+          failed.getCause().toString());
+    } finally {
+      offsetStore("\"offsets_away\"", "\"pekko_projection_offset_store\"");
+    }
+  }
+
+  static void offsetStore(String from, String to) throws SQLException {
+    try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+      s.execute("ALTER TABLE " + from + " RENAME TO " + to);
+    }
   }
 
   /** Journals one event with this tag, as the journal does (event and tag in one write); its ordering. */
