@@ -151,8 +151,11 @@ final class ChaosRun implements AutoCloseable {
         problems.add("no node answered which member is the oldest before kill " + (k + 1));
         return;
       }
-      // The oldest and another in turn: the oldest hosts the shard coordinators and singletons.
-      int victim = k % 2 == 0 ? oldest.get() : cluster.newestFirst().stream().filter(n -> !n.equals(oldest.get())).findFirst().orElseThrow();
+      // The oldest (it hosts the shard coordinators and singletons) and, in turn, the other
+      // node that has run longest, so every node is killed in a rotation of three.
+      List<Integer> others = new ArrayList<>(cluster.newestFirst());
+      others.remove(oldest.get());
+      int victim = k % 2 == 0 ? oldest.get() : others.get(others.size() - 1);
       killAndRestart(victim, victim == oldest.get());
       long next = started + settings.killInterval.toMillis();
       if (next >= end || !problems.isEmpty()) return;

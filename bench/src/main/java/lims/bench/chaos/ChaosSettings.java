@@ -29,7 +29,7 @@ public final class ChaosSettings {
   public final double labTestsPerSecond;
   public final int cronTests;
   public final String cron;
-  /** The misfire policy of the cron tests: fire_once, skip, or fire_all where the API knows it. */
+  /** The misfire policy of the cron tests: fire_all (every missed instant must fire), or fire_once or skip (a build without fire_all). */
   public final String cronMisfirePolicy;
   /** How far ahead one-time tests are due when created. */
   public final Duration labTestLead;
@@ -58,7 +58,7 @@ public final class ChaosSettings {
     labTestsPerSecond = Double.parseDouble(value(o, "lab-tests-per-second", "1"));
     cronTests = Integer.parseInt(value(o, "cron-tests", "3"));
     cron = value(o, "cron", "*/5 * * * * ?");
-    cronMisfirePolicy = value(o, "cron-misfire-policy", "fire_once");
+    cronMisfirePolicy = value(o, "cron-misfire-policy", "fire_all");
     labTestLead = duration(o, "lab-test-lead", "10s");
     devices = Integer.parseInt(value(o, "devices", "12"));
     contendedDevices = Integer.parseInt(value(o, "contended-devices", "10"));

@@ -136,9 +136,13 @@ final class Load {
     Api.Reply booked = api.send("POST", "/api/v1/devices/" + device + "/book", "POST /devices/{id}/book", Map.of("workflow_id", workflow),
         null, "Device|" + device);
     if (booked.ok()) ledger.deviceCommands.add(new Ledger.DeviceCommand(device, workflow, false));
-    // Booked, or perhaps booked (no answer): released until the answer is certain.
-    if ((booked.ok() || booked.failed()) && !release(device, workflow)) {
-      devicesLeftBooked.put(device, workflow);
+    // Booked, or perhaps booked (no answer): released until the answer is certain. Held by
+    // another of this run's workflows (409): a booking that failed earlier was applied after
+    // its release was refused (it waited for its shard's new home), so that one is released.
+    String holder = booked.status() == 409 && booked.json() != null ? booked.json().path("holder").asText("") : "";
+    String toRelease = booked.ok() || booked.failed() ? workflow : holder.startsWith("wf-" + run + "-") ? holder : null;
+    if (toRelease != null && !release(device, toRelease)) {
+      devicesLeftBooked.put(device, toRelease);
       return;
     }
     freeDevices.add(device);
