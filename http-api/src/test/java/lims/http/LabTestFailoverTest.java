@@ -41,7 +41,13 @@ class LabTestFailoverTest {
 
   static final String ADMIN_PASSWORD = "failover-admin-password";
   static final Duration START_BOUND = Duration.ofMinutes(3);
-  static final Duration LATENESS_GOAL = Duration.ofSeconds(15);
+  /**
+   * The goal is 15 s (issue 19; ./lims chaos measures it on an otherwise idle machine). Here
+   * four nodes and PostgreSQL share CI's two cores with the build: the bound that fails the
+   * test is wider, for a failover that went wrong (a sweep that never came: 69 s), not one
+   * that ran on a busy machine. The report prints the figures either way.
+   */
+  static final Duration LATENESS_BOUND = Duration.ofSeconds(25);
   /** Every second; a dozen, so that each node holds some. */
   static final int CRON_TESTS = 12;
   /** One-time tests due every second from the kill on. */
@@ -191,8 +197,8 @@ class LabTestFailoverTest {
       report.append(String.format("  %s killed: %d instants due in the %d s after; lateness p50 %s, p99 %s, max %s; %d of them later than 1 s"
               + " (min %s); one-time tests due then: p50 %s, max %s%n", f.killed(), lateness.size(), ONE_TIME_TESTS, ms(lateness, 0.5),
           ms(lateness, 0.99), ms(lateness, 1.0), late.size(), ms(late, 0.0), ms(oneTime, 0.5), ms(oneTime, 1.0)));
-      checks.add(() -> assertTrue(percentile(lateness, 0.99).compareTo(LATENESS_GOAL) < 0, f.killed() + ": p99 over the goal"));
-      checks.add(() -> assertTrue(percentile(oneTime, 1.0).compareTo(LATENESS_GOAL) < 0, f.killed() + ": a one-time test over the goal"));
+      checks.add(() -> assertTrue(percentile(lateness, 0.99).compareTo(LATENESS_BOUND) < 0, f.killed() + ": p99 over the bound\n" + report));
+      checks.add(() -> assertTrue(percentile(oneTime, 1.0).compareTo(LATENESS_BOUND) < 0, f.killed() + ": a one-time test over the bound\n" + report));
     }
     long repeated = arrivals.size() - arrivals.stream().map(Arrival::executionId).distinct().count();
     report.append("  actions called again with the same execution id (resumed after the kill): ").append(repeated);

@@ -37,7 +37,8 @@ class ReadinessChecksTest {
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertFalse(report.ready());
     assertEquals(Map.of("membership", "ok", "database", "no answer within 300 ms"), report.checks());
-    assertTrue(tookMs < BOUND.toMillis() + 1_000, "answered within its bound and the margin, took " + tookMs + " ms");
+    // The bound, plus the 0.5 s margin for a check that ignores it, plus room for a loaded machine.
+    assertTrue(tookMs >= BOUND.toMillis() && tookMs < BOUND.toMillis() + 3_000, "answered by its bound and the margin, took " + tookMs + " ms");
     ProblemException problem = report.problem();
     assertEquals(503, problem.status());
     assertEquals("not ready: database: no answer within 300 ms", problem.detail());
