@@ -234,6 +234,10 @@ final class Audit {
   }
 
   private void answers(String what, List<String> ids, Predicate<String> answers) {
+    if (!run.readyForAudit) {
+      checks.add(new Check(what, false, "not asked: not every node answered /ready when the load ended"));
+      return;
+    }
     List<String> wrong = ids.stream().filter(answers.negate()).toList();
     checks.add(new Check(what, wrong.isEmpty(), ids.size() + " asked" + (wrong.isEmpty() ? "" : "; not 200: " + wrong.size() + ": " + first(wrong))));
   }

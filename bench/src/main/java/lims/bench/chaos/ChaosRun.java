@@ -134,9 +134,13 @@ final class ChaosRun implements AutoCloseable {
     }
     Await.pause(settings.warmUp); // the load runs on a while after the last fault
     say("stopping the load");
-    load.stop();
+    problems.addAll(load.stop());
     awaitDueLabTests();
+    readyForAudit = cluster.nodes().stream().allMatch(n -> awaitReady(n.number(), "for the audit") > 0);
   }
+
+  /** Whether every node answered /ready when the load ended: the audit's API reads need them. */
+  boolean readyForAudit;
 
   // --- steps ------------------------------------------------------------------------------
 
