@@ -61,6 +61,9 @@ final class Audit {
     audit.labTests(journal.events("LabTest"));
     audit.errors();
     audit.availability();
+    audit.checks.add(new Check("no node stopped unless the harness stopped it (or froze it past its removal)", run.unexpectedExits.isEmpty(),
+        run.unexpectedExits.isEmpty() ? "none" : run.unexpectedExits.stream().map(x -> "node " + x.node() + " at " + audit.clock(x.at()) + " (exit code "
+            + x.exitCode() + ")" + audit.duringWhat(x.at(), x.at())).collect(Collectors.joining("; ")) + "; each was started again"));
     run.problems.forEach(p -> audit.checks.add(new Check("the run itself", false, p)));
     return audit;
   }
@@ -185,7 +188,8 @@ final class Audit {
             + (cronMissed.isEmpty() ? "" : ": " + first(cronMissed))));
 
     List<String> calledTwice = calls.entrySet().stream().filter(c -> c.getValue().size() > 1)
-        .map(c -> c.getKey() + " ×" + c.getValue().size() + " (attempts " + c.getValue().stream().map(x -> String.valueOf(x.attempt())).collect(Collectors.joining(",")) + ")")
+        .map(c -> c.getKey() + " ×" + c.getValue().size() + " (attempts " + c.getValue().stream().map(x -> String.valueOf(x.attempt())).collect(Collectors.joining(","))
+            + duringWhat(c.getValue().get(0).at(), c.getValue().get(c.getValue().size() - 1).at()) + ")")
         .sorted().toList();
     checks.add(new Check("no lab-test execution called twice at the receiver", calledTwice.isEmpty(),
         calls.size() + " executions called" + (calledTwice.isEmpty() ? "" : "; twice: " + calledTwice.size() + ": " + first(calledTwice))));
@@ -230,6 +234,10 @@ final class Audit {
   }
 
   private void answers(String what, List<String> ids, Predicate<String> answers) {
+    if (!run.readyForAudit) {
+      checks.add(new Check(what, false, "not asked: not every node answered /ready when the load ended"));
+      return;
+    }
     List<String> wrong = ids.stream().filter(answers.negate()).toList();
     checks.add(new Check(what, wrong.isEmpty(), ids.size() + " asked" + (wrong.isEmpty() ? "" : "; not 200: " + wrong.size() + ": " + first(wrong))));
   }

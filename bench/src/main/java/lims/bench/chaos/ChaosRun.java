@@ -40,8 +40,11 @@ final class ChaosRun implements AutoCloseable {
   static final Duration DOWNING_BOUND = Duration.ofMinutes(3);
   static final Duration EXIT_BOUND = Duration.ofSeconds(60);
 
-  /** A fault and its span: from its start to the moment it was undone (node started again, thawed, database started). */
+  /** A fault and its span: from its start until every node it touched answered /ready again (or, failing that, was started again). */
   record Fault(String kind, int node, long start, long end) {}
+
+  /** A node that stopped when the harness had not stopped it (downed by the others), and was started again. */
+  record UnexpectedExit(int node, long at, int exitCode) {}
 
   /** One kill -9, with the shards the node hosted just before it. */
   record Kill(int node, boolean oldest, long killedAt, long startedAgainAt, long readyAt, Map<String, Set<String>> shards) {}
@@ -68,6 +71,9 @@ final class ChaosRun implements AutoCloseable {
   final List<Pause> pauses = new ArrayList<>();
   final List<DatabaseStop> databaseStops = new ArrayList<>();
   final List<Restart> restarts = new ArrayList<>();
+  final List<UnexpectedExit> unexpectedExits = new CopyOnWriteArrayList<>();
+  /** Node processes the harness killed, stopped or expects to stop: any other that ends is an unexpected exit. */
+  private final Set<LaunchedNode> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
   List<Load.Contention> contention = List.of();
   /** What went wrong with the run itself (a node that never came back): each fails the run. */
   final List<String> problems = new CopyOnWriteArrayList<>();
@@ -93,6 +99,9 @@ final class ChaosRun implements AutoCloseable {
       cluster.startAll();
       for (LocalCluster.Node n : cluster.nodes()) cluster.awaitReady(n.number(), READY_BOUND);
       run.api.logIn();
+      Thread supervisor = new Thread(run::superviseNodes, "chaos-supervisor");
+      supervisor.setDaemon(true);
+      supervisor.start();
       run.load.prepare();
       run.say("cluster ready; oldest node " + cluster.oldest().map(String::valueOf).orElse("?"));
       return run;
@@ -125,11 +134,45 @@ final class ChaosRun implements AutoCloseable {
     }
     Await.pause(settings.warmUp); // the load runs on a while after the last fault
     say("stopping the load");
-    load.stop();
+    problems.addAll(load.stop());
     awaitDueLabTests();
+    readyForAudit = cluster.nodes().stream().allMatch(n -> awaitReady(n.number(), "for the audit") > 0);
   }
 
+  /** Whether every node answered /ready when the load ended: the audit's API reads need them. */
+  boolean readyForAudit;
+
   // --- steps ------------------------------------------------------------------------------
+
+  /**
+   * As a service manager does: a node process that ended without the harness ending it (the
+   * others downed it) is recorded and started again, so the next fault finds three nodes.
+   */
+  private void superviseNodes() {
+    while (!closed.get()) {
+      for (LocalCluster.Node n : cluster.nodes()) {
+        LaunchedNode process = cluster.process(n.number());
+        if (process != null && !process.isAlive() && ended.add(process)) {
+          unexpectedExits.add(new UnexpectedExit(n.number(), System.currentTimeMillis(), process.exitCode()));
+          say("node " + n.number() + " stopped by itself (exit code " + process.exitCode() + ") though no fault was applied to it; starting it again");
+          if (!closed.get()) cluster.start(n.number());
+        }
+      }
+      Await.pause(Duration.ofMillis(500));
+    }
+  }
+
+  /** The node's process, marked as ended by the harness before the harness ends it. */
+  private LaunchedNode ending(int node) {
+    LaunchedNode process = cluster.process(node);
+    ended.add(process);
+    return process;
+  }
+
+  /** A fault starts only with all three nodes ready, so that a majority stays up through it. */
+  private void beforeFault() {
+    for (LocalCluster.Node n : cluster.nodes()) awaitReady(n.number(), "before the next fault");
+  }
 
   /**
    * The audit finds the entities a killed node hosted through {@link LocalCluster#shardOf}:
@@ -164,21 +207,24 @@ final class ChaosRun implements AutoCloseable {
   }
 
   void killAndRestart(int node, boolean oldest) {
+    beforeFault();
     Map<String, Set<String>> shards = ENTITY_TYPES.stream().collect(Collectors.toMap(t -> t, t -> cluster.shards(node, t)));
     say("kill -9 node " + node + (oldest ? " (the oldest)" : "") + ", hosting " + shards.get("Specimen").size() + " specimen, "
         + shards.get("Device").size() + " device and " + shards.get("LabTest").size() + " lab-test shards");
     long killedAt = System.currentTimeMillis();
-    interrupted(() -> cluster.process(node).kill());
+    LaunchedNode victim = ending(node);
+    interrupted(victim::kill);
     Await.pause(settings.restartAfter);
     cluster.start(node);
     long startedAgainAt = System.currentTimeMillis();
-    faults.add(new Fault("kill -9", node, killedAt, startedAgainAt));
     long readyAt = awaitReady(node, "after kill -9");
+    faults.add(new Fault("kill -9", node, killedAt, readyAt > 0 ? readyAt : startedAgainAt));
     kills.add(new Kill(node, oldest, killedAt, startedAgainAt, readyAt, shards));
     say("node " + node + " ready again " + seconds(readyAt - killedAt) + " after the kill");
   }
 
   void pauseBeyondDowning() {
+    beforeFault();
     int oldest = cluster.oldest().orElse(0);
     int node = hostOfMostCronTests();
     LaunchedNode process = cluster.process(node);
@@ -195,6 +241,7 @@ final class ChaosRun implements AutoCloseable {
     } catch (AssertionError e) {
       problems.add("the frozen node " + node + " was not removed within " + DOWNING_BOUND.toSeconds() + " s");
     }
+    ended.add(process); // thawed after its removal, it must stop by itself
     process.resume();
     long resumedAt = System.currentTimeMillis();
     long exitedAt = interrupted(() -> process.awaitExit(EXIT_BOUND)) ? System.currentTimeMillis() : 0;
@@ -203,12 +250,12 @@ final class ChaosRun implements AutoCloseable {
       interrupted(process::kill);
     }
     say("node " + node + " thawed" + (exitedAt > 0 ? ", stopped by itself " + seconds(exitedAt - resumedAt) + " later" : ""));
-    faults.add(new Fault("SIGSTOP", node, pausedAt, resumedAt));
     long readyAt = 0;
     if (!lastStep("pause")) { // a last step leaves it down: two nodes are a majority, and a start costs a loaded machine a minute
       cluster.start(node);
       readyAt = awaitReady(node, "after SIGSTOP");
     }
+    faults.add(new Fault("SIGSTOP", node, pausedAt, readyAt > 0 ? readyAt : resumedAt));
     pauses.add(new Pause(node, node == oldest, pausedAt, removedAt, resumedAt, exitedAt, readyAt));
   }
 
@@ -222,27 +269,31 @@ final class ChaosRun implements AutoCloseable {
   }
 
   void stopPostgres() {
+    beforeFault();
     say("stopping PostgreSQL for " + settings.postgresDown.toSeconds() + " s");
     long stoppedAt = System.currentTimeMillis();
     database.stop();
     Await.pause(settings.postgresDown);
     database.start();
     long startedAt = System.currentTimeMillis();
-    faults.add(new Fault("PostgreSQL stop", 0, stoppedAt, startedAt));
     long ready = 0;
     for (LocalCluster.Node n : cluster.nodes()) ready = Math.max(ready, awaitReady(n.number(), "after PostgreSQL came back"));
+    faults.add(new Fault("PostgreSQL stop", 0, stoppedAt, Math.max(ready, startedAt)));
     databaseStops.add(new DatabaseStop(stoppedAt, startedAt, ready));
     say("PostgreSQL started; every node ready " + seconds(ready - startedAt) + " later");
   }
 
   void rollingRestart() {
+    beforeFault();
     for (int node : cluster.newestFirst()) {
       say("rolling restart: SIGTERM node " + node);
       long stoppedAt = System.currentTimeMillis();
-      int exit = interrupted(() -> cluster.process(node).stop());
+      LaunchedNode stopped = ending(node);
+      int exit = interrupted(stopped::stop);
       cluster.start(node);
-      faults.add(new Fault("rolling restart", node, stoppedAt, System.currentTimeMillis()));
+      long startedAt = System.currentTimeMillis();
       long readyAt = awaitReady(node, "in the rolling restart");
+      faults.add(new Fault("rolling restart", node, stoppedAt, readyAt > 0 ? readyAt : startedAt));
       restarts.add(new Restart(node, stoppedAt, exit, readyAt));
       if (!problems.isEmpty()) return;
     }

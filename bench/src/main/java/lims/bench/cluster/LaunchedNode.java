@@ -82,6 +82,11 @@ public final class LaunchedNode implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The exit status of a process that ended. */
+  public int exitCode() {
+    return process.exitValue();
+  }
+
   /** What the console showed since this incarnation started. */
   public String console() {
     try {
