@@ -33,7 +33,16 @@ public final class ChaosBench {
     Path dir = Files.createTempDirectory("lims-chaos");
     String header = header(settings);
     long started = System.currentTimeMillis();
-    Outcome outcome = run(settings, dir, postgres, System.out);
+    Outcome outcome;
+    try {
+      outcome = run(settings, dir, postgres, System.out);
+    } catch (RuntimeException | AssertionError e) {
+      // The cluster did not start (or the harness broke): nothing to audit, and nothing left running.
+      System.out.println("chaos run FAILED before its audit: " + (e.getCause() != null ? e.getCause() : e).toString().lines().findFirst().orElse("")
+          + "\nnode consoles: " + dir);
+      System.exit(1);
+      return;
+    }
     System.out.println();
     System.out.println(header);
     System.out.printf(Locale.ROOT, "- whole run %.1f minutes; node consoles: %s%n%n", (System.currentTimeMillis() - started) / 60000.0, dir);
