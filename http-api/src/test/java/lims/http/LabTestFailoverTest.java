@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Lab tests through a node's crash (decision 0041): three node processes on one PostgreSQL,
+ * Lab tests through a node's crash (decision 0041): four node processes on one PostgreSQL,
  * lab tests firing an HTTP action at a receiver in this JVM every second (misfire policy
  * {@code fire_all}) and once at instants during the failover, and a node killed with SIGKILL
  * — first a young one, then the oldest, which holds the singletons (the deadline sweeper, the
