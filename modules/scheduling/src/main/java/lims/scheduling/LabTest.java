@@ -180,7 +180,8 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   /**
    * Under {@code fire_all}: every instant from {@code firstMissedAt} up to {@code nextFireAt}
    * (not included) is not fired, as each was more than {@code catchUpWindow} late when the
-   * test came to it; the catch-up goes on from {@code nextFireAt}, the first within the window.
+   * test came to it; the catch-up goes on from {@code nextFireAt}, the first instant within
+   * the window, or the newest that had come when none had within it.
    */
   public record InstantsMissed(String labTestId, Instant firstMissedAt, Instant nextFireAt, Duration catchUpWindow, Instant at)
       implements Event {}

@@ -98,9 +98,9 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
           "not fired: more than the misfire threshold late, and the test's misfire policy is skip");
       settle(c, e.labTestId(), e.nextFireAt(), e.at());
     } else if (event instanceof LabTest.InstantsMissed e) {
-      notFired(c, e.labTestId(), e.firstMissedAt(), e.at(), "missed", "catch-up-window",
-          "not fired: more than the catch-up window (" + e.catchUpWindow().toString().substring(2).toLowerCase() + ") late; every instant from " + e.firstMissedAt()
-              + " up to " + e.nextFireAt() + " (not included) was missed");
+      String window = e.catchUpWindow().toString().substring(2).toLowerCase(); // PT1H → 1h
+      notFired(c, e.labTestId(), e.firstMissedAt(), e.at(), "missed", "catch-up-window", "not fired: more than the catch-up window ("
+          + window + ") late; every instant from " + e.firstMissedAt() + " up to " + e.nextFireAt() + " (not included) was missed");
       settle(c, e.labTestId(), e.nextFireAt(), e.at());
     }
   }

@@ -90,9 +90,10 @@ public final class DeadlineSweeper {
   }
 
   /**
-   * Wakes every entity due within the lookahead, page by page, and says how many. Waking only the first page
-   * would wake the same earliest entities at every sweep while the rest of a large burst
-   * (ten thousand cron tests at 06:00, passivated since yesterday) waited for them to fire.
+   * Wakes every entity due within the lookahead, page by page, and says how many. Waking only
+   * the first page would wake the same earliest entities at every sweep while the rest of a
+   * large burst (ten thousand cron tests at 06:00, passivated since yesterday) waited for them
+   * to fire.
    */
   private static int sweep(Database database, String kind, Duration lookahead, int pageSize, int maxPerSweep, Consumer<String> wake) {
     try (var c = database.dataSource().getConnection()) {
