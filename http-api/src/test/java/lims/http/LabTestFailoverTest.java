@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * — first a young one, then the oldest, which holds the singletons (the deadline sweeper, the
  * shard coordinator). Every instant of every test must fire, each as one execution, and the
  * instants due while the node was gone must fire within 15 s (p99). The split-brain resolver
- * and the removal margin are set as node.conf ships them (decision 0038): 5 s and 2 s.
+ * and the removal margin are set as node.conf ships them (decision 0038): 5 s and 1 s.
  * The figures go to target/failover (report.txt, arrivals.csv) and the test's output.
  */
 @Tag("postgresql")
@@ -90,7 +90,7 @@ class LabTestFailoverTest {
           "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
           // Set here with stable-after below, as node.conf ships them (decision 0038), so that
           // the figures measured do not move when the shipped defaults do.
-          "-Dpekko.cluster.down-removal-margin=2s",
+          "-Dpekko.cluster.down-removal-margin=1s",
           "-cp", System.getProperty("java.class.path"), Main.class.getName(), "cluster"));
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(Files.createDirectories(dir).resolve(name + "-console.txt").toFile());
@@ -185,7 +185,7 @@ class LabTestFailoverTest {
     await(Duration.ofMinutes(1), () -> "every cron test past " + end, () -> cron.stream().allMatch(id -> arrivalsOf(id).stream()
         .anyMatch(a -> a.dueAt().isAfter(end))));
 
-    StringBuilder report = new StringBuilder("lab-test failover (kill -9, stable-after 5 s, removal margin 2 s):\n");
+    StringBuilder report = new StringBuilder("lab-test failover (kill -9, stable-after 5 s, removal margin 1 s):\n");
     List<Runnable> checks = new ArrayList<>();
     for (Failover f : failovers) {
       // Each instant's first call: a call repeated by a resumed execution is not a second fire.
