@@ -189,6 +189,7 @@ final class Audit {
 
     List<String> calledTwice = calls.entrySet().stream().filter(c -> c.getValue().size() > 1)
         .map(c -> c.getKey() + " ×" + c.getValue().size() + " (attempts " + c.getValue().stream().map(x -> String.valueOf(x.attempt())).collect(Collectors.joining(","))
+            + ", called at " + c.getValue().stream().map(x -> clock(x.at())).collect(Collectors.joining(", "))
             + duringWhat(c.getValue().get(0).at(), c.getValue().get(c.getValue().size() - 1).at()) + ")")
         .sorted().toList();
     checks.add(new Check("no lab-test execution called twice at the receiver", calledTwice.isEmpty(),
@@ -235,7 +236,7 @@ final class Audit {
 
   private void answers(String what, List<String> ids, Predicate<String> answers) {
     if (!run.readyForAudit) {
-      checks.add(new Check(what, false, "not asked: not every node answered /ready when the load ended"));
+      checks.add(new Check(what, false, "not asked: a running node did not answer /ready when the load ended"));
       return;
     }
     List<String> wrong = ids.stream().filter(answers.negate()).toList();
