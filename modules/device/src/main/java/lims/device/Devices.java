@@ -9,6 +9,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import lims.kernel.Asked;
 import lims.kernel.Database;
+import lims.kernel.PauseFence;
 import lims.kernel.Failures;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
@@ -37,7 +38,9 @@ public final class Devices {
     this.estimator = new WaitEstimator(system.settings().config().getConfig("lims.device.wait-estimate"));
     // Devices never passivate: they are few and long-lived, and an idle stop in the middle of an
     // operation would drop the driver's result and later report the operation as interrupted.
-    sharding.init(Entity.of(Device.TYPE, ctx -> Device.create(ctx.getEntityId(), driver, ctx.getShard()))
+    PauseFence fence = PauseFence.get(system);
+    InstrumentDriver fenced = InstrumentDriver.fenced(driver, fence::clear, fence.holdAtMost());
+    sharding.init(Entity.of(Device.TYPE, ctx -> Device.create(ctx.getEntityId(), fenced, ctx.getShard()))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
     Projections.<Device.Event>start(system, DeviceProjection.NAME, Device.TAGS, tag -> new DeviceProjection());
   }

@@ -9,18 +9,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import lims.kernel.Backoff;
 import lims.kernel.CborSerializable;
-import lims.kernel.Failures;
 import lims.kernel.Rejection;
 import lims.kernel.deadline.Delay;
 import lims.kernel.projection.EventTags;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -218,26 +216,35 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   private final String labTestId;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final LabTestAction.Runner runner;
+  private final ActionCalls calls;
   private final Policy policy;
   private final Clock clock;
   private final Consumer<Event> observer;
 
-  private LabTest(String labTestId, ActorContext<Command> context, TimerScheduler<Command> timers, LabTestAction.Runner runner,
+  private LabTest(String labTestId, ActorContext<Command> context, TimerScheduler<Command> timers, ActionCalls calls,
       Policy policy, Clock clock, Consumer<Event> observer) {
-    super(PersistenceId.of(TYPE.name(), labTestId), clock);
+    // A write that failed (the database stopped) starts the test again, from the journal, as soon
+    // as it can recover: an execution whose outcome was not written then records the call this
+    // node made (ActionCalls) before anything else can move the test to another node (decision 0043).
+    super(PersistenceId.of(TYPE.name(), labTestId), clock, SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(10), 0.2));
     this.labTestId = labTestId;
     this.context = context;
     this.timers = timers;
-    this.runner = runner;
+    this.calls = calls;
     this.policy = policy;
     this.clock = clock;
     this.observer = observer;
   }
 
   /** {@code observer} hears each event once it is persisted (metrics); never during recovery. */
-  public static Behavior<Command> create(String labTestId, LabTestAction.Runner runner, Policy policy, Clock clock, Consumer<Event> observer) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LabTest(labTestId, ctx, timers, runner, policy, clock, observer)));
+  public static Behavior<Command> create(String labTestId, ActionCalls calls, Policy policy, Clock clock, Consumer<Event> observer) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LabTest(labTestId, ctx, timers, calls, policy, clock, observer)));
+  }
+
+  /** A test on its own (unit tests): each incarnation starts remembering no call, as a test that moved to another node. */
+  static Behavior<Command> create(String labTestId, LabTestAction.Runner runner, Policy policy, Clock clock, Consumer<Event> observer) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LabTest(labTestId, ctx, timers, ActionCalls.unfenced(runner), policy, clock,
+        observer)));
   }
 
   private EffectBuilder<Event, State> persist(List<Event> events) {
@@ -468,14 +475,10 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
 
   private void callAction(State s) {
     Execution e = s.current();
-    Instant actionStartedAt = clock.instant();
-    // Real time, as the time-out below (the entity's clock may be a test's).
+    // Real time, as the time-out (the entity's clock may be a test's).
     var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt(), Instant.now().plus(policy.actionTimeout()));
-    // Through a future, so that a runner that throws fails this attempt instead of the entity.
-    var outcome = CompletableFuture.completedFuture(execution).thenCompose(x -> runner.run(s.definition().action(), x))
-        .orTimeout(policy.actionTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    context.pipeToSelf(outcome, (done, error) -> new ActionDone(e.executionId(), e.attempt(), actionStartedAt,
-        error == null ? done : LabTestAction.Outcome.failed("action failed: " + describe(error))));
+    ActionCalls.Call call = calls.call(s.definition().action(), execution, clock.instant(), policy.actionTimeout());
+    context.pipeToSelf(call.outcome(), (done, error) -> new ActionDone(e.executionId(), e.attempt(), call.startedAt(), done));
   }
 
   private ReplyEffect<Event, State> actionDone(State s, ActionDone c) {
@@ -487,16 +490,22 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
     if (c.outcome().succeeded()) {
       return persist(List.of(new ExecutionSucceeded(labTestId, e.executionId(), e.dueAt(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(),
               nextAfterRun(s, e, now))))
-          .thenRun(this::plan).thenNoReply();
+          .thenRun(st -> outcomeRecorded(st, e)).thenNoReply();
     }
     if (e.attempt() <= s.definition().maxRetries()) {
       return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.dueAt(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(),
-          now.plus(policy.retry().after(e.attempt()))))).thenRun(this::plan).thenNoReply();
+          now.plus(policy.retry().after(e.attempt()))))).thenRun(st -> outcomeRecorded(st, e)).thenNoReply();
     }
     String error = c.outcome().log().isEmpty() ? "failed" : c.outcome().log().get(c.outcome().log().size() - 1);
     return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.dueAt(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(), null),
             new ExecutionDeadLettered(labTestId, e.executionId(), e.dueAt(), e.attempt(), error, now, nextAfterRun(s, e, now))))
-        .thenRun(this::plan).thenNoReply();
+        .thenRun(st -> outcomeRecorded(st, e)).thenNoReply();
+  }
+
+  /** The attempt's outcome is journaled: this node forgets its call, and arms what comes next. */
+  private void outcomeRecorded(State s, Execution e) {
+    calls.recorded(e.executionId(), e.attempt());
+    plan(s);
   }
 
   /**
@@ -527,10 +536,6 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
     } else if (e == null && s.status().equals(SCHEDULED) && s.nextFireAt() != null) {
       timers.startSingleTimer("fire", new Due(s.nextFireAt()), Delay.until(now, s.nextFireAt().minus(policy.startAhead())));
     }
-  }
-
-  private static String describe(Throwable error) {
-    return Failures.cause(error) instanceof java.util.concurrent.TimeoutException ? "no answer within the action time-out" : Failures.message(error);
   }
 
   @Override

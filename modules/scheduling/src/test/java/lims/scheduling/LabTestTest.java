@@ -485,4 +485,42 @@ class LabTestTest {
     assertEquals(List.of(new LabTest.InstantsMissed(test.getState().id(), Instant.parse("2026-03-28T06:00:00Z"),
         Instant.parse("2026-03-31T06:00:00Z"), Duration.ofHours(1), clock.instant())), missed);
   }
+
+  @Test
+  void aTestStartedAgainOnTheSameNodeTakesTheCallItMadeInsteadOfCallingAgain() throws Exception {
+    ActionCalls node = ActionCalls.unfenced(runner); // one per node, as LabTests makes it
+    test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), node,
+        POLICY, clock, event -> {}));
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE),
+        "sam", null, r));
+    advance(Duration.ofSeconds(60));
+    Call call = runner.next();
+    test.restart(); // stopped (passivated) while the call was under way
+    call.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    awaitStatus(LabTest.COMPLETED);
+    runner.assertNone();
+    assertEquals(0, node.size(), "forgotten once its outcome is in the journal");
+
+    // The outcome's write fails (the database stopped): the test starts again by itself after a
+    // back-off, records the outcome of the call it made, and does not call the lab's system again.
+    String id = "LT-" + String.format("%012x", ids.incrementAndGet());
+    test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create(id, node, POLICY, clock, event -> {}));
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE),
+        "sam", null, r));
+    advance(Duration.ofSeconds(60));
+    Call second = runner.next();
+    test.persistenceTestKit().failNextPersisted();
+    second.answer().complete(LabTestAction.Outcome.succeeded("200 once"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(1, node.size(), "the call is kept while its outcome is not journaled");
+      assertTrue(test.persistenceTestKit().persistedInStorage("LabTest|" + id).stream().noneMatch(e -> e instanceof LabTest.ExecutionSucceeded));
+      return null;
+    });
+    time.timePasses(Duration.ofSeconds(2)); // the back-off (no wall-clock step: the instant has passed)
+    awaitStatus(LabTest.COMPLETED);
+    runner.assertNone();
+    LabTest.ExecutionSucceeded succeeded = journal().stream().filter(e -> e instanceof LabTest.ExecutionSucceeded)
+        .map(e -> (LabTest.ExecutionSucceeded) e).findFirst().orElseThrow();
+    assertEquals(List.of("200 once"), succeeded.log());
+  }
 }
