@@ -19,9 +19,11 @@ import org.junit.jupiter.api.Test;
  * PostgreSQL is stopped for ten seconds and started, and a node is frozen (SIGSTOP) until the
  * others removed it, then thawed. The short version of {@code ./lims chaos} (decision 0042):
  * every acknowledged command is in the journal exactly once, no device is granted twice, no
- * lab-test execution is called twice, no 500 (API or /ready), writes to the killed node's
- * entities resume within 20 s, writes resume after PostgreSQL's start, and the thawed node
- * stops by itself. The report (times included) is in this test's output file.
+ * lab-test execution attempt is called twice unless its caller died before recording the
+ * outcome, the thawed node calls nothing, no 500 (API or /ready), the killed node's entities
+ * answer writes again within 20 s (the goal is 15 s on an idle machine, measured by
+ * {@code ./lims chaos}; this test shares two cores with three nodes, PostgreSQL and the load),
+ * writes resume after PostgreSQL's start, and the thawed node stops by itself. The report (times included) is in this test's output file.
  */
 @Tag("postgresql")
 class ClusterUnderFaultsTest {

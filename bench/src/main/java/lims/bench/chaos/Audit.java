@@ -29,7 +29,7 @@ final class Audit {
   record Check(String name, boolean passed, String detail) {}
 
   /** One kill's recovery, as the report's kill table shows it (ms; -1: no such write). */
-  record KillRecovery(ChaosRun.Kill kill, long firstWrite, long firstWriteToItsEntities) {}
+  record KillRecovery(ChaosRun.Kill kill, long firstWrite, long firstAnswerFromItsEntities, long firstWriteToItsEntities) {}
 
   /** Due instants within this long after a fault ended count as due during it. */
   static final long FAULT_TAIL_MS = 30_000;
@@ -305,11 +305,16 @@ final class Audit {
 
     for (ChaosRun.Kill kill : run.kills) {
       long any = firstOk(a -> a.sentAt() >= kill.killedAt(), kill.killedAt());
-      long its = firstOk(a -> a.sentAt() >= kill.killedAt() && hostedBy(kill, a.entity()), kill.killedAt());
-      killRecoveries.add(new KillRecovery(kill, any, its));
-      checks.add(new Check("writes to the entities of node " + kill.node() + (kill.oldest() ? " (oldest)" : "") + " resume within "
-          + resumeBoundMs / 1000 + " s of its kill -9 at " + clock(kill.killedAt()), its >= 0 && its <= resumeBoundMs,
-          "first: " + (its < 0 ? "none" : ChaosRun.seconds(its)) + "; any write: " + (any < 0 ? "none" : ChaosRun.seconds(any))));
+      // An entity answers once its shard has a new home: a 2xx, or a refusal of its own (403 "not the
+      // holder" for a booking the crash lost). The first 2xx also waits for the load's own cadence.
+      Predicate<Ledger.Attempt> toItsEntities = a -> a.sentAt() >= kill.killedAt() && hostedBy(kill, a.entity());
+      long answered = first(toItsEntities.and(a -> !a.failed()), kill.killedAt());
+      long its = firstOk(toItsEntities, kill.killedAt());
+      killRecoveries.add(new KillRecovery(kill, any, answered, its));
+      checks.add(new Check("the entities of node " + kill.node() + (kill.oldest() ? " (oldest)" : "") + " answer writes again within "
+          + resumeBoundMs / 1000 + " s of its kill -9 at " + clock(kill.killedAt()), answered >= 0 && answered <= resumeBoundMs,
+          "first answer: " + (answered < 0 ? "none" : ChaosRun.seconds(answered)) + "; first 2xx: " + (its < 0 ? "none" : ChaosRun.seconds(its))
+              + "; any write elsewhere: " + (any < 0 ? "none" : ChaosRun.seconds(any))));
     }
     for (ChaosRun.DatabaseStop stop : run.databaseStops) {
       long after = firstOk(a -> a.doneAt() >= stop.startedAt(), stop.startedAt());
@@ -345,6 +350,11 @@ final class Audit {
     return shards != null && shards.contains(LocalCluster.shardOf(entity.substring(bar + 1)));
   }
 
+  /** Ms from {@code since} to the first write that matches and was answered (2xx or 4xx), or -1. */
+  private long first(Predicate<Ledger.Attempt> which, long since) {
+    return writes.stream().filter(which).mapToLong(Ledger.Attempt::doneAt).min().stream().map(t -> t - since).findFirst().orElse(-1);
+  }
+
   /** Ms from {@code since} to the first successful write that matches, or -1. */
   private long firstOk(Predicate<Ledger.Attempt> which, long since) {
     return writes.stream().filter(Ledger.Attempt::ok).filter(which).mapToLong(Ledger.Attempt::doneAt).min().stream().map(t -> t - since).findFirst().orElse(-1);
@@ -360,7 +370,9 @@ final class Audit {
     int node = nodeOf(earlier);
     return node > 0 && (run.kills.stream().anyMatch(k -> k.node() == node && k.killedAt() >= earlier.at() && k.killedAt() <= later.at())
         || run.restarts.stream().anyMatch(r -> r.node() == node && r.stoppedAt() >= earlier.at() && r.stoppedAt() <= later.at())
-        || run.pauses.stream().anyMatch(p -> p.node() == node && p.removedAt() > 0 && p.pausedAt() >= earlier.at() && p.pausedAt() <= later.at()));
+        // Frozen: a call that reached the receiver before the node's removal was sent before the
+        // freeze (one sent just before it may arrive just after); calls after it are checked below.
+        || run.pauses.stream().anyMatch(p -> p.node() == node && p.removedAt() > 0 && earlier.at() <= p.removedAt() && p.pausedAt() <= later.at()));
   }
 
   private String duringWhat(long from, long to) {
@@ -398,10 +410,11 @@ final class Audit {
     out.append("\n### Figures\n\n| measure | value |\n|---|---|\n");
     for (String[] f : figures) out.append("| ").append(f[0]).append(" | ").append(f[1]).append(" |\n");
     if (!killRecoveries.isEmpty()) {
-      out.append("\n### kill -9\n\n| at | node | first successful write (any entity) | first successful write to an entity on the killed node's shards | node ready again |\n|---|---|---|---|---|\n");
+      out.append("\n### kill -9\n\n| at | node | first successful write (any entity) | first answer from an entity on the killed node's shards (2xx or 4xx) | first 2xx from one | node ready again |\n|---|---|---|---|---|---|\n");
       for (KillRecovery k : killRecoveries) {
         out.append("| ").append(clock(k.kill().killedAt())).append(" | ").append(k.kill().node()).append(k.kill().oldest() ? " (oldest)" : "").append(" | ")
             .append(k.firstWrite() < 0 ? "none" : ChaosRun.seconds(k.firstWrite())).append(" | ")
+            .append(k.firstAnswerFromItsEntities() < 0 ? "none" : ChaosRun.seconds(k.firstAnswerFromItsEntities())).append(" | ")
             .append(k.firstWriteToItsEntities() < 0 ? "none" : ChaosRun.seconds(k.firstWriteToItsEntities())).append(" | ")
             .append(k.kill().readyAt() == 0 ? "never" : ChaosRun.seconds(k.kill().readyAt() - k.kill().killedAt())).append(" after the kill |\n");
       }
