@@ -40,7 +40,10 @@ class SpecimenReplacementsTest {
     var requested = new Specimen.ReplacementRequested("SP-2026-000001", "SP-2026-000002", replacement, TOM);
     var other = new Specimen.SpecimenTransitioned("SP-2026-000003", TransitionTable.Action.RECEIVE.wireName(), SpecimenState.BARCODED,
         SpecimenState.RECEIVED, Map.of(), TOM);
-    Reactions.run(testKit, SpecimenReplacements.NAME, new SpecimenReplacements(specimens), List.of(other, requested, requested), () -> {
+    // The last event: once its replacement is registered, every event before it has been handled.
+    var last = new Specimen.ReplacementRequested("SP-2026-000004", "SP-2026-000005", replacement, TOM);
+    Reactions.run(testKit, SpecimenReplacements.NAME, new SpecimenReplacements(specimens), List.of(other, requested, requested, last), () -> {
+      assertTrue(specimens.answer("SP-2026-000005", Specimen.Get::new) instanceof Specimen.Current);
       Specimen.State s = ((Specimen.Current) specimens.answer("SP-2026-000002", Specimen.Get::new)).specimen();
       assertTrue(s.registered());
       assertEquals(SpecimenState.REGISTERED, s.state());
