@@ -31,8 +31,7 @@ final class LabTestRoutes {
 
   private static final Access PLAN = Access.roles(Role.ADMIN, Role.SCIENTIST, Role.TECHNICIAN);
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,190}");
-  private static final Set<String> STATUSES = Set.of(LabTest.SCHEDULED, LabTest.RUNNING, LabTest.COMPLETED, LabTest.PAUSED,
-      LabTest.DEAD_LETTERED);
+  private static final Set<String> STATUSES = LabTest.Status.listed();
 
   private final LabTests labTests;
   private final ObjectMapper mapper;
