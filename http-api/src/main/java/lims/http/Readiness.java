@@ -73,6 +73,9 @@ public final class Readiness implements Extension {
   record Check(String name, Function<Duration, CompletionStage<Optional<String>>> probe) {}
 
   /** Each check's outcome, in the checks' order: "ok", or why not. */
+  /** The answer of a node that is ready: every check, each "ok". */
+  record ReadyView(String status, Map<String, String> checks) {}
+
   record Report(Map<String, String> checks) {
     static final String OK = "ok";
 
@@ -87,8 +90,8 @@ public final class Readiness implements Extension {
     }
 
     /** 200's body. */
-    Map<String, Object> body() {
-      return Map.of("status", "ready", "checks", checks);
+    ReadyView body() {
+      return new ReadyView("ready", checks);
     }
 
     /** 503's problem: the failing checks in its detail, every check in {@code checks}. */

@@ -22,6 +22,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 public final class Devices {
 
   public static final Pattern DEVICE_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+  /** Path segments of the execution logs that a device id would otherwise share: its own log could never be asked for. */
+  private static final java.util.Set<String> RESERVED_IDS = java.util.Set.of("search", "export");
+
   public static final Pattern WORKFLOW_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private final ClusterSharding sharding;
@@ -40,6 +43,12 @@ public final class Devices {
     sharding.init(Entity.of(Device.TYPE, ctx -> Device.create(ctx.getEntityId(), driver, ctx.getShard()))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
     Projections.<Device.Event>start(system, DeviceProjection.NAME, Device.TAGS, tag -> new DeviceProjection());
+  }
+
+  /** Why {@code id} cannot name a new device, if it cannot (beyond {@link #DEVICE_ID}). */
+  public static java.util.Optional<String> reservedIdProblem(String id) {
+    return RESERVED_IDS.contains(id)
+        ? java.util.Optional.of("'" + id + "' names /execution-logs/" + id + ", so it cannot name a device") : java.util.Optional.empty();
   }
 
   public static InstrumentDriver simulatedDriver(Config config) {

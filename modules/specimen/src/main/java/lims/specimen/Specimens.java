@@ -5,11 +5,15 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Year;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import lims.kernel.Asked;
+import lims.kernel.Custody;
 import lims.kernel.Database;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
@@ -55,6 +59,23 @@ public final class Specimens {
 
   public CompletionStage<Specimen.Reply> ask(String specimenId, Function<ActorRef<Specimen.Reply>, Specimen.Command> command) {
     return Asked.ask(sharding.entityRefFor(Specimen.TYPE, specimenId), command, askTimeout);
+  }
+
+  /**
+   * Asks for a transition. A resample's replacement gets its id now, before the entity is
+   * asked, so the request and its replacement are one event (and a repeat of the reaction
+   * registers the same replacement).
+   */
+  public CompletionStage<Specimen.Reply> transition(String specimenId, String action, Optional<SpecimenState> expected,
+      Map<String, Object> data, Custody custody) {
+    CompletionStage<Map<String, Object>> withReplacement = action.equals("request_resample")
+        ? newId().thenApply(replacementId -> {
+            Map<String, Object> withId = new LinkedHashMap<>(data);
+            withId.put("replacement_id", replacementId);
+            return withId;
+          })
+        : CompletableFuture.completedFuture(data);
+    return withReplacement.thenCompose(d -> ask(specimenId, r -> new Specimen.Transition(action, expected, d, custody, r)));
   }
 
   public CompletionStage<TestBatch.Reply> askBatch(String batchKey, Function<ActorRef<TestBatch.Reply>, TestBatch.Command> command) {
