@@ -189,7 +189,7 @@ public final class Readiness implements Extension {
         new Check("membership", bound -> CompletableFuture.completedFuture(membership(cluster))),
         new Check("sharding", bound -> sharding(ClusterSharding.get(classic), cluster.selfAddress(), bound)),
         new Check("journal", bound -> journal(classic, bound)),
-        new Check("database", bound -> database.withConnection(c -> c.isValid((int) Math.max(1, bound.toSeconds())))
+        new Check("database", bound -> database.connectionValid(bound)
             .toCompletableFuture()
             .orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS)
             .thenApply(valid -> valid ? Optional.<String>empty() : Optional.of("a connection failed its validity check"))));
