@@ -248,11 +248,8 @@ final class DeviceRoutes {
 
   private CompletionStage<HttpResponse> execution(Call call) {
     String executionId = call.pathParam("id");
-    int dot = executionId.lastIndexOf('.');
-    if (dot < 1 || !Devices.DEVICE_ID.matcher(executionId.substring(0, dot)).matches() || !executionId.substring(dot + 1).matches("[0-9]{1,18}")) {
-      throw ProblemException.invalid("id", "must be an execution id such as plate-reader-1.42");
-    }
-    String id = executionId.substring(0, dot);
+    String id = Devices.deviceOfExecution(executionId)
+        .orElseThrow(() -> ProblemException.invalid("id", "must be an execution id such as plate-reader-1.42"));
     return devices.ask(id, r -> new Device.GetExecution(executionId, r)).thenCompose(reply -> {
       if (reply instanceof Device.ExecutionReply e) return CompletableFuture.completedFuture(Responses.json(mapper, 200, e.execution()));
       // Older entries leave the entity; the execution log keeps them.

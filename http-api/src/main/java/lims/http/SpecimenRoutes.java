@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 import lims.analysis.Pipelines;
@@ -188,18 +187,7 @@ final class SpecimenRoutes {
     body.finish();
     if (specimenIds.isEmpty()) throw ProblemException.invalid("specimen_ids", "must name at least one specimen");
     Custody custody = call.custody(TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
-    // The entities are the truth: a specimen registered a moment ago may not be in the read table yet.
-    List<CompletableFuture<Specimen.Reply>> lookups = specimenIds.stream()
-        .map(id -> specimens.ask(id, Specimen.Get::new).toCompletableFuture()).toList();
-    return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
-        .thenCompose(all -> {
-          List<String> unknown = new java.util.ArrayList<>();
-          for (int i = 0; i < lookups.size(); i++) {
-            if (lookups.get(i).join() instanceof Specimen.Rejected) unknown.add(specimenIds.get(i));
-          }
-          if (!unknown.isEmpty()) throw ProblemException.notFound("unknown specimens: " + unknown);
-          return specimens.askBatch(batchKey, r -> new TestBatch.Create(testCode, specimenIds, custody, r));
-        })
+    return specimens.createBatch(batchKey, testCode, specimenIds, custody)
         .thenApply(reply -> {
           TestBatch.Batch batch = Replies.expect(reply, TestBatch.Batch.class);
           return Responses.json(mapper, batch.created() ? 201 : 200, TestBatchView.of(batch.batch()));

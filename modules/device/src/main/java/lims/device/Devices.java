@@ -51,6 +51,15 @@ public final class Devices {
         ? java.util.Optional.of("'" + id + "' names /execution-logs/" + id + ", so it cannot name a device") : java.util.Optional.empty();
   }
 
+  /** The device an execution id ({@code <device id>.<n>}, such as plate-reader-1.42) belongs to; empty when it is not one. */
+  public static java.util.Optional<String> deviceOfExecution(String executionId) {
+    int dot = executionId.lastIndexOf('.');
+    if (dot < 1 || !DEVICE_ID.matcher(executionId.substring(0, dot)).matches() || !executionId.substring(dot + 1).matches("[0-9]{1,18}")) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(executionId.substring(0, dot));
+  }
+
   public static InstrumentDriver simulatedDriver(Config config) {
     return new SimulatedDriver(config.getConfig("lims.device.simulated-driver"));
   }

@@ -5,7 +5,9 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Year;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +17,7 @@ import java.util.regex.Pattern;
 import lims.kernel.Asked;
 import lims.kernel.Custody;
 import lims.kernel.Database;
+import lims.kernel.Rejection;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
 import org.apache.pekko.Done;
@@ -76,6 +79,27 @@ public final class Specimens {
           })
         : CompletableFuture.completedFuture(data);
     return withReplacement.thenCompose(d -> ask(specimenId, r -> new Specimen.Transition(action, expected, d, custody, r)));
+  }
+
+  /**
+   * Creates a test batch of existing specimens (or answers the batch created before under
+   * {@code batchKey}). The entities are the truth: a specimen registered a moment ago may
+   * not be in the read table yet. Unknown specimens are refused, all named, before the batch
+   * is asked.
+   */
+  public CompletionStage<TestBatch.Reply> createBatch(String batchKey, String testCode, List<String> specimenIds, Custody custody) {
+    List<CompletableFuture<Specimen.Reply>> lookups = specimenIds.stream()
+        .map(id -> ask(id, Specimen.Get::new).toCompletableFuture()).toList();
+    return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenCompose(all -> {
+      List<String> unknown = new ArrayList<>();
+      for (int i = 0; i < lookups.size(); i++) {
+        if (lookups.get(i).join() instanceof Specimen.Rejected) unknown.add(specimenIds.get(i));
+      }
+      if (!unknown.isEmpty()) {
+        return CompletableFuture.completedFuture(new TestBatch.Rejected(Rejection.notFound("unknown specimens: " + unknown)));
+      }
+      return askBatch(batchKey, r -> new TestBatch.Create(testCode, specimenIds, custody, r));
+    });
   }
 
   public CompletionStage<TestBatch.Reply> askBatch(String batchKey, Function<ActorRef<TestBatch.Reply>, TestBatch.Command> command) {
