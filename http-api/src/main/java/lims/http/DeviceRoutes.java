@@ -125,12 +125,12 @@ final class DeviceRoutes {
     body.finish();
     return idempotency.create(call, () -> CompletableFuture.completedFuture(id), reserved ->
         devices.ask(id, r -> new Device.Register(name, type, capabilities, call.caller().username(), reserved.token(), r))
-            .thenApply(reply -> Responses.json(mapper, 201, view(id, success(reply, Device.Snapshot.class)))));
+            .thenApply(reply -> Responses.json(mapper, 201, view(id, Replies.expect(reply, Device.Snapshot.class)))));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {
     String id = deviceId(call, "id");
-    return devices.ask(id, Device.Get::new).thenApply(reply -> Responses.json(mapper, 200, view(id, success(reply, Device.Snapshot.class))));
+    return devices.ask(id, Device.Get::new).thenApply(reply -> Responses.json(mapper, 200, view(id, Replies.expect(reply, Device.Snapshot.class))));
   }
 
   private CompletionStage<HttpResponse> setStatus(Call call) {
@@ -139,7 +139,7 @@ final class DeviceRoutes {
     OperationalStatus status = body.requiredEnum("status", OperationalStatus::fromWireName, lims.kernel.WireNames.list(OperationalStatus.class));
     body.finish();
     return devices.ask(id, r -> new Device.SetStatus(status, call.caller().username(), r))
-        .thenApply(reply -> Responses.json(mapper, 200, view(id, success(reply, Device.Snapshot.class))));
+        .thenApply(reply -> Responses.json(mapper, 200, view(id, Replies.expect(reply, Device.Snapshot.class))));
   }
 
   // --- bookings and queue ---------------------------------------------------------------
@@ -151,7 +151,7 @@ final class DeviceRoutes {
     List<String> operations = operations(body);
     body.finish();
     return devices.ask(id, r -> new Device.Book(workflowId, operations, call.caller().username(), r))
-        .thenApply(reply -> Responses.json(mapper, 200, booked(id, success(reply, Device.Booked.class).booking())));
+        .thenApply(reply -> Responses.json(mapper, 200, booked(id, Replies.expect(reply, Device.Booked.class).booking())));
   }
 
   private CompletionStage<HttpResponse> release(Call call) {
@@ -160,7 +160,7 @@ final class DeviceRoutes {
     String workflowId = body.requiredMatching("workflow_id", Devices.WORKFLOW_ID, WORKFLOW_ID_RULE);
     body.finish();
     return devices.ask(id, r -> new Device.Release(workflowId, call.caller().username(), r)).thenApply(reply -> {
-      Optional<Booking> next = success(reply, Device.Released.class).nextBooking();
+      Optional<Booking> next = Replies.expect(reply, Device.Released.class).nextBooking();
       return Responses.json(mapper, 200, new ReleaseView(id, workflowId, next.map(b -> booked(id, b)).orElse(null)));
     });
   }
@@ -177,7 +177,7 @@ final class DeviceRoutes {
           if (reply instanceof Device.Booked b) {
             return CompletableFuture.completedFuture(Responses.json(mapper, 200, booked(id, b.booking())));
           }
-          success(reply, Device.Queued.class);
+          Replies.expect(reply, Device.Queued.class);
           return estimate(id, workflowId).thenApply(w -> Responses.json(mapper, 202, new QueuedView(w.position(), w.estimatedWaitS())));
         });
   }
@@ -196,7 +196,7 @@ final class DeviceRoutes {
     if (!Devices.WORKFLOW_ID.matcher(workflowId).matches()) throw ProblemException.invalid("workflow_id", "must be " + WORKFLOW_ID_RULE);
     return devices.ask(id, r -> new Device.CancelQueued(workflowId, call.caller().username(), r))
         .thenApply(reply -> {
-          success(reply, Device.Snapshot.class);
+          Replies.expect(reply, Device.Snapshot.class);
           return Responses.noContent();
         });
   }
@@ -223,7 +223,7 @@ final class DeviceRoutes {
 
   private CompletionStage<SnapshotWithMeans> snapshotWithMeans(String id) {
     return devices.ask(id, Device.Get::new).thenCompose(reply -> {
-      Device.Snapshot snapshot = success(reply, Device.Snapshot.class);
+      Device.Snapshot snapshot = Replies.expect(reply, Device.Snapshot.class);
       return devices.readModel().meanDurations(snapshot.registration().type().wireName()).thenApply(m -> new SnapshotWithMeans(snapshot, m));
     });
   }
@@ -240,7 +240,7 @@ final class DeviceRoutes {
     body.finish();
     return devices.ask(id, r -> new Device.Execute(workflowId, operation, parameters, call.caller().username(), r))
         .thenCompose(reply -> {
-          Execution started = success(reply, Device.ExecutionReply.class).execution();
+          Execution started = Replies.expect(reply, Device.ExecutionReply.class).execution();
           return devices.awaitExecution(id, started.executionId(), executeWait)
               .thenApply(done -> done.map(x -> Responses.json(mapper, 200, x)).orElseGet(() -> Responses.json(mapper, 202, started)));
         });
@@ -318,11 +318,6 @@ final class DeviceRoutes {
     String id = call.pathParam(param);
     if (!Devices.DEVICE_ID.matcher(id).matches()) throw ProblemException.invalid(param, "must be " + DEVICE_ID_RULE);
     return id;
-  }
-
-  /** The expected reply, or the entity's refusal as a problem. */
-  private static <T extends Device.Reply> T success(Device.Reply reply, Class<T> expected) {
-    return Replies.expect(reply, expected);
   }
 
   private static BookingView booked(String deviceId, Booking b) {
