@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.analysis.Analyses;
 import lims.analysis.Pipelines;
+import lims.kernel.IdempotencyStore;
 import lims.scheduling.LabTestActions;
 import lims.scheduling.LabTests;
 import lims.device.Devices;

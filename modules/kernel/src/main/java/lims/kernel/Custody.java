@@ -7,4 +7,10 @@ import java.time.Instant;
  * every event that changes a specimen, so the journal is the chain of custody.
  */
 public record Custody(String userId, String role, Instant at, String clientIp, String requestId, String reason)
-    implements CborSerializable {}
+    implements CborSerializable {
+
+  /** A person's act, stamped with the instant it is recorded (the caller holds no clock of its own). */
+  public static Custody now(String userId, String role, String clientIp, String requestId, String reason) {
+    return new Custody(userId, role, Instant.now(), clientIp, requestId, reason);
+  }
+}

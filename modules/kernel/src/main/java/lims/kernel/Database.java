@@ -157,6 +157,11 @@ public final class Database implements Extension {
         });
   }
 
+  /** Whether a pooled connection passes the driver's validity check within {@code bound} (at least a second: the driver counts seconds). */
+  public CompletionStage<Boolean> connectionValid(java.time.Duration bound) {
+    return withConnection(c -> c.isValid((int) Math.max(1, bound.toSeconds())));
+  }
+
   private DatabaseUnavailable noAnswer() {
     return new DatabaseUnavailable("no answer from the database within " + callTimeoutMillis + " ms");
   }
