@@ -68,7 +68,7 @@ public final class Specimens {
    */
   public CompletionStage<Specimen.Reply> transition(String specimenId, String action, Optional<SpecimenState> expected,
       Map<String, Object> data, Custody custody) {
-    CompletionStage<Map<String, Object>> withReplacement = action.equals("request_resample")
+    CompletionStage<Map<String, Object>> withReplacement = action.equals(TransitionTable.Action.REQUEST_RESAMPLE.wireName())
         ? newId().thenApply(replacementId -> {
             Map<String, Object> withId = new LinkedHashMap<>(data);
             withId.put("replacement_id", replacementId);
