@@ -29,6 +29,9 @@ final class Audit {
   record Check(String name, boolean passed, String detail) {}
 
   /** One kill's recovery, as the report's kill table shows it (ms; -1: no such write). */
+  /** How long after a SIGTERM a write may fail: the stopping node's shards are handed over (the ask time-out, 5 s, plus the hand-over). */
+  static final long HAND_OVER_WINDOW_MS = 10_000;
+
   record KillRecovery(ChaosRun.Kill kill, long firstWrite, long firstAnswerFromItsEntities, long firstWriteToItsEntities) {}
 
   /** Due instants within this long after a fault ended count as due during it. */
@@ -331,6 +334,15 @@ final class Audit {
     for (ChaosRun.Restart r : run.restarts) {
       figures.add(new String[] {"rolling restart of node " + r.node(), "SIGTERM exit code " + r.exitCode() + "; ready again "
           + (r.readyAt() == 0 ? "never" : ChaosRun.seconds(r.readyAt() - r.stoppedAt())) + " after SIGTERM"});
+      // The documented window (docs/operations.md): a write may fail only while the stopping
+      // node's shards are handed over, right after its SIGTERM; none while it starts and rejoins.
+      long until = (r.readyAt() > 0 ? r.readyAt() : r.stoppedAt()) + HAND_OVER_WINDOW_MS;
+      List<Ledger.Attempt> failed = writes.stream().filter(a -> a.sentAt() >= r.stoppedAt() && a.sentAt() <= until && a.failed()).toList();
+      List<Ledger.Attempt> late = failed.stream().filter(a -> a.sentAt() > r.stoppedAt() + HAND_OVER_WINDOW_MS).toList();
+      checks.add(new Check("rolling restart of node " + r.node() + ": no write failed later than " + HAND_OVER_WINDOW_MS / 1000
+          + " s after its SIGTERM, through its start and rejoin", late.isEmpty(),
+          failed.size() + " failed writes" + (failed.isEmpty() ? "" : ", the last sent " + ChaosRun.seconds(failed.stream().mapToLong(Ledger.Attempt::sentAt).max().orElse(0) - r.stoppedAt())
+              + " after the SIGTERM") + (late.isEmpty() ? "" : "; later: " + late.size() + " " + late.stream().map(a -> a.route() + " " + a.status()).distinct().limit(5).toList())));
     }
     for (long start = run.load.startedAt; start < run.load.stoppedAt; start += WINDOW_MS) {
       long s = start;
