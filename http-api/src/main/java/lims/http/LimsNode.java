@@ -35,7 +35,6 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -187,7 +186,7 @@ public final class LimsNode {
     if (seeds.isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     } else {
-      cluster.manager().tell(new JoinSeedNodes(seeds));
+      lims.kernel.ClusterPresence.join(system, seeds);
     }
   }
 

@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -120,6 +122,14 @@ public final class Database implements Extension {
     // PostgreSQL's driver reads it (whole seconds); H2, in the same process, has no socket and ignores it.
     hikari.addDataSourceProperty("socketTimeout", config.getInt("socket-timeout-seconds"));
     return new HikariDataSource(hikari);
+  }
+
+  /** The database's clock, in epoch milliseconds: what every node compares against, whatever its own clock says. */
+  public static long now(Connection c) throws SQLException {
+    try (PreparedStatement now = c.prepareStatement("SELECT CURRENT_TIMESTAMP"); ResultSet row = now.executeQuery()) {
+      row.next();
+      return row.getTimestamp(1).getTime();
+    }
   }
 
   public DataSource dataSource() {

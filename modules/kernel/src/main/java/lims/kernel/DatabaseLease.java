@@ -145,7 +145,7 @@ public final class DatabaseLease extends Lease {
   /** Free, lapsed, ours, or held on this side: take it, conditionally on the row as read. */
   private boolean take(Connection c) throws SQLException {
     long sent = System.nanoTime();
-    long now = databaseNow(c);
+    long now = Database.now(c);
     long until = now + settings.timeoutSettings().getHeartbeatTimeout().toMillis();
     try (PreparedStatement read = prepare(c, "SELECT owner, expires_at FROM cluster_lease WHERE name = ?")) {
       read.setString(1, settings.leaseName());
@@ -203,7 +203,7 @@ public final class DatabaseLease extends Lease {
 
   private boolean renew(Connection c) throws SQLException {
     long sent = System.nanoTime();
-    long now = databaseNow(c);
+    long now = Database.now(c);
     try (PreparedStatement renew = prepare(c, "UPDATE cluster_lease SET expires_at = ? WHERE name = ? AND owner = ?")) {
       renew.setLong(1, now + settings.timeoutSettings().getHeartbeatTimeout().toMillis());
       renew.setString(2, settings.leaseName());
@@ -244,12 +244,6 @@ public final class DatabaseLease extends Lease {
     return held;
   }
 
-  private static long databaseNow(Connection c) throws SQLException {
-    try (PreparedStatement now = c.prepareStatement("SELECT CURRENT_TIMESTAMP"); ResultSet row = now.executeQuery()) {
-      row.next();
-      return row.getTimestamp(1).getTime();
-    }
-  }
 
   private interface Work<T> {
     T apply(Connection c) throws SQLException;

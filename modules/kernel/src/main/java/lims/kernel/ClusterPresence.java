@@ -1,0 +1,130 @@
+package lims.kernel;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a node from founding a second cluster on a database another cluster is using (decision
+ * 0047). Pekko lets the first node of the seed list join itself when no other seed answers
+ * within the seed-node time-out; a first seed restarted after a crash, on a machine too loaded
+ * for the others to answer within 5 s, did so in the chaos test, and two clusters then ran the
+ * same entities and called the same lab-test actions.
+ *
+ * <p>Every Up member writes its address and the database's time to {@code cluster_presence}
+ * every {@link #BEAT}. A first seed that starts while another node's row is younger than
+ * {@link #FRESH} joins the other seeds only (never itself); it forms a cluster only once no
+ * other node has written for that long, which is how a cold start of the whole cluster looks.
+ */
+public final class ClusterPresence {
+
+  private static final Logger log = LoggerFactory.getLogger(ClusterPresence.class);
+  static final Duration BEAT = Duration.ofSeconds(2);
+  static final Duration FRESH = Duration.ofSeconds(10);
+
+  private ClusterPresence() {}
+
+  /** Joins the seeds, as the first seed only if no other node is alive on the database; then keeps this node's row fresh while it is Up. */
+  public static void join(ActorSystem<?> system, List<Address> seeds) {
+    Cluster cluster = Cluster.get(system);
+    Address self = cluster.selfMember().address();
+    Database database = Database.get(system);
+    ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "lims-cluster-presence");
+      t.setDaemon(true);
+      return t;
+    });
+    system.getWhenTerminated().thenRun(thread::shutdownNow);
+    thread.scheduleWithFixedDelay(() -> beat(database, cluster, self), BEAT.toMillis(), BEAT.toMillis(), TimeUnit.MILLISECONDS);
+    Optional<List<Address>> alive = seeds.get(0).equals(self) ? othersAlive(database, self) : Optional.of(List.of());
+    if (alive.isPresent() && alive.get().isEmpty()) {
+      cluster.manager().tell(new JoinSeedNodes(seeds));
+      return;
+    }
+    // Through the members seen alive and the other seeds (they answer a join), never through this node itself.
+    Set<Address> through = new LinkedHashSet<>(alive.orElse(List.of()));
+    through.addAll(seeds.subList(1, seeds.size()));
+    log.info("a cluster may be running on this database (members seen within {} s: {}): joining it through {}, not forming a new one",
+        FRESH.toSeconds(), alive.map(Object::toString).orElse("unknown"), through);
+    cluster.manager().tell(new JoinSeedNodes(List.copyOf(through)));
+    AtomicReference<ScheduledFuture<?>> watch = new AtomicReference<>();
+    watch.set(thread.scheduleWithFixedDelay(() -> {
+      if (joined(cluster)) {
+        watch.get().cancel(false);
+      } else if (othersAlive(database, self).map(List::isEmpty).orElse(false)) {
+        log.warn("no other node has been a member for {} s, and none took this node in: forming the cluster", FRESH.toSeconds());
+        cluster.manager().tell(Join.create(self));
+        watch.get().cancel(false);
+      }
+    }, BEAT.toMillis(), BEAT.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  /** Whether this node has been taken into a cluster (it knows another member, or is Up). */
+  private static boolean joined(Cluster cluster) {
+    for (Member m : cluster.state().getMembers()) {
+      if (!m.address().equals(cluster.selfMember().address())) return true;
+    }
+    MemberStatus status = cluster.selfMember().status();
+    return status == MemberStatus.up() || status == MemberStatus.weaklyUp();
+  }
+
+  /** The other nodes whose rows are fresh; empty when the database cannot say. */
+  static Optional<List<Address>> othersAlive(Database database, Address self) {
+    try (Connection c = database.dataSource().getConnection()) {
+      long now = Database.now(c);
+      try (PreparedStatement q = c.prepareStatement("SELECT address FROM cluster_presence WHERE address <> ? AND seen_at > ?")) {
+        q.setString(1, self.toString());
+        q.setLong(2, now - FRESH.toMillis());
+        List<Address> alive = new ArrayList<>();
+        try (ResultSet rows = q.executeQuery()) {
+          while (rows.next()) alive.add(AddressFromURIString.parse(rows.getString(1)));
+        }
+        return Optional.of(alive);
+      }
+    } catch (SQLException e) {
+      log.warn("could not read which nodes are alive ({}): not forming a cluster now", e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private static void beat(Database database, Cluster cluster, Address self) {
+    if (cluster.selfMember().status() != MemberStatus.up()) return;
+    try (Connection c = database.dataSource().getConnection()) {
+      long now = Database.now(c);
+      try (PreparedStatement update = c.prepareStatement("UPDATE cluster_presence SET seen_at = ? WHERE address = ?")) {
+        update.setLong(1, now);
+        update.setString(2, self.toString());
+        if (update.executeUpdate() > 0) return;
+      }
+      try (PreparedStatement insert = c.prepareStatement("INSERT INTO cluster_presence (address, seen_at) VALUES (?, ?)")) {
+        insert.setString(1, self.toString());
+        insert.setLong(2, now);
+        insert.executeUpdate();
+      }
+    } catch (SQLException e) {
+      log.debug("cluster presence not written: {}", e.getMessage()); // the database is down: so is every write
+    }
+  }
+}
