@@ -336,7 +336,9 @@ final class Audit {
           + (r.readyAt() == 0 ? "never" : ChaosRun.seconds(r.readyAt() - r.stoppedAt())) + " after SIGTERM"});
       // The documented window (docs/operations.md): a write may fail only while the stopping
       // node's shards are handed over, right after its SIGTERM; none while it starts and rejoins.
-      long until = (r.readyAt() > 0 ? r.readyAt() : r.stoppedAt()) + HAND_OVER_WINDOW_MS;
+      // Up to the next fault (the harness starts it once this node is ready): its failures are its own.
+      long nextFault = run.faults.stream().mapToLong(ChaosRun.Fault::start).filter(t -> t > r.stoppedAt()).min().orElse(Long.MAX_VALUE);
+      long until = Math.min(nextFault, (r.readyAt() > 0 ? r.readyAt() : r.stoppedAt()) + HAND_OVER_WINDOW_MS);
       List<Ledger.Attempt> failed = writes.stream().filter(a -> a.sentAt() >= r.stoppedAt() && a.sentAt() <= until && a.failed()).toList();
       List<Ledger.Attempt> late = failed.stream().filter(a -> a.sentAt() > r.stoppedAt() + HAND_OVER_WINDOW_MS).toList();
       checks.add(new Check("rolling restart of node " + r.node() + ": no write failed later than " + HAND_OVER_WINDOW_MS / 1000
