@@ -7,4 +7,14 @@ import java.time.Instant;
  * every event that changes a specimen, so the journal is the chain of custody.
  */
 public record Custody(String userId, String role, Instant at, String clientIp, String requestId, String reason)
-    implements CborSerializable {}
+    implements CborSerializable {
+
+  /**
+   * The system acting on its own (a reaction, a scheduled action): user {@code system} in the
+   * admin role, from no address. {@code requestId} names what it acted for ({@code grant:<device>},
+   * {@code lab-test:<execution>}, {@code analysis:<run>}); {@code reason} may be null.
+   */
+  public static Custody system(Instant at, String requestId, String reason) {
+    return new Custody("system", "admin", at, "-", requestId, reason);
+  }
+}
