@@ -78,7 +78,7 @@ final class SpecimenRoutes {
     Optional<String> collectedAt = body.optionalString("collected_at", 40);
     String priority = body.optionalString("priority", 16).orElse("normal");
     Instant collected = collectedAt.map(at -> body.instant("collected_at", at)).orElse(null);
-    if (!List.of("urgent", "normal", "low").contains(priority)) body.reject("priority", "must be one of urgent, normal, low");
+    if (lims.device.Priority.fromWireName(priority).isEmpty()) body.reject("priority", lims.workflow.WorkflowSpec.PRIORITY_RULE);
     body.finish();
     if (tests.isEmpty()) throw ProblemException.invalid("tests_requested", "must name at least one test");
     Specimen.Registration registration = new Specimen.Registration(clientRef, type, tests, collected, priority, null);

@@ -20,13 +20,13 @@ public final class LabTestActions implements LabTestAction.Runner {
   }
 
   /** The three kinds: an HTTP call (waiting at most the attempt's {@code actionTimeout}), a workflow on a device, an analysis run. */
-  public static LabTestActions of(lims.workflow.Workflows workflows, lims.device.Devices devices, lims.analysis.Analyses analyses,
+  public static LabTestActions of(lims.workflow.Workflows workflows, lims.analysis.Analyses analyses,
       java.time.Duration actionTimeout) {
     AnalysisAction analysis = new AnalysisAction(analyses.pipelines(), analyses::ask);
     HttpAction http = new HttpAction(actionTimeout);
     return new LabTestActions(Map.of(
         "http", new Kind(http::check, http),
-        "workflow", new Kind(WorkflowAction::check, new WorkflowAction(workflows, devices)),
+        "workflow", new Kind(WorkflowAction::check, new WorkflowAction(workflows)),
         "analysis", new Kind(analysis::check, analysis)));
   }
 
