@@ -136,7 +136,7 @@ public final class Analyses {
       if (reason != null) data.put("reason", reason);
       if (result != null) data.put("result", result);
       // Stamped with the instant the run ended (the entity's clock), not when this reaction ran.
-      Custody system = Custody.system(end.at(), "analysis:" + analysisId, reason);
+      Custody system = new Custody("system", "admin", end.at(), "-", "analysis:" + analysisId, reason);
       return specimens.ask(specimenId, r -> new Specimen.Transition(action, java.util.Optional.of(SpecimenState.IN_ANALYSIS), Map.copyOf(data),
           system, r)).thenApply(reply -> {
             if (reply instanceof Specimen.Rejected rejected && rejected.rejection().kind() != Rejection.Kind.CONFLICT) {

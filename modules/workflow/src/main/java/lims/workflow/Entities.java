@@ -6,14 +6,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import lims.device.Device;
 import lims.kernel.Custody;
+import lims.kernel.EntityAsker;
 import lims.kernel.Rejection;
 import lims.specimen.Specimen;
 import lims.specimen.SpecimenState;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,16 +21,10 @@ import org.slf4j.LoggerFactory;
  * (through sharding in a node, stand-ins in a unit test), and the two effects a workflow has
  * on the others, shared by the request path and the reactions.
  */
-record Entities(Ask<Workflow.Command, Workflow.Reply> workflows, Ask<Device.Command, Device.Reply> devices,
-    Ask<Specimen.Command, Specimen.Reply> specimens) {
+record Entities(EntityAsker<Workflow.Command, Workflow.Reply> workflows, EntityAsker<Device.Command, Device.Reply> devices,
+    EntityAsker<Specimen.Command, Specimen.Reply> specimens) {
 
   private static final Logger log = LoggerFactory.getLogger(Entities.class);
-
-  /** An ask of one entity by id, answered within the asker's time-out. */
-  @FunctionalInterface
-  interface Ask<C, R> {
-    CompletionStage<R> ask(String entityId, Function<ActorRef<R>, C> command);
-  }
 
   /** The device's part of a workflow stopping: release the booking, or leave the queue. Idempotent. */
   CompletionStage<Done> handOver(String deviceId, String workflowId, DeviceHandover handover, String by) {
