@@ -74,7 +74,7 @@ final class AnalysisRoutes {
 
   /** The entity's view: the read table's columns, plus the result once one is recorded. */
   private static Map<String, Object> view(Analysis.State a) {
-    Map<String, Object> v = rowView(new AnalysisReadModel.AnalysisRow(a.id(), a.specimenId(), a.pipeline(), a.status(), a.remoteSession(),
+    Map<String, Object> v = rowView(new AnalysisReadModel.AnalysisRow(a.id(), a.specimenId(), a.pipeline(), a.status().wireName(), a.remoteSession(),
         a.requestedAt(), a.dispatchedAt(), a.deadline(), a.finishedAt(), a.attempts(), a.failureReason(), a.resultStatus()));
     if (a.resultStatus() != null) {
       v.put("result", a.result());

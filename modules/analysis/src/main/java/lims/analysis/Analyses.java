@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -12,14 +11,10 @@ import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import lims.kernel.Asked;
-import lims.kernel.Custody;
-import lims.kernel.Database;
-import lims.kernel.Rejection;
 import lims.kernel.deadline.DeadlineSweeper;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
 import lims.specimen.Specimen;
-import lims.specimen.SpecimenState;
 import lims.specimen.Specimens;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -28,15 +23,13 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.javadsl.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The analysis context's entry point. A specimen entering IN_ANALYSIS starts a run
- * ({@code analysis-requests}); a specimen leaving it otherwise cancels the run; a run's
- * outcome moves the specimen ({@code analysis-outcomes}). Both reactions deliver at least
+ * ({@link AnalysisRequests}); a specimen leaving it otherwise cancels the run; a run's
+ * outcome moves the specimen ({@link AnalysisOutcomes}). Both reactions deliver at least
  * once and both sides are idempotent. The deadline sweeper wakes runs near their time
  * bound; the results watcher hands result files to their runs.
  */
@@ -46,7 +39,6 @@ public final class Analyses {
   private static final String IO_DISPATCHER = "lims.analysis.io-dispatcher";
 
   private final ClusterSharding sharding;
-  private final Specimens specimens;
   private final Pipelines pipelines;
   private final Duration askTimeout;
   private final AnalysisReadModel readModel;
@@ -55,7 +47,6 @@ public final class Analyses {
   public Analyses(ActorSystem<?> system, Specimens specimens, Pipelines pipelines, Duration askTimeout) {
     Config config = system.settings().config().getConfig("lims.analysis");
     this.sharding = ClusterSharding.get(system);
-    this.specimens = specimens;
     this.pipelines = pipelines;
     this.askTimeout = askTimeout;
     this.readModel = new AnalysisReadModel(ReadTable.of(system, AnalysisProjection.NAME, Analysis.TAGS));
@@ -65,8 +56,9 @@ public final class Analyses {
         new lims.kernel.Backoff(config.getDuration("dispatch.min-backoff"), config.getDuration("dispatch.max-backoff")));
     sharding.init(Entity.of(Analysis.TYPE, ctx -> Analysis.create(ctx.getEntityId(), pipelines, remote, policy, Clock.systemUTC())));
     Projections.<Analysis.Event>start(system, AnalysisProjection.NAME, Analysis.TAGS, tag -> new AnalysisProjection());
-    Projections.<Specimen.Event>startReaction(system, "analysis-requests", Specimen.TAGS, tag -> new Requests());
-    Projections.<Analysis.Event>startReaction(system, "analysis-outcomes", Analysis.TAGS, tag -> new Outcomes());
+    Projections.<Specimen.Event>startReaction(system, AnalysisRequests.NAME, Specimen.TAGS,
+        tag -> new AnalysisRequests(pipelines.manualMode(), this::ask));
+    Projections.<Analysis.Event>startReaction(system, AnalysisOutcomes.NAME, Analysis.TAGS, tag -> new AnalysisOutcomes(specimens::ask));
     DeadlineSweeper.start(system, AnalysisProjection.DEADLINE_KIND,
         id -> sharding.entityRefFor(Analysis.TYPE, id).tell(new Analysis.Wake()));
     if (pipelines.manualMode()) {
@@ -99,51 +91,5 @@ public final class Analyses {
   private CompletionStage<ResultsWatcher.Outcome> deliver(ResultsFolder.Found found) {
     return ask(found.analysisId(), r -> new Analysis.RecordResult(found.status(), found.result(), r)).thenApply(reply ->
         reply instanceof Analysis.Rejected ? ResultsWatcher.Outcome.UNKNOWN_ANALYSIS : ResultsWatcher.Outcome.RECORDED);
-  }
-
-  /** A specimen's request for a run, or for its cancellation, reaches the run. */
-  private final class Requests extends Handler<EventEnvelope<Specimen.Event>> {
-    @Override
-    public CompletionStage<Done> process(EventEnvelope<Specimen.Event> envelope) {
-      if (envelope.event() instanceof Specimen.AnalysisRequested e && !pipelines.manualMode()) {
-        return ask(e.analysisId(), r -> new Analysis.Request(e.specimenId(), e.barcode(), e.testsRequested(), e.pipeline(), e.parameters(), r))
-            .thenApply(reply -> Done.getInstance());
-      }
-      if (envelope.event() instanceof Specimen.AnalysisCancellationRequested e && e.analysisId() != null) {
-        // Not found (manual mode) or already over: nothing to cancel.
-        return ask(e.analysisId(), r -> new Analysis.Cancel(e.reason(), e.custody().userId(), r)).thenApply(reply -> Done.getInstance());
-      }
-      return CompletableFuture.completedFuture(Done.getInstance());
-    }
-  }
-
-  /** A run's outcome moves its specimen; one that left IN_ANALYSIS meanwhile (or moved on to a newer run) refuses, which is right. */
-  private final class Outcomes extends Handler<EventEnvelope<Analysis.Event>> {
-    @Override
-    public CompletionStage<Done> process(EventEnvelope<Analysis.Event> envelope) {
-      Analysis.Event event = envelope.event();
-      return Analysis.ending(event).map(end -> report(event.analysisId(), end, event instanceof Analysis.ResultRecorded r ? r.result() : null))
-          .orElse(CompletableFuture.completedFuture(Done.getInstance()));
-    }
-
-    private CompletionStage<Done> report(String analysisId, Analysis.Ending end, Map<String, Object> result) {
-      String specimenId = end.specimenId();
-      if (specimenId == null) return CompletableFuture.completedFuture(Done.getInstance()); // a scheduled run for no specimen
-      String action = end.succeeded() ? "analysis_succeeded" : "analysis_failed";
-      String reason = end.reason();
-      Map<String, Object> data = new java.util.LinkedHashMap<>();
-      data.put("analysis_id", analysisId);
-      if (reason != null) data.put("reason", reason);
-      if (result != null) data.put("result", result);
-      // Stamped with the instant the run ended (the entity's clock), not when this reaction ran.
-      Custody system = new Custody("system", "admin", end.at(), "-", "analysis:" + analysisId, reason);
-      return specimens.ask(specimenId, r -> new Specimen.Transition(action, java.util.Optional.of(SpecimenState.IN_ANALYSIS), Map.copyOf(data),
-          system, r)).thenApply(reply -> {
-            if (reply instanceof Specimen.Rejected rejected && rejected.rejection().kind() != Rejection.Kind.CONFLICT) {
-              log.warn("specimen {} not moved by {} of {}: {}", specimenId, action, analysisId, rejected.rejection().detail());
-            }
-            return Done.getInstance();
-          });
-    }
   }
 }

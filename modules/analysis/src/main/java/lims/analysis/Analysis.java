@@ -1,5 +1,7 @@
 package lims.analysis;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -11,6 +13,7 @@ import lims.kernel.Backoff;
 import lims.kernel.CborSerializable;
 import lims.kernel.Failures;
 import lims.kernel.Rejection;
+import lims.kernel.WireNames;
 import lims.kernel.deadline.Delay;
 import lims.kernel.projection.EventTags;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -48,25 +51,52 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
    */
   public static final Pattern ID = Pattern.compile("AN-(SP-[0-9]{4}-[0-9]{6,12}-[0-9]{1,6}|LT-[0-9a-f]{12,17}-[0-9]{1,19}(-[0-9]{1,9})?)");
 
-  public static final String DISPATCHING = "dispatching";
-  public static final String RUNNING = "running";
-  public static final String SUCCEEDED = "succeeded";
-  public static final String FAILED = "failed";
-  public static final String TIMED_OUT = "timed_out";
-  public static final String CANCELLED = "cancelled";
-  private static final Set<String> IN_FLIGHT = Set.of(DISPATCHING, RUNNING);
+  /**
+   * Where a run is. In flight: dispatching (its start not yet confirmed), running. Ended, once
+   * and for good: succeeded, failed, timed_out, cancelled. Spelled on the wire, in the read
+   * table and in a serialized state in lower case ({@link #wireName()}).
+   */
+  public enum Status {
+    DISPATCHING,
+    RUNNING,
+    SUCCEEDED,
+    FAILED,
+    TIMED_OUT,
+    CANCELLED;
+
+    @JsonValue
+    public String wireName() {
+      return WireNames.of(this);
+    }
+
+    /** The wire name, so that a status in a message or a log line reads as the API spells it. */
+    @Override
+    public String toString() {
+      return wireName();
+    }
+
+    @JsonCreator
+    public static Status fromWireName(String name) {
+      return WireNames.parse(Status.class, name).orElseThrow(() -> new IllegalArgumentException("no analysis status " + name));
+    }
+
+    public boolean inFlight() {
+      return this == DISPATCHING || this == RUNNING;
+    }
+
+    /** Runs that end early (cancelled, timed out) may leave their tmux session running: it is killed. */
+    public boolean killsSession() {
+      return this == CANCELLED || this == TIMED_OUT;
+    }
+  }
+
   /** The failure reason of a run whose pipeline reported failure. */
   public static final String PIPELINE_FAILED = "the pipeline reported failure";
 
-  /** Runs that end early (cancelled, timed out) may leave their tmux session running: it is killed. */
-  public static boolean killsSession(String state) {
-    return state.equals(CANCELLED) || state.equals(TIMED_OUT);
-  }
-
-  /** How a run ended: its final state, why (null for success), when, and for which specimen (null for a scheduled run). */
-  public record Ending(String state, String reason, Instant at, String specimenId) {
+  /** How a run ended: its final status, why (null for success), when, and for which specimen (null for a scheduled run). */
+  public record Ending(Status state, String reason, Instant at, String specimenId) {
     public boolean succeeded() {
-      return state.equals(SUCCEEDED);
+      return state == Status.SUCCEEDED;
     }
   }
 
@@ -75,15 +105,15 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
    * reaction that moves the specimen. Empty for events that end nothing (a late result too).
    */
   public static Optional<Ending> ending(Event event) {
-    if (event instanceof AnalysisFailed e) return Optional.of(new Ending(FAILED, e.reason(), e.at(), e.specimenId()));
+    if (event instanceof AnalysisFailed e) return Optional.of(new Ending(Status.FAILED, e.reason(), e.at(), e.specimenId()));
     if (event instanceof ResultRecorded e && e.counted()) {
-      return Optional.of(e.status().equals("succeeded") ? new Ending(SUCCEEDED, null, e.at(), e.specimenId())
-          : new Ending(FAILED, PIPELINE_FAILED, e.at(), e.specimenId()));
+      return Optional.of(e.status().equals(Status.SUCCEEDED.wireName()) ? new Ending(Status.SUCCEEDED, null, e.at(), e.specimenId())
+          : new Ending(Status.FAILED, PIPELINE_FAILED, e.at(), e.specimenId()));
     }
-    if (event instanceof AnalysisTimedOut e) return Optional.of(new Ending(TIMED_OUT, "timeout", e.at(), e.specimenId()));
+    if (event instanceof AnalysisTimedOut e) return Optional.of(new Ending(Status.TIMED_OUT, "timeout", e.at(), e.specimenId()));
     if (event instanceof AnalysisCancelled e) {
       String why = e.reason() == null || e.reason().isBlank() ? "cancelled" : "cancelled: " + e.reason();
-      return Optional.of(new Ending(CANCELLED, why, e.at(), e.specimenId()));
+      return Optional.of(new Ending(Status.CANCELLED, why, e.at(), e.specimenId()));
     }
     return Optional.empty();
   }
@@ -162,13 +192,17 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
    */
   public record SessionStartedAfterEnd(String analysisId, Instant at) implements Event {}
 
+  /**
+   * A run as its events left it; {@code status} is null until it is requested. Changed only by
+   * the named steps below, one per event, each saying what that event changes.
+   */
   public record State(
       String id,
       String specimenId,
       String pipeline,
       String remoteSession,
       String command,
-      String status,
+      Status status,
       Instant requestedAt,
       Instant dispatchedAt,
       Instant deadline,
@@ -181,39 +215,59 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
       boolean sessionEnded)
       implements CborSerializable {
 
+    /** A run nobody asked for (yet). */
+    static State unrequested(String id) {
+      return new State(id, null, null, null, null, null, null, null, null, null, 0, null, null, null, false, false);
+    }
+
     public boolean exists() {
       return status != null;
     }
 
     public boolean inFlight() {
-      return IN_FLIGHT.contains(status);
+      return exists() && status.inFlight();
+    }
+
+    public boolean hasEnded() {
+      return exists() && !status.inFlight();
     }
 
     /** Ended early while its tmux session may still run: the session must be killed. */
     public boolean sessionToKill() {
-      return killsSession(status) && command != null && !sessionEnded;
+      return exists() && status.killsSession() && command != null && !sessionEnded;
     }
 
-    State with(String status, Instant finishedAt, String failureReason) {
-      return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
-          failureReason, resultStatus, result, resultCounted, sessionEnded);
+    /** Asked for: dispatching, its start not yet tried. */
+    static State requested(AnalysisRequested e) {
+      return new State(e.analysisId(), e.specimenId(), e.pipeline(), e.remoteSession(), e.command(), Status.DISPATCHING, e.requestedAt(),
+          null, e.deadline(), null, 0, null, null, null, false, false);
     }
 
-    State attempted(int attempt, Instant dispatchedAt) {
-      return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt,
-          deadline, finishedAt, attempt, failureReason, resultStatus, result, resultCounted, sessionEnded);
+    /** A start failed: still dispatching, with the attempt and why. */
+    State dispatchFailed(int attempt, String reason) {
+      return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, null, deadline, null, attempt, reason,
+          resultStatus, result, resultCounted, sessionEnded);
     }
 
-    State withResult(ResultRecorded e) {
+    /** The start got through: running since {@code at}. */
+    State dispatched(int attempt, Instant at) {
+      return new State(id, specimenId, pipeline, remoteSession, command, Status.RUNNING, requestedAt, at, deadline, null, attempt, null,
+          resultStatus, result, resultCounted, sessionEnded);
+    }
+
+    State ended(Ending end) {
+      return new State(id, specimenId, pipeline, remoteSession, command, end.state(), requestedAt, dispatchedAt, deadline, end.at(), attempts,
+          end.reason(), resultStatus, result, resultCounted, sessionEnded);
+    }
+
+    /** A result file, counted or (after the end) only kept. */
+    State resultRecorded(ResultRecorded e) {
       return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
           failureReason, e.status(), e.result(), e.counted(), sessionEnded);
     }
 
-    State ended(Ending end) {
-      return with(end.state(), end.at(), end.reason());
-    }
-
-    State withSessionEnded(boolean gone) {
+    /** Its tmux session is gone ({@code true}), or may run again after a late start ({@code false}). */
+    State sessionGone(boolean gone) {
       return new State(id, specimenId, pipeline, remoteSession, command, status, requestedAt, dispatchedAt, deadline, finishedAt, attempts,
           failureReason, resultStatus, result, resultCounted, gone);
     }
@@ -254,7 +308,7 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
 
   @Override
   public State emptyState() {
-    return new State(analysisId, null, null, null, null, null, null, null, null, null, 0, null, null, null, false, false);
+    return State.unrequested(analysisId);
   }
 
   @Override
@@ -262,6 +316,7 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
     return TAGS.tagSetFor(analysisId);
   }
 
+  /** What a run may do in each phase: before it is requested, while in flight, once ended; then what every run answers. */
   @Override
   protected CommandHandlerWithReply<Command, Event, State> commands() {
     var builder = newCommandHandlerWithReplyBuilder();
@@ -271,23 +326,31 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
         .onCommand(Cancel.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
         .onCommand(RecordResult.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
         .onAnyCommand(c -> Effect().noReply());
-    builder.forAnyState()
-        .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
-        .onCommand(Cancel.class, this::cancel)
-        .onCommand(RecordResult.class, this::recordResult)
-        .onCommand(Wake.class, (s, c) -> Effect().noReply())
+    builder.forState(State::inFlight)
         .onCommand(Dispatch.class, (s, c) -> {
-          if (s.status().equals(DISPATCHING)) dispatch(s, c.attempt());
+          if (s.status() == Status.DISPATCHING) dispatch(s, c.attempt());
           return Effect().noReply();
         })
         .onCommand(DispatchDone.class, this::dispatchDone)
         .onCommand(DeadlineReached.class, this::deadlineReached)
+        .onCommand(Cancel.class, this::cancel)
+        .onCommand(RecordResult.class, this::recordResult);
+    builder.forState(State::hasEnded)
+        .onCommand(DispatchDone.class, this::startAnsweredAfterEnd)
         .onCommand(Kill.class, (s, c) -> {
           if (s.sessionToKill()) kill(s);
           return Effect().noReply();
         })
-        .onCommand(KillDone.class, this::killDone);
+        .onCommand(KillDone.class, this::killDone)
+        .onCommand(Cancel.class, (s, c) -> s.status() == Status.CANCELLED ? Effect().reply(c.replyTo(), new Current(s))
+            : Effect().reply(c.replyTo(), new Rejected(new Rejection(Rejection.Kind.CONFLICT, "analysis " + analysisId + " is already "
+                + s.status().wireName(), Map.of("state", s.status().wireName())))))
+        .onCommand(RecordResult.class, this::recordResult);
+    builder.forAnyState()
+        .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
+        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
+        // A wake-up, or a timer or an answer the run's phase has no use for (a kill in flight, a deadline after the end).
+        .onAnyCommand(c -> Effect().noReply());
     return builder.build();
   }
 
@@ -333,19 +396,25 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
         (ok, error) -> new DispatchDone(attempt, error == null ? null : Failures.message(error)));
   }
 
+  /**
+   * A start answered after the run ended. Ended early (cancelled, timed out): whatever it
+   * answered (a time-out may hide a start that got through), it may have started the session
+   * after a kill: kill again, and let only this round's answers confirm the end. Durably so if
+   * the end was already confirmed. Any other end: nothing to do.
+   */
+  private ReplyEffect<Event, State> startAnsweredAfterEnd(State s, DispatchDone c) {
+    if (!s.status().killsSession()) return Effect().noReply();
+    if (pipelines.named(s.pipeline()).isEmpty()) return Effect().noReply(); // no longer configured: nothing was started
+    killRound++;
+    if (s.sessionEnded()) return Effect().persist(new SessionStartedAfterEnd(analysisId, clock.instant())).thenRun(this::kill).thenNoReply();
+    kill(s);
+    return Effect().noReply();
+  }
+
+  /** A start answered in flight: counted once per attempt, while dispatching; a stale or repeated answer changes nothing. */
   private ReplyEffect<Event, State> dispatchDone(State s, DispatchDone c) {
     Instant now = clock.instant();
-    if (killsSession(s.status())) {
-      // Ended while this start was under way. Whatever it answered (a time-out may hide a start
-      // that got through), it may have started the session after a kill: kill again, and let only
-      // this round's answers confirm the end. Durably so if the end was already confirmed.
-      if (pipelines.named(s.pipeline()).isEmpty()) return Effect().noReply(); // no longer configured: nothing was started
-      killRound++;
-      if (s.sessionEnded()) return Effect().persist(new SessionStartedAfterEnd(analysisId, now)).thenRun(this::kill).thenNoReply();
-      kill(s);
-      return Effect().noReply();
-    }
-    if (!s.status().equals(DISPATCHING) || c.attempt() <= s.attempts()) return Effect().noReply();
+    if (s.status() != Status.DISPATCHING || c.attempt() <= s.attempts()) return Effect().noReply();
     if (c.failure() == null) {
       return Effect().persist(new AnalysisDispatched(analysisId, c.attempt(), now)).thenNoReply();
     }
@@ -368,7 +437,6 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
   }
 
   private ReplyEffect<Event, State> deadlineReached(State s, DeadlineReached c) {
-    if (!s.inFlight()) return Effect().noReply();
     Instant now = clock.instant();
     if (now.isBefore(s.deadline())) { // a timer capped at Delay.MAX: not yet
       armDeadline(s);
@@ -377,12 +445,8 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
     return Effect().persist(new AnalysisTimedOut(analysisId, s.specimenId(), s.deadline(), now)).thenRun(this::end).thenNoReply();
   }
 
+  /** Cancels a run in flight; an ended run's answer is in {@link #commands()}. */
   private ReplyEffect<Event, State> cancel(State s, Cancel c) {
-    if (s.status().equals(CANCELLED)) return Effect().reply(c.replyTo(), new Current(s));
-    if (!s.inFlight()) {
-      return Effect().reply(c.replyTo(), new Rejected(new Rejection(Rejection.Kind.CONFLICT, "analysis " + analysisId + " is already "
-          + s.status(), Map.of("state", s.status()))));
-    }
     return Effect().persist(new AnalysisCancelled(analysisId, s.specimenId(), c.reason(), c.by(), clock.instant()))
         .thenRun(this::end)
         .thenReply(c.replyTo(), Current::new);
@@ -392,7 +456,7 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
     if (s.resultStatus() != null) return Effect().reply(c.replyTo(), new Current(s));
     ResultRecorded recorded = new ResultRecorded(analysisId, s.specimenId(), c.status(), c.result(), s.inFlight(), clock.instant());
     if (!recorded.counted()) {
-      context.getLog().info("analysis {} is {}: its result is recorded and changes nothing", analysisId, s.status());
+      context.getLog().info("analysis {} is {}: its result is recorded and changes nothing", analysisId, s.status().wireName());
     }
     return Effect().persist(recorded).thenRun(x -> timers.cancel("deadline")).thenReply(c.replyTo(), Current::new);
   }
@@ -433,7 +497,7 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
           if (!s.exists()) return;
           if (s.inFlight()) armDeadline(s);
           // At least once: a start whose outcome was not recorded is repeated; tmux refuses a second session of the same name.
-          if (s.status().equals(DISPATCHING)) dispatch(s, s.attempts() + 1);
+          if (s.status() == Status.DISPATCHING) dispatch(s, s.attempts() + 1);
           if (s.sessionToKill()) kill(s);
         })
         .build();
@@ -443,16 +507,15 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(AnalysisRequested.class, (s, e) -> new State(analysisId, e.specimenId(), e.pipeline(), e.remoteSession(), e.command(),
-            DISPATCHING, e.requestedAt(), null, e.deadline(), null, 0, null, null, null, false, false))
-        .onEvent(DispatchAttemptFailed.class, (s, e) -> s.attempted(e.attempt(), null).with(s.status(), null, e.reason()))
-        .onEvent(AnalysisDispatched.class, (s, e) -> s.attempted(e.attempt(), e.at()).with(RUNNING, null, null))
+        .onEvent(AnalysisRequested.class, (s, e) -> State.requested(e))
+        .onEvent(DispatchAttemptFailed.class, (s, e) -> s.dispatchFailed(e.attempt(), e.reason()))
+        .onEvent(AnalysisDispatched.class, (s, e) -> s.dispatched(e.attempt(), e.at()))
         .onEvent(AnalysisFailed.class, (s, e) -> s.ended(ending(e).orElseThrow()))
-        .onEvent(ResultRecorded.class, (s, e) -> ending(e).map(s.withResult(e)::ended).orElse(s.withResult(e)))
+        .onEvent(ResultRecorded.class, (s, e) -> ending(e).map(s.resultRecorded(e)::ended).orElse(s.resultRecorded(e)))
         .onEvent(AnalysisTimedOut.class, (s, e) -> s.ended(ending(e).orElseThrow()))
         .onEvent(AnalysisCancelled.class, (s, e) -> s.ended(ending(e).orElseThrow()))
-        .onEvent(RemoteSessionEnded.class, (s, e) -> s.withSessionEnded(true))
-        .onEvent(SessionStartedAfterEnd.class, (s, e) -> s.withSessionEnded(false))
+        .onEvent(RemoteSessionEnded.class, (s, e) -> s.sessionGone(true))
+        .onEvent(SessionStartedAfterEnd.class, (s, e) -> s.sessionGone(false))
         .build();
   }
 }

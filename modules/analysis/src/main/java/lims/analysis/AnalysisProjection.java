@@ -21,23 +21,23 @@ public final class AnalysisProjection extends ReadTableHandler<Analysis.Event> {
     if (event instanceof Analysis.AnalysisRequested e) {
       update(c, "INSERT INTO analysis (id, specimen_id, pipeline, state, remote_session, requested_at, deadline, attempts)"
               + " VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-          e.analysisId(), e.specimenId(), e.pipeline(), Analysis.DISPATCHING, e.remoteSession(), ts(e.requestedAt()), ts(e.deadline()));
+          e.analysisId(), e.specimenId(), e.pipeline(), Analysis.Status.DISPATCHING.wireName(), e.remoteSession(), ts(e.requestedAt()), ts(e.deadline()));
       if (e.command() != null) DeadlineIndex.set(c, DEADLINE_KIND, e.analysisId(), e.deadline());
     } else if (event instanceof Analysis.DispatchAttemptFailed e) {
       update(c, "UPDATE analysis SET attempts = ?, failure_reason = ? WHERE id = ?", e.attempt(), truncate(e.reason()), e.analysisId());
     } else if (event instanceof Analysis.AnalysisDispatched e) {
       update(c, "UPDATE analysis SET state = ?, attempts = ?, dispatched_at = ?, failure_reason = NULL WHERE id = ?",
-          Analysis.RUNNING, e.attempt(), ts(e.at()), e.analysisId());
+          Analysis.Status.RUNNING.wireName(), e.attempt(), ts(e.at()), e.analysisId());
     } else if (event instanceof Analysis.ResultRecorded e) {
       update(c, "UPDATE analysis SET result_status = ? WHERE id = ?", e.status(), e.analysisId());
     }
     Optional<Analysis.Ending> ending = Analysis.ending(event);
     if (ending.isPresent()) {
       Analysis.Ending end = ending.get();
-      update(c, "UPDATE analysis SET state = ?, failure_reason = ?, finished_at = ? WHERE id = ?", end.state(), truncate(end.reason()),
+      update(c, "UPDATE analysis SET state = ?, failure_reason = ?, finished_at = ? WHERE id = ?", end.state().wireName(), truncate(end.reason()),
           ts(end.at()), event.analysisId());
       // Cancelled or timed out: awake now, until its tmux session is gone; any other end owes nothing.
-      DeadlineIndex.set(c, DEADLINE_KIND, event.analysisId(), Analysis.killsSession(end.state()) ? end.at() : null);
+      DeadlineIndex.set(c, DEADLINE_KIND, event.analysisId(), end.state().killsSession() ? end.at() : null);
     }
     if (event instanceof Analysis.RemoteSessionEnded e) {
       DeadlineIndex.clear(c, DEADLINE_KIND, e.analysisId());

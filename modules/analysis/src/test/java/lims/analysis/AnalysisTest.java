@@ -89,11 +89,11 @@ class AnalysisTest {
     var analysis = EventSourcedBehaviorTestKit.<Analysis.Command, Analysis.Event, Analysis.State>create(kit.system(),
         Analysis.create(id, new Pipelines(Map.of("seq", PIPELINE), Map.of(), "seq"), host, POLICY, clock));
     var reply = analysis.<Analysis.Reply>runCommand(r -> new Analysis.Request("SP-2026-000001", "LAB-1", List.of("wgs"), null, Map.of(), r));
-    assertEquals(Analysis.DISPATCHING, ((Analysis.Current) reply.reply()).analysis().status());
+    assertEquals(Analysis.Status.DISPATCHING, ((Analysis.Current) reply.reply()).analysis().status());
     return analysis;
   }
 
-  static void awaitStatus(EventSourcedBehaviorTestKit<Analysis.Command, Analysis.Event, Analysis.State> a, String status) {
+  static void awaitStatus(EventSourcedBehaviorTestKit<Analysis.Command, Analysis.Event, Analysis.State> a, Analysis.Status status) {
     kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       assertEquals(status, a.getState().status());
       return null;
@@ -126,25 +126,25 @@ class AnalysisTest {
     });
     advance(Duration.ofSeconds(4)); // doubled
     host.nextStart().completeExceptionally(new RuntimeException("tmux: command not found"));
-    awaitStatus(a, Analysis.FAILED);
+    awaitStatus(a, Analysis.Status.FAILED);
     assertEquals("dispatch failed after 3 attempts: tmux: command not found", a.getState().failureReason());
     // A start that timed out may have got through: its session is killed once, so no retry runs beside it.
     host.nextKill().completeExceptionally(new RuntimeException("connection refused"));
     time.expectNoMessageFor(Duration.ofMillis(100), kit.createTestProbe());
     advance(Duration.ofMinutes(5));
     assertTrue(host.kills.isEmpty(), "one kill, not retried for a failed run");
-    assertEquals(Analysis.FAILED, a.getState().status());
+    assertEquals(Analysis.Status.FAILED, a.getState().status());
   }
 
   @Test
   void withNoResultByTheDeadlineTheRunTimesOutAndItsSessionIsKilled() throws Exception {
     var a = requested();
     host.nextStart().complete(Done.getInstance());
-    awaitStatus(a, Analysis.RUNNING);
+    awaitStatus(a, Analysis.Status.RUNNING);
     advance(Duration.ofHours(11));
-    assertEquals(Analysis.RUNNING, a.getState().status());
+    assertEquals(Analysis.Status.RUNNING, a.getState().status());
     advance(Duration.ofHours(1));
-    awaitStatus(a, Analysis.TIMED_OUT);
+    awaitStatus(a, Analysis.Status.TIMED_OUT);
     assertEquals("timeout", a.getState().failureReason());
     host.nextKill().complete(Done.getInstance());
     awaitSessionEnded(a);
@@ -159,18 +159,18 @@ class AnalysisTest {
             host, POLICY, clock));
     a.<Analysis.Reply>runCommand(r -> new Analysis.Request("SP-2026-000001", "LAB-1", List.of("wgs"), null, Map.of(), r));
     host.nextStart().complete(Done.getInstance());
-    awaitStatus(a, Analysis.RUNNING);
+    awaitStatus(a, Analysis.Status.RUNNING);
     assertEquals(Instant.parse("2026-06-03T09:00:00Z"), a.getState().deadline());
     for (int day = 1; day < 30; day++) {
       advance(Duration.ofDays(1)); // the capped timer fires each day and is armed again
       a.<Analysis.Reply>runCommand(Analysis.Get::new); // answered after the timer's message
-      assertEquals(Analysis.RUNNING, a.getState().status(), "day " + day);
+      assertEquals(Analysis.Status.RUNNING, a.getState().status(), "day " + day);
     }
     advance(Duration.ofDays(1).minusSeconds(1));
     a.<Analysis.Reply>runCommand(Analysis.Get::new);
-    assertEquals(Analysis.RUNNING, a.getState().status(), "a second before the limit");
+    assertEquals(Analysis.Status.RUNNING, a.getState().status(), "a second before the limit");
     advance(Duration.ofSeconds(1));
-    awaitStatus(a, Analysis.TIMED_OUT);
+    awaitStatus(a, Analysis.Status.TIMED_OUT);
     host.nextKill().complete(Done.getInstance());
     awaitSessionEnded(a);
   }
@@ -180,7 +180,7 @@ class AnalysisTest {
     var a = requested();
     CompletableFuture<Done> start = host.nextStart();
     var cancelled = a.<Analysis.Reply>runCommand(r -> new Analysis.Cancel("wrong sample", "sam", r));
-    assertEquals(Analysis.CANCELLED, ((Analysis.Current) cancelled.reply()).analysis().status());
+    assertEquals(Analysis.Status.CANCELLED, ((Analysis.Current) cancelled.reply()).analysis().status());
     host.nextKill().complete(Done.getInstance());
     awaitSessionEnded(a);
     start.complete(Done.getInstance()); // the start landed after the kill
@@ -216,7 +216,7 @@ class AnalysisTest {
   void aResultAfterTheEndIsRecordedNotCountedAndARepeatChangesNothing() throws Exception {
     var a = requested();
     host.nextStart().complete(Done.getInstance());
-    awaitStatus(a, Analysis.RUNNING);
+    awaitStatus(a, Analysis.Status.RUNNING);
     a.<Analysis.Reply>runCommand(r -> new Analysis.Cancel(null, "sam", r));
     host.nextKill().complete(Done.getInstance());
     // The kill's answer is persisted by its own message; waiting for it keeps its event out of
@@ -224,7 +224,7 @@ class AnalysisTest {
     awaitSessionEnded(a);
     var late = a.<Analysis.Reply>runCommand(r -> new Analysis.RecordResult("succeeded", Map.of("reads", 7), r));
     assertFalse(((Analysis.ResultRecorded) late.event()).counted());
-    assertEquals(Analysis.CANCELLED, a.getState().status());
+    assertEquals(Analysis.Status.CANCELLED, a.getState().status());
     var again = a.<Analysis.Reply>runCommand(r -> new Analysis.RecordResult("succeeded", Map.of("reads", 7), r));
     assertTrue(again.events().isEmpty());
   }
@@ -233,10 +233,10 @@ class AnalysisTest {
   void aResultWhileRunningEndsTheRunAndAnUnknownIdIsRefused() throws Exception {
     var a = requested();
     host.nextStart().complete(Done.getInstance());
-    awaitStatus(a, Analysis.RUNNING);
+    awaitStatus(a, Analysis.Status.RUNNING);
     var result = a.<Analysis.Reply>runCommand(r -> new Analysis.RecordResult("failed", Map.of("why", "low yield"), r));
     assertTrue(((Analysis.ResultRecorded) result.event()).counted());
-    assertEquals(Analysis.FAILED, a.getState().status());
+    assertEquals(Analysis.Status.FAILED, a.getState().status());
     assertEquals(Analysis.PIPELINE_FAILED, a.getState().failureReason());
 
     var unknown = EventSourcedBehaviorTestKit.<Analysis.Command, Analysis.Event, Analysis.State>create(kit.system(),

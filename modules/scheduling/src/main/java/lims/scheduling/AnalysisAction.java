@@ -81,7 +81,7 @@ final class AnalysisAction implements LabTestAction.Runner {
   }
 
   private static boolean endedWithoutSuccess(Analysis.Reply reply) {
-    return reply instanceof Analysis.Current c && !c.analysis().inFlight() && !c.analysis().status().equals(Analysis.SUCCEEDED);
+    return reply instanceof Analysis.Current c && !c.analysis().inFlight() && !c.analysis().status().equals(Analysis.Status.SUCCEEDED);
   }
 
   /**
@@ -92,7 +92,7 @@ final class AnalysisAction implements LabTestAction.Runner {
     return runs.ask(id, Analysis.Get::new).thenCompose(reply -> {
       if (reply instanceof Analysis.Rejected r) return CompletableFuture.completedFuture(LabTestAction.Outcome.failed(r.rejection().detail()));
       Analysis.State a = ((Analysis.Current) reply).analysis();
-      if (a.status().equals(Analysis.DISPATCHING)) {
+      if (a.status().equals(Analysis.Status.DISPATCHING)) {
         if (Instant.now().plus(POLL).isAfter(deadline)) {
           return CompletableFuture.completedFuture(LabTestAction.Outcome.failed("analysis " + id + " still dispatching at the attempt's time limit"));
         }
@@ -100,7 +100,7 @@ final class AnalysisAction implements LabTestAction.Runner {
             .thenCompose(x -> dispatched(id, deadline));
       }
       String line = "analysis " + id + " " + a.status() + (a.failureReason() == null ? "" : ": " + a.failureReason());
-      boolean ok = a.status().equals(Analysis.RUNNING) || a.status().equals(Analysis.SUCCEEDED);
+      boolean ok = a.status().equals(Analysis.Status.RUNNING) || a.status().equals(Analysis.Status.SUCCEEDED);
       return CompletableFuture.completedFuture(ok ? LabTestAction.Outcome.succeeded(line) : LabTestAction.Outcome.failed(line));
     });
   }

@@ -26,7 +26,7 @@ class AnalysisActionTest {
   private AnalysisAction.Runs runsDispatchingFor(int polls) {
     return (id, command) -> {
       var message = command.apply(null);
-      String status = message instanceof Analysis.Get && gets.incrementAndGet() > polls ? Analysis.RUNNING : Analysis.DISPATCHING;
+      Analysis.Status status = message instanceof Analysis.Get && gets.incrementAndGet() > polls ? Analysis.Status.RUNNING : Analysis.Status.DISPATCHING;
       return CompletableFuture.completedFuture(new Analysis.Current(new Analysis.State(id, null, "seq", "lims-" + id, "run", status,
           Instant.now(), null, Instant.now().plusSeconds(60), null, 0, null, null, null, false, false)));
     };
@@ -52,12 +52,12 @@ class AnalysisActionTest {
   }
 
   /** Runs by id, each with a status; a Request for an unknown id starts it running. Records which ids were requested. */
-  private AnalysisAction.Runs runsWith(Map<String, String> status, List<String> requested) {
+  private AnalysisAction.Runs runsWith(Map<String, Analysis.Status> status, List<String> requested) {
     return (id, command) -> {
       var message = command.apply(null);
       if (message instanceof Analysis.Request) {
         requested.add(id);
-        status.putIfAbsent(id, Analysis.RUNNING);
+        status.putIfAbsent(id, Analysis.Status.RUNNING);
       }
       if (!status.containsKey(id)) return CompletableFuture.completedFuture(new Analysis.Rejected(Rejection.notFound("no analysis " + id)));
       return CompletableFuture.completedFuture(new Analysis.Current(new Analysis.State(id, null, "seq", "lims-" + id, "run", status.get(id),
@@ -70,7 +70,7 @@ class AnalysisActionTest {
     String first = "AN-LT-000000000001-1";
     List<String> requested = new ArrayList<>();
     // The first attempt's run failed (its host was down): the second attempt asks for a run of its own.
-    Map<String, String> runs = new HashMap<>(Map.of(first, Analysis.FAILED));
+    Map<String, Analysis.Status> runs = new HashMap<>(Map.of(first, Analysis.Status.FAILED));
     assertTrue(run(runsWith(runs, requested), Duration.ofSeconds(30), 2).succeeded());
     assertEquals(List.of(first + "-2"), requested);
     // Resumed after a crash, or a third attempt after a second that did not fail: the same run, not a new one.
@@ -79,7 +79,7 @@ class AnalysisActionTest {
     assertEquals(List.of(first + "-2"), requested);
     // A first run still under way (the attempt before only gave up waiting) is kept.
     requested.clear();
-    assertTrue(run(runsWith(new HashMap<>(Map.of(first, Analysis.DISPATCHING)), requested), Duration.ofSeconds(1), 2)
+    assertTrue(run(runsWith(new HashMap<>(Map.of(first, Analysis.Status.DISPATCHING)), requested), Duration.ofSeconds(1), 2)
         .log().get(0).contains("still dispatching"));
     assertEquals(List.of(first), requested);
     assertTrue(Analysis.ID.matcher(first + "-2").matches(), "the retry's run is a valid analysis id (its result folder is recognised)");

@@ -13,6 +13,7 @@ import lims.kernel.Rejection;
 import lims.kernel.Role;
 import lims.kernel.WireNames;
 import lims.kernel.projection.EventTags;
+import lims.specimen.TransitionTable.Action;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -196,6 +197,7 @@ public final class Specimen extends ShardedEntity<Specimen.Command, Specimen.Eve
       return reject(c, conflict(s, "'" + c.action() + "' is not allowed in state " + s.state()));
     }
     TransitionTable.Transition t = legal.get();
+    Action action = t.kind();
     Optional<Role> role = Role.fromWireName(c.custody().role());
     if (role.isEmpty() || !t.roles().contains(role.get())) {
       return reject(c, Rejection.forbidden("'" + c.action() + "' needs one of the roles " + t.roles().stream().map(WireNames::of).sorted().toList()));
@@ -203,12 +205,12 @@ public final class Specimen extends ShardedEntity<Specimen.Command, Specimen.Eve
     if (t.reasonRequired() && (c.custody().reason() == null || c.custody().reason().isBlank())) {
       return reject(c, new Rejection(Rejection.Kind.INVALID, "'" + c.action() + "' needs a reason", Map.of("field", "reason")));
     }
-    if (c.action().equals("approve") && c.custody().userId().equals(s.experimentFinishedBy())) {
+    if (action == Action.APPROVE && c.custody().userId().equals(s.experimentFinishedBy())) {
       return reject(c, Rejection.forbidden("the experiment was finished by " + s.experimentFinishedBy()
           + "; another reviewer must approve it"));
     }
     Object reportedBy = c.data().get("analysis_id");
-    boolean outcome = c.action().equals("analysis_succeeded") || c.action().equals("analysis_failed");
+    boolean outcome = action.reportsAnalysisOutcome();
     if (outcome && reportedBy != null && !reportedBy.equals(s.currentAnalysisId())) {
       return reject(c, conflict(s, "analysis " + reportedBy + " is not the current analysis of " + specimenId
           + " (" + s.currentAnalysisId() + ")"));
@@ -217,16 +219,16 @@ public final class Specimen extends ShardedEntity<Specimen.Command, Specimen.Eve
     events.add(new SpecimenTransitioned(specimenId, c.action(), s.state(), t.to(), c.data(), c.custody()));
     // Leaving IN_ANALYSIS other than by the run's own outcome cancels the run; a re-experiment also invalidates a finished one.
     boolean runOverridden = s.state() == SpecimenState.IN_ANALYSIS && s.currentAnalysisId() != null && !(outcome && reportedBy != null);
-    if (runOverridden || c.action().equals("request_reexperiment")) {
+    if (runOverridden || action == Action.REQUEST_REEXPERIMENT) {
       events.add(new AnalysisCancellationRequested(specimenId, s.currentAnalysisId(), c.custody().reason(), c.custody()));
     }
     if (t.to() == SpecimenState.IN_ANALYSIS) {
       events.add(analysisRequested(s, c));
     }
-    if (c.action().equals("request_resample")) {
+    if (action == Action.REQUEST_RESAMPLE) {
       Object replacement = c.data().get("replacement_id");
       if (!(replacement instanceof String replacementId)) {
-        return reject(c, Rejection.invalid("request_resample needs the id allocated for the replacement"));
+        return reject(c, Rejection.invalid(action.wireName() + " needs the id allocated for the replacement"));
       }
       Registration r = s.registration();
       events.add(new ReplacementRequested(specimenId, replacementId,
@@ -270,13 +272,13 @@ public final class Specimen extends ShardedEntity<Specimen.Command, Specimen.Eve
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(SpecimenRegistered.class, (s, e) -> new State(specimenId, e.barcode(), e.registration(), SpecimenState.REGISTERED,
-            null, null, null, null, List.of(new HistoryEntry("register", null, SpecimenState.REGISTERED, e.custody(), Map.of())), null, 0))
+            null, null, null, null, List.of(new HistoryEntry(TransitionTable.REGISTER, null, SpecimenState.REGISTERED, e.custody(), Map.of())), null, 0))
         .onEvent(SpecimenTransitioned.class, (s, e) -> {
           State moved = s.with(e.to(), new HistoryEntry(e.action(), e.from(), e.to(), e.custody(), e.data()));
-          return e.action().equals("finish_experiment") ? moved.withExperimentFinishedBy(e.custody().userId()) : moved;
+          return Action.FINISH_EXPERIMENT.named(e.action()) ? moved.withExperimentFinishedBy(e.custody().userId()) : moved;
         })
         .onEvent(LocationSet.class, (s, e) -> s.withLocation(e.plate(), e.well())
-            .with(s.state(), new HistoryEntry("set_location", s.state(), s.state(), e.custody(), Map.of("plate", e.plate(), "well", e.well()))))
+            .with(s.state(), new HistoryEntry(TransitionTable.SET_LOCATION, s.state(), s.state(), e.custody(), Map.of("plate", e.plate(), "well", e.well()))))
         .onEvent(AnalysisRequested.class, (s, e) -> s.withAnalysis(e.analysisId()))
         .onEvent(AnalysisCancellationRequested.class, (s, e) -> s)
         .onEvent(ReplacementRequested.class, (s, e) -> s.withReplacement(e.replacementId()))

@@ -5,7 +5,6 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Year;
 import java.time.ZoneOffset;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -13,13 +12,10 @@ import lims.kernel.Asked;
 import lims.kernel.Database;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.javadsl.Handler;
 
 /** The specimen context's entry point: ids, the sharded entities, their read table and reactions. */
 public final class Specimens {
@@ -39,7 +35,7 @@ public final class Specimens {
     sharding.init(Entity.of(Specimen.TYPE, ctx -> Specimen.create(ctx.getEntityId())));
     sharding.init(Entity.of(TestBatch.TYPE, ctx -> TestBatch.create(ctx.getEntityId())));
     Projections.<Specimen.Event>start(system, SpecimenProjection.NAME, Specimen.TAGS, tag -> new SpecimenProjection());
-    Projections.<Specimen.Event>startReaction(system, "specimen-replacements", Specimen.TAGS, tag -> new ReplacementReaction());
+    Projections.<Specimen.Event>startReaction(system, SpecimenReplacements.NAME, Specimen.TAGS, tag -> new SpecimenReplacements(this::ask));
   }
 
   /** A new, never-used specimen id: SP-<year>-<number from the cluster-wide sequence>. */
@@ -63,24 +59,5 @@ public final class Specimens {
 
   public SpecimenReadModel readModel() {
     return readModel;
-  }
-
-  /**
-   * Registers the replacement a request_resample asked for. At least once: registering an
-   * existing specimen changes nothing, so a replayed event is harmless.
-   */
-  private final class ReplacementReaction extends Handler<EventEnvelope<Specimen.Event>> {
-    @Override
-    public CompletionStage<Done> process(EventEnvelope<Specimen.Event> envelope) {
-      if (!(envelope.event() instanceof Specimen.ReplacementRequested e)) {
-        return CompletableFuture.completedFuture(Done.getInstance());
-      }
-      return ask(e.replacementId(), r -> new Specimen.Register(e.replacement(), e.custody(), r)).thenApply(reply -> {
-        if (reply instanceof Specimen.Rejected rejected) {
-          throw new IllegalStateException("replacement " + e.replacementId() + " refused: " + rejected.rejection().detail());
-        }
-        return Done.getInstance();
-      });
-    }
   }
 }
