@@ -22,7 +22,18 @@ public final class LabTestActions implements LabTestAction.Runner {
   /** The three kinds: an HTTP call (waiting at most the attempt's {@code actionTimeout}), a workflow on a device, an analysis run. */
   public static LabTestActions of(lims.workflow.Workflows workflows, lims.analysis.Analyses analyses,
       java.time.Duration actionTimeout) {
-    AnalysisAction analysis = new AnalysisAction(analyses.pipelines(), analyses::ask);
+    AnalysisAction analysis = new AnalysisAction(analyses.pipelines(), new AnalysisAction.Runs() {
+      @Override
+      public CompletionStage<lims.analysis.Analysis.Reply> ask(String analysisId,
+          Function<org.apache.pekko.actor.typed.ActorRef<lims.analysis.Analysis.Reply>, lims.analysis.Analysis.Command> command) {
+        return analyses.ask(analysisId, command);
+      }
+
+      @Override
+      public CompletionStage<Optional<lims.analysis.Analysis.Reply>> awaitDispatch(String analysisId, java.time.Duration wait) {
+        return analyses.awaitDispatch(analysisId, wait);
+      }
+    });
     HttpAction http = new HttpAction(actionTimeout);
     return new LabTestActions(Map.of(
         "http", new Kind(http::check, http),

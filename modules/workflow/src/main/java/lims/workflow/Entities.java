@@ -12,6 +12,7 @@ import lims.kernel.EntityAsker;
 import lims.kernel.Rejection;
 import lims.specimen.Specimen;
 import lims.specimen.SpecimenState;
+import lims.specimen.TransitionTable;
 import org.apache.pekko.Done;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,13 +38,13 @@ record Entities(EntityAsker<Workflow.Command, Workflow.Reply> workflows, EntityA
   }
 
   /** Moves every sample's specimen with an action; a specimen already past it (or not in the expected state) is left alone. */
-  CompletionStage<Done> moveSpecimens(List<Workflow.Sample> samples, String action, SpecimenState expected, Custody custody) {
+  CompletionStage<Done> moveSpecimens(List<Workflow.Sample> samples, TransitionTable.Action action, SpecimenState expected, Custody custody) {
     CompletableFuture<?>[] moves = samples.stream()
-        .map(s -> specimens.ask(s.specimenId(), r -> new Specimen.Transition(action, Optional.of(expected), Map.of(),
+        .map(s -> specimens.ask(s.specimenId(), r -> new Specimen.Transition(action.wireName(), Optional.of(expected), Map.of(),
                 new Custody(custody.userId(), custody.role(), Instant.now(), custody.clientIp(), custody.requestId(), null), r))
             .thenAccept(reply -> {
               if (reply instanceof Specimen.Rejected rejected && rejected.rejection().kind() != Rejection.Kind.CONFLICT) {
-                log.warn("specimen {} not moved by {}: {}", s.specimenId(), action, rejected.rejection().detail());
+                log.warn("specimen {} not moved by {}: {}", s.specimenId(), action.wireName(), rejected.rejection().detail());
               }
             })
             .toCompletableFuture())

@@ -3,6 +3,7 @@ package lims.workflow;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.specimen.SpecimenState;
+import lims.specimen.TransitionTable;
 import org.apache.pekko.Done;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.javadsl.Handler;
@@ -27,11 +28,11 @@ public final class WorkflowEffectDelivery extends Handler<EventEnvelope<Workflow
   public CompletionStage<Done> process(EventEnvelope<Workflow.Event> envelope) {
     Workflow.Event event = envelope.event();
     if (event instanceof Workflow.WorkflowStarted e) {
-      return entities.moveSpecimens(e.samples(), "start_experiment", SpecimenState.QC_PASSED, e.custody());
+      return entities.moveSpecimens(e.samples(), TransitionTable.Action.START_EXPERIMENT, SpecimenState.QC_PASSED, e.custody());
     }
     if (event instanceof Workflow.WorkflowCompleted e) {
       return entities.handOver(e.deviceId(), e.workflowId(), DeviceHandover.RELEASE, e.custody().userId())
-          .thenCompose(d -> entities.moveSpecimens(e.samples(), "finish_experiment", SpecimenState.IN_EXPERIMENT, e.custody()));
+          .thenCompose(d -> entities.moveSpecimens(e.samples(), TransitionTable.Action.FINISH_EXPERIMENT, SpecimenState.IN_EXPERIMENT, e.custody()));
     }
     if (event instanceof Workflow.WorkflowFailed e) {
       return entities.handOver(e.deviceId(), e.workflowId(), DeviceHandover.RELEASE, "system");
