@@ -91,4 +91,35 @@ class WorkflowTest {
     assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.Cancel(TECH, r)).reply() instanceof Workflow.Rejected);
     assertEquals("failed", w.getState().runs().get(0).status());
   }
+
+  /** What each phase allows: waiting for its device, running, ended. */
+  @Test
+  void eachPhaseTakesOnlyItsOwnCommands() {
+    var w = EventSourcedBehaviorTestKit.<Workflow.Command, Workflow.Event, Workflow.State>create(testKit.system(), Workflow.create("wf-phases"));
+    List<Workflow.Step> steps = List.of(new Workflow.Step("read_absorbance", Map.of()));
+    w.<Workflow.Reply>runCommand(r -> new Workflow.Create(definition(steps), TECH, null, r));
+    // Waiting for its device: no step, no completion, and an alarm leaves it where it is.
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.BeginStep(TECH, r)).reply() instanceof Workflow.Rejected);
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.Complete(TECH, r)).reply() instanceof Workflow.Rejected);
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.Fail("offline", TECH.at(), r)).events().isEmpty());
+    w.<Workflow.Reply>runCommand(r -> new Workflow.MarkQueued(Priority.URGENT, TECH, r));
+    assertEquals(Workflow.Status.QUEUED, w.getState().status());
+    // Granted: running; a repeated grant or queue report changes nothing.
+    w.<Workflow.Reply>runCommand(r -> new Workflow.Granted(TECH.at(), TECH, r));
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.Granted(TECH.at(), TECH, r)).events().isEmpty());
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.MarkQueued(Priority.LOW, TECH, r)).events().isEmpty());
+    assertEquals(Workflow.Status.RUNNING, w.getState().status());
+    // Cancelled while its step runs: the step still ends as the operation ends, and nothing else moves it.
+    w.<Workflow.Reply>runCommand(r -> new Workflow.BeginStep(TECH, r));
+    w.<Workflow.Reply>runCommand(r -> new Workflow.StepAccepted(0, "reader-1.3", r));
+    w.<Workflow.Reply>runCommand(r -> new Workflow.Cancel(TECH, r));
+    assertEquals(Workflow.Status.CANCELLED, w.getState().status());
+    w.<Workflow.Reply>runCommand(r -> new Workflow.EndStep(null, "reader-1.3", "succeeded", Map.of(), TECH.at(), r));
+    assertEquals("succeeded", w.getState().runs().get(0).status());
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.Granted(TECH.at(), TECH, r)).events().isEmpty());
+    assertTrue(w.<Workflow.Reply>runCommand(r -> new Workflow.Cancel(TECH, r)).reply() instanceof Workflow.Rejected);
+    w.restart();
+    assertEquals(Workflow.Status.CANCELLED, w.getState().status(), "the same after replaying its events");
+    assertEquals(Priority.NORMAL, w.getState().priority());
+  }
 }
