@@ -81,7 +81,8 @@ public final class Workflows {
     return readModel;
   }
 
-  public CompletionStage<Workflow.Reply> ask(String workflowId, Function<ActorRef<Workflow.Reply>, Workflow.Command> command) {
+  /** Only this context sends a workflow commands: callers go through the methods below. */
+  CompletionStage<Workflow.Reply> ask(String workflowId, Function<ActorRef<Workflow.Reply>, Workflow.Command> command) {
     return Asked.ask(sharding.entityRefFor(Workflow.TYPE, workflowId), command, askTimeout);
   }
 
