@@ -5,9 +5,9 @@ import static org.apache.pekko.http.javadsl.model.HttpMethods.POST;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +34,27 @@ final class WorkflowRoutes {
   private static final Access OPERATE = Access.roles(Role.ADMIN, Role.TECHNICIAN, Role.SCIENTIST);
   static final Pattern WORKFLOW_ID = Workflow.ID;
   private static final Pattern STATUS = Pattern.compile(String.join("|", Arrays.stream(Workflow.Status.values()).map(Workflow.Status::wireName).toList()));
+
+  /** A workflow, as every workflow route but the list answers it. */
+  record WorkflowView(String id, String name, String status, String deviceId, String priority, List<SampleView> samples,
+      List<StepView> steps, Instant bookedAt, String createdBy, Instant finishedAt) {}
+
+  record SampleView(String barcode, String specimenId) {}
+
+  /** A step of a workflow: one never claimed is pending ({@link PendingStepView}), else a run ({@link RunStepView}). */
+  sealed interface StepView permits PendingStepView, RunStepView {}
+
+  record PendingStepView(int index, String operation, String status, Map<String, Object> parameters) implements StepView {}
+
+  record RunStepView(int index, String operation, String status, String executionId, Instant startedAt, Instant finishedAt,
+      Map<String, Object> result, Map<String, Object> parameters) implements StepView {}
+
+  /** The step execute-step ran and ended (200). */
+  record StepRunView(int index, String operation, String status, String executionId, Instant startedAt, Instant finishedAt,
+      Map<String, Object> result) {}
+
+  /** The step execute-step started that still runs (202). */
+  record StepStartedView(int index, String operation, String status, String executionId) {}
 
   private final Workflows workflows;
   private final ObjectMapper mapper;
@@ -112,10 +133,14 @@ final class WorkflowRoutes {
    */
   private CompletionStage<HttpResponse> executeStep(Call call) {
     return workflows.executeNextStep(workflowId(call), custody(call), executeWait).thenApply(outcome -> {
-      if (outcome instanceof Workflows.StepEnded ended) return Responses.json(mapper, 200, stepView(ended.step()));
+      if (outcome instanceof Workflows.StepEnded ended) {
+        Workflow.StepRun run = ended.step();
+        return Responses.json(mapper, 200, new StepRunView(run.index(), run.operation(), run.status(), run.executionId(), run.startedAt(),
+            run.finishedAt(), run.result()));
+      }
       if (outcome instanceof Workflows.StepRunning running) {
-        return Responses.json(mapper, 202, Map.of("index", running.index(), "operation", running.operation(), "status", "running",
-            "execution_id", running.executionId()));
+        return Responses.json(mapper, 202, new StepStartedView(running.index(), running.operation(), Workflow.StepRun.RUNNING,
+            running.executionId()));
       }
       throw ProblemException.of(((Workflows.StepRefused) outcome).rejection());
     });
@@ -130,18 +155,6 @@ final class WorkflowRoutes {
   }
 
   // --- helpers --------------------------------------------------------------------------
-
-  private static Map<String, Object> stepView(Workflow.StepRun run) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("index", run.index());
-    v.put("operation", run.operation());
-    v.put("status", run.status());
-    v.put("execution_id", run.executionId());
-    v.put("started_at", run.startedAt());
-    v.put("finished_at", run.finishedAt());
-    v.put("result", run.result());
-    return v;
-  }
 
   private static Optional<Priority> priority(JsonBody body) {
     Optional<String> given = body.optionalString("priority", 16);
@@ -171,25 +184,20 @@ final class WorkflowRoutes {
     return ((Workflows.Done) outcome).workflow();
   }
 
-  private static Map<String, Object> view(Workflow.State w) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("id", w.id());
-    v.put("name", w.name());
-    v.put("status", w.status().wireName());
-    v.put("device_id", w.deviceId());
-    v.put("priority", w.priority().wireName());
-    v.put("samples", w.samples().stream().map(s -> Map.of("barcode", s.barcode(), "specimen_id", s.specimenId())).toList());
-    List<Map<String, Object>> steps = new ArrayList<>();
+  private static WorkflowView view(Workflow.State w) {
+    List<StepView> steps = new ArrayList<>();
     for (int i = 0; i < w.steps().size(); i++) {
-      Map<String, Object> step = i < w.runs().size() ? stepView(w.runs().get(i)) : new LinkedHashMap<>(Map.of("index", i, "operation",
-          w.steps().get(i).operation(), "status", Workflow.StepRun.PENDING));
-      step.put("parameters", w.steps().get(i).parameters());
-      steps.add(step);
+      Workflow.Step step = w.steps().get(i);
+      if (i < w.runs().size()) {
+        Workflow.StepRun run = w.runs().get(i);
+        steps.add(new RunStepView(run.index(), run.operation(), run.status(), run.executionId(), run.startedAt(), run.finishedAt(), run.result(),
+            step.parameters()));
+      } else {
+        steps.add(new PendingStepView(i, step.operation(), Workflow.StepRun.PENDING, step.parameters()));
+      }
     }
-    v.put("steps", steps);
-    v.put("booked_at", w.bookedAt());
-    v.put("created_by", w.createdBy().userId());
-    v.put("finished_at", w.finishedAt());
-    return v;
+    return new WorkflowView(w.id(), w.name(), w.status().wireName(), w.deviceId(), w.priority().wireName(),
+        w.samples().stream().map(s -> new SampleView(s.barcode(), s.specimenId())).toList(), steps, w.bookedAt(), w.createdBy().userId(),
+        w.finishedAt());
   }
 }
