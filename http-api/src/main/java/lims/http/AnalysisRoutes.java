@@ -3,8 +3,9 @@ package lims.http;
 import static org.apache.pekko.http.javadsl.model.HttpMethods.GET;
 import static org.apache.pekko.http.javadsl.model.HttpMethods.POST;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.LinkedHashMap;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,36 +69,28 @@ final class AnalysisRoutes {
   }
 
   private static Analysis.State current(Analysis.Reply reply) {
-    if (reply instanceof Analysis.Rejected r) throw ProblemException.of(r.rejection());
-    return ((Analysis.Current) reply).analysis();
+    return Replies.expect(reply, Analysis.Current.class).analysis();
   }
 
-  /** The entity's view: the read table's columns, plus the result once one is recorded. */
-  private static Map<String, Object> view(Analysis.State a) {
-    Map<String, Object> v = rowView(new AnalysisReadModel.AnalysisRow(a.id(), a.specimenId(), a.pipeline(), a.status().wireName(), a.remoteSession(),
-        a.requestedAt(), a.dispatchedAt(), a.deadline(), a.finishedAt(), a.attempts(), a.failureReason(), a.resultStatus()));
-    if (a.resultStatus() != null) {
-      v.put("result", a.result());
-      // A result that came after the run was cancelled or timed out: kept, not acted on.
-      v.put("result_counted", a.resultCounted());
-    }
-    return v;
+  /**
+   * A run as the API shows it: the read table's columns, plus the result once one is recorded
+   * ({@code result} and {@code result_counted} are left out before that, and in lists).
+   */
+  record AnalysisView(String id, String specimenId, String pipeline, String state, String remoteSession, Instant requestedAt,
+      Instant dispatchedAt, Instant deadline, Instant finishedAt, int dispatchAttempts, String failureReason, String resultStatus,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> result,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean resultCounted) {}
+
+  private static AnalysisView view(Analysis.State a) {
+    boolean recorded = a.resultStatus() != null;
+    // A result that came after the run was cancelled or timed out: kept, not acted on (result_counted false).
+    return new AnalysisView(a.id(), a.specimenId(), a.pipeline(), a.status().wireName(), a.remoteSession(), a.requestedAt(), a.dispatchedAt(),
+        a.deadline(), a.finishedAt(), a.attempts(), a.failureReason(), a.resultStatus(), recorded ? a.result() : null,
+        recorded ? a.resultCounted() : null);
   }
 
-  private static Map<String, Object> rowView(AnalysisReadModel.AnalysisRow r) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("id", r.id());
-    v.put("specimen_id", r.specimenId());
-    v.put("pipeline", r.pipeline());
-    v.put("state", r.state());
-    v.put("remote_session", r.remoteSession());
-    v.put("requested_at", r.requestedAt());
-    v.put("dispatched_at", r.dispatchedAt());
-    v.put("deadline", r.deadline());
-    v.put("finished_at", r.finishedAt());
-    v.put("dispatch_attempts", r.attempts());
-    v.put("failure_reason", r.failureReason());
-    v.put("result_status", r.resultStatus());
-    return v;
+  private static AnalysisView rowView(AnalysisReadModel.AnalysisRow r) {
+    return new AnalysisView(r.id(), r.specimenId(), r.pipeline(), r.state(), r.remoteSession(), r.requestedAt(), r.dispatchedAt(),
+        r.deadline(), r.finishedAt(), r.attempts(), r.failureReason(), r.resultStatus(), null, null);
   }
 }

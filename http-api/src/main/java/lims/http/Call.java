@@ -36,8 +36,7 @@ public record Call(
 
   /** The custody record of this request: the caller, acting in {@code role}, now, from its address, with its request id. */
   public lims.kernel.Custody custody(lims.kernel.Role role, String reason) {
-    return new lims.kernel.Custody(caller().username(), lims.kernel.WireNames.of(role), java.time.Instant.now(),
-        clientAddress.getHostAddress(), requestId, reason);
+    return lims.kernel.Custody.now(caller().username(), lims.kernel.WireNames.of(role), clientAddress.getHostAddress(), requestId, reason);
   }
 
   public String pathParam(String name) {

@@ -10,11 +10,9 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +25,6 @@ import lims.device.Devices;
 import lims.device.Execution;
 import lims.device.OperationalStatus;
 import lims.device.Priority;
-import lims.device.WaitEstimator;
 import lims.kernel.KeysetCursor;
 import lims.kernel.Role;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -49,15 +46,28 @@ final class DeviceRoutes {
   private static final String DEVICE_ID_RULE = "1-64 lower-case letters, digits or '-'";
   private static final String WORKFLOW_ID_RULE = "1-64 letters, digits, '.', '_' or '-'";
   private static final int MAX_CAPABILITIES = 16;
-  /** Path segments of the execution logs that a device id would otherwise share: its own log could never be asked for. */
-  private static final Set<String> RESERVED_IDS = Set.of("search", "export");
   private static final int MAX_PARAMETERS_CHARS = 16 * 1024;
   private static final java.util.regex.Pattern CAPABILITY = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,48}");
 
   record DeviceView(String id, String name, String type, String status, List<String> capabilities,
-      Map<String, Object> currentBooking, int queueLength) {}
+      BookingView currentBooking, int queueLength) {}
+
+  /** A booking as the API shows it; its status is always busy (the device's, while the booking lasts). */
+  record BookingView(String deviceId, String workflowId, String status, Instant bookedAt) {
+    static BookingView of(String deviceId, String workflowId, Instant bookedAt) {
+      return new BookingView(deviceId, workflowId, "busy", bookedAt);
+    }
+  }
+
+  record ReleaseView(String deviceId, String releasedBy, BookingView nextBooking) {}
 
   record QueueView(String workflowId, String priority, Instant enqueuedAt, int position, Instant estimatedStart) {}
+
+  /** Where a queued request stands, as the answer to queueing it. */
+  record QueuedView(int position, long estimatedWaitS) {}
+
+  /** Where a request stands (or a new one would), and how long the queue is. */
+  record WaitView(int position, long estimatedWaitS, int queueLength) {}
 
   private final Devices devices;
   private final ObjectMapper mapper;
@@ -105,8 +115,7 @@ final class DeviceRoutes {
 
   private CompletionStage<HttpResponse> register(Call call) {
     JsonBody body = call.json();
-    String id = body.check("id", body.requiredMatching("id", Devices.DEVICE_ID, DEVICE_ID_RULE), given -> RESERVED_IDS.contains(given)
-        ? Optional.of("'" + given + "' names /execution-logs/" + given + ", so it cannot name a device") : Optional.empty());
+    String id = body.check("id", body.requiredMatching("id", Devices.DEVICE_ID, DEVICE_ID_RULE), Devices::reservedIdProblem);
     String name = body.requiredString("name", 200);
     DeviceType type = body.requiredEnum("type", DeviceType::fromWireName, lims.kernel.WireNames.list(DeviceType.class));
     // Limits chosen so every accepted value fits the read table (device.capabilities VARCHAR(1000)):
@@ -116,12 +125,12 @@ final class DeviceRoutes {
     body.finish();
     return idempotency.create(call, () -> CompletableFuture.completedFuture(id), reserved ->
         devices.ask(id, r -> new Device.Register(name, type, capabilities, call.caller().username(), reserved.token(), r))
-            .thenApply(reply -> Responses.json(mapper, 201, view(id, success(reply, Device.Snapshot.class)))));
+            .thenApply(reply -> Responses.json(mapper, 201, view(id, Replies.expect(reply, Device.Snapshot.class)))));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {
     String id = deviceId(call, "id");
-    return devices.ask(id, Device.Get::new).thenApply(reply -> Responses.json(mapper, 200, view(id, success(reply, Device.Snapshot.class))));
+    return devices.ask(id, Device.Get::new).thenApply(reply -> Responses.json(mapper, 200, view(id, Replies.expect(reply, Device.Snapshot.class))));
   }
 
   private CompletionStage<HttpResponse> setStatus(Call call) {
@@ -130,7 +139,7 @@ final class DeviceRoutes {
     OperationalStatus status = body.requiredEnum("status", OperationalStatus::fromWireName, lims.kernel.WireNames.list(OperationalStatus.class));
     body.finish();
     return devices.ask(id, r -> new Device.SetStatus(status, call.caller().username(), r))
-        .thenApply(reply -> Responses.json(mapper, 200, view(id, success(reply, Device.Snapshot.class))));
+        .thenApply(reply -> Responses.json(mapper, 200, view(id, Replies.expect(reply, Device.Snapshot.class))));
   }
 
   // --- bookings and queue ---------------------------------------------------------------
@@ -142,7 +151,7 @@ final class DeviceRoutes {
     List<String> operations = operations(body);
     body.finish();
     return devices.ask(id, r -> new Device.Book(workflowId, operations, call.caller().username(), r))
-        .thenApply(reply -> Responses.json(mapper, 200, booked(id, success(reply, Device.Booked.class).booking())));
+        .thenApply(reply -> Responses.json(mapper, 200, booked(id, Replies.expect(reply, Device.Booked.class).booking())));
   }
 
   private CompletionStage<HttpResponse> release(Call call) {
@@ -151,12 +160,8 @@ final class DeviceRoutes {
     String workflowId = body.requiredMatching("workflow_id", Devices.WORKFLOW_ID, WORKFLOW_ID_RULE);
     body.finish();
     return devices.ask(id, r -> new Device.Release(workflowId, call.caller().username(), r)).thenApply(reply -> {
-      Optional<Booking> next = success(reply, Device.Released.class).nextBooking();
-      Map<String, Object> result = new LinkedHashMap<>();
-      result.put("device_id", id);
-      result.put("released_by", workflowId);
-      result.put("next_booking", next.map(b -> booked(id, b)).orElse(null));
-      return Responses.json(mapper, 200, result);
+      Optional<Booking> next = Replies.expect(reply, Device.Released.class).nextBooking();
+      return Responses.json(mapper, 200, new ReleaseView(id, workflowId, next.map(b -> booked(id, b)).orElse(null)));
     });
   }
 
@@ -172,16 +177,15 @@ final class DeviceRoutes {
           if (reply instanceof Device.Booked b) {
             return CompletableFuture.completedFuture(Responses.json(mapper, 200, booked(id, b.booking())));
           }
-          success(reply, Device.Queued.class);
-          return estimate(id, workflowId).thenApply(w -> Responses.json(mapper, 202,
-              Map.of("position", w.get("position"), "estimated_wait_s", w.get("estimated_wait_s"))));
+          Replies.expect(reply, Device.Queued.class);
+          return estimate(id, workflowId).thenApply(w -> Responses.json(mapper, 202, new QueuedView(w.position(), w.estimatedWaitS())));
         });
   }
 
   private CompletionStage<HttpResponse> queue(Call call) {
     String id = deviceId(call, "id");
     return snapshotWithMeans(id).thenApply(sm -> Responses.json(mapper, 200,
-        devices.estimator().places(sm.snapshot(), sm.means(), Instant.now()).stream()
+        devices.estimator().places(sm.snapshot(), sm.means()).stream()
             .map(p -> new QueueView(p.entry().workflowId(), p.entry().priority().wireName(), p.entry().enqueuedAt(), p.position(), p.estimatedStart()))
             .toList()));
   }
@@ -192,7 +196,7 @@ final class DeviceRoutes {
     if (!Devices.WORKFLOW_ID.matcher(workflowId).matches()) throw ProblemException.invalid("workflow_id", "must be " + WORKFLOW_ID_RULE);
     return devices.ask(id, r -> new Device.CancelQueued(workflowId, call.caller().username(), r))
         .thenApply(reply -> {
-          success(reply, Device.Snapshot.class);
+          Replies.expect(reply, Device.Snapshot.class);
           return Responses.noContent();
         });
   }
@@ -203,41 +207,23 @@ final class DeviceRoutes {
     if (workflowId.isPresent()) {
       return estimate(id, workflowId.get()).thenApply(w -> Responses.json(mapper, 200, w));
     }
-    return snapshotWithMeans(id).thenApply(sm -> {
-      Instant now = Instant.now();
-      Instant start = devices.estimator().startOfNewNormalRequest(sm.snapshot(), sm.means(), now);
-      return Responses.json(mapper, 200, Map.of(
-          "position", devices.estimator().positionOfNewNormalRequest(sm.snapshot()),
-          "estimated_wait_s", Duration.between(now, start).toSeconds(),
-          "queue_length", sm.snapshot().queue().size()));
-    });
+    return snapshotWithMeans(id).thenApply(sm -> Responses.json(mapper, 200, new WaitView(
+        devices.estimator().positionOfNewNormalRequest(sm.snapshot()),
+        devices.estimator().waitOfNewNormalRequest(sm.snapshot(), sm.means()).toSeconds(), sm.snapshot().queue().size())));
   }
 
   /** Position and expected wait of a queued workflow (position 0 and no wait for the holder). */
-  private CompletionStage<Map<String, Object>> estimate(String id, String workflowId) {
-    return snapshotWithMeans(id).thenApply(sm -> {
-      Instant now = Instant.now();
-      Map<String, Object> w = new LinkedHashMap<>();
-      w.put("queue_length", sm.snapshot().queue().size());
-      if (sm.snapshot().booking().map(b -> b.workflowId().equals(workflowId)).orElse(false)) {
-        w.put("position", 0);
-        w.put("estimated_wait_s", 0);
-        return w;
-      }
-      WaitEstimator.QueuePlace place = devices.estimator().places(sm.snapshot(), sm.means(), now).stream()
-          .filter(p -> p.entry().workflowId().equals(workflowId)).findFirst()
-          .orElseThrow(() -> ProblemException.notFound("workflow " + workflowId + " is not queued for device " + id));
-      w.put("position", place.position());
-      w.put("estimated_wait_s", Math.max(0, Duration.between(now, place.estimatedStart()).toSeconds()));
-      return w;
-    });
+  private CompletionStage<WaitView> estimate(String id, String workflowId) {
+    return snapshotWithMeans(id).thenApply(sm -> devices.estimator().waitOf(sm.snapshot(), sm.means(), workflowId)
+        .map(w -> new WaitView(w.position(), w.expected().toSeconds(), sm.snapshot().queue().size()))
+        .orElseThrow(() -> ProblemException.notFound("workflow " + workflowId + " is not queued for device " + id)));
   }
 
   private record SnapshotWithMeans(Device.Snapshot snapshot, Map<String, Double> means) {}
 
   private CompletionStage<SnapshotWithMeans> snapshotWithMeans(String id) {
     return devices.ask(id, Device.Get::new).thenCompose(reply -> {
-      Device.Snapshot snapshot = success(reply, Device.Snapshot.class);
+      Device.Snapshot snapshot = Replies.expect(reply, Device.Snapshot.class);
       return devices.readModel().meanDurations(snapshot.registration().type().wireName()).thenApply(m -> new SnapshotWithMeans(snapshot, m));
     });
   }
@@ -254,7 +240,7 @@ final class DeviceRoutes {
     body.finish();
     return devices.ask(id, r -> new Device.Execute(workflowId, operation, parameters, call.caller().username(), r))
         .thenCompose(reply -> {
-          Execution started = success(reply, Device.ExecutionReply.class).execution();
+          Execution started = Replies.expect(reply, Device.ExecutionReply.class).execution();
           return devices.awaitExecution(id, started.executionId(), executeWait)
               .thenApply(done -> done.map(x -> Responses.json(mapper, 200, x)).orElseGet(() -> Responses.json(mapper, 202, started)));
         });
@@ -262,11 +248,8 @@ final class DeviceRoutes {
 
   private CompletionStage<HttpResponse> execution(Call call) {
     String executionId = call.pathParam("id");
-    int dot = executionId.lastIndexOf('.');
-    if (dot < 1 || !Devices.DEVICE_ID.matcher(executionId.substring(0, dot)).matches() || !executionId.substring(dot + 1).matches("[0-9]{1,18}")) {
-      throw ProblemException.invalid("id", "must be an execution id such as plate-reader-1.42");
-    }
-    String id = executionId.substring(0, dot);
+    String id = Devices.deviceOfExecution(executionId)
+        .orElseThrow(() -> ProblemException.invalid("id", "must be an execution id such as plate-reader-1.42"));
     return devices.ask(id, r -> new Device.GetExecution(executionId, r)).thenCompose(reply -> {
       if (reply instanceof Device.ExecutionReply e) return CompletableFuture.completedFuture(Responses.json(mapper, 200, e.execution()));
       // Older entries leave the entity; the execution log keeps them.
@@ -337,19 +320,8 @@ final class DeviceRoutes {
     return id;
   }
 
-  /** The expected reply, or the entity's refusal as a problem. */
-  private static <T extends Device.Reply> T success(Device.Reply reply, Class<T> expected) {
-    if (reply instanceof Device.Rejected r) throw ProblemException.of(r.rejection());
-    return expected.cast(reply);
-  }
-
-  private static Map<String, Object> booked(String deviceId, Booking b) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("device_id", deviceId);
-    m.put("workflow_id", b.workflowId());
-    m.put("status", "busy");
-    m.put("booked_at", b.bookedAt());
-    return m;
+  private static BookingView booked(String deviceId, Booking b) {
+    return BookingView.of(deviceId, b.workflowId(), b.bookedAt());
   }
 
   private static DeviceView view(String id, Device.Snapshot s) {
@@ -359,14 +331,7 @@ final class DeviceRoutes {
   }
 
   private static DeviceView view(DeviceReadModel.DeviceRow row) {
-    Map<String, Object> booking = null;
-    if (row.holderWorkflowId() != null) {
-      booking = new LinkedHashMap<>();
-      booking.put("device_id", row.id());
-      booking.put("workflow_id", row.holderWorkflowId());
-      booking.put("status", "busy");
-      booking.put("booked_at", row.bookedAt());
-    }
+    BookingView booking = row.holderWorkflowId() == null ? null : BookingView.of(row.id(), row.holderWorkflowId(), row.bookedAt());
     return new DeviceView(row.id(), row.name(), row.type(), row.status(), row.capabilities(), booking, row.queueLength());
   }
 

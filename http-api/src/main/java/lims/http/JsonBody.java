@@ -46,11 +46,15 @@ public final class JsonBody {
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private final ObjectNode root;
-  private final List<FieldError> errors = new ArrayList<>();
+  /** Where {@link #root} is in the body: "" for the body itself, "schedule." for its field schedule. */
+  private final String path;
+  private final List<FieldError> errors;
   private final Set<String> read = new HashSet<>();
 
-  private JsonBody(ObjectNode root) {
+  private JsonBody(ObjectNode root, String path, List<FieldError> errors) {
     this.root = root;
+    this.path = path;
+    this.errors = errors;
   }
 
   static JsonBody parse(ObjectMapper mapper, byte[] bytes) {
@@ -78,7 +82,7 @@ public final class JsonBody {
     List<FieldError> unstorable = new ArrayList<>();
     findUnstorable(object, null, unstorable);
     if (!unstorable.isEmpty()) throw ProblemException.invalid(unstorable);
-    return new JsonBody(object);
+    return new JsonBody(object, "", new ArrayList<>());
   }
 
   /**
@@ -172,15 +176,15 @@ public final class JsonBody {
   public <T> List<T> requiredList(String field, int maxItems, Function<String, Optional<T>> parse, String expected) {
     JsonNode node = take(field);
     if (node == null || node.isNull()) {
-      errors.add(new FieldError(field, "is required"));
+      errors.add(new FieldError(path + field, "is required"));
       return List.of();
     }
     if (!node.isArray()) {
-      errors.add(new FieldError(field, "must be an array"));
+      errors.add(new FieldError(path + field, "must be an array"));
       return List.of();
     }
     if (node.size() > maxItems) {
-      errors.add(new FieldError(field, "must have at most " + maxItems + " items"));
+      errors.add(new FieldError(path + field, "must have at most " + maxItems + " items"));
       return List.of();
     }
     List<T> values = new ArrayList<>();
@@ -188,7 +192,7 @@ public final class JsonBody {
       JsonNode item = node.get(i);
       Optional<T> value = item.isTextual() ? parse.apply(item.textValue()) : Optional.empty();
       if (value.isEmpty()) {
-        errors.add(new FieldError(field + "[" + i + "]", "must be " + expected));
+        errors.add(new FieldError(path + field + "[" + i + "]", "must be " + expected));
       } else {
         values.add(value.get());
       }
@@ -216,11 +220,11 @@ public final class JsonBody {
     JsonNode node = take(field);
     if (node == null || node.isNull()) return java.util.Map.of();
     if (!node.isObject()) {
-      errors.add(new FieldError(field, "must be an object"));
+      errors.add(new FieldError(path + field, "must be an object"));
       return java.util.Map.of();
     }
     if (maxChars < Integer.MAX_VALUE && node.toString().length() > maxChars) {
-      errors.add(new FieldError(field, "must be at most " + maxChars + " characters of JSON"));
+      errors.add(new FieldError(path + field, "must be at most " + maxChars + " characters of JSON"));
       return java.util.Map.of();
     }
     return mapper.convertValue(node, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() {});
@@ -230,7 +234,7 @@ public final class JsonBody {
   public String requiredMatching(String field, java.util.regex.Pattern pattern, String rule) {
     String value = requiredString(field, 200);
     if (value != null && !pattern.matcher(value).matches()) {
-      errors.add(new FieldError(field, "must be " + rule));
+      errors.add(new FieldError(path + field, "must be " + rule));
       return null;
     }
     return value;
@@ -241,8 +245,60 @@ public final class JsonBody {
     String value = requiredString(field, 64);
     if (value == null) return null;
     Optional<T> parsed = parse.apply(value);
-    if (parsed.isEmpty()) errors.add(new FieldError(field, "must be one of " + expected));
+    if (parsed.isEmpty()) errors.add(new FieldError(path + field, "must be one of " + expected));
     return parsed.orElse(null);
+  }
+
+  /**
+   * A nested object, read like the body: its reads and refusals name {@code field.name}, and
+   * its problems are this body's, thrown together by {@link #finish()}. Null, with
+   * {@code field} refused as {@code required} says, when it is missing or not an object.
+   */
+  public JsonBody object(String field, String required) {
+    JsonNode node = take(field);
+    if (node == null || !node.isObject()) {
+      reject(field, required);
+      return null;
+    }
+    return new JsonBody((ObjectNode) node, path + field + ".", errors);
+  }
+
+  /** Whether the object gives {@code field} (also as null); reads nothing. */
+  public boolean has(String field) {
+    return root.has(field);
+  }
+
+  /** How many fields the object gives. */
+  public int size() {
+    return root.size();
+  }
+
+  /** The object as it was sent, in JSON. */
+  public String json() {
+    return root.toString();
+  }
+
+  /** The object's fields as plain maps, lists, strings, numbers and booleans (nulls kept); every field counts as known. */
+  public java.util.Map<String, Object> asMap(ObjectMapper mapper) {
+    root.fieldNames().forEachRemaining(read::add);
+    return mapper.convertValue(root, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() {});
+  }
+
+  /** {@code field}'s text when it is a string of at most {@code maxLength} characters; otherwise null, and nothing refused (the caller says why). */
+  public String text(String field, int maxLength) {
+    JsonNode node = take(field);
+    return node != null && node.isTextual() && node.textValue().length() <= maxLength ? node.textValue() : null;
+  }
+
+  /** An optional integer from {@code min} to {@code max}; {@code fallback} when absent, null or refused. */
+  public int optionalInt(String field, int fallback, int min, int max) {
+    JsonNode node = take(field);
+    if (node == null || node.isNull()) return fallback;
+    if (!node.isInt() || node.asInt() < min || node.asInt() > max) {
+      reject(field, "must be an integer from " + min + " to " + max);
+      return fallback;
+    }
+    return node.asInt();
   }
 
   /** A field the route parses itself (a list of mixed shapes, say); it counts as known. Null when absent. */
@@ -254,7 +310,7 @@ public final class JsonBody {
     JsonNode node = take(field);
     if (node == null || node.isNull()) return Optional.empty();
     if (!node.isBoolean()) {
-      errors.add(new FieldError(field, "must be true or false"));
+      errors.add(new FieldError(path + field, "must be true or false"));
       return Optional.empty();
     }
     return Optional.of(node.booleanValue());
@@ -272,7 +328,7 @@ public final class JsonBody {
 
   /** Records a problem found by the caller's own rule (a weak password, say). */
   public void reject(String field, String message) {
-    errors.add(new FieldError(field, message));
+    errors.add(new FieldError(path + field, message));
   }
 
   /**
@@ -293,7 +349,7 @@ public final class JsonBody {
     while (names.hasNext()) {
       String name = names.next();
       if (!read.contains(name)) {
-        errors.add(new FieldError(name, "is not a known field"));
+        errors.add(new FieldError(path + name, "is not a known field"));
       }
     }
     if (!errors.isEmpty()) {
@@ -304,20 +360,20 @@ public final class JsonBody {
   private String string(String field, int maxLength, boolean required) {
     JsonNode node = take(field);
     if (node == null || node.isNull()) {
-      if (required) errors.add(new FieldError(field, "is required"));
+      if (required) errors.add(new FieldError(path + field, "is required"));
       return null;
     }
     if (!node.isTextual()) {
-      errors.add(new FieldError(field, "must be a string"));
+      errors.add(new FieldError(path + field, "must be a string"));
       return null;
     }
     String value = node.textValue();
     if (required && value.isBlank()) {
-      errors.add(new FieldError(field, "must not be blank"));
+      errors.add(new FieldError(path + field, "must not be blank"));
       return null;
     }
     if (value.length() > maxLength) {
-      errors.add(new FieldError(field, "must be at most " + maxLength + " characters"));
+      errors.add(new FieldError(path + field, "must be at most " + maxLength + " characters"));
       return null;
     }
     return value;

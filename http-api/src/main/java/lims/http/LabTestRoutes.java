@@ -5,10 +5,9 @@ import static org.apache.pekko.http.javadsl.model.HttpMethods.GET;
 import static org.apache.pekko.http.javadsl.model.HttpMethods.POST;
 import static org.apache.pekko.http.javadsl.model.HttpMethods.PUT;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,8 +30,7 @@ final class LabTestRoutes {
 
   private static final Access PLAN = Access.roles(Role.ADMIN, Role.SCIENTIST, Role.TECHNICIAN);
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,190}");
-  private static final Set<String> STATUSES = Set.of(LabTest.SCHEDULED, LabTest.RUNNING, LabTest.COMPLETED, LabTest.PAUSED,
-      LabTest.DEAD_LETTERED);
+  private static final Set<String> STATUSES = LabTest.Status.listed();
 
   private final LabTests labTests;
   private final ObjectMapper mapper;
@@ -63,17 +61,17 @@ final class LabTestRoutes {
     LabTest.Definition definition = definition(call);
     return idempotency.create(call, () -> CompletableFuture.completedFuture(LabTests.newId()), reserved ->
         labTests.ask(reserved.entityId(), r -> new LabTest.Create(definition, by(call), reserved.token(), r))
-            .thenApply(reply -> Responses.json(mapper, 201, view(current(reply)))));
+            .thenApply(reply -> Responses.json(mapper, 201, LabTestView.of(current(reply)))));
   }
 
   private CompletionStage<HttpResponse> edit(Call call) {
     String id = labTestId(call);
     LabTest.Definition definition = definition(call);
-    return labTests.ask(id, r -> new LabTest.Edit(definition, by(call), r)).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+    return labTests.ask(id, r -> new LabTest.Edit(definition, by(call), r)).thenApply(reply -> Responses.json(mapper, 200, LabTestView.of(current(reply))));
   }
 
   private CompletionStage<HttpResponse> command(Call call, Function<ActorRef<LabTest.Reply>, LabTest.Command> command) {
-    return labTests.ask(labTestId(call), command).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+    return labTests.ask(labTestId(call), command).thenApply(reply -> Responses.json(mapper, 200, LabTestView.of(current(reply))));
   }
 
   private CompletionStage<HttpResponse> list(Call call) {
@@ -89,7 +87,7 @@ final class LabTestRoutes {
     var page = upcoming
         ? labTests.readModel().upcoming(status, limit, QueryParams.keysetCursor(call))
         : labTests.readModel().list(status, limit, QueryParams.matching(call, "after", LabTest.ID, "a cursor from next_cursor"));
-    return page.thenApply(p -> Responses.page(mapper, p.map(LabTestRoutes::rowView)));
+    return page.thenApply(p -> Responses.page(mapper, p.map(LabTestRowView::of)));
   }
 
   private CompletionStage<HttpResponse> executions(Call call) {
@@ -102,33 +100,12 @@ final class LabTestRoutes {
           current(reply);
           return page;
         })
-        : CompletableFuture.completedFuture(page)).thenApply(page -> Responses.page(mapper, page.map(e -> {
-      Map<String, Object> v = new LinkedHashMap<>();
-      v.put("execution_id", e.executionId());
-      v.put("due_at", e.dueAt());
-      v.put("started_at", e.startedAt());
-      v.put("finished_at", e.finishedAt());
-      v.put("lateness_ms", e.latenessMs());
-      v.put("attempt", e.attempt());
-      v.put("status", e.status());
-      v.put("fired_by", e.firedBy());
-      v.put("log", e.log() == null ? List.of() : List.of(e.log().split("\n")));
-      return v;
-    })));
+        : CompletableFuture.completedFuture(page)).thenApply(page -> Responses.page(mapper, page.map(LabTestExecutionView::of)));
   }
 
   private CompletionStage<HttpResponse> deadLetters(Call call) {
     Optional<String> after = QueryParams.matching(call, "after", LabTest.EXECUTION_ID, "a cursor from next_cursor");
-    return labTests.readModel().deadLetters(QueryParams.limit(call), after).thenApply(page -> Responses.page(mapper, page.map(d -> {
-      Map<String, Object> v = new LinkedHashMap<>();
-      v.put("id", d.executionId());
-      v.put("lab_test_id", d.labTestId());
-      v.put("due_at", d.dueAt());
-      v.put("attempts", d.attempts());
-      v.put("error", d.error());
-      v.put("dead_lettered_at", d.deadLetteredAt());
-      return v;
-    })));
+    return labTests.readModel().deadLetters(QueryParams.limit(call), after).thenApply(page -> Responses.page(mapper, page.map(DeadLetterView::of)));
   }
 
   private CompletionStage<HttpResponse> retryDeadLetter(Call call) {
@@ -136,7 +113,7 @@ final class LabTestRoutes {
     Optional<String> labTestId = LabTestReadModel.labTestOf(executionId);
     if (labTestId.isEmpty()) throw ProblemException.invalid("id", "must be a dead letter's id, as GET /dead-letters lists it");
     return labTests.ask(labTestId.get(), r -> new LabTest.RetryDeadLetter(executionId, by(call), r))
-        .thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+        .thenApply(reply -> Responses.json(mapper, 200, LabTestView.of(current(reply))));
   }
 
   // --- input --------------------------------------------------------------------------
@@ -149,88 +126,73 @@ final class LabTestRoutes {
     String experiment = body.optionalString("experiment", 200).orElse(null);
     List<String> recipients = body.optionalList("recipients", 50, r -> EMAIL.matcher(r).matches() ? Optional.of(r) : Optional.empty(),
         "an e-mail address");
-    Schedule schedule = schedule(body, body.raw("schedule"));
-    LabTestAction action = action(body, body.raw("action"));
-    int maxRetries = integer(body, "max_retries", 3, 0, 20);
-    String misfire = body.optionalString("misfire_policy", 16).orElse(LabTest.FIRE_ONCE);
-    if (!LabTest.MISFIRE_POLICIES.contains(misfire)) body.reject("misfire_policy", "must be one of " + String.join(", ", LabTest.MISFIRE_POLICIES));
+    Schedule schedule = schedule(body);
+    LabTestAction action = action(body);
+    int maxRetries = body.optionalInt("max_retries", 3, 0, 20);
+    String misfire = body.check("misfire_policy", body.optionalString("misfire_policy", 16).orElse(LabTest.FIRE_ONCE), given ->
+        LabTest.MISFIRE_POLICIES.contains(given) ? Optional.empty() : Optional.of("must be one of " + String.join(", ", LabTest.MISFIRE_POLICIES)));
     body.finish();
     return new LabTest.Definition(title, type, experiment, recipients, schedule, action, maxRetries, misfire);
   }
 
-  private static Schedule schedule(JsonBody body, JsonNode node) {
-    if (node == null || !node.isObject()) {
-      body.reject("schedule", "is required: {\"at\": instant} or {\"cron\": expression, \"timezone\": IANA zone}");
-      return null;
-    }
-    boolean at = node.has("at");
-    boolean cron = node.has("cron");
-    if (at == cron) {
+  /** {"at": instant} or {"cron": expression, "timezone": IANA zone}; a problem names schedule, schedule.at, .cron or .timezone. */
+  private static Schedule schedule(JsonBody body) {
+    JsonBody given = body.object("schedule", "is required: {\"at\": instant} or {\"cron\": expression, \"timezone\": IANA zone}");
+    if (given == null) return null;
+    if (given.has("at") == given.has("cron")) {
       body.reject("schedule", "must have either at, or cron and timezone");
       return null;
     }
-    if (at) {
-      if (node.size() != 1 || !node.get("at").isTextual()) {
-        body.reject("schedule.at", "must be the only field, an ISO-8601 instant");
+    if (given.has("at")) {
+      String text = given.text("at", Integer.MAX_VALUE);
+      if (text == null || given.size() != 1) {
+        given.reject("at", "must be the only field, an ISO-8601 instant");
         return null;
       }
-      Instant instant = body.instant("schedule.at", node.get("at").asText());
-      if (instant == null) return null;
-      if (!instant.isAfter(Instant.now())) {
-        body.reject("schedule.at", "is in the past");
-        return null;
-      }
-      return Schedule.once(instant);
+      Instant at = given.check("at", given.instant("at", text), Schedule::atProblem);
+      return at == null ? null : Schedule.once(at);
     }
-    if (!node.path("cron").isTextual() || node.get("cron").asText().length() > 120) {
-      body.reject("schedule.cron", "must be " + Schedule.CRON_RULE);
+    String cron = given.text("cron", 120);
+    if (cron == null) {
+      given.reject("cron", "must be " + Schedule.CRON_RULE);
       return null;
     }
-    if (!node.path("timezone").isTextual() || node.get("timezone").asText().length() > 64 || node.size() != 2) {
-      body.reject("schedule.timezone", "is required with cron: an IANA time zone such as Europe/Berlin");
+    String timezone = given.text("timezone", 64);
+    if (timezone == null || given.size() != 2) {
+      given.reject("timezone", "is required with cron: an IANA time zone such as Europe/Berlin");
       return null;
     }
-    String expression = node.get("cron").asText();
-    String timezone = node.get("timezone").asText();
-    Optional<String> wrongCron = Schedule.cronProblem(expression);
-    Optional<String> wrongZone = Schedule.zoneProblem(timezone);
-    wrongCron.ifPresent(why -> body.reject("schedule.cron", why));
-    wrongZone.ifPresent(why -> body.reject("schedule.timezone", why));
-    return wrongCron.isEmpty() && wrongZone.isEmpty() ? Schedule.cron(expression, timezone) : null;
+    cron = given.check("cron", cron, Schedule::cronProblem);
+    timezone = given.check("timezone", timezone, Schedule::zoneProblem);
+    return cron != null && timezone != null ? Schedule.cron(cron, timezone) : null;
   }
 
-  private LabTestAction action(JsonBody body, JsonNode node) {
-    if (node == null || !node.isObject() || !node.path("kind").isTextual()) {
-      body.reject("action", "is required: {\"kind\": \"http\" | \"workflow\" | \"analysis\", ...}");
-      return null;
-    }
-    if (node.toString().length() > 4000) {
+  /** {"kind": ..., ...the kind's parameters}, checked by the scheduling context's actions. */
+  private LabTestAction action(JsonBody body) {
+    String required = "is required: {\"kind\": \"http\" | \"workflow\" | \"analysis\", ...}";
+    JsonBody given = body.object("action", required);
+    if (given == null) return null;
+    if (given.json().length() > 4000) {
       body.reject("action", "is larger than 4,000 characters");
       return null;
     }
-    Map<String, Object> parameters = mapper.convertValue(node, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
-    List<String> nulls = parameters.entrySet().stream().filter(p -> p.getValue() == null).map(Map.Entry::getKey).sorted().toList();
-    if (!nulls.isEmpty()) {
-      nulls.forEach(k -> body.reject("action." + k, "must not be null: leave it out for the default"));
+    Map<String, Object> parameters = given.asMap(mapper);
+    if (!(parameters.get("kind") instanceof String kind)) {
+      body.reject("action", required);
       return null;
     }
-    LabTestAction action = new LabTestAction(node.get("kind").asText(), Map.copyOf(parameters));
+    List<String> nulls = parameters.entrySet().stream().filter(p -> p.getValue() == null).map(Map.Entry::getKey).sorted().toList();
+    if (!nulls.isEmpty()) {
+      nulls.forEach(k -> given.reject(k, "must not be null: leave it out for the default"));
+      return null;
+    }
+    LabTestAction action = new LabTestAction(kind, Map.copyOf(parameters));
     Optional<String> wrong = labTests.actions().check(action);
     if (wrong.isPresent()) {
       body.reject(wrong.get().startsWith("unknown action kind") ? "action.kind" : "action", wrong.get());
       return null;
     }
     return action;
-  }
-
-  private static int integer(JsonBody body, String field, int fallback, int min, int max) {
-    JsonNode node = body.raw(field);
-    if (node == null || node.isNull()) return fallback;
-    if (!node.isInt() || node.asInt() < min || node.asInt() > max) {
-      body.reject(field, "must be an integer from " + min + " to " + max);
-      return fallback;
-    }
-    return node.asInt();
   }
 
   // --- output -------------------------------------------------------------------------
@@ -246,44 +208,52 @@ final class LabTestRoutes {
   }
 
   private static LabTest.State current(LabTest.Reply reply) {
-    if (reply instanceof LabTest.Rejected r) throw ProblemException.of(r.rejection());
-    return ((LabTest.Current) reply).labTest();
+    return Replies.expect(reply, LabTest.Current.class).labTest();
   }
 
-  private static Map<String, Object> view(LabTest.State s) {
-    LabTest.Definition d = s.definition();
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("id", s.id());
-    v.put("title", d.title());
-    v.put("type", d.type());
-    v.put("experiment", d.experiment());
-    v.put("recipients", d.recipients());
-    v.put("schedule", d.schedule().recurring() ? Map.of("cron", d.schedule().cron(), "timezone", d.schedule().timezone())
-        : Map.of("at", d.schedule().at()));
-    v.put("action", d.action().parameters());
-    v.put("max_retries", d.maxRetries());
-    v.put("misfire_policy", d.misfirePolicy());
-    v.put("status", s.status());
-    v.put("next_fire_at", s.nextFireAt());
-    if (s.current() != null) {
-      v.put("current_execution", Map.of("execution_id", s.current().executionId(), "due_at", s.current().dueAt(),
-          "attempt", s.current().attempt()));
+  record LabTestView(String id, String title, String type, String experiment, List<String> recipients, ScheduleView schedule,
+      Map<String, Object> action, int maxRetries, String misfirePolicy, String status, Instant nextFireAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) CurrentExecutionView currentExecution, Set<String> deadLetters, String createdBy,
+      Instant createdAt) {
+    static LabTestView of(LabTest.State s) {
+      LabTest.Definition d = s.definition();
+      LabTest.Execution e = s.current();
+      return new LabTestView(s.id(), d.title(), d.type(), d.experiment(), d.recipients(), ScheduleView.of(d.schedule()), d.action().parameters(),
+          d.maxRetries(), d.misfirePolicy(), s.status().wireName(), s.nextFireAt(),
+          e == null ? null : new CurrentExecutionView(e.executionId(), e.dueAt(), e.attempt()), s.deadLetters().keySet(), s.createdBy(),
+          s.createdAt());
     }
-    v.put("dead_letters", s.deadLetters().keySet());
-    v.put("created_by", s.createdBy());
-    v.put("created_at", s.createdAt());
-    return v;
   }
 
-  private static Map<String, Object> rowView(LabTestReadModel.LabTestRow r) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("id", r.id());
-    v.put("title", r.title());
-    v.put("type", r.type());
-    v.put("status", r.status());
-    v.put("action_kind", r.actionKind());
-    v.put("next_fire_at", r.nextFireAt());
-    v.put("schedule", r.cron() != null ? Map.of("cron", r.cron(), "timezone", r.timezone()) : Map.of("at", r.at()));
-    return v;
+  /** A one-off schedule shows only {@code at}, a recurring one only {@code cron} and {@code timezone}. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ScheduleView(Instant at, String cron, String timezone) {
+    static ScheduleView of(Schedule s) {
+      return s.recurring() ? new ScheduleView(null, s.cron(), s.timezone()) : new ScheduleView(s.at(), null, null);
+    }
+  }
+
+  record CurrentExecutionView(String executionId, Instant dueAt, int attempt) {}
+
+  /** A lab test as the list shows it (from the read table). */
+  record LabTestRowView(String id, String title, String type, String status, String actionKind, Instant nextFireAt, ScheduleView schedule) {
+    static LabTestRowView of(LabTestReadModel.LabTestRow r) {
+      return new LabTestRowView(r.id(), r.title(), r.type(), r.status(), r.actionKind(), r.nextFireAt(),
+          r.cron() != null ? new ScheduleView(null, r.cron(), r.timezone()) : new ScheduleView(r.at(), null, null));
+    }
+  }
+
+  record LabTestExecutionView(String executionId, Instant dueAt, Instant startedAt, Instant finishedAt, long latenessMs, int attempt,
+      String status, String firedBy, List<String> log) {
+    static LabTestExecutionView of(LabTestReadModel.ExecutionRow e) {
+      return new LabTestExecutionView(e.executionId(), e.dueAt(), e.startedAt(), e.finishedAt(), e.latenessMs(), e.attempt(), e.status(),
+          e.firedBy(), e.log() == null ? List.of() : List.of(e.log().split("\n")));
+    }
+  }
+
+  record DeadLetterView(String id, String labTestId, Instant dueAt, int attempts, String error, Instant deadLetteredAt) {
+    static DeadLetterView of(LabTestReadModel.DeadLetterRow d) {
+      return new DeadLetterView(d.executionId(), d.labTestId(), d.dueAt(), d.attempts(), d.error(), d.deadLetteredAt());
+    }
   }
 }

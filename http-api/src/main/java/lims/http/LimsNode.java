@@ -12,11 +12,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.analysis.Analyses;
 import lims.analysis.Pipelines;
+import lims.kernel.IdempotencyStore;
 import lims.scheduling.LabTestActions;
 import lims.scheduling.LabTests;
 import lims.device.Devices;
 import lims.specimen.Specimens;
 import lims.workflow.Workflows;
+import lims.kernel.PauseFence;
 import lims.kernel.Database;
 import lims.security.AddressPolicy;
 import lims.security.AdminBootstrap;
@@ -94,6 +96,7 @@ public final class LimsNode {
       java.util.Map<String, LabTestActions.Kind> moreActionKinds) {
     Database.get(system); // applies the migrations before any entity runs
     joinCluster(system, config.getString("lims.cluster.seed-nodes"));
+    PauseFence.get(system); // ticking from the start, and a witness for the other members
 
     Config security = config.getConfig("lims.security");
     Config http = config.getConfig("lims.http");
@@ -103,7 +106,7 @@ public final class LimsNode {
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     Analyses analyses = new Analyses(system, specimens, pipelines, http.getDuration("ask-timeout"));
     HttpMetrics metrics = new HttpMetrics();
-    LabTests labTests = new LabTests(system, LabTestActions.of(workflows, analyses, config.getDuration("lims.scheduling.action-timeout")).with(moreActionKinds), metrics.registry(), http.getDuration("ask-timeout"));
+    LabTests labTests = new LabTests(system, LabTestActions.of(workflows, analyses, config.getDuration("lims.scheduling.action-timeout"), system.address().toString()).with(moreActionKinds), metrics.registry(), http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();

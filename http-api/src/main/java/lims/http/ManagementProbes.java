@@ -58,6 +58,6 @@ public final class ManagementProbes implements ManagementRouteProvider {
   }
 
   private CompletionStage<HttpResponse> alive() {
-    return CompletableFuture.completedFuture(Responses.json(mapper, 200, Map.of("status", "healthy")));
+    return CompletableFuture.completedFuture(Responses.json(mapper, 200, new OperationsRoutes.HealthView("healthy")));
   }
 }

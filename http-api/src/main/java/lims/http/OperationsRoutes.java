@@ -20,6 +20,9 @@ final class OperationsRoutes {
   private static final ContentType PROMETHEUS = ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
   private static final ContentType YAML = ContentTypes.parse("application/yaml");
 
+  /** The answer of a process that runs. */
+  record HealthView(String status) {}
+
   private final Readiness readiness;
   private final HttpMetrics metrics;
   private final ObjectMapper mapper;
@@ -34,7 +37,7 @@ final class OperationsRoutes {
 
   List<Endpoint> endpoints() {
     return List.of(
-        new Endpoint(GET, "/health", Access.PROBE, call -> Responses.ok(mapper, Map.of("status", "healthy"))),
+        new Endpoint(GET, "/health", Access.PROBE, call -> Responses.ok(mapper, new HealthView("healthy"))),
         new Endpoint(GET, "/ready", Access.PROBE, this::ready),
         new Endpoint(GET, "/metrics", Access.OPEN,
             call -> CompletableFuture.completedFuture(HttpResponse.create().withEntity(PROMETHEUS, metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)))),

@@ -73,6 +73,9 @@ public final class Readiness implements Extension {
   record Check(String name, Function<Duration, CompletionStage<Optional<String>>> probe) {}
 
   /** Each check's outcome, in the checks' order: "ok", or why not. */
+  /** The answer of a node that is ready: every check, each "ok". */
+  record ReadyView(String status, Map<String, String> checks) {}
+
   record Report(Map<String, String> checks) {
     static final String OK = "ok";
 
@@ -87,8 +90,8 @@ public final class Readiness implements Extension {
     }
 
     /** 200's body. */
-    Map<String, Object> body() {
-      return Map.of("status", "ready", "checks", checks);
+    ReadyView body() {
+      return new ReadyView("ready", checks);
     }
 
     /** 503's problem: the failing checks in its detail, every check in {@code checks}. */
@@ -186,7 +189,7 @@ public final class Readiness implements Extension {
         new Check("membership", bound -> CompletableFuture.completedFuture(membership(cluster))),
         new Check("sharding", bound -> sharding(ClusterSharding.get(classic), cluster.selfAddress(), bound)),
         new Check("journal", bound -> journal(classic, bound)),
-        new Check("database", bound -> database.withConnection(c -> c.isValid((int) Math.max(1, bound.toSeconds())))
+        new Check("database", bound -> database.connectionValid(bound)
             .toCompletableFuture()
             .orTimeout(bound.toMillis(), TimeUnit.MILLISECONDS)
             .thenApply(valid -> valid ? Optional.<String>empty() : Optional.of("a connection failed its validity check"))));

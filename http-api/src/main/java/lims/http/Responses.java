@@ -41,11 +41,10 @@ public final class Responses {
 
   /** A list page, as docs/api.md (Lists) shapes every paged list: {"items": [...], "next_cursor": "..." | null}. */
   public static HttpResponse page(ObjectMapper mapper, lims.kernel.Page<?> page) {
-    java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
-    body.put("items", page.items());
-    body.put("next_cursor", page.nextCursor());
-    return json(mapper, 200, body);
+    return json(mapper, 200, new PageView(page.items(), page.nextCursor()));
   }
+
+  record PageView(java.util.List<?> items, String nextCursor) {}
 
   public static HttpResponse noContent() {
     return HttpResponse.create().withStatus(204);

@@ -6,11 +6,9 @@ import static org.apache.pekko.http.javadsl.model.HttpMethods.PUT;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 import lims.analysis.Pipelines;
@@ -78,7 +76,7 @@ final class SpecimenRoutes {
     Optional<String> collectedAt = body.optionalString("collected_at", 40);
     String priority = body.optionalString("priority", 16).orElse("normal");
     Instant collected = collectedAt.map(at -> body.instant("collected_at", at)).orElse(null);
-    if (lims.device.Priority.fromWireName(priority).isEmpty()) body.reject("priority", lims.workflow.WorkflowSpec.PRIORITY_RULE);
+    if (lims.device.Priority.fromWireName(priority).isEmpty()) body.reject("priority", "must be one of urgent, normal, low");
     body.finish();
     if (tests.isEmpty()) throw ProblemException.invalid("tests_requested", "must name at least one test");
     Specimen.Registration registration = new Specimen.Registration(clientRef, type, tests, collected, priority, null);
@@ -111,14 +109,11 @@ final class SpecimenRoutes {
     String action = body.requiredString("action", 64);
     Optional<String> reason = body.optionalString("reason", 2000);
     Optional<String> expected = body.optionalString("expected_state", 32);
-    Map<String, Object> data = new LinkedHashMap<>(body.optionalObject("data", mapper));
-    Optional<SpecimenState> expectedState = Optional.empty();
-    if (expected.isPresent()) {
-      try {
-        expectedState = Optional.of(SpecimenState.valueOf(expected.get()));
-      } catch (IllegalArgumentException e) {
-        body.reject("expected_state", "must be one of " + java.util.Arrays.toString(SpecimenState.values()));
-      }
+    Map<String, Object> data = body.optionalObject("data", mapper);
+    Optional<SpecimenState> expectedState = expected.flatMap(e -> java.util.Arrays.stream(SpecimenState.values())
+        .filter(v -> v.name().equals(e)).findFirst());
+    if (expected.isPresent() && expectedState.isEmpty()) {
+      body.reject("expected_state", "must be one of " + java.util.Arrays.toString(SpecimenState.values()));
     }
     Optional<TransitionTable.Transition> known = action == null ? Optional.empty() : TransitionTable.action(action);
     if (action != null && known.isEmpty()) body.reject("action", "must be one of " + TransitionTable.actions());
@@ -130,19 +125,13 @@ final class SpecimenRoutes {
     if (t.reasonRequired() && reason.map(String::isBlank).orElse(true)) {
       throw ProblemException.invalid("reason", "is required for " + action);
     }
-    if (t.to() == SpecimenState.IN_ANALYSIS) checkAnalysisRequest(data);
+    if (t.to() == SpecimenState.IN_ANALYSIS) {
+      pipelines.checkRequest(data).ifPresent(wrong -> {
+        throw ProblemException.invalid(wrong.field(), wrong.why());
+      });
+    }
     Custody custody = call.custody(role, reason.orElse(null));
-    Optional<SpecimenState> expectedFinal = expectedState;
-    // A resample's replacement gets its id now, so the request and its replacement are one event.
-    CompletionStage<Map<String, Object>> withReplacement = action.equals("request_resample")
-        ? specimens.newId().thenApply(newId -> {
-            data.put("replacement_id", newId);
-            return data;
-          })
-        : CompletableFuture.completedFuture(data);
-    return withReplacement
-        .thenCompose(d -> specimens.ask(id, r -> new Specimen.Transition(action, expectedFinal, d, custody, r)))
-        .thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+    return specimens.transition(id, action, expectedState, data, custody).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
   }
 
   private CompletionStage<HttpResponse> locate(Call call) {
@@ -157,20 +146,7 @@ final class SpecimenRoutes {
 
   private CompletionStage<HttpResponse> history(Call call) {
     return specimens.ask(specimenId(call), Specimen.Get::new).thenApply(reply -> Responses.json(mapper, 200,
-        current(reply).history().stream().map(h -> {
-          Map<String, Object> entry = new LinkedHashMap<>();
-          entry.put("action", h.action());
-          entry.put("from", h.from());
-          entry.put("to", h.to());
-          entry.put("actor", h.custody().userId());
-          entry.put("role", h.custody().role());
-          entry.put("at", h.custody().at());
-          entry.put("reason", h.custody().reason());
-          entry.put("ip", h.custody().clientIp());
-          entry.put("request_id", h.custody().requestId());
-          entry.put("data", h.data());
-          return entry;
-        }).toList()));
+        current(reply).history().stream().map(CustodyEntryView::of).toList()));
   }
 
   private CompletionStage<HttpResponse> label(Call call) {
@@ -198,7 +174,7 @@ final class SpecimenRoutes {
     body.finish();
     List<String> wellFormed = barcodes.stream().filter(Barcodes::validFormat).toList();
     return specimens.readModel().existingBarcodes(wellFormed).thenApply(found -> Responses.json(mapper, 200,
-        barcodes.stream().map(b -> Map.of("barcode", b, "exists", found.contains(b), "valid_format", Barcodes.validFormat(b))).toList()));
+        barcodes.stream().map(b -> new BarcodeCheckView(b, found.contains(b), Barcodes.validFormat(b))).toList()));
   }
 
   /** 201 for the request that created the batch, 200 with the same batch for every repeat. */
@@ -211,55 +187,11 @@ final class SpecimenRoutes {
     body.finish();
     if (specimenIds.isEmpty()) throw ProblemException.invalid("specimen_ids", "must name at least one specimen");
     Custody custody = call.custody(TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
-    // The entities are the truth: a specimen registered a moment ago may not be in the read table yet.
-    List<CompletableFuture<Specimen.Reply>> lookups = specimenIds.stream()
-        .map(id -> specimens.ask(id, Specimen.Get::new).toCompletableFuture()).toList();
-    return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
-        .thenCompose(all -> {
-          List<String> unknown = new java.util.ArrayList<>();
-          for (int i = 0; i < lookups.size(); i++) {
-            if (lookups.get(i).join() instanceof Specimen.Rejected) unknown.add(specimenIds.get(i));
-          }
-          if (!unknown.isEmpty()) throw ProblemException.notFound("unknown specimens: " + unknown);
-          return specimens.askBatch(batchKey, r -> new TestBatch.Create(testCode, specimenIds, custody, r));
-        })
+    return specimens.createBatch(batchKey, testCode, specimenIds, custody)
         .thenApply(reply -> {
-          if (reply instanceof TestBatch.Rejected r) throw ProblemException.of(r.rejection());
-          TestBatch.Batch batch = (TestBatch.Batch) reply;
-          Map<String, Object> v = new LinkedHashMap<>();
-          v.put("batch_key", batch.batch().batchKey());
-          v.put("test_code", batch.batch().testCode());
-          v.put("specimen_ids", batch.batch().specimenIds());
-          v.put("analysis_requests", batch.batch().analysisRequests());
-          v.put("created_by", batch.batch().createdBy().userId());
-          v.put("created_at", batch.batch().createdBy().at());
-          return Responses.json(mapper, batch.created() ? 201 : 200, v);
+          TestBatch.Batch batch = Replies.expect(reply, TestBatch.Batch.class);
+          return Responses.json(mapper, batch.created() ? 201 : 200, TestBatchView.of(batch.batch()));
         });
-  }
-
-  /**
-   * Entering IN_ANALYSIS starts a pipeline: {@code data.pipeline} must name a configured one
-   * and {@code data.parameters} must be strings the command template accepts, so nothing a
-   * client sends reaches a shell unchecked.
-   */
-  private void checkAnalysisRequest(Map<String, Object> data) {
-    Object pipeline = data.get("pipeline");
-    if (pipeline != null && !(pipeline instanceof String)) throw ProblemException.invalid("data.pipeline", "must be a string");
-    if (pipeline != null && pipelines.named((String) pipeline).isEmpty()) {
-      throw ProblemException.invalid("data.pipeline", pipelines.manualMode()
-          ? "no analysis pipelines are configured; analyses are reported by hand"
-          : "must be one of " + pipelines.all().stream().map(lims.analysis.Pipeline::name).toList());
-    }
-    Map<String, String> parameters = new LinkedHashMap<>();
-    Object given = data.getOrDefault("parameters", Map.of());
-    if (!(given instanceof Map<?, ?> map)) throw ProblemException.invalid("data.parameters", "must be an object of strings");
-    for (var e : map.entrySet()) {
-      if (!(e.getValue() instanceof String value)) throw ProblemException.invalid("data.parameters." + e.getKey(), "must be a string");
-      parameters.put(String.valueOf(e.getKey()), value);
-    }
-    pipelines.check((String) pipeline, parameters).ifPresent(reason -> {
-      throw ProblemException.invalid("data.parameters", reason);
-    });
   }
 
   // --- helpers --------------------------------------------------------------------------
@@ -271,35 +203,44 @@ final class SpecimenRoutes {
   }
 
   private static Specimen.State current(Specimen.Reply reply) {
-    if (reply instanceof Specimen.Rejected r) throw ProblemException.of(r.rejection());
-    return ((Specimen.Current) reply).specimen();
+    return Replies.expect(reply, Specimen.Current.class).specimen();
   }
 
-  private static Map<String, Object> view(Specimen.State s) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("id", s.id());
-    v.put("barcode", s.barcode());
-    v.put("state", s.state());
-    v.put("client_ref", s.registration().clientRef());
-    v.put("type", s.registration().type());
-    v.put("tests_requested", s.registration().testsRequested());
-    v.put("collected_at", s.registration().collectedAt());
-    v.put("priority", s.registration().priority());
-    v.put("location", s.well() == null ? null : Map.of("plate", s.plate(), "well", s.well()));
-    v.put("replaces", s.registration().replacesSpecimenId());
-    v.put("replacement_id", s.replacementId());
-    v.put("allowed_actions", s.allowedActions());
-    return v;
+  // --- answers --------------------------------------------------------------------------
+
+  record SpecimenView(String id, String barcode, SpecimenState state, String clientRef, String type, List<String> testsRequested,
+      Instant collectedAt, String priority, LocationView location, String replaces, String replacementId, List<String> allowedActions) {}
+
+  record LocationView(String plate, String well) {}
+
+  /** One entry of a specimen's chain of custody. */
+  record CustodyEntryView(String action, SpecimenState from, SpecimenState to, String actor, String role, Instant at, String reason,
+      String ip, String requestId, Map<String, Object> data) {
+    static CustodyEntryView of(Specimen.HistoryEntry h) {
+      Custody c = h.custody();
+      return new CustodyEntryView(h.action(), h.from(), h.to(), c.userId(), c.role(), c.at(), c.reason(), c.clientIp(), c.requestId(), h.data());
+    }
   }
 
-  private static Map<String, Object> sampleView(SpecimenReadModel.SpecimenRow row) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("barcode", row.barcode());
-    v.put("specimen_id", row.id());
-    v.put("type", row.type());
-    v.put("plate", row.plate());
-    v.put("well", row.well());
-    v.put("state", row.state());
-    return v;
+  /** A specimen as the lab-automation sample view shows it. */
+  record SampleView(String barcode, String specimenId, String type, String plate, String well, String state) {}
+
+  record BarcodeCheckView(String barcode, boolean exists, boolean validFormat) {}
+
+  record TestBatchView(String batchKey, String testCode, List<String> specimenIds, List<TestBatch.AnalysisRequest> analysisRequests,
+      String createdBy, Instant createdAt) {
+    static TestBatchView of(TestBatch.State b) {
+      return new TestBatchView(b.batchKey(), b.testCode(), b.specimenIds(), b.analysisRequests(), b.createdBy().userId(), b.createdBy().at());
+    }
+  }
+
+  private static SpecimenView view(Specimen.State s) {
+    Specimen.Registration r = s.registration();
+    return new SpecimenView(s.id(), s.barcode(), s.state(), r.clientRef(), r.type(), r.testsRequested(), r.collectedAt(), r.priority(),
+        s.well() == null ? null : new LocationView(s.plate(), s.well()), r.replacesSpecimenId(), s.replacementId(), s.allowedActions());
+  }
+
+  private static SampleView sampleView(SpecimenReadModel.SpecimenRow row) {
+    return new SampleView(row.barcode(), row.id(), row.type(), row.plate(), row.well(), row.state());
   }
 }

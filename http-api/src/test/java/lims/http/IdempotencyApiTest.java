@@ -35,6 +35,7 @@ import java.util.stream.Stream;
 import lims.kernel.Asked;
 import lims.kernel.Custody;
 import lims.kernel.Database;
+import lims.kernel.IdempotencyStore;
 import lims.kernel.testing.TestDatabase;
 import lims.specimen.Specimen;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;

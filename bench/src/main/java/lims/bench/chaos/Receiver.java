@@ -16,12 +16,12 @@ import java.util.stream.Collectors;
 /**
  * The endpoint the lab tests' HTTP actions call: it answers 200 at once and records each call
  * with its arrival, as a lab's own system would receive them. Two calls with one execution id
- * (the Idempotency-Key) are one execution run twice.
+ * (the Idempotency-Key) are one execution run twice; {@code Lims-Node} says which node called.
  */
 final class Receiver implements AutoCloseable {
 
-  /** One call: {@code at} its arrival (epoch ms), {@code dueAt} the execution's instant. */
-  record Call(long at, String executionId, String labTestId, long dueAt, int attempt) {}
+  /** One call: {@code at} its arrival (epoch ms), {@code dueAt} the execution's instant, {@code node} the caller's cluster address. */
+  record Call(long at, String executionId, String labTestId, long dueAt, int attempt, String node) {}
 
   private final HttpServer server;
   private final Queue<Call> calls = new ConcurrentLinkedQueue<>();
@@ -38,7 +38,8 @@ final class Receiver implements AutoCloseable {
       try (exchange) {
         JsonNode body = Api.JSON.readTree(exchange.getRequestBody().readAllBytes());
         calls.add(new Call(at, exchange.getRequestHeaders().getFirst("Idempotency-Key"), body.path("lab_test_id").asText(),
-            Instant.parse(body.path("due_at").asText()).toEpochMilli(), body.path("attempt").asInt()));
+            Instant.parse(body.path("due_at").asText()).toEpochMilli(), body.path("attempt").asInt(),
+            String.valueOf(exchange.getRequestHeaders().getFirst("Lims-Node"))));
         exchange.sendResponseHeaders(200, -1);
       }
     });

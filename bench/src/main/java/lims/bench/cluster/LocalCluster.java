@@ -169,7 +169,8 @@ public final class LocalCluster implements AutoCloseable {
     return order;
   }
 
-  private Optional<Integer> numberOf(String address) {
+  /** The node with this cluster address (pekko://lims@host:port), if it is one of these. */
+  public Optional<Integer> numberOf(String address) {
     return nodes.stream().filter(n -> n.address().equals(address)).map(Node::number).findFirst();
   }
 

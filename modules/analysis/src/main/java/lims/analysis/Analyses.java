@@ -15,6 +15,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import lims.kernel.Asked;
 import lims.kernel.Failures;
+import lims.kernel.PauseFence;
 import lims.kernel.deadline.DeadlineSweeper;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
@@ -55,7 +56,9 @@ public final class Analyses {
     this.askTimeout = askTimeout;
     this.readModel = new AnalysisReadModel(ReadTable.of(system, AnalysisProjection.NAME, Analysis.TAGS));
     Executor io = system.dispatchers().lookup(DispatcherSelector.fromConfig(IO_DISPATCHER));
-    SshRemoteHost remote = new SshRemoteHost(io, config.getDuration("dispatch.ssh-timeout"));
+    Duration sshTimeout = config.getDuration("dispatch.ssh-timeout");
+    SshRemoteHost ssh = new SshRemoteHost(io, sshTimeout);
+    RemoteHost remote = RemoteHost.fenced(ssh, PauseFence.get(system)::clear, sshTimeout);
     Analysis.DispatchPolicy policy = new Analysis.DispatchPolicy(config.getInt("dispatch.attempts"),
         new lims.kernel.Backoff(config.getDuration("dispatch.min-backoff"), config.getDuration("dispatch.max-backoff")));
     sharding.init(Entity.of(Analysis.TYPE, ctx -> Analysis.create(ctx.getEntityId(), pipelines, remote, policy, Clock.systemUTC())));
@@ -75,7 +78,7 @@ public final class Analyses {
           io, readModel::withResult, this::deliver);
     }
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-ssh-connections", () -> {
-      remote.close();
+      ssh.close();
       return CompletableFuture.completedFuture(Done.getInstance());
     });
   }

@@ -168,7 +168,7 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
 
   public record Current(State analysis) implements Reply {}
 
-  public record Rejected(Rejection rejection) implements Reply {}
+  public record Rejected(Rejection rejection) implements Reply, lims.kernel.Refused {}
 
   public sealed interface Event extends CborSerializable permits AnalysisRequested, DispatchAttemptFailed, AnalysisDispatched,
       AnalysisFailed, ResultRecorded, AnalysisTimedOut, AnalysisCancelled, RemoteSessionEnded, SessionStartedAfterEnd {

@@ -89,6 +89,33 @@ public final class Pipelines {
     return Optional.empty();
   }
 
+  /** A field of a request the rules refuse ({@code data.pipeline}, say), and why. */
+  public record Invalid(String field, String why) {}
+
+  /**
+   * What a client's request for a run ({@code data} of the specimen transition into
+   * IN_ANALYSIS) gets wrong, if anything: {@code pipeline} must name a configured pipeline and
+   * {@code parameters} be strings the command template accepts, so nothing a client sends
+   * reaches a shell unchecked. The first problem found, by the field it is in.
+   */
+  public Optional<Invalid> checkRequest(Map<String, Object> data) {
+    Object pipeline = data.get("pipeline");
+    if (pipeline != null && !(pipeline instanceof String)) return Optional.of(new Invalid("data.pipeline", "must be a string"));
+    if (pipeline != null && named((String) pipeline).isEmpty()) {
+      return Optional.of(new Invalid("data.pipeline", manualMode()
+          ? "no analysis pipelines are configured; analyses are reported by hand"
+          : "must be one of " + all().stream().map(Pipeline::name).toList()));
+    }
+    Map<String, String> parameters = new LinkedHashMap<>();
+    Object given = data.getOrDefault("parameters", Map.of());
+    if (!(given instanceof Map<?, ?> map)) return Optional.of(new Invalid("data.parameters", "must be an object of strings"));
+    for (var e : map.entrySet()) {
+      if (!(e.getValue() instanceof String value)) return Optional.of(new Invalid("data.parameters." + e.getKey(), "must be a string"));
+      parameters.put(String.valueOf(e.getKey()), value);
+    }
+    return check((String) pipeline, parameters).map(reason -> new Invalid("data.parameters", reason));
+  }
+
   public record Resolved(Pipeline pipeline, String failure) {
     static Resolved of(Pipeline p) {
       return new Resolved(p, null);

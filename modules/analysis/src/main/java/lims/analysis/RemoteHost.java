@@ -1,6 +1,9 @@
 package lims.analysis;
 
+import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import lims.kernel.PauseFence;
 import org.apache.pekko.Done;
 
 /** Where pipelines run: starts and ends named detached sessions. The SSH + tmux one is {@link SshRemoteHost}. */
@@ -15,4 +18,23 @@ public interface RemoteHost {
 
   /** Ends the session; one that is already gone counts as ended. */
   CompletionStage<Done> kill(Pipeline pipeline, String session);
+
+  /**
+   * {@code host}, its starts and kills held until {@code clear} completes (lims.kernel.PauseFence,
+   * decision 0043), at most {@code wait}: a node frozen past its removal never dispatches a run
+   * its entity's new home dispatches too.
+   */
+  static RemoteHost fenced(RemoteHost host, Supplier<CompletionStage<Void>> clear, Duration wait) {
+    return new RemoteHost() {
+      @Override
+      public CompletionStage<Done> start(Pipeline pipeline, String session, String command) {
+        return PauseFence.afterClear(clear.get(), () -> host.start(pipeline, session, command), wait);
+      }
+
+      @Override
+      public CompletionStage<Done> kill(Pipeline pipeline, String session) {
+        return PauseFence.afterClear(clear.get(), () -> host.kill(pipeline, session), wait);
+      }
+    };
+  }
 }

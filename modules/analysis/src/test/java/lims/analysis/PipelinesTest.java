@@ -36,6 +36,21 @@ class PipelinesTest {
     assertTrue(none.manualMode());
   }
 
+  /** A run request on entering IN_ANALYSIS: each problem named by the field it is in, nothing unchecked reaching a shell. */
+  @Test
+  void aRunRequestNamesAConfiguredPipelineAndParametersItsCommandAccepts() {
+    Pipelines p = load("pipelines { wgs = " + ONE + " }\npipeline-for-test {}\ndefault-pipeline = wgs");
+    assertEquals(java.util.Optional.empty(), p.checkRequest(Map.of("pipeline", "wgs", "parameters", Map.of("genome", "hg38"))));
+    assertEquals(java.util.Optional.empty(), p.checkRequest(Map.of()), "the lab picks the pipeline");
+    assertEquals("data.pipeline", p.checkRequest(Map.of("pipeline", 7)).orElseThrow().field());
+    assertTrue(p.checkRequest(Map.of("pipeline", "rna")).orElseThrow().why().contains("[wgs]"));
+    assertEquals("data.parameters", p.checkRequest(Map.of("parameters", List.of("x"))).orElseThrow().field());
+    assertEquals("data.parameters.genome", p.checkRequest(Map.of("parameters", Map.of("genome", 38))).orElseThrow().field());
+    assertEquals("data.parameters", p.checkRequest(Map.of("pipeline", "wgs", "parameters", Map.of("genome", "hg38; rm -rf /"))).orElseThrow().field());
+    Pipelines none = load("pipelines {}\npipeline-for-test {}\ndefault-pipeline = \"\"");
+    assertTrue(none.checkRequest(Map.of("pipeline", "wgs")).orElseThrow().why().contains("reported by hand"));
+  }
+
   @Test
   void thePipelineIsTheNamedOneElseTheTestsElseTheDefault() {
     Pipelines p = load("pipelines { wgs = " + ONE + ", rna = " + ONE + ", qc = " + ONE + " }\n"

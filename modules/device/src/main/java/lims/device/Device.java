@@ -92,7 +92,7 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
 
   public record ExecutionReply(Execution execution) implements Reply {}
 
-  public record Rejected(Rejection rejection) implements Reply {}
+  public record Rejected(Rejection rejection) implements Reply, lims.kernel.Refused {}
 
   public sealed interface Event extends CborSerializable
       permits DeviceRegistered, StatusChanged, BookingGranted, RequestQueued, QueueEntryCancelled, BookingReleased,

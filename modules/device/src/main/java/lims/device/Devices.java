@@ -9,6 +9,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import lims.kernel.Asked;
 import lims.kernel.Database;
+import lims.kernel.PauseFence;
 import lims.kernel.Failures;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
@@ -22,6 +23,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 public final class Devices {
 
   public static final Pattern DEVICE_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+  /** Path segments of the execution logs that a device id would otherwise share: its own log could never be asked for. */
+  private static final java.util.Set<String> RESERVED_IDS = java.util.Set.of("search", "export");
+
   public static final Pattern WORKFLOW_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private final ClusterSharding sharding;
@@ -37,9 +41,26 @@ public final class Devices {
     this.estimator = new WaitEstimator(system.settings().config().getConfig("lims.device.wait-estimate"));
     // Devices never passivate: they are few and long-lived, and an idle stop in the middle of an
     // operation would drop the driver's result and later report the operation as interrupted.
-    sharding.init(Entity.of(Device.TYPE, ctx -> Device.create(ctx.getEntityId(), driver, ctx.getShard()))
+    PauseFence fence = PauseFence.get(system);
+    InstrumentDriver fenced = InstrumentDriver.fenced(driver, fence::clear, fence.holdAtMost());
+    sharding.init(Entity.of(Device.TYPE, ctx -> Device.create(ctx.getEntityId(), fenced, ctx.getShard()))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
     Projections.<Device.Event>start(system, DeviceProjection.NAME, Device.TAGS, tag -> new DeviceProjection());
+  }
+
+  /** Why {@code id} cannot name a new device, if it cannot (beyond {@link #DEVICE_ID}). */
+  public static java.util.Optional<String> reservedIdProblem(String id) {
+    return RESERVED_IDS.contains(id)
+        ? java.util.Optional.of("'" + id + "' names /execution-logs/" + id + ", so it cannot name a device") : java.util.Optional.empty();
+  }
+
+  /** The device an execution id ({@code <device id>.<n>}, such as plate-reader-1.42) belongs to; empty when it is not one. */
+  public static java.util.Optional<String> deviceOfExecution(String executionId) {
+    int dot = executionId.lastIndexOf('.');
+    if (dot < 1 || !DEVICE_ID.matcher(executionId.substring(0, dot)).matches() || !executionId.substring(dot + 1).matches("[0-9]{1,18}")) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(executionId.substring(0, dot));
   }
 
   public static InstrumentDriver simulatedDriver(Config config) {

@@ -1,11 +1,13 @@
 package lims.device;
 
 import com.typesafe.config.Config;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * How long a request will wait: the remaining expected time of the current booking plus
@@ -18,12 +20,42 @@ public final class WaitEstimator {
 
   public record QueuePlace(QueueEntry entry, int position, Instant estimatedStart) {}
 
+  /** Where a workflow stands: position 0 and no wait for the holder, else its place in the queue. */
+  public record Wait(int position, Duration expected) {}
+
   private final Duration defaultBooking;
   private final Duration defaultOperation;
+  /** Estimates are from now; the clock is this context's, so callers (the HTTP edge) need none. */
+  private final Clock clock;
 
   public WaitEstimator(Config settings) {
+    this(settings, Clock.systemUTC());
+  }
+
+  WaitEstimator(Config settings, Clock clock) {
     this.defaultBooking = settings.getDuration("default-booking");
     this.defaultOperation = settings.getDuration("default-operation");
+    this.clock = clock;
+  }
+
+  /** Each queue entry with its 1-based position and estimated start from now, in service order. */
+  public List<QueuePlace> places(Device.Snapshot device, Map<String, Double> meanMs) {
+    return places(device, meanMs, clock.instant());
+  }
+
+  /** How long a new request of normal priority would wait from now. */
+  public Duration waitOfNewNormalRequest(Device.Snapshot device, Map<String, Double> meanMs) {
+    Instant now = clock.instant();
+    return Duration.between(now, startOfNewNormalRequest(device, meanMs, now));
+  }
+
+  /** Where {@code workflowId} stands on the device now; empty when it neither holds it nor is queued. */
+  public Optional<Wait> waitOf(Device.Snapshot device, Map<String, Double> meanMs, String workflowId) {
+    if (device.booking().map(b -> b.workflowId().equals(workflowId)).orElse(false)) return Optional.of(new Wait(0, Duration.ZERO));
+    Instant now = clock.instant();
+    return places(device, meanMs, now).stream().filter(p -> p.entry().workflowId().equals(workflowId)).findFirst()
+        .map(p -> new Wait(p.position(), Duration.between(now, p.estimatedStart()).isNegative() ? Duration.ZERO
+            : Duration.between(now, p.estimatedStart())));
   }
 
   Duration expected(List<String> operations, Map<String, Double> meanMs) {

@@ -9,6 +9,11 @@ import java.time.Instant;
 public record Custody(String userId, String role, Instant at, String clientIp, String requestId, String reason)
     implements CborSerializable {
 
+  /** A person's act, stamped with the instant it is recorded (the caller holds no clock of its own). */
+  public static Custody now(String userId, String role, String clientIp, String requestId, String reason) {
+    return new Custody(userId, role, Instant.now(), clientIp, requestId, reason);
+  }
+
   /**
    * The system acting on its own (a reaction, a scheduled action): user {@code system} in the
    * admin role, from no address. {@code requestId} names what it acted for ({@code grant:<device>},

@@ -57,7 +57,9 @@ public final class Database implements Extension {
     this.callTimeoutMillis = system.settings().config().getDuration("lims.http.ask-timeout").toMillis();
     // On a connection of its own, without the pool's socket timeout: a migration may rightly
     // keep the server busy for minutes (an index on a large table) without a byte in between.
-    migrations(vendor).dataSource(config.getString("url"), config.getString("user"), config.getString("password")).load().migrate();
+    FluentConfiguration flyway = migrations(vendor);
+    (vendor.equals("postgresql") ? flyway.dataSource(postgresMigrationSource(config))
+        : flyway.dataSource(config.getString("url"), config.getString("user"), config.getString("password"))).load().migrate();
     CoordinatedShutdown.get(system)
         .addTask(
             CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
@@ -79,6 +81,22 @@ public final class Database implements Extension {
    */
   public static void migrate(DataSource dataSource, String vendor) {
     migrations(vendor).dataSource(dataSource).load().migrate();
+  }
+
+  /**
+   * The migrations' connection: opening it is bounded (a server that accepts the connection and
+   * then never answers, as a frozen one does, would otherwise hold the node at start for ever);
+   * reading from it is not, for the reason given where it is used. (H2 is a file or in-process.)
+   */
+  static DataSource postgresMigrationSource(Config config) {
+    org.postgresql.ds.PGSimpleDataSource source = new org.postgresql.ds.PGSimpleDataSource();
+    source.setURL(config.getString("url"));
+    source.setUser(config.getString("user"));
+    source.setPassword(config.getString("password"));
+    int seconds = (int) Math.max(1, config.getDuration("migration-connect-timeout").toSeconds());
+    source.setConnectTimeout(seconds);
+    source.setLoginTimeout(seconds);
+    return source;
   }
 
   private static FluentConfiguration migrations(String vendor) {
@@ -137,6 +155,11 @@ public final class Database implements Extension {
           if (Failures.cause(failure) instanceof TimeoutException) throw noAnswer();
           throw failure instanceof CompletionException c ? c : new CompletionException(failure);
         });
+  }
+
+  /** Whether a pooled connection passes the driver's validity check within {@code bound} (at least a second: the driver counts seconds). */
+  public CompletionStage<Boolean> connectionValid(java.time.Duration bound) {
+    return withConnection(c -> c.isValid((int) Math.max(1, bound.toSeconds())));
   }
 
   private DatabaseUnavailable noAnswer() {

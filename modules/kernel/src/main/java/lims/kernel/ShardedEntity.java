@@ -3,6 +3,7 @@ package lims.kernel;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -23,6 +24,12 @@ public abstract class ShardedEntity<C, E, S> extends EventSourcedBehaviorWithEnf
 
   protected ShardedEntity(PersistenceId persistenceId, Clock clock) {
     super(persistenceId);
+    this.clock = clock;
+  }
+
+  /** {@code onPersistFailure}: how the entity starts again after a failed write or recovery (instead of stopping until its next command). */
+  protected ShardedEntity(PersistenceId persistenceId, Clock clock, BackoffSupervisorStrategy onPersistFailure) {
+    super(persistenceId, onPersistFailure);
     this.clock = clock;
   }
 

@@ -58,4 +58,16 @@ class DatabaseTest {
     assertFalse(Database.isConnectionFailure(new SQLException("no such table", "42P01")));
     assertFalse(Database.isConnectionFailure(new SQLException("canceled by statement_timeout", "57014")));
   }
+
+  @Test
+  void theMigrationsConnectionToAServerThatNeverAnswersFailsAtItsTimeOut() throws Exception {
+    // A frozen PostgreSQL: the kernel accepts the connection, nobody ever answers.
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      var config = ConfigFactory.parseMap(Map.of("url", "jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/lims", "user", "lims",
+          "password", "", "migration-connect-timeout", "2s"));
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+          () -> assertThrows(SQLException.class, () -> Database.postgresMigrationSource(config).getConnection()),
+          "the connection is given up at its 2 s time-out");
+    }
+  }
 }

@@ -19,6 +19,8 @@ import lims.kernel.Failures;
  * (http or https), {@code method} (POST, PUT or GET; POST), {@code expected_status} (200),
  * {@code timeout_ms} (10,000, or the node's action time-out if shorter; at most that time-out:
  * an attempt ends there whatever the call does, so a longer wait could never succeed).
+ * {@code Lims-Node} names the node that called (its cluster address), so the lab's system and
+ * an audit can tell which node a call came from.
  */
 final class HttpAction implements LabTestAction.Runner {
 
@@ -29,8 +31,12 @@ final class HttpAction implements LabTestAction.Runner {
   /** The longest a call may wait: the attempt's time-out (lims.scheduling.action-timeout). */
   private final long maxTimeoutMillis;
 
-  HttpAction(Duration actionTimeout) {
+  /** The calling node's cluster address, sent as {@code Lims-Node}. */
+  private final String node;
+
+  HttpAction(Duration actionTimeout, String node) {
     this.maxTimeoutMillis = actionTimeout.toMillis();
+    this.node = node;
   }
 
   /** Why the parameters cannot work, if they cannot. */
@@ -72,7 +78,7 @@ final class HttpAction implements LabTestAction.Runner {
       throw new IllegalStateException(e);
     }
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create((String) p.get("url"))).timeout(timeout)
-        .header("Idempotency-Key", execution.executionId()).header("Content-Type", "application/json");
+        .header("Idempotency-Key", execution.executionId()).header("Lims-Node", node).header("Content-Type", "application/json");
     request = method.equals("GET") ? request.GET() : request.method(method, HttpRequest.BodyPublishers.ofString(body));
     return client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
       if (error != null) {

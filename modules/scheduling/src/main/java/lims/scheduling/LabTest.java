@@ -1,5 +1,7 @@
 package lims.scheduling;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,18 +11,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import lims.kernel.Backoff;
 import lims.kernel.CborSerializable;
-import lims.kernel.Failures;
 import lims.kernel.Rejection;
+import lims.kernel.WireNames;
 import lims.kernel.deadline.Delay;
 import lims.kernel.projection.EventTags;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -52,12 +53,43 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   /** An execution: its test and its due instant in epoch milliseconds. */
   public static final Pattern EXECUTION_ID = Pattern.compile(ID.pattern() + "-[0-9]{1,19}");
 
-  public static final String SCHEDULED = "scheduled";
-  public static final String RUNNING = "running";
-  public static final String COMPLETED = "completed";
-  public static final String PAUSED = "paused";
-  public static final String DEAD_LETTERED = "dead_lettered";
-  public static final String DELETED = "deleted";
+  /**
+   * Where a test is. Waiting for its next instant (scheduled), an execution under way or
+   * waiting for its next attempt (running), no instant left (completed, or dead_lettered while
+   * a failed execution waits to be retried by hand), paused by hand, deleted. Spelled on the
+   * wire, in the read table and in a snapshot in lower case ({@link #wireName()}).
+   */
+  public enum Status {
+    SCHEDULED,
+    RUNNING,
+    COMPLETED,
+    PAUSED,
+    DEAD_LETTERED,
+    DELETED;
+
+    @JsonValue
+    public String wireName() {
+      return WireNames.of(this);
+    }
+
+    @JsonCreator
+    public static Status fromWireName(String name) {
+      return WireNames.parse(Status.class, name).orElseThrow(() -> new IllegalArgumentException("no lab-test status " + name));
+    }
+
+    /** The wire name, so that a status in a message or a log line reads as the API spells it. */
+    @Override
+    public String toString() {
+      return wireName();
+    }
+
+    /** The statuses a listed test can have (a deleted test is not listed), as the API spells them. */
+    public static Set<String> listed() {
+      return java.util.Arrays.stream(values()).filter(s -> s != DELETED).map(Status::wireName)
+          .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new));
+    }
+  }
+
   public static final String FIRE_ONCE = "fire_once";
   /** Every missed instant fires, in due order, within the catch-up window (decision 0041). */
   public static final String FIRE_ALL = "fire_all";
@@ -133,7 +165,7 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
 
   public record Current(State labTest) implements Reply {}
 
-  public record Rejected(Rejection rejection) implements Reply {}
+  public record Rejected(Rejection rejection) implements Reply, lims.kernel.Refused {}
 
   public sealed interface Event extends CborSerializable permits LabTestCreated, LabTestEdited, LabTestDeleted, LabTestPaused,
       LabTestResumed, ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionDeadLettered, MisfireSkipped, InstantsMissed {}
@@ -186,29 +218,78 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   public record InstantsMissed(String labTestId, Instant firstMissedAt, Instant nextFireAt, Duration catchUpWindow, Instant at)
       implements Event {}
 
-  public record State(String id, Definition definition, String status, Instant nextFireAt, Execution current,
+  /**
+   * A test as its events left it; {@code definition} is null until it is created. Changed only
+   * by the named steps below, one per event. An execution is under way ({@code current}) exactly
+   * while the status is running.
+   */
+  public record State(String id, Definition definition, Status status, Instant nextFireAt, Execution current,
       Map<String, DeadLetter> deadLetters, String createdBy, Instant createdAt, String idempotencyToken) implements CborSerializable {
 
-    public boolean exists() {
-      return definition != null && !DELETED.equals(status);
+    /** A test nobody created (yet). */
+    static State uncreated(String id) {
+      return new State(id, null, null, null, null, Map.of(), null, null, null);
     }
 
-    /** Status when nothing runs: scheduled while there is a next instant, else completed or dead-lettered. */
+    public boolean exists() {
+      return definition != null && status != Status.DELETED;
+    }
+
+    static State created(LabTestCreated e) {
+      return new State(e.labTestId(), e.definition(), Status.SCHEDULED, null, null, Map.of(), e.by(), e.at(), e.idempotencyToken())
+          .settled(e.nextFireAt());
+    }
+
+    State edited(Definition definition, Instant next) {
+      return new State(id, definition, status, nextFireAt, current, deadLetters, createdBy, createdAt, idempotencyToken).settled(next);
+    }
+
+    State deleted() {
+      return new State(id, definition, Status.DELETED, null, current, deadLetters, createdBy, createdAt, idempotencyToken);
+    }
+
+    State paused() {
+      return new State(id, definition, Status.PAUSED, null, current, deadLetters, createdBy, createdAt, idempotencyToken);
+    }
+
+    State resumed(Instant next) {
+      return new State(id, definition, Status.SCHEDULED, null, current, deadLetters, createdBy, createdAt, idempotencyToken).settled(next);
+    }
+
+    /** Status when nothing runs: scheduled while there is a next instant, else completed or dead-lettered; a paused test stays paused. */
     State settled(Instant next) {
-      if (this.status.equals(PAUSED)) return new State(id, definition, PAUSED, null, null, deadLetters, createdBy, createdAt, idempotencyToken);
-      String status = next != null ? SCHEDULED : deadLetters.isEmpty() ? COMPLETED : DEAD_LETTERED;
+      if (this.status == Status.PAUSED) {
+        return new State(id, definition, Status.PAUSED, null, null, deadLetters, createdBy, createdAt, idempotencyToken);
+      }
+      Status status = next != null ? Status.SCHEDULED : deadLetters.isEmpty() ? Status.COMPLETED : Status.DEAD_LETTERED;
       return new State(id, definition, status, next, null, deadLetters, createdBy, createdAt, idempotencyToken);
     }
 
+    /** An attempt is under way, or (with a {@code retryAt}) waits for the next one. */
     State running(Execution e) {
-      return new State(id, definition, RUNNING, nextFireAt, e, deadLetters, createdBy, createdAt, idempotencyToken);
+      return new State(id, definition, Status.RUNNING, nextFireAt, e, deadLetters, createdBy, createdAt, idempotencyToken);
     }
 
-    State with(String status, Definition definition, Instant next) {
-      return new State(id, definition, status, next, current, deadLetters, createdBy, createdAt, idempotencyToken);
+    /** The execution succeeded: a dead letter it retried is gone. */
+    State succeeded(String executionId, Instant next) {
+      Map<String, DeadLetter> letters = new TreeMap<>(deadLetters);
+      letters.remove(executionId);
+      return withDeadLetters(letters).settled(next);
     }
 
-    State withDeadLetters(Map<String, DeadLetter> letters) {
+    /**
+     * The execution failed for good and waits to be retried by hand. A test that fails for
+     * months must not grow without bound: the oldest letters beyond the cap stay listed (in
+     * the read table), not retryable.
+     */
+    State deadLettered(DeadLetter letter, Instant next) {
+      TreeMap<String, DeadLetter> letters = new TreeMap<>(deadLetters);
+      letters.put(letter.executionId(), letter);
+      while (letters.size() > MAX_DEAD_LETTERS) letters.pollFirstEntry();
+      return withDeadLetters(letters).settled(next);
+    }
+
+    private State withDeadLetters(Map<String, DeadLetter> letters) {
       return new State(id, definition, status, nextFireAt, current, Map.copyOf(letters), createdBy, createdAt, idempotencyToken);
     }
   }
@@ -218,26 +299,35 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   private final String labTestId;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final LabTestAction.Runner runner;
+  private final ActionCalls calls;
   private final Policy policy;
   private final Clock clock;
   private final Consumer<Event> observer;
 
-  private LabTest(String labTestId, ActorContext<Command> context, TimerScheduler<Command> timers, LabTestAction.Runner runner,
+  private LabTest(String labTestId, ActorContext<Command> context, TimerScheduler<Command> timers, ActionCalls calls,
       Policy policy, Clock clock, Consumer<Event> observer) {
-    super(PersistenceId.of(TYPE.name(), labTestId), clock);
+    // A write that failed (the database stopped) starts the test again, from the journal, as soon
+    // as it can recover: an execution whose outcome was not written then records the call this
+    // node made (ActionCalls) before anything else can move the test to another node (decision 0043).
+    super(PersistenceId.of(TYPE.name(), labTestId), clock, SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(10), 0.2));
     this.labTestId = labTestId;
     this.context = context;
     this.timers = timers;
-    this.runner = runner;
+    this.calls = calls;
     this.policy = policy;
     this.clock = clock;
     this.observer = observer;
   }
 
   /** {@code observer} hears each event once it is persisted (metrics); never during recovery. */
-  public static Behavior<Command> create(String labTestId, LabTestAction.Runner runner, Policy policy, Clock clock, Consumer<Event> observer) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LabTest(labTestId, ctx, timers, runner, policy, clock, observer)));
+  public static Behavior<Command> create(String labTestId, ActionCalls calls, Policy policy, Clock clock, Consumer<Event> observer) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LabTest(labTestId, ctx, timers, calls, policy, clock, observer)));
+  }
+
+  /** A test on its own (unit tests): each incarnation starts remembering no call, as a test that moved to another node. */
+  static Behavior<Command> create(String labTestId, LabTestAction.Runner runner, Policy policy, Clock clock, Consumer<Event> observer) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LabTest(labTestId, ctx, timers, ActionCalls.unfenced(runner), policy, clock,
+        observer)));
   }
 
   private EffectBuilder<Event, State> persist(List<Event> events) {
@@ -246,7 +336,7 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
 
   @Override
   public State emptyState() {
-    return new State(labTestId, null, null, null, null, Map.of(), null, null, null);
+    return State.uncreated(labTestId);
   }
 
   /**
@@ -274,6 +364,12 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
     return this::onCommand;
   }
 
+  /**
+   * What every test answers, then what it may do in its phase: {@link #whilePaused},
+   * {@link #whileRunning} (an execution under way or waiting for its next attempt) or
+   * {@link #whileIdle} (scheduled, completed, dead-lettered). A command no phase knows is a
+   * bug: logged as an error, and a request is refused rather than left unanswered.
+   */
   private ReplyEffect<Event, State> onCommand(State s, Command command) {
     if (s.definition() == null && command instanceof Create c) return create(s, c);
     if (!s.exists()) {
@@ -285,20 +381,65 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
           : reject(c.replyTo(), Rejection.conflict("lab test " + labTestId + " already exists"));
     }
     if (command instanceof Get c) return Effect().reply(c.replyTo(), new Current(s));
-    if (command instanceof Edit c) return edit(s, c);
     if (command instanceof Delete c) {
       return persist(List.of(new LabTestDeleted(labTestId, c.by(), clock.instant()))).thenRun(x -> timers.cancelAll())
           .thenReply(c.replyTo(), Current::new);
     }
-    if (command instanceof Pause c) return pause(s, c);
+    if (command instanceof RetryDeadLetter c && !s.deadLetters().containsKey(c.executionId())) {
+      return reject(c.replyTo(), Rejection.notFound("no dead letter " + c.executionId() + " of lab test " + labTestId));
+    }
+    if (command instanceof Wake) return Effect().noReply(); // starting the entity was all it asked
+    if (s.status() == Status.PAUSED) return whilePaused(s, command);
+    if (s.current() != null) return whileRunning(s, command);
+    return whileIdle(s, command);
+  }
+
+  /** Paused: edited or resumed by hand; it runs nothing, by hand either (decision 0028), and has no timers. */
+  private ReplyEffect<Event, State> whilePaused(State s, Command command) {
+    if (command instanceof Edit c) return edit(c);
+    if (command instanceof Pause c) return Effect().reply(c.replyTo(), new Current(s));
     if (command instanceof Resume c) return resume(s, c);
-    if (command instanceof Trigger c) return trigger(s, c);
-    if (command instanceof RetryDeadLetter c) return retryDeadLetter(s, c);
-    if (command instanceof Due c) return due(s, c);
-    if (command instanceof NextAttempt c) return nextAttempt(s, c);
+    if (command instanceof Trigger c) return refusedWhilePaused(c.replyTo());
+    if (command instanceof RetryDeadLetter c) return refusedWhilePaused(c.replyTo());
+    if (isTimerOrAnswer(command)) return Effect().noReply(); // from before the pause
+    return unknownCommand(s, command);
+  }
+
+  /** An execution under way: its attempts run, and a change by hand waits for it to end (a conflict naming it). */
+  private ReplyEffect<Event, State> whileRunning(State s, Command command) {
     if (command instanceof RunAction c) return runActionAgain(s, c);
     if (command instanceof ActionDone c) return actionDone(s, c);
-    return Effect().noReply(); // Wake: starting the entity was all it asked
+    if (command instanceof NextAttempt c) return nextAttempt(s, c);
+    if (command instanceof Due) return Effect().noReply(); // the instant after this execution is planned when it ends
+    if (command instanceof Resume c) return Effect().reply(c.replyTo(), new Current(s)); // not paused
+    if (command instanceof Edit c) return busy(c.replyTo(), s);
+    if (command instanceof Pause c) return busy(c.replyTo(), s);
+    if (command instanceof Trigger c) return busy(c.replyTo(), s);
+    if (command instanceof RetryDeadLetter c) return busy(c.replyTo(), s);
+    return unknownCommand(s, command);
+  }
+
+  /** Nothing under way: its next instant fires; it may be edited, paused, run or retried by hand. */
+  private ReplyEffect<Event, State> whileIdle(State s, Command command) {
+    if (command instanceof Due c) return due(s, c);
+    if (command instanceof Edit c) return edit(c);
+    if (command instanceof Pause c) return persist(List.of(new LabTestPaused(labTestId, c.by(), clock.instant()))).thenRun(this::plan)
+        .thenReply(c.replyTo(), Current::new);
+    if (command instanceof Resume c) return Effect().reply(c.replyTo(), new Current(s)); // not paused
+    if (command instanceof Trigger c) return trigger(c);
+    if (command instanceof RetryDeadLetter c) return retryDeadLetter(s, c);
+    if (isTimerOrAnswer(command)) return Effect().noReply(); // of an execution already settled
+    return unknownCommand(s, command);
+  }
+
+  private static boolean isTimerOrAnswer(Command command) {
+    return command instanceof Due || command instanceof NextAttempt || command instanceof RunAction || command instanceof ActionDone;
+  }
+
+  private ReplyEffect<Event, State> unknownCommand(State s, Command command) {
+    context.getLog().error("lab test {}: no handler for {} while {}", labTestId, command.getClass().getName(), s.status());
+    if (!(command instanceof Request r)) return Effect().noReply();
+    return reject(r.replyTo(), Rejection.invalid("lab test " + labTestId + " does not handle " + command.getClass().getSimpleName()));
   }
 
   private Rejection notFound() {
@@ -314,8 +455,8 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   }
 
   /** A 409 naming the test's status, so a client sees what the test is doing. */
-  private ReplyEffect<Event, State> conflict(ActorRef<Reply> replyTo, String detail, String status) {
-    return reject(replyTo, new Rejection(Rejection.Kind.CONFLICT, detail, Map.of("status", status)));
+  private ReplyEffect<Event, State> conflict(ActorRef<Reply> replyTo, String detail, Status status) {
+    return reject(replyTo, new Rejection(Rejection.Kind.CONFLICT, detail, Map.of("status", status.wireName())));
   }
 
   private ReplyEffect<Event, State> create(State s, Create c) {
@@ -325,8 +466,7 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
         .thenReply(c.replyTo(), Current::new);
   }
 
-  private ReplyEffect<Event, State> edit(State s, Edit c) {
-    if (s.current() != null) return busy(c.replyTo(), s);
+  private ReplyEffect<Event, State> edit(Edit c) {
     Instant now = clock.instant();
     Instant next = firstFire(c.definition().schedule(), now);
     return persist(List.of(new LabTestEdited(labTestId, c.definition(), next, c.by(), now))).thenRun(this::plan)
@@ -342,15 +482,8 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
     return schedule.recurring() ? schedule.nextAfter(now).orElse(null) : schedule.at();
   }
 
-  private ReplyEffect<Event, State> pause(State s, Pause c) {
-    if (s.status().equals(PAUSED)) return Effect().reply(c.replyTo(), new Current(s));
-    if (s.current() != null) return busy(c.replyTo(), s);
-    return persist(List.of(new LabTestPaused(labTestId, c.by(), clock.instant()))).thenRun(this::plan).thenReply(c.replyTo(), Current::new);
-  }
-
   /** Instants that passed while paused are not fired: the schedule resumes from now. */
   private ReplyEffect<Event, State> resume(State s, Resume c) {
-    if (!s.status().equals(PAUSED)) return Effect().reply(c.replyTo(), new Current(s));
     Instant now = clock.instant();
     Instant next = s.definition().schedule().nextAfter(now).orElse(null);
     return persist(List.of(new LabTestResumed(labTestId, next, c.by(), now))).thenRun(this::plan).thenReply(c.replyTo(), Current::new);
@@ -361,27 +494,22 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
    * test, and a paused test settles paused only if it never ran. Resume it first.
    */
   private ReplyEffect<Event, State> refusedWhilePaused(ActorRef<Reply> replyTo) {
-    return conflict(replyTo, "lab test " + labTestId + " is paused; resume it to run it", PAUSED);
+    return conflict(replyTo, "lab test " + labTestId + " is paused; resume it to run it", Status.PAUSED);
   }
 
-  private ReplyEffect<Event, State> trigger(State s, Trigger c) {
-    if (s.status().equals(PAUSED)) return refusedWhilePaused(c.replyTo());
-    if (s.current() != null) return busy(c.replyTo(), s);
+  private ReplyEffect<Event, State> trigger(Trigger c) {
     Instant now = clock.instant();
     return start(new ExecutionStarted(labTestId, executionId(now), now, 1, now, "manual:" + c.by()), c.replyTo());
   }
 
   private ReplyEffect<Event, State> retryDeadLetter(State s, RetryDeadLetter c) {
     DeadLetter letter = s.deadLetters().get(c.executionId());
-    if (letter == null) return reject(c.replyTo(), Rejection.notFound("no dead letter " + c.executionId() + " of lab test " + labTestId));
-    if (s.status().equals(PAUSED)) return refusedWhilePaused(c.replyTo());
-    if (s.current() != null) return busy(c.replyTo(), s);
     return start(new ExecutionStarted(labTestId, letter.executionId(), letter.dueAt(), letter.attempts() + 1, clock.instant(),
         "dead-letter-retry:" + c.by()), c.replyTo());
   }
 
   private ReplyEffect<Event, State> due(State s, Due c) {
-    if (!s.status().equals(SCHEDULED) || !c.dueAt().equals(s.nextFireAt())) return Effect().noReply(); // a stale timer
+    if (s.status() != Status.SCHEDULED || !c.dueAt().equals(s.nextFireAt())) return Effect().noReply(); // a stale timer
     Instant now = clock.instant();
     if (now.isBefore(c.dueAt().minus(policy.startAhead()))) return notYet();
     Duration late = Duration.between(c.dueAt(), now);
@@ -468,14 +596,10 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
 
   private void callAction(State s) {
     Execution e = s.current();
-    Instant actionStartedAt = clock.instant();
-    // Real time, as the time-out below (the entity's clock may be a test's).
+    // Real time, as the time-out (the entity's clock may be a test's).
     var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt(), Instant.now().plus(policy.actionTimeout()));
-    // Through a future, so that a runner that throws fails this attempt instead of the entity.
-    var outcome = CompletableFuture.completedFuture(execution).thenCompose(x -> runner.run(s.definition().action(), x))
-        .orTimeout(policy.actionTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    context.pipeToSelf(outcome, (done, error) -> new ActionDone(e.executionId(), e.attempt(), actionStartedAt,
-        error == null ? done : LabTestAction.Outcome.failed("action failed: " + describe(error))));
+    ActionCalls.Call call = calls.call(s.definition().action(), execution, clock.instant(), policy.actionTimeout());
+    context.pipeToSelf(call.outcome(), (done, error) -> new ActionDone(e.executionId(), e.attempt(), call.startedAt(), done));
   }
 
   private ReplyEffect<Event, State> actionDone(State s, ActionDone c) {
@@ -487,16 +611,22 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
     if (c.outcome().succeeded()) {
       return persist(List.of(new ExecutionSucceeded(labTestId, e.executionId(), e.dueAt(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(),
               nextAfterRun(s, e, now))))
-          .thenRun(this::plan).thenNoReply();
+          .thenRun(st -> outcomeRecorded(st, e)).thenNoReply();
     }
     if (e.attempt() <= s.definition().maxRetries()) {
       return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.dueAt(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(),
-          now.plus(policy.retry().after(e.attempt()))))).thenRun(this::plan).thenNoReply();
+          now.plus(policy.retry().after(e.attempt()))))).thenRun(st -> outcomeRecorded(st, e)).thenNoReply();
     }
     String error = c.outcome().log().isEmpty() ? "failed" : c.outcome().log().get(c.outcome().log().size() - 1);
     return persist(List.of(new ExecutionFailed(labTestId, e.executionId(), e.dueAt(), e.attempt(), c.actionStartedAt(), now, c.outcome().log(), null),
             new ExecutionDeadLettered(labTestId, e.executionId(), e.dueAt(), e.attempt(), error, now, nextAfterRun(s, e, now))))
-        .thenRun(this::plan).thenNoReply();
+        .thenRun(st -> outcomeRecorded(st, e)).thenNoReply();
+  }
+
+  /** The attempt's outcome is journaled: this node forgets its call, and arms what comes next. */
+  private void outcomeRecorded(State s, Execution e) {
+    calls.recorded(e.executionId(), e.attempt());
+    plan(s);
   }
 
   /**
@@ -524,13 +654,9 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
     Execution e = s.current();
     if (e != null && e.retryAt() != null) {
       timers.startSingleTimer("attempt", new NextAttempt(e.executionId()), Delay.until(now, e.retryAt()));
-    } else if (e == null && s.status().equals(SCHEDULED) && s.nextFireAt() != null) {
+    } else if (e == null && s.status() == Status.SCHEDULED && s.nextFireAt() != null) {
       timers.startSingleTimer("fire", new Due(s.nextFireAt()), Delay.until(now, s.nextFireAt().minus(policy.startAhead())));
     }
-  }
-
-  private static String describe(Throwable error) {
-    return Failures.cause(error) instanceof java.util.concurrent.TimeoutException ? "no answer within the action time-out" : Failures.message(error);
   }
 
   @Override
@@ -553,29 +679,19 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   }
 
   private State onEvent(State s, Event event) {
-    if (event instanceof LabTestCreated e) {
-      return new State(labTestId, e.definition(), SCHEDULED, null, null, Map.of(), e.by(), e.at(), e.idempotencyToken()).settled(e.nextFireAt());
-    }
-    if (event instanceof LabTestEdited e) return s.with(s.status(), e.definition(), s.nextFireAt()).settled(e.nextFireAt());
-    if (event instanceof LabTestDeleted) return s.with(DELETED, s.definition(), null);
-    if (event instanceof LabTestPaused) return s.with(PAUSED, s.definition(), null);
-    if (event instanceof LabTestResumed e) return s.with(SCHEDULED, s.definition(), null).settled(e.nextFireAt());
+    if (event instanceof LabTestCreated e) return State.created(e);
+    if (event instanceof LabTestEdited e) return s.edited(e.definition(), e.nextFireAt());
+    if (event instanceof LabTestDeleted) return s.deleted();
+    if (event instanceof LabTestPaused) return s.paused();
+    if (event instanceof LabTestResumed e) return s.resumed(e.nextFireAt());
     if (event instanceof ExecutionStarted e) return s.running(new Execution(e.executionId(), e.dueAt(), e.attempt(), e.startedAt(), null));
-    if (event instanceof ExecutionSucceeded e) {
-      Map<String, DeadLetter> letters = new TreeMap<>(s.deadLetters());
-      letters.remove(e.executionId());
-      return s.withDeadLetters(letters).settled(e.nextFireAt());
-    }
+    if (event instanceof ExecutionSucceeded e) return s.succeeded(e.executionId(), e.nextFireAt());
     if (event instanceof ExecutionFailed e) {
-      return e.retryAt() == null ? s
+      return e.retryAt() == null ? s // the dead letter that follows settles it
           : s.running(new Execution(e.executionId(), s.current().dueAt(), e.attempt(), s.current().startedAt(), e.retryAt()));
     }
     if (event instanceof ExecutionDeadLettered e) {
-      TreeMap<String, DeadLetter> letters = new TreeMap<>(s.deadLetters());
-      letters.put(e.executionId(), new DeadLetter(e.executionId(), e.dueAt(), e.attempts(), e.error()));
-      // A test that fails for months must not grow without bound: the oldest letters beyond the cap stay listed, not retryable.
-      while (letters.size() > MAX_DEAD_LETTERS) letters.pollFirstEntry();
-      return s.withDeadLetters(letters).settled(e.nextFireAt());
+      return s.deadLettered(new DeadLetter(e.executionId(), e.dueAt(), e.attempts(), e.error()), e.nextFireAt());
     }
     if (event instanceof MisfireSkipped e) return s.settled(e.nextFireAt());
     if (event instanceof InstantsMissed e) return s.settled(e.nextFireAt());

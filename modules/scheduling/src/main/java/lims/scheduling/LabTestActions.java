@@ -19,9 +19,12 @@ public final class LabTestActions implements LabTestAction.Runner {
     this.kinds = new TreeMap<>(kinds);
   }
 
-  /** The three kinds: an HTTP call (waiting at most the attempt's {@code actionTimeout}), a workflow on a device, an analysis run. */
-  public static LabTestActions of(lims.workflow.Workflows workflows, lims.analysis.Analyses analyses,
-      java.time.Duration actionTimeout) {
+  /**
+   * The three kinds: an HTTP call (waiting at most the attempt's {@code actionTimeout}, naming the
+   * calling {@code node} in a header), a workflow on a device, an analysis run.
+   */
+  public static LabTestActions of(lims.workflow.Workflows workflows, lims.analysis.Analyses analyses, java.time.Duration actionTimeout,
+      String node) {
     AnalysisAction analysis = new AnalysisAction(analyses.pipelines(), new AnalysisAction.Runs() {
       @Override
       public CompletionStage<lims.analysis.Analysis.Reply> ask(String analysisId,
@@ -34,7 +37,7 @@ public final class LabTestActions implements LabTestAction.Runner {
         return analyses.awaitDispatch(analysisId, wait);
       }
     });
-    HttpAction http = new HttpAction(actionTimeout);
+    HttpAction http = new HttpAction(actionTimeout, node);
     return new LabTestActions(Map.of(
         "http", new Kind(http::check, http),
         "workflow", new Kind(WorkflowAction::check, new WorkflowAction(workflows)),

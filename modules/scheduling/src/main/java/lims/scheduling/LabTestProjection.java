@@ -58,9 +58,9 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
               + " action_kind = ?, max_retries = ?, misfire_policy = ?, updated_at = ? WHERE id = ?",
           d.title(), d.type(), d.experiment(), ts(d.schedule().at()), d.schedule().cron(), d.schedule().timezone(), d.action().kind(),
           d.maxRetries(), d.misfirePolicy(), ts(e.at()), e.labTestId());
-      if (!status(c, e.labTestId()).equals(LabTest.PAUSED)) settle(c, e.labTestId(), e.nextFireAt(), e.at());
+      if (!status(c, e.labTestId()).equals(LabTest.Status.PAUSED.wireName())) settle(c, e.labTestId(), e.nextFireAt(), e.at());
     } else if (event instanceof LabTest.LabTestDeleted e) {
-      status(c, e.labTestId(), LabTest.DELETED, null, e.at());
+      status(c, e.labTestId(), LabTest.Status.DELETED.wireName(), null, e.at());
       DeadlineIndex.clear(c, DEADLINE_KIND, e.labTestId());
       // Nothing of a deleted test runs again: its open dead letters leave the list (and the
       // gauge), and an execution it was in the middle of will record no outcome.
@@ -68,7 +68,7 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
       update(c, "UPDATE lab_test_execution SET status = 'cancelled', finished_at = ? WHERE lab_test_id = ? AND status IN ('started', 'retrying')",
           ts(e.at()), e.labTestId());
     } else if (event instanceof LabTest.LabTestPaused e) {
-      status(c, e.labTestId(), LabTest.PAUSED, null, e.at());
+      status(c, e.labTestId(), LabTest.Status.PAUSED.wireName(), null, e.at());
       DeadlineIndex.clear(c, DEADLINE_KIND, e.labTestId());
     } else if (event instanceof LabTest.LabTestResumed e) {
       settle(c, e.labTestId(), e.nextFireAt(), e.at());
@@ -77,7 +77,7 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
       update(c, "UPDATE lab_test_execution SET attempt = ?, status = 'started', finished_at = NULL WHERE execution_id = ?",
           e.attempt(), e.executionId());
       update(c, "UPDATE dead_letter SET state = 'retried' WHERE execution_id = ?", e.executionId());
-      update(c, SET_STATUS, LabTest.RUNNING, ts(e.startedAt()), e.labTestId());
+      update(c, SET_STATUS, LabTest.Status.RUNNING.wireName(), ts(e.startedAt()), e.labTestId());
       if (!e.trigger().equals("schedule")) DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.startedAt());
     } else if (event instanceof LabTest.ExecutionSucceeded e) {
       // A later attempt succeeded (a first attempt is folded above).
@@ -131,8 +131,8 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
   }
 
   private static String settled(Connection c, String id, Instant next) throws SQLException {
-    if (next != null) return LabTest.SCHEDULED;
-    return withDeadLetters(c, List.of(id)).isEmpty() ? LabTest.COMPLETED : LabTest.DEAD_LETTERED;
+    if (next != null) return LabTest.Status.SCHEDULED.wireName();
+    return withDeadLetters(c, List.of(id)).isEmpty() ? LabTest.Status.COMPLETED.wireName() : LabTest.Status.DEAD_LETTERED.wireName();
   }
 
   /** Of these tests, those with dead letters not yet resolved: one query. */

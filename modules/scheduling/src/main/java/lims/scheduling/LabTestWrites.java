@@ -51,20 +51,20 @@ final class LabTestWrites {
       TestRow row = test(e.labTestId());
       row.created = e;
       // A new test has no dead letters: without a next instant it is completed.
-      status(row, e.nextFireAt() != null ? LabTest.SCHEDULED : LabTest.COMPLETED, true, e.nextFireAt(), e.at());
+      status(row, e.nextFireAt() != null ? LabTest.Status.SCHEDULED.wireName() : LabTest.Status.COMPLETED.wireName(), true, e.nextFireAt(), e.at());
       deadlines.put(e.labTestId(), e.nextFireAt());
       return true;
     }
     if (event instanceof LabTest.ExecutionStarted e && e.attempt() == 1 && !e.trigger().startsWith("dead-letter-retry")) {
       executions.computeIfAbsent(e.executionId(), id -> new ExecutionRow()).started = e;
-      status(test(e.labTestId()), LabTest.RUNNING, false, null, e.startedAt());
+      status(test(e.labTestId()), LabTest.Status.RUNNING.wireName(), false, null, e.startedAt());
       // A scheduled fire's row already holds its due instant, so the sweeper wakes the test until the outcome moves it.
       if (!e.trigger().equals("schedule")) deadlines.put(e.labTestId(), e.startedAt());
       return true;
     }
     if (event instanceof LabTest.ExecutionSucceeded e && e.attempt() == 1) {
       executions.computeIfAbsent(e.executionId(), id -> new ExecutionRow()).succeeded = e;
-      status(test(e.labTestId()), e.nextFireAt() != null ? LabTest.SCHEDULED : SETTLED_WITHOUT_NEXT, true, e.nextFireAt(), e.finishedAt());
+      status(test(e.labTestId()), e.nextFireAt() != null ? LabTest.Status.SCHEDULED.wireName() : SETTLED_WITHOUT_NEXT, true, e.nextFireAt(), e.finishedAt());
       deadlines.put(e.labTestId(), e.nextFireAt());
       return true;
     }
@@ -94,7 +94,7 @@ final class LabTestWrites {
     List<Object[]> statusOnly = new ArrayList<>();
     tests.forEach((id, row) -> {
       String status = !row.status.equals(SETTLED_WITHOUT_NEXT) ? row.status
-          : withOpenLetters.contains(id) ? LabTest.DEAD_LETTERED : LabTest.COMPLETED;
+          : withOpenLetters.contains(id) ? LabTest.Status.DEAD_LETTERED.wireName() : LabTest.Status.COMPLETED.wireName();
       if (row.created != null) {
         LabTest.Definition d = row.created.definition();
         inserts.add(new Object[] {id, d.title(), d.type(), d.experiment(), status, ts(d.schedule().at()), d.schedule().cron(),

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import lims.kernel.Asked;
 import lims.kernel.Database;
+import lims.kernel.PauseFence;
 import lims.kernel.deadline.DeadlineSweeper;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
@@ -38,7 +39,9 @@ public final class LabTests {
         config.getDuration("catch-up-window"));
     LabTestMetrics metrics = new LabTestMetrics(registry);
     metrics.pollGauges(system, config.getDuration("gauge-interval"));
-    sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), actions, policy, Clock.systemUTC(), metrics)));
+    // One per node: a lab test that starts again on this node finds the calls it made before (decision 0043).
+    ActionCalls calls = new ActionCalls(actions, PauseFence.get(system)::clear);
+    sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), calls, policy, Clock.systemUTC(), metrics)));
     Projections.<LabTest.Event>start(system, LabTestProjection.NAME, LabTest.TAGS, tag -> new LabTestProjection());
     DeadlineSweeper.start(system, LabTestProjection.DEADLINE_KIND, id -> sharding.entityRefFor(LabTest.TYPE, id).tell(new LabTest.Wake()));
   }

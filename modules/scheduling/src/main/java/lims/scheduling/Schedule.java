@@ -49,6 +49,11 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
     return problem(() -> parse(expression));
   }
 
+  /** Why a one-off test cannot fire at {@code at}, if it cannot: the instant has passed. */
+  public static Optional<String> atProblem(Instant at) {
+    return at.isAfter(Instant.now()) ? Optional.empty() : Optional.of("is in the past");
+  }
+
   /** Why the name is not an IANA time zone, if it is not. */
   public static Optional<String> zoneProblem(String timezone) {
     return problem(() -> zone(timezone));

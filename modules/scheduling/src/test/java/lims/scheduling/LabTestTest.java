@@ -91,7 +91,7 @@ class LabTestTest {
     return ((LabTest.Current) reply.reply()).labTest();
   }
 
-  void awaitStatus(String status) {
+  void awaitStatus(LabTest.Status status) {
     kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       assertEquals(status, test.getState().status());
       return null;
@@ -145,16 +145,16 @@ class LabTestTest {
     Call third = runner.next();
     assertEquals(3, third.execution().attempt());
     third.answer().complete(LabTestAction.Outcome.failed("503 again"));
-    awaitStatus(LabTest.DEAD_LETTERED);
+    awaitStatus(LabTest.Status.DEAD_LETTERED);
     assertEquals("503 again", test.getState().deadLetters().get(executionId).error());
 
     var retried = test.<LabTest.Reply>runCommand(r -> new LabTest.RetryDeadLetter(executionId, "sam", r));
-    assertEquals(LabTest.RUNNING, ((LabTest.Current) retried.reply()).labTest().status());
+    assertEquals(LabTest.Status.RUNNING, ((LabTest.Current) retried.reply()).labTest().status());
     Call byHand = runner.next();
     assertEquals(executionId, byHand.execution().executionId());
     assertEquals(4, byHand.execution().attempt());
     byHand.answer().complete(LabTestAction.Outcome.succeeded("200"));
-    awaitStatus(LabTest.COMPLETED);
+    awaitStatus(LabTest.Status.COMPLETED);
     assertTrue(test.getState().deadLetters().isEmpty());
   }
 
@@ -164,7 +164,7 @@ class LabTestTest {
     Call late = runner.next();
     assertEquals(Instant.parse("2026-03-27T11:59:59.995Z"), late.execution().dueAt());
     late.answer().complete(LabTestAction.Outcome.succeeded("200"));
-    awaitStatus(LabTest.COMPLETED);
+    awaitStatus(LabTest.Status.COMPLETED);
     runner.assertNone();
   }
 
@@ -175,7 +175,7 @@ class LabTestTest {
     for (int day = 1; day < 40; day++) {
       advance(Duration.ofDays(1)); // the capped timer fires each day and is armed again
       test.runCommand(LabTest.Get::new); // answered after the timer's message
-      assertEquals(LabTest.SCHEDULED, test.getState().status(), "day " + day);
+      assertEquals(LabTest.Status.SCHEDULED, test.getState().status(), "day " + day);
     }
     advance(Duration.between(clock.instant(), at).minusSeconds(1));
     runner.assertNone();
@@ -225,7 +225,7 @@ class LabTestTest {
     assertEquals(before.execution().attempt(), after.execution().attempt());
     before.answer().complete(LabTestAction.Outcome.succeeded("late answer of the dead incarnation"));
     after.answer().complete(LabTestAction.Outcome.succeeded("200"));
-    awaitStatus(LabTest.COMPLETED);
+    awaitStatus(LabTest.Status.COMPLETED);
     List<Object> journal = test.persistenceTestKit().persistedInStorage("LabTest|" + test.getState().id());
     assertEquals(1, journal.stream().filter(e -> e instanceof LabTest.ExecutionStarted).count(), "resumed, not started again");
     assertEquals(1, journal.stream().filter(e -> e instanceof LabTest.ExecutionSucceeded).count());
@@ -236,7 +236,7 @@ class LabTestTest {
     Instant at = clock.instant().plusSeconds(10);
     create(Schedule.once(at), 0, LabTest.FIRE_ONCE);
     advance(Duration.ofMillis(9_700)); // past start-ahead: started, its call armed for the instant
-    awaitStatus(LabTest.RUNNING);
+    awaitStatus(LabTest.Status.RUNNING);
     runner.assertNone();
     test.restart(); // stopped (passivated, or handed to another node) within those 300 ms
     advance(Duration.ofMillis(300));
@@ -244,7 +244,7 @@ class LabTestTest {
     assertEquals(at, call.execution().dueAt());
     runner.assertNone(); // the stopped incarnation's armed call was cancelled, not made as well
     call.answer().complete(LabTestAction.Outcome.succeeded("200"));
-    awaitStatus(LabTest.COMPLETED);
+    awaitStatus(LabTest.Status.COMPLETED);
   }
 
   @Test
@@ -290,7 +290,7 @@ class LabTestTest {
     assertTrue(retry.events().isEmpty());
     advance(Duration.ofMinutes(3));
     runner.assertNone();
-    assertEquals(LabTest.PAUSED, test.getState().status());
+    assertEquals(LabTest.Status.PAUSED, test.getState().status());
   }
 
   @Test
@@ -306,7 +306,7 @@ class LabTestTest {
     assertEquals(at, scheduled.execution().dueAt(), "the instant is fired once, late, not dropped");
     assertEquals(LabTest.executionId(test.getState().id(), at), scheduled.execution().executionId());
     scheduled.answer().complete(LabTestAction.Outcome.succeeded("200"));
-    awaitStatus(LabTest.COMPLETED);
+    awaitStatus(LabTest.Status.COMPLETED);
     runner.assertNone();
   }
 
@@ -337,6 +337,64 @@ class LabTestTest {
     assertEquals(Rejection.Kind.CONFLICT, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", null, r)).reply()), "a deleted id is not reused");
     advance(Duration.ofMinutes(2));
     runner.assertNone();
+  }
+
+  /**
+   * The hand dispatch has no compiler to say a command was forgotten: every request, of every
+   * type there is, gets an answer in every phase (never created, scheduled, running, paused,
+   * deleted), so a request no phase handles is refused, not left to time out.
+   */
+  @Test
+  void everyRequestIsAnsweredInEveryPhase() throws Exception {
+    List<String> phases = List.of("never created", "scheduled", "running", "paused", "deleted");
+    int answered = 0;
+    for (String phase : phases) {
+      for (Class<?> type : LabTest.Request.class.getPermittedSubclasses()) {
+        test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), runner,
+            POLICY, clock, event -> {}));
+        var once = definition(Schedule.once(clock.instant().plusSeconds(3600)), 0, LabTest.FIRE_ONCE);
+        if (!phase.equals("never created")) test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", null, r));
+        if (phase.equals("running")) {
+          test.<LabTest.Reply>runCommand(r -> new LabTest.Trigger("sam", r));
+          runner.next(); // left unanswered: the execution stays under way
+        }
+        if (phase.equals("paused")) test.<LabTest.Reply>runCommand(r -> new LabTest.Pause("sam", r));
+        if (phase.equals("deleted")) test.<LabTest.Reply>runCommand(r -> new LabTest.Delete("sam", r));
+        LabTest.Reply reply = test.<LabTest.Reply>runCommand(r -> request(type, r, once)).reply();
+        assertTrue(reply instanceof LabTest.Current || reply instanceof LabTest.Rejected, phase + ", " + type.getSimpleName() + ": " + reply);
+        answered++;
+      }
+    }
+    assertEquals(phases.size() * 8, answered, "the eight requests in each phase");
+  }
+
+  /** A request of {@code type} built from its record components: the reply-to, a definition, "sam" for every string. */
+  static LabTest.Request request(Class<?> type, org.apache.pekko.actor.typed.ActorRef<LabTest.Reply> replyTo, LabTest.Definition definition) {
+    var parts = type.getRecordComponents();
+    Class<?>[] types = java.util.Arrays.stream(parts).map(java.lang.reflect.RecordComponent::getType).toArray(Class<?>[]::new);
+    Object[] args = java.util.Arrays.stream(types).map(t -> t == org.apache.pekko.actor.typed.ActorRef.class ? replyTo
+        : t == LabTest.Definition.class ? definition : t == String.class ? "sam" : null).toArray();
+    try {
+      return (LabTest.Request) type.getDeclaredConstructor(types).newInstance(args);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError("cannot build a " + type.getSimpleName(), e);
+    }
+  }
+
+  /** A state in a snapshot spells its status as before the status was an enum ("paused"), so older snapshots still load. */
+  @Test
+  void aSnapshotSpellsTheStatusInLowerCase() throws Exception {
+    var paused = create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE);
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Pause("sam", r));
+    var serialization = org.apache.pekko.serialization.SerializationExtension.get(kit.system());
+    LabTest.State state = test.getState();
+    byte[] bytes = serialization.serialize(state).get();
+    String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertTrue(text.contains("paused") && !text.contains("PAUSED"), text);
+    var serializer = serialization.findSerializerFor(state);
+    var back = serialization.deserialize(bytes, serializer.identifier(), org.apache.pekko.serialization.Serializers.manifestFor(serializer, state)).get();
+    assertEquals(state, back);
+    assertEquals(paused.id(), ((LabTest.State) back).id());
   }
 
   static Rejection.Kind rejection(LabTest.Reply reply) {
@@ -484,5 +542,43 @@ class LabTestTest {
     List<Object> missed = journal().stream().filter(e -> e instanceof LabTest.InstantsMissed).toList();
     assertEquals(List.of(new LabTest.InstantsMissed(test.getState().id(), Instant.parse("2026-03-28T06:00:00Z"),
         Instant.parse("2026-03-31T06:00:00Z"), Duration.ofHours(1), clock.instant())), missed);
+  }
+
+  @Test
+  void aTestStartedAgainOnTheSameNodeTakesTheCallItMadeInsteadOfCallingAgain() throws Exception {
+    ActionCalls node = ActionCalls.unfenced(runner); // one per node, as LabTests makes it
+    test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), node,
+        POLICY, clock, event -> {}));
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE),
+        "sam", null, r));
+    advance(Duration.ofSeconds(60));
+    Call call = runner.next();
+    test.restart(); // stopped (passivated) while the call was under way
+    call.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    awaitStatus(LabTest.Status.COMPLETED);
+    runner.assertNone();
+    assertEquals(0, node.size(), "forgotten once its outcome is in the journal");
+
+    // The outcome's write fails (the database stopped): the test starts again by itself after a
+    // back-off, records the outcome of the call it made, and does not call the lab's system again.
+    String id = "LT-" + String.format("%012x", ids.incrementAndGet());
+    test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create(id, node, POLICY, clock, event -> {}));
+    test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE),
+        "sam", null, r));
+    advance(Duration.ofSeconds(60));
+    Call second = runner.next();
+    test.persistenceTestKit().failNextPersisted();
+    second.answer().complete(LabTestAction.Outcome.succeeded("200 once"));
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(1, node.size(), "the call is kept while its outcome is not journaled");
+      assertTrue(test.persistenceTestKit().persistedInStorage("LabTest|" + id).stream().noneMatch(e -> e instanceof LabTest.ExecutionSucceeded));
+      return null;
+    });
+    time.timePasses(Duration.ofSeconds(2)); // the back-off (no wall-clock step: the instant has passed)
+    awaitStatus(LabTest.Status.COMPLETED);
+    runner.assertNone();
+    LabTest.ExecutionSucceeded succeeded = journal().stream().filter(e -> e instanceof LabTest.ExecutionSucceeded)
+        .map(e -> (LabTest.ExecutionSucceeded) e).findFirst().orElseThrow();
+    assertEquals(List.of("200 once"), succeeded.log());
   }
 }

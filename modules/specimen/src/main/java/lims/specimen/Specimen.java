@@ -58,7 +58,7 @@ public final class Specimen extends ShardedEntity<Specimen.Command, Specimen.Eve
 
   public record Current(State specimen) implements Reply {}
 
-  public record Rejected(Rejection rejection) implements Reply {}
+  public record Rejected(Rejection rejection) implements Reply, lims.kernel.Refused {}
 
   public sealed interface Event extends CborSerializable
       permits SpecimenRegistered, SpecimenTransitioned, LocationSet, AnalysisRequested, AnalysisCancellationRequested, ReplacementRequested {}

@@ -5,11 +5,19 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Year;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import lims.kernel.Asked;
+import lims.kernel.Custody;
 import lims.kernel.Database;
+import lims.kernel.Rejection;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -51,6 +59,44 @@ public final class Specimens {
 
   public CompletionStage<Specimen.Reply> ask(String specimenId, Function<ActorRef<Specimen.Reply>, Specimen.Command> command) {
     return Asked.ask(sharding.entityRefFor(Specimen.TYPE, specimenId), command, askTimeout);
+  }
+
+  /**
+   * Asks for a transition. A resample's replacement gets its id now, before the entity is
+   * asked, so the request and its replacement are one event (and a repeat of the reaction
+   * registers the same replacement).
+   */
+  public CompletionStage<Specimen.Reply> transition(String specimenId, String action, Optional<SpecimenState> expected,
+      Map<String, Object> data, Custody custody) {
+    CompletionStage<Map<String, Object>> withReplacement = action.equals(TransitionTable.Action.REQUEST_RESAMPLE.wireName())
+        ? newId().thenApply(replacementId -> {
+            Map<String, Object> withId = new LinkedHashMap<>(data);
+            withId.put("replacement_id", replacementId);
+            return withId;
+          })
+        : CompletableFuture.completedFuture(data);
+    return withReplacement.thenCompose(d -> ask(specimenId, r -> new Specimen.Transition(action, expected, d, custody, r)));
+  }
+
+  /**
+   * Creates a test batch of existing specimens (or answers the batch created before under
+   * {@code batchKey}). The entities are the truth: a specimen registered a moment ago may
+   * not be in the read table yet. Unknown specimens are refused, all named, before the batch
+   * is asked.
+   */
+  public CompletionStage<TestBatch.Reply> createBatch(String batchKey, String testCode, List<String> specimenIds, Custody custody) {
+    List<CompletableFuture<Specimen.Reply>> lookups = specimenIds.stream()
+        .map(id -> ask(id, Specimen.Get::new).toCompletableFuture()).toList();
+    return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenCompose(all -> {
+      List<String> unknown = new ArrayList<>();
+      for (int i = 0; i < lookups.size(); i++) {
+        if (lookups.get(i).join() instanceof Specimen.Rejected) unknown.add(specimenIds.get(i));
+      }
+      if (!unknown.isEmpty()) {
+        return CompletableFuture.completedFuture(new TestBatch.Rejected(Rejection.notFound("unknown specimens: " + unknown)));
+      }
+      return askBatch(batchKey, r -> new TestBatch.Create(testCode, specimenIds, custody, r));
+    });
   }
 
   public CompletionStage<TestBatch.Reply> askBatch(String batchKey, Function<ActorRef<TestBatch.Reply>, TestBatch.Command> command) {

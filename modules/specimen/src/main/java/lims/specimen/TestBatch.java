@@ -39,7 +39,7 @@ public final class TestBatch extends ShardedEntity<TestBatch.Command, TestBatch.
   /** {@code created} is true only for the request that created the batch. */
   public record Batch(State batch, boolean created) implements Reply {}
 
-  public record Rejected(Rejection rejection) implements Reply {}
+  public record Rejected(Rejection rejection) implements Reply, lims.kernel.Refused {}
 
   /** One analysis to run: its id is derived from the batch, specimen and test, so it is stable across repeats. */
   public record AnalysisRequest(String analysisRequestId, String specimenId, String testCode) implements CborSerializable {}

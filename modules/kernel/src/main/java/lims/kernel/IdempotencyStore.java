@@ -1,4 +1,4 @@
-package lims.http;
+package lims.kernel;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -7,21 +7,22 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import lims.kernel.Database;
 import lims.kernel.projection.ReadTableHandler;
 
 /**
  * The idempotency_key table (persistence-schema V11): what each caller's key on each create
  * route reserved and answered, shared by every node of the cluster and kept across restarts.
+ * The HTTP edge's {@code IdempotencyKeys} decides with it; the SQL lives here, beside the
+ * node's other tables, so the edge holds none.
  */
-final class IdempotencyStore {
+public final class IdempotencyStore {
 
   /** Whose key, on which route: {@code POST /api/v1/specimens}. */
-  record Scope(String caller, String route, String key) {}
+  public record Scope(String caller, String route, String key) {}
 
   /** A reserved key: the entity id and token its creates use, and the answer once there is one (status 0: none yet). */
-  record Entry(String fingerprint, String entityId, String token, int status, String contentType, String body) {
-    boolean answered() {
+  public record Entry(String fingerprint, String entityId, String token, int status, String contentType, String body) {
+    public boolean answered() {
       return status != 0;
     }
   }
@@ -33,11 +34,11 @@ final class IdempotencyStore {
 
   private final Database database;
 
-  IdempotencyStore(Database database) {
+  public IdempotencyStore(Database database) {
     this.database = database;
   }
 
-  CompletionStage<Optional<Entry>> find(Scope scope) {
+  public CompletionStage<Optional<Entry>> find(Scope scope) {
     return database.withConnection(c -> find(c, scope));
   }
 
@@ -45,7 +46,7 @@ final class IdempotencyStore {
    * Reserves {@code entityId} for the key, or, when a concurrent request reserved it first,
    * returns what that one reserved: every request with the key creates under one id.
    */
-  CompletionStage<Entry> reserve(Scope scope, String fingerprint, String entityId, String token, Instant now) {
+  public CompletionStage<Entry> reserve(Scope scope, String fingerprint, String entityId, String token, Instant now) {
     return database.withConnection(c -> {
       try (PreparedStatement s = c.prepareStatement("INSERT INTO idempotency_key (caller, route, idem_key, fingerprint, entity_id, token, "
           + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
@@ -64,7 +65,7 @@ final class IdempotencyStore {
   }
 
   /** Stores the answer unless one is stored already; returns the stored one either way, so every request answers alike. */
-  CompletionStage<Entry> answer(Scope scope, int status, String contentType, String body) {
+  public CompletionStage<Entry> answer(Scope scope, int status, String contentType, String body) {
     return database.withConnection(c -> {
       try (PreparedStatement s = c.prepareStatement("UPDATE idempotency_key SET status = ?, content_type = ?, body = ?" + WHERE
           + " AND status IS NULL")) {
@@ -81,7 +82,7 @@ final class IdempotencyStore {
   }
 
   /** Forgets keys reserved before {@code cutoff}; returns how many. */
-  CompletionStage<Integer> purge(Instant cutoff) {
+  public CompletionStage<Integer> purge(Instant cutoff) {
     return database.withConnection(c -> {
       try (PreparedStatement s = c.prepareStatement("DELETE FROM idempotency_key WHERE created_at < ?")) {
         s.setObject(1, ReadTableHandler.ts(cutoff));
