@@ -105,7 +105,7 @@ public final class LimsNode {
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     Analyses analyses = new Analyses(system, specimens, pipelines, http.getDuration("ask-timeout"));
     HttpMetrics metrics = new HttpMetrics();
-    LabTests labTests = new LabTests(system, LabTestActions.of(workflows, devices, analyses, config.getDuration("lims.scheduling.action-timeout"), system.address().toString()).with(moreActionKinds), metrics.registry(), http.getDuration("ask-timeout"));
+    LabTests labTests = new LabTests(system, LabTestActions.of(workflows, analyses, config.getDuration("lims.scheduling.action-timeout"), system.address().toString()).with(moreActionKinds), metrics.registry(), http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
     ObjectMapper mapper = Responses.mapper();
@@ -131,7 +131,7 @@ public final class LimsNode {
     endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper, idempotency).endpoints());
     endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());
     endpoints.addAll(new LabTestRoutes(labTests, mapper, idempotency).endpoints());
-    endpoints.addAll(new WorkflowRoutes(workflows, devices, specimens, mapper, config.getDuration("lims.device.execute-wait"), idempotency)
+    endpoints.addAll(new WorkflowRoutes(workflows, mapper, config.getDuration("lims.device.execute-wait"), idempotency)
         .endpoints());
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);

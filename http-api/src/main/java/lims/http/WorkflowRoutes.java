@@ -7,24 +7,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
-import lims.device.Device;
-import lims.device.DeviceType;
 import lims.device.Devices;
+import lims.device.Priority;
 import lims.kernel.Custody;
 import lims.kernel.Role;
+import lims.kernel.WireNames;
 import lims.specimen.Barcodes;
-import lims.specimen.Specimen;
-import lims.specimen.Specimens;
 import lims.workflow.Workflow;
+import lims.workflow.WorkflowSpec;
 import lims.workflow.Workflows;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
@@ -36,19 +33,36 @@ final class WorkflowRoutes {
 
   private static final Access OPERATE = Access.roles(Role.ADMIN, Role.TECHNICIAN, Role.SCIENTIST);
   static final Pattern WORKFLOW_ID = Workflow.ID;
+  private static final Pattern STATUS = Pattern.compile(String.join("|", Arrays.stream(Workflow.Status.values()).map(Workflow.Status::wireName).toList()));
+
+  /** A workflow, as every workflow route but the list answers it. */
+  record WorkflowView(String id, String name, String status, String deviceId, String priority, List<SampleView> samples,
+      List<StepView> steps, Instant bookedAt, String createdBy, Instant finishedAt) {}
+
+  record SampleView(String barcode, String specimenId) {}
+
+  /** A step of a workflow: one never claimed is pending ({@link PendingStepView}), else a run ({@link RunStepView}). */
+  sealed interface StepView permits PendingStepView, RunStepView {}
+
+  record PendingStepView(int index, String operation, String status, Map<String, Object> parameters) implements StepView {}
+
+  record RunStepView(int index, String operation, String status, String executionId, Instant startedAt, Instant finishedAt,
+      Map<String, Object> result, Map<String, Object> parameters) implements StepView {}
+
+  /** The step execute-step ran and ended (200). */
+  record StepRunView(int index, String operation, String status, String executionId, Instant startedAt, Instant finishedAt,
+      Map<String, Object> result) {}
+
+  /** The step execute-step started that still runs (202). */
+  record StepStartedView(int index, String operation, String status, String executionId) {}
 
   private final Workflows workflows;
-  private final Devices devices;
-  private final Specimens specimens;
   private final ObjectMapper mapper;
   private final java.time.Duration executeWait;
   private final IdempotencyKeys idempotency;
 
-  WorkflowRoutes(Workflows workflows, Devices devices, Specimens specimens, ObjectMapper mapper, java.time.Duration executeWait,
-      IdempotencyKeys idempotency) {
+  WorkflowRoutes(Workflows workflows, ObjectMapper mapper, java.time.Duration executeWait, IdempotencyKeys idempotency) {
     this.workflows = workflows;
-    this.devices = devices;
-    this.specimens = specimens;
     this.mapper = mapper;
     this.executeWait = executeWait;
     this.idempotency = idempotency;
@@ -67,90 +81,48 @@ final class WorkflowRoutes {
 
   private CompletionStage<HttpResponse> create(Call call) {
     JsonBody body = call.json();
-    String name = body.requiredString("name", 200);
-    String deviceId = body.requiredMatching("device_id", Devices.DEVICE_ID, "1-64 lower-case letters, digits or '-'");
-    List<String> barcodes = body.requiredList("sample_barcodes", 96, b -> Barcodes.validFormat(b) ? Optional.of(b) : Optional.empty(),
-        "a barcode with a valid check character");
-    String priority = body.optionalString("priority", 16).orElse("normal");
-    if (lims.device.Priority.fromWireName(priority).isEmpty()) body.reject("priority", "must be one of urgent, normal, low");
-    List<Workflow.Step> steps = steps(body.raw("steps"), body);
+    String name = body.requiredString("name", WorkflowSpec.MAX_NAME);
+    String deviceId = body.requiredMatching("device_id", Devices.DEVICE_ID, WorkflowSpec.DEVICE_ID_RULE);
+    List<String> barcodes = body.requiredList("sample_barcodes", WorkflowSpec.MAX_SAMPLES,
+        b -> Barcodes.validFormat(b) ? Optional.of(b) : Optional.empty(), "a barcode with a valid check character");
+    Priority priority = priority(body).orElse(Priority.NORMAL);
+    List<WorkflowSpec.Problem> problems = new ArrayList<>();
+    JsonNode steps = body.raw("steps");
+    List<Workflow.Step> parsed = WorkflowSpec.steps(steps == null ? null : mapper.convertValue(steps, Object.class), problems);
+    problems.forEach(p -> body.reject(p.field(), p.message()));
     body.finish();
-    if (steps.isEmpty()) throw ProblemException.invalid("steps", "must name at least one step");
+    WorkflowSpec spec = new WorkflowSpec(name, deviceId, barcodes, parsed, priority);
     Custody custody = custody(call);
-    return idempotency.create(call, () -> CompletableFuture.completedFuture(newId()),
-        reserved -> create(reserved, name, deviceId, barcodes, priority, steps, custody));
-  }
-
-  /** Checks the device and the samples as they are now, then creates the workflow under the reserved id. */
-  private CompletionStage<HttpResponse> create(IdempotencyKeys.Reservation reserved, String name, String deviceId, List<String> barcodes,
-      String priority, List<Workflow.Step> steps, Custody custody) {
-    CompletionStage<Device.Reply> device = devices.ask(deviceId, Device.Get::new);
-    List<CompletableFuture<Specimen.Reply>> samples = barcodes.stream()
-        .map(b -> specimens.ask(Barcodes.specimenIdOf(b), Specimen.Get::new).toCompletableFuture()).toList();
-    return device.thenCombine(CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new)), (d, all) -> d).thenCompose(d -> {
-      if (d instanceof Device.Rejected r) throw ProblemException.of(r.rejection());
-      DeviceType type = ((Device.Snapshot) d).registration().type();
-      List<FieldError> errors = new ArrayList<>();
-      for (int i = 0; i < steps.size(); i++) {
-        if (!type.supports(steps.get(i).operation())) {
-          errors.add(new FieldError("steps[" + i + "]", "'" + steps.get(i).operation() + "' is not an operation of a " + type.wireName()));
-        }
-      }
-      if (!errors.isEmpty()) throw ProblemException.invalid(errors);
-      List<String> unknown = new ArrayList<>();
-      List<Workflow.Sample> found = new ArrayList<>();
-      for (int i = 0; i < barcodes.size(); i++) {
-        if (samples.get(i).join() instanceof Specimen.Rejected) unknown.add(barcodes.get(i));
-        else found.add(new Workflow.Sample(barcodes.get(i), Barcodes.specimenIdOf(barcodes.get(i))));
-      }
-      if (!unknown.isEmpty()) throw ProblemException.notFound("unknown sample barcodes: " + unknown);
-      return workflows.ask(reserved.entityId(), r -> new Workflow.Create(name, deviceId, type.wireName(), found, steps, priority, custody,
-          reserved.token(), r));
-    }).thenApply(reply -> Responses.json(mapper, 201, view(current(reply))));
-  }
-
-  private static String newId() {
-    return "WF-" + HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8).putLong(ThreadLocalRandom.current().nextLong()).array()).substring(0, 12);
+    return idempotency.create(call, () -> CompletableFuture.completedFuture(Workflow.newId()),
+        reserved -> workflows.create(reserved.entityId(), spec, custody, reserved.token())
+            .thenApply(outcome -> Responses.json(mapper, 201, view(workflow(outcome)))));
   }
 
   private CompletionStage<HttpResponse> list(Call call) {
     int limit = QueryParams.limit(call);
-    Optional<String> status = QueryParams.matching(call, "status", Pattern.compile("created|queued|running|completed|cancelled|failed"),
-        "one of created, queued, running, completed, cancelled, failed");
+    Optional<String> status = QueryParams.matching(call, "status", STATUS, "one of " + WireNames.list(Workflow.Status.class));
     Optional<String> after = QueryParams.matching(call, "after", WORKFLOW_ID, "a cursor from next_cursor");
     return workflows.readModel().list(status, limit, after).thenApply(page -> Responses.page(mapper, page));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {
-    return workflows.ask(workflowId(call), Workflow.Get::new).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+    return workflows.get(workflowId(call)).thenApply(outcome -> Responses.json(mapper, 200, view(workflow(outcome))));
   }
 
   /** 200 running when the device was free; 202 queued with queue:true; 409 when it is held and no queueing was asked. */
   private CompletionStage<HttpResponse> start(Call call) {
     String id = workflowId(call);
     boolean queue = false;
-    Optional<String> priority = Optional.empty();
+    Optional<Priority> priority = Optional.empty();
     if (call.body().length > 0) {
       JsonBody body = call.json();
       queue = body.optionalBoolean("queue").orElse(false);
-      priority = body.optionalString("priority", 16);
-      if (priority.isPresent() && lims.device.Priority.fromWireName(priority.get()).isEmpty()) {
-        body.reject("priority", "must be one of urgent, normal, low");
-      }
+      priority = priority(body);
       body.finish();
     }
-    boolean queued = queue;
-    Optional<String> asked = priority;
-    Custody custody = custody(call);
-    return workflows.ask(id, Workflow.Get::new).thenCompose(reply -> {
-      Workflow.State w = current(reply);
-      if (!w.status().equals(Workflow.CREATED)) {
-        throw ProblemException.invalid("status", "workflow " + id + " is already " + w.status());
-      }
-      return workflows.start(w, queued, asked.orElse(w.priority()), custody);
-    }).thenApply(reply -> {
-      Workflow.State w = current(reply);
-      return Responses.json(mapper, w.status().equals(Workflow.QUEUED) ? 202 : 200, view(w));
+    return workflows.start(id, queue, priority, custody(call)).thenApply(outcome -> {
+      Workflow.State w = workflow(outcome);
+      return Responses.json(mapper, w.status() == Workflow.Status.QUEUED ? 202 : 200, view(w));
     });
   }
 
@@ -160,101 +132,35 @@ final class WorkflowRoutes {
    * 409 while the previous step still runs.
    */
   private CompletionStage<HttpResponse> executeStep(Call call) {
-    String id = workflowId(call);
-    Custody custody = custody(call);
-    return workflows.ask(id, r -> new Workflow.BeginStep(custody, r)).thenCompose(reply -> {
-      Workflow.State w = current(reply);
-      int index = w.runs().size() - 1;
-      Workflow.Step step = w.steps().get(index);
-      return devices.ask(w.deviceId(), r -> new Device.Execute(id, step.operation(), step.parameters(), custody.userId(), r))
-          .thenCompose(started -> {
-            if (started instanceof Device.Rejected rejected) {
-              // The device ran nothing (in maintenance, say): the step is pending again, to be
-              // run when the device can - not ended, since a step is never skipped.
-              return workflows.ask(id, r -> new Workflow.ReleaseStep(index, r))
-                  .thenApply(released -> { throw ProblemException.of(rejected.rejection()); });
-            }
-            String executionId = ((Device.ExecutionReply) started).execution().executionId();
-            return workflows.ask(id, r -> new Workflow.StepAccepted(index, executionId, r))
-                .thenCompose(accepted -> devices.awaitExecution(w.deviceId(), executionId, executeWait))
-                .thenCompose(done -> {
-                  if (done.isEmpty()) {
-                    return CompletableFuture.completedFuture(Responses.json(mapper, 202,
-                        Map.of("index", index, "operation", step.operation(), "status", "running", "execution_id", executionId)));
-                  }
-                  var x = done.get();
-                  return workflows.ask(id, r -> new Workflow.EndStep(index, executionId, x.status(), x.result(), x.finishedAt(), r))
-                      .thenApply(ended -> Responses.json(mapper, 200, stepView(current(ended).runs().get(index))));
-                });
-          });
+    return workflows.executeNextStep(workflowId(call), custody(call), executeWait).thenApply(outcome -> {
+      if (outcome instanceof Workflows.StepEnded ended) {
+        Workflow.StepRun run = ended.step();
+        return Responses.json(mapper, 200, new StepRunView(run.index(), run.operation(), run.status(), run.executionId(), run.startedAt(),
+            run.finishedAt(), run.result()));
+      }
+      if (outcome instanceof Workflows.StepRunning running) {
+        return Responses.json(mapper, 202, new StepStartedView(running.index(), running.operation(), Workflow.StepRun.RUNNING,
+            running.executionId()));
+      }
+      throw ProblemException.of(((Workflows.StepRefused) outcome).rejection());
     });
   }
 
   private CompletionStage<HttpResponse> complete(Call call) {
-    String id = workflowId(call);
-    Custody custody = custody(call);
-    return workflows.ask(id, r -> new Workflow.Complete(custody, r)).thenCompose(reply -> {
-      Workflow.State w = current(reply);
-      // The device is released now for the caller; the workflow-effects reaction repeats it after a crash.
-      return workflows.freeDevice(w.deviceId(), id, false, custody.userId()).thenApply(done -> Responses.json(mapper, 200, view(w)));
-    });
+    return workflows.complete(workflowId(call), custody(call)).thenApply(outcome -> Responses.json(mapper, 200, view(workflow(outcome))));
   }
 
   private CompletionStage<HttpResponse> cancel(Call call) {
-    String id = workflowId(call);
-    Custody custody = custody(call);
-    return workflows.ask(id, Workflow.Get::new).thenCompose(before -> {
-      Workflow.State was = current(before);
-      return workflows.ask(id, r -> new Workflow.Cancel(custody, r)).thenCompose(reply -> {
-        Workflow.State w = current(reply);
-        if (was.status().equals(Workflow.CREATED)) return CompletableFuture.completedFuture(Responses.json(mapper, 200, view(w)));
-        boolean queued = was.status().equals(Workflow.QUEUED);
-        return workflows.freeDevice(w.deviceId(), id, queued, custody.userId()).thenApply(done -> Responses.json(mapper, 200, view(w)));
-      });
-    });
+    return workflows.cancel(workflowId(call), custody(call)).thenApply(outcome -> Responses.json(mapper, 200, view(workflow(outcome))));
   }
 
   // --- helpers --------------------------------------------------------------------------
 
-  private static Map<String, Object> stepView(Workflow.StepRun run) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("index", run.index());
-    v.put("operation", run.operation());
-    v.put("status", run.status());
-    v.put("execution_id", run.executionId());
-    v.put("started_at", run.startedAt());
-    v.put("finished_at", run.finishedAt());
-    v.put("result", run.result());
-    return v;
-  }
-
-  private static final int MAX_STEPS = 200;
-
-  /** Steps as operation names or {operation, parameters} objects. */
-  private List<Workflow.Step> steps(JsonNode node, JsonBody body) {
-    List<Workflow.Step> steps = new ArrayList<>();
-    if (node == null || !node.isArray()) {
-      body.reject("steps", "must be an array of operation names or {operation, parameters}");
-      return steps;
-    }
-    if (node.size() > MAX_STEPS) {
-      body.reject("steps", "must have at most " + MAX_STEPS + " steps");
-      return steps;
-    }
-    for (int i = 0; i < node.size(); i++) {
-      JsonNode step = node.get(i);
-      if (step.isTextual()) {
-        steps.add(new Workflow.Step(step.textValue(), Map.of()));
-      } else if (step.isObject() && step.path("operation").isTextual() && (!step.has("parameters") || step.get("parameters").isObject())) {
-        Map<String, Object> params = step.has("parameters")
-            ? mapper.convertValue(step.get("parameters"), new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {})
-            : Map.of();
-        steps.add(new Workflow.Step(step.get("operation").textValue(), params));
-      } else {
-        body.reject("steps[" + i + "]", "must be an operation name or {operation, parameters}");
-      }
-    }
-    return steps;
+  private static Optional<Priority> priority(JsonBody body) {
+    Optional<String> given = body.optionalString("priority", 16);
+    Optional<Priority> priority = given.flatMap(Priority::fromWireName);
+    if (given.isPresent() && priority.isEmpty()) body.reject("priority", WorkflowSpec.PRIORITY_RULE);
+    return priority;
   }
 
   /** Workflow work is done as the caller's operating role (the endpoint admits only those). */
@@ -269,30 +175,29 @@ final class WorkflowRoutes {
     return id;
   }
 
-  private static Workflow.State current(Workflow.Reply reply) {
-    if (reply instanceof Workflow.Rejected r) throw ProblemException.of(r.rejection());
-    return ((Workflow.Current) reply).workflow();
+  /** The workflow an outcome carries, or the refusal it is, thrown as the problem to answer. */
+  private static Workflow.State workflow(Workflows.Outcome outcome) {
+    if (outcome instanceof Workflows.Refused r) throw ProblemException.of(r.rejection());
+    if (outcome instanceof Workflows.Invalid i) {
+      throw ProblemException.invalid(i.problems().stream().map(p -> new FieldError(p.field(), p.message())).toList());
+    }
+    return ((Workflows.Done) outcome).workflow();
   }
 
-  private static Map<String, Object> view(Workflow.State w) {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("id", w.id());
-    v.put("name", w.name());
-    v.put("status", w.status());
-    v.put("device_id", w.deviceId());
-    v.put("priority", w.priority());
-    v.put("samples", w.samples().stream().map(s -> Map.of("barcode", s.barcode(), "specimen_id", s.specimenId())).toList());
-    List<Map<String, Object>> steps = new ArrayList<>();
+  private static WorkflowView view(Workflow.State w) {
+    List<StepView> steps = new ArrayList<>();
     for (int i = 0; i < w.steps().size(); i++) {
-      Map<String, Object> step = i < w.runs().size() ? stepView(w.runs().get(i)) : new LinkedHashMap<>(Map.of("index", i, "operation",
-          w.steps().get(i).operation(), "status", "pending"));
-      step.put("parameters", w.steps().get(i).parameters());
-      steps.add(step);
+      Workflow.Step step = w.steps().get(i);
+      if (i < w.runs().size()) {
+        Workflow.StepRun run = w.runs().get(i);
+        steps.add(new RunStepView(run.index(), run.operation(), run.status(), run.executionId(), run.startedAt(), run.finishedAt(), run.result(),
+            step.parameters()));
+      } else {
+        steps.add(new PendingStepView(i, step.operation(), Workflow.StepRun.PENDING, step.parameters()));
+      }
     }
-    v.put("steps", steps);
-    v.put("booked_at", w.bookedAt());
-    v.put("created_by", w.createdBy().userId());
-    v.put("finished_at", w.finishedAt());
-    return v;
+    return new WorkflowView(w.id(), w.name(), w.status().wireName(), w.deviceId(), w.priority().wireName(),
+        w.samples().stream().map(s -> new SampleView(s.barcode(), s.specimenId())).toList(), steps, w.bookedAt(), w.createdBy().userId(),
+        w.finishedAt());
   }
 }

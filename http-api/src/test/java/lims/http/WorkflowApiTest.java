@@ -225,6 +225,29 @@ class WorkflowApiTest {
     node.eventually(() -> assertEquals("running", status(node, tech, waiting)));
   }
 
+  static List<String> fields(JsonNode object) {
+    List<String> names = new ArrayList<>();
+    object.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  /** The answers' shapes, as the typed views give them: a pending step has no run fields, a run has them (null until known). */
+  @Test
+  void aWorkflowAndItsStepsAnswerTheirFields() {
+    device(node, admin, "wf-fields-handler", "liquid_handler");
+    String id = workflow(node, tech, "wf-fields-handler", List.of(), "mix", "aspirate");
+    node.api.post("/api/v1/workflows/" + id + "/start", tech, "");
+    JsonNode ran = node.api.post("/api/v1/workflows/" + id + "/execute-step", tech, "").json();
+    assertEquals(List.of("index", "operation", "status", "execution_id", "started_at", "finished_at", "result"), fields(ran));
+    JsonNode w = node.api.get("/api/v1/workflows/" + id, tech).json();
+    assertEquals(List.of("id", "name", "status", "device_id", "priority", "samples", "steps", "booked_at", "created_by", "finished_at"), fields(w));
+    assertEquals(List.of("index", "operation", "status", "execution_id", "started_at", "finished_at", "result", "parameters"),
+        fields(w.get("steps").get(0)));
+    assertEquals(List.of("index", "operation", "status", "parameters"), fields(w.get("steps").get(1)));
+    assertTrue(w.get("finished_at").isNull());
+    assertEquals("normal", w.get("priority").asText());
+  }
+
   @Test
   void stepsRunInOrderAndNeitherSkipNorRepeat() {
     device(node, admin, "wf-steps-handler", "liquid_handler");

@@ -4,13 +4,17 @@ import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import lims.kernel.Asked;
+import lims.kernel.Failures;
 import lims.kernel.PauseFence;
 import lims.kernel.deadline.DeadlineSweeper;
 import lims.kernel.projection.Projections;
@@ -89,6 +93,20 @@ public final class Analyses {
 
   public CompletionStage<Analysis.Reply> ask(String analysisId, Function<ActorRef<Analysis.Reply>, Analysis.Command> command) {
     return Asked.ask(sharding.entityRefFor(Analysis.TYPE, analysisId), command, askTimeout);
+  }
+
+  /**
+   * The run once it has left dispatching (told by the run, not polled), or empty when it still
+   * dispatches after {@code wait}.
+   */
+  public CompletionStage<Optional<Analysis.Reply>> awaitDispatch(String analysisId, Duration wait) {
+    return Asked.<Analysis.Command, Analysis.Reply>ask(sharding.entityRefFor(Analysis.TYPE, analysisId), Analysis.AwaitDispatch::new, wait)
+        .thenApply(Optional::of)
+        .exceptionally(failure -> {
+          Throwable cause = Failures.cause(failure);
+          if (cause instanceof TimeoutException) return Optional.empty();
+          throw new CompletionException(cause);
+        });
   }
 
   private CompletionStage<ResultsWatcher.Outcome> deliver(ResultsFolder.Found found) {

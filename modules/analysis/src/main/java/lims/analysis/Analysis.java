@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -123,13 +124,20 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
 
   // --- protocol -------------------------------------------------------------------------
 
-  public sealed interface Command extends CborSerializable permits Request, Get, Cancel, RecordResult, Wake, Internal {}
+  public sealed interface Command extends CborSerializable permits Request, Get, AwaitDispatch, Cancel, RecordResult, Wake, Internal {}
 
   /** Start a run for a specimen; a repeat changes nothing and answers the run. */
   public record Request(String specimenId, String barcode, List<String> testsRequested, String pipeline, Map<String, String> parameters,
       ActorRef<Reply> replyTo) implements Command {}
 
   public record Get(ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * Replies with the run once it has left dispatching (at once if it has), as a device's
+   * AwaitExecution does. The wait is not stored: an asker whose run's entity restarted meanwhile
+   * hears nothing, and asks again after its own time-out.
+   */
+  public record AwaitDispatch(ActorRef<Reply> replyTo) implements Command {}
 
   public record Cancel(String reason, String by, ActorRef<Reply> replyTo) implements Command {}
 
@@ -140,7 +148,7 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
   public record Wake() implements Command {}
 
   /** Messages the entity sends itself. */
-  sealed interface Internal extends Command permits Dispatch, DispatchDone, DeadlineReached, Kill, KillDone {}
+  sealed interface Internal extends Command permits Dispatch, DispatchDone, DeadlineReached, Kill, KillDone, TellDispatchAwaiters {}
 
   record Dispatch(int attempt) implements Internal {}
 
@@ -152,6 +160,9 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
 
   /** {@code round}: the kill round it was sent in; an answer from an earlier round confirms nothing. */
   record KillDone(String failure, int round) implements Internal {}
+
+  /** After a command, once its events are stored: answer the AwaitDispatch askers if the run has left dispatching. */
+  record TellDispatchAwaiters() implements Internal {}
 
   public sealed interface Reply extends CborSerializable permits Current, Rejected {}
 
@@ -289,6 +300,8 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
    * before the start did, so its success no longer proves the session gone.
    */
   private int killRound;
+  /** Askers of AwaitDispatch while the run dispatches; transient, like the dispatch itself. */
+  private final List<ActorRef<Reply>> awaitingDispatch = new ArrayList<>();
 
   private Analysis(String analysisId, ActorContext<Command> context, TimerScheduler<Command> timers, Pipelines pipelines, RemoteHost remote,
       DispatchPolicy policy, Clock clock) {
@@ -325,6 +338,7 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
         .onCommand(Cancel.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
         .onCommand(RecordResult.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
+        .onCommand(AwaitDispatch.class, (s, c) -> Effect().reply(c.replyTo(), unknown()))
         .onAnyCommand(c -> Effect().noReply());
     builder.forState(State::inFlight)
         .onCommand(Dispatch.class, (s, c) -> {
@@ -349,9 +363,32 @@ public final class Analysis extends ShardedEntity<Analysis.Command, Analysis.Eve
     builder.forAnyState()
         .onCommand(Request.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), new Current(s)))
+        .onCommand(AwaitDispatch.class, this::awaitDispatch)
+        .onCommand(TellDispatchAwaiters.class, this::tellDispatchAwaiters)
         // A wake-up, or a timer or an answer the run's phase has no use for (a kill in flight, a deadline after the end).
         .onAnyCommand(c -> Effect().noReply());
-    return builder.build();
+    CommandHandlerWithReply<Command, Event, State> handler = builder.build();
+    // A run leaves dispatching only by a command's events (dispatched, failed, timed out,
+    // cancelled, a result): after each command, once its events are stored, the askers hear.
+    return (s, c) -> {
+      ReplyEffect<Event, State> effect = handler.apply(s, c);
+      if (!awaitingDispatch.isEmpty() && !(c instanceof TellDispatchAwaiters)) context.getSelf().tell(new TellDispatchAwaiters());
+      return effect;
+    };
+  }
+
+  private ReplyEffect<Event, State> awaitDispatch(State s, AwaitDispatch c) {
+    if (s.status() != Status.DISPATCHING) return Effect().reply(c.replyTo(), new Current(s));
+    awaitingDispatch.add(c.replyTo());
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> tellDispatchAwaiters(State s, TellDispatchAwaiters c) {
+    if (s.status() != Status.DISPATCHING) {
+      awaitingDispatch.forEach(r -> r.tell(new Current(s)));
+      awaitingDispatch.clear();
+    }
+    return Effect().noReply();
   }
 
   private Rejected unknown() {

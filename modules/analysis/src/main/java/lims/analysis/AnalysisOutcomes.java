@@ -51,7 +51,7 @@ public final class AnalysisOutcomes extends Handler<EventEnvelope<Analysis.Event
     if (reason != null) data.put("reason", reason);
     if (result != null) data.put("result", result);
     // Stamped with the instant the run ended (the entity's clock), not when this reaction ran.
-    Custody system = new Custody("system", "admin", end.at(), "-", "analysis:" + analysisId, reason);
+    Custody system = Custody.system(end.at(), "analysis:" + analysisId, reason);
     return specimens.ask(specimenId, r -> new Specimen.Transition(action, Optional.of(SpecimenState.IN_ANALYSIS), Map.copyOf(data),
         system, r)).thenApply(reply -> {
           if (reply instanceof Specimen.Rejected rejected && rejected.rejection().kind() != Rejection.Kind.CONFLICT) {

@@ -13,4 +13,13 @@ public record Custody(String userId, String role, Instant at, String clientIp, S
   public static Custody now(String userId, String role, String clientIp, String requestId, String reason) {
     return new Custody(userId, role, Instant.now(), clientIp, requestId, reason);
   }
+
+  /**
+   * The system acting on its own (a reaction, a scheduled action): user {@code system} in the
+   * admin role, from no address. {@code requestId} names what it acted for ({@code grant:<device>},
+   * {@code lab-test:<execution>}, {@code analysis:<run>}); {@code reason} may be null.
+   */
+  public static Custody system(Instant at, String requestId, String reason) {
+    return new Custody("system", "admin", at, "-", requestId, reason);
+  }
 }

@@ -9,7 +9,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import lims.analysis.Analysis;
 import lims.analysis.Pipeline;
@@ -26,19 +25,32 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 final class AnalysisAction implements LabTestAction.Runner {
 
-  private static final Duration POLL = Duration.ofMillis(250);
+  /**
+   * The longest single wait for the run to tell: a run's entity that restarted meanwhile has
+   * forgotten who waited, so the action asks again after this (and stops at the attempt's deadline).
+   */
+  static final Duration WAIT_SLICE = Duration.ofSeconds(10);
 
-  /** How the action reaches analysis runs: {@code lims.analysis.Analyses#ask}. */
+  /** How the action reaches analysis runs: {@code lims.analysis.Analyses#ask} and {@code #awaitDispatch}. */
   interface Runs {
     CompletionStage<Analysis.Reply> ask(String analysisId, Function<ActorRef<Analysis.Reply>, Analysis.Command> command);
+
+    /** The run once it has left dispatching, or empty when it still dispatches after {@code wait}. */
+    CompletionStage<Optional<Analysis.Reply>> awaitDispatch(String analysisId, Duration wait);
   }
 
   private final Pipelines pipelines;
   private final Runs runs;
+  private final Duration waitSlice;
 
   AnalysisAction(Pipelines pipelines, Runs runs) {
+    this(pipelines, runs, WAIT_SLICE);
+  }
+
+  AnalysisAction(Pipelines pipelines, Runs runs, Duration waitSlice) {
     this.pipelines = pipelines;
     this.runs = runs;
+    this.waitSlice = waitSlice;
   }
 
   Optional<String> check(Map<String, Object> p) {
@@ -85,20 +97,19 @@ final class AnalysisAction implements LabTestAction.Runner {
   }
 
   /**
-   * Waits for the run to leave "dispatching": running (or already done) is success, anything
-   * else failure. Stops at the attempt's deadline, when nobody waits for the answer any more.
+   * Waits for the run to leave "dispatching", told by the run (Analysis.AwaitDispatch) rather
+   * than asking it over and over: running (or already done) is success, anything else failure.
+   * Stops at the attempt's deadline, when nobody waits for the answer any more.
    */
   private CompletionStage<LabTestAction.Outcome> dispatched(String id, Instant deadline) {
-    return runs.ask(id, Analysis.Get::new).thenCompose(reply -> {
-      if (reply instanceof Analysis.Rejected r) return CompletableFuture.completedFuture(LabTestAction.Outcome.failed(r.rejection().detail()));
-      Analysis.State a = ((Analysis.Current) reply).analysis();
-      if (a.status().equals(Analysis.Status.DISPATCHING)) {
-        if (Instant.now().plus(POLL).isAfter(deadline)) {
-          return CompletableFuture.completedFuture(LabTestAction.Outcome.failed("analysis " + id + " still dispatching at the attempt's time limit"));
-        }
-        return CompletableFuture.supplyAsync(() -> id, CompletableFuture.delayedExecutor(POLL.toMillis(), TimeUnit.MILLISECONDS))
-            .thenCompose(x -> dispatched(id, deadline));
-      }
+    Duration left = Duration.between(Instant.now(), deadline);
+    if (left.isNegative() || left.isZero()) {
+      return CompletableFuture.completedFuture(LabTestAction.Outcome.failed("analysis " + id + " still dispatching at the attempt's time limit"));
+    }
+    return runs.awaitDispatch(id, left.compareTo(waitSlice) < 0 ? left : waitSlice).thenCompose(told -> {
+      if (told.isEmpty()) return dispatched(id, deadline); // not yet: wait again, or give up at the deadline
+      if (told.get() instanceof Analysis.Rejected r) return CompletableFuture.completedFuture(LabTestAction.Outcome.failed(r.rejection().detail()));
+      Analysis.State a = ((Analysis.Current) told.get()).analysis();
       String line = "analysis " + id + " " + a.status() + (a.failureReason() == null ? "" : ": " + a.failureReason());
       boolean ok = a.status().equals(Analysis.Status.RUNNING) || a.status().equals(Analysis.Status.SUCCEEDED);
       return CompletableFuture.completedFuture(ok ? LabTestAction.Outcome.succeeded(line) : LabTestAction.Outcome.failed(line));

@@ -23,13 +23,24 @@ public final class LabTestActions implements LabTestAction.Runner {
    * The three kinds: an HTTP call (waiting at most the attempt's {@code actionTimeout}, naming the
    * calling {@code node} in a header), a workflow on a device, an analysis run.
    */
-  public static LabTestActions of(lims.workflow.Workflows workflows, lims.device.Devices devices, lims.analysis.Analyses analyses,
-      java.time.Duration actionTimeout, String node) {
-    AnalysisAction analysis = new AnalysisAction(analyses.pipelines(), analyses::ask);
+  public static LabTestActions of(lims.workflow.Workflows workflows, lims.analysis.Analyses analyses, java.time.Duration actionTimeout,
+      String node) {
+    AnalysisAction analysis = new AnalysisAction(analyses.pipelines(), new AnalysisAction.Runs() {
+      @Override
+      public CompletionStage<lims.analysis.Analysis.Reply> ask(String analysisId,
+          Function<org.apache.pekko.actor.typed.ActorRef<lims.analysis.Analysis.Reply>, lims.analysis.Analysis.Command> command) {
+        return analyses.ask(analysisId, command);
+      }
+
+      @Override
+      public CompletionStage<Optional<lims.analysis.Analysis.Reply>> awaitDispatch(String analysisId, java.time.Duration wait) {
+        return analyses.awaitDispatch(analysisId, wait);
+      }
+    });
     HttpAction http = new HttpAction(actionTimeout, node);
     return new LabTestActions(Map.of(
         "http", new Kind(http::check, http),
-        "workflow", new Kind(WorkflowAction::check, new WorkflowAction(workflows, devices)),
+        "workflow", new Kind(WorkflowAction::check, new WorkflowAction(workflows)),
         "analysis", new Kind(analysis::check, analysis)));
   }
 

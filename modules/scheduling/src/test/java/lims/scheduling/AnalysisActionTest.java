@@ -10,26 +10,112 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import lims.analysis.Analysis;
 import lims.kernel.Rejection;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.Test;
 
 /** The analysis action around a stand-in for the analysis runs: it waits for the dispatch, and no longer than its attempt. */
 class AnalysisActionTest {
 
-  private final AtomicInteger gets = new AtomicInteger();
+  /**
+   * Runs by id, each with a status; a Request for an unknown id starts it running. It records
+   * which ids were requested and how often the action awaited a dispatch; an await is answered
+   * when the run leaves dispatching ({@link #dispatch}), or empty when its wait runs out.
+   */
+  static final class StandIn implements AnalysisAction.Runs {
+    final Map<String, Analysis.Status> status;
+    final List<String> requested;
+    final AtomicInteger awaits = new AtomicInteger();
+    private final Map<Integer, CompletableFuture<Void>> awaited = new ConcurrentHashMap<>();
+    final Map<String, List<CompletableFuture<Optional<Analysis.Reply>>>> waiting = new ConcurrentHashMap<>();
+    /** Whether a run's entity forgets who waits (as one that restarts does). */
+    boolean forgets;
 
-  /** Runs that stay "dispatching" for {@code polls} answers to Get, then are running. */
-  private AnalysisAction.Runs runsDispatchingFor(int polls) {
-    return (id, command) -> {
-      var message = command.apply(null);
-      Analysis.Status status = message instanceof Analysis.Get && gets.incrementAndGet() > polls ? Analysis.Status.RUNNING : Analysis.Status.DISPATCHING;
-      return CompletableFuture.completedFuture(new Analysis.Current(new Analysis.State(id, null, "seq", "lims-" + id, "run", status,
-          Instant.now(), null, Instant.now().plusSeconds(60), null, 0, null, null, null, false, false)));
-    };
+    StandIn(Map<String, Analysis.Status> status, List<String> requested) {
+      this.status = new ConcurrentHashMap<>(status);
+      this.requested = requested;
+    }
+
+    Analysis.Reply current(String id) {
+      if (!status.containsKey(id)) return new Analysis.Rejected(Rejection.notFound("no analysis " + id));
+      return new Analysis.Current(new Analysis.State(id, null, "seq", "lims-" + id, "run", status.get(id),
+          Instant.now(), null, Instant.now().plusSeconds(60), null, 0, null, null, null, false, false));
+    }
+
+    @Override
+    public CompletionStage<Analysis.Reply> ask(String id, Function<ActorRef<Analysis.Reply>, Analysis.Command> command) {
+      if (command.apply(null) instanceof Analysis.Request) {
+        requested.add(id);
+        status.putIfAbsent(id, Analysis.Status.RUNNING);
+      }
+      return CompletableFuture.completedFuture(current(id));
+    }
+
+    @Override
+    public CompletionStage<Optional<Analysis.Reply>> awaitDispatch(String id, Duration wait) {
+      int n = awaits.incrementAndGet();
+      CompletableFuture<Optional<Analysis.Reply>> told = new CompletableFuture<>();
+      if (status.get(id) != Analysis.Status.DISPATCHING) {
+        told.complete(Optional.of(current(id)));
+      } else {
+        if (!forgets) waiting.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(told);
+        told.completeOnTimeout(Optional.empty(), wait.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      awaited(n).complete(null); // once the wait is in place
+      return told;
+    }
+
+    /** Completes when the action awaits the dispatch for the {@code n}-th time. */
+    CompletableFuture<Void> awaited(int n) {
+      return awaited.computeIfAbsent(n, k -> new CompletableFuture<>());
+    }
+
+    /** The run's start is confirmed: it is running, and whoever waits is told. */
+    void dispatch(String id) {
+      status.put(id, Analysis.Status.RUNNING);
+      waiting.getOrDefault(id, List.of()).forEach(f -> f.complete(Optional.of(current(id))));
+    }
+  }
+
+  static final String RUN = "AN-LT-000000000001-1";
+
+  private static CompletableFuture<LabTestAction.Outcome> start(AnalysisAction action, Duration attempt, int number) {
+    var execution = new LabTestAction.Execution("LT-000000000001", "LT-000000000001-1", Instant.now(), number, Instant.now().plus(attempt));
+    return action.run(new LabTestAction("analysis", Map.of("pipeline", "seq")), execution).toCompletableFuture();
+  }
+
+  /** The run tells the waiting action when it is dispatched: one await, no polling. */
+  @Test
+  void succeedsOnceTheRunIsDispatched() throws Exception {
+    StandIn runs = new StandIn(Map.of(RUN, Analysis.Status.DISPATCHING), new ArrayList<>());
+    CompletableFuture<LabTestAction.Outcome> outcome = start(new AnalysisAction(null, runs), Duration.ofSeconds(30), 1);
+    runs.awaited(1).get(10, TimeUnit.SECONDS);
+    assertFalse(outcome.isDone(), "it waits while the run dispatches");
+    runs.dispatch(RUN);
+    LabTestAction.Outcome done = outcome.get(10, TimeUnit.SECONDS);
+    assertTrue(done.succeeded(), done.log().toString());
+    assertEquals(1, runs.awaits.get());
+  }
+
+  /** A run whose entity restarted forgot the waiting action: it asks again after each wait slice, and succeeds once the run is dispatched. */
+  @Test
+  void aRunThatForgotItsWaitersIsAskedAgainAfterEachSlice() throws Exception {
+    StandIn runs = new StandIn(Map.of(RUN, Analysis.Status.DISPATCHING), new ArrayList<>());
+    runs.forgets = true;
+    CompletableFuture<LabTestAction.Outcome> outcome = start(new AnalysisAction(null, runs, Duration.ofMillis(200)), Duration.ofSeconds(30), 1);
+    runs.awaited(2).get(10, TimeUnit.SECONDS);
+    runs.dispatch(RUN); // nobody is told: the next await finds it running
+    assertTrue(outcome.get(10, TimeUnit.SECONDS).succeeded());
+    assertEquals(3, runs.awaits.get(), "asked again after each of two slices");
   }
 
   private LabTestAction.Outcome run(AnalysisAction.Runs runs, Duration attempt) throws Exception {
@@ -44,25 +130,8 @@ class AnalysisActionTest {
     return new AnalysisAction(null, runs).run(action, execution).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  @Test
-  void succeedsOnceTheRunIsDispatched() throws Exception {
-    LabTestAction.Outcome outcome = run(runsDispatchingFor(2), Duration.ofSeconds(30));
-    assertTrue(outcome.succeeded(), outcome.log().toString());
-    assertEquals(3, gets.get());
-  }
-
-  /** Runs by id, each with a status; a Request for an unknown id starts it running. Records which ids were requested. */
   private AnalysisAction.Runs runsWith(Map<String, Analysis.Status> status, List<String> requested) {
-    return (id, command) -> {
-      var message = command.apply(null);
-      if (message instanceof Analysis.Request) {
-        requested.add(id);
-        status.putIfAbsent(id, Analysis.Status.RUNNING);
-      }
-      if (!status.containsKey(id)) return CompletableFuture.completedFuture(new Analysis.Rejected(Rejection.notFound("no analysis " + id)));
-      return CompletableFuture.completedFuture(new Analysis.Current(new Analysis.State(id, null, "seq", "lims-" + id, "run", status.get(id),
-          Instant.now(), null, Instant.now().plusSeconds(60), null, 0, null, null, null, false, false)));
-    };
+    return new StandIn(status, requested);
   }
 
   @Test
@@ -86,12 +155,12 @@ class AnalysisActionTest {
   }
 
   @Test
-  void aRunStillDispatchingAtTheAttemptsDeadlineFailsTheAttemptAndIsNoLongerPolled() throws Exception {
-    LabTestAction.Outcome outcome = run(runsDispatchingFor(Integer.MAX_VALUE), Duration.ofSeconds(1));
+  void aRunStillDispatchingAtTheAttemptsDeadlineFailsTheAttemptAndIsNoLongerWaitedFor() throws Exception {
+    StandIn runs = new StandIn(Map.of(RUN, Analysis.Status.DISPATCHING), new ArrayList<>());
+    LabTestAction.Outcome outcome = run(runs, Duration.ofSeconds(1));
     assertFalse(outcome.succeeded());
     assertTrue(outcome.log().get(0).contains("still dispatching"), outcome.log().toString());
-    // The outcome ends the polling loop (it is the loop's last stage); until then about one ask per 250 ms.
-    int asked = gets.get();
-    assertTrue(asked >= 1 && asked <= 5, "polled " + asked + " times in 1 s");
+    // One wait for the whole second, told or timed out at the deadline: not asked over and over.
+    assertEquals(1, runs.awaits.get(), "awaited " + runs.awaits.get() + " times in 1 s");
   }
 }

@@ -6,7 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,13 +20,21 @@ import lims.kernel.Page;
 /** GET /workflows: a page of workflows with their samples and steps, in three queries whatever the page size. */
 public final class WorkflowReadModel {
 
+  /** A workflow of the list, with its samples and steps as the read tables hold them. */
+  public record WorkflowRow(String id, String name, String deviceId, String status, String priority, String createdBy, Instant createdAt,
+      Instant bookedAt, Instant finishedAt, List<SampleRow> samples, List<StepRow> steps) {}
+
+  public record SampleRow(String barcode, String specimenId) {}
+
+  public record StepRow(int index, String operation, String status, String executionId, Instant startedAt, Instant finishedAt) {}
+
   private final ReadTable table;
 
   public WorkflowReadModel(ReadTable table) {
     this.table = table;
   }
 
-  public CompletionStage<Page<Map<String, Object>>> list(Optional<String> status, int limit, Optional<String> afterId) {
+  public CompletionStage<Page<WorkflowRow>> list(Optional<String> status, int limit, Optional<String> afterId) {
     return table.query(c -> {
       StringBuilder sql = new StringBuilder("SELECT id, name, device_id, status, priority, created_by, created_at, booked_at, finished_at FROM workflow WHERE 1 = 1");
       List<Object> args = new ArrayList<>();
@@ -40,61 +48,43 @@ public final class WorkflowReadModel {
       });
       sql.append(" ORDER BY id LIMIT ?");
       args.add(limit + 1);
-      List<Map<String, Object>> rows = new ArrayList<>();
+      List<WorkflowRow> rows = new ArrayList<>();
       try (PreparedStatement s = c.prepareStatement(sql.toString())) {
         for (int i = 0; i < args.size(); i++) s.setObject(i + 1, args.get(i));
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
-            Map<String, Object> w = new LinkedHashMap<>();
-            w.put("id", rs.getString(1));
-            w.put("name", rs.getString(2));
-            w.put("device_id", rs.getString(3));
-            w.put("status", rs.getString(4));
-            w.put("priority", rs.getString(5));
-            w.put("created_by", rs.getString(6));
-            w.put("created_at", instant(rs, 7));
-            w.put("booked_at", instant(rs, 8));
-            w.put("finished_at", instant(rs, 9));
-            w.put("samples", new ArrayList<>());
-            w.put("steps", new ArrayList<>());
-            rows.add(w);
+            // The children lists are filled below, for the whole page at once.
+            rows.add(new WorkflowRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                instant(rs, 7), instant(rs, 8), instant(rs, 9), new ArrayList<>(), new ArrayList<>()));
           }
         }
       }
-      Page<Map<String, Object>> result = Page.of(rows, limit, w -> (String) w.get("id"));
-      Map<String, Map<String, Object>> page = new LinkedHashMap<>();
-      result.items().forEach(w -> page.put((String) w.get("id"), w));
+      Page<WorkflowRow> result = Page.of(rows, limit, WorkflowRow::id);
+      Map<String, WorkflowRow> page = new LinkedHashMap<>();
+      result.items().forEach(w -> page.put(w.id(), w));
       if (!page.isEmpty()) {
         children(c, page, "SELECT workflow_id, barcode, specimen_id FROM workflow_sample WHERE workflow_id IN (%s) ORDER BY workflow_id, position",
-            "samples", rs -> Map.of("barcode", rs.getString(2), "specimen_id", rs.getString(3)));
+            (w, rs) -> w.samples().add(new SampleRow(rs.getString(2), rs.getString(3))));
         children(c, page, "SELECT workflow_id, step_index, operation, status, execution_id, started_at, finished_at FROM workflow_step"
-            + " WHERE workflow_id IN (%s) ORDER BY workflow_id, step_index", "steps", rs -> {
-          Map<String, Object> step = new LinkedHashMap<>();
-          step.put("index", rs.getInt(2));
-          step.put("operation", rs.getString(3));
-          step.put("status", rs.getString(4));
-          step.put("execution_id", rs.getString(5));
-          step.put("started_at", instant(rs, 6));
-          step.put("finished_at", instant(rs, 7));
-          return step;
-        });
+            + " WHERE workflow_id IN (%s) ORDER BY workflow_id, step_index",
+            (w, rs) -> w.steps().add(new StepRow(rs.getInt(2), rs.getString(3), rs.getString(4), rs.getString(5), instant(rs, 6), instant(rs, 7))));
       }
       return result;
     });
   }
 
-  private interface Row {
-    Map<String, Object> read(ResultSet rs) throws SQLException;
+  /** Adds the child a result row holds to its workflow. */
+  private interface Child {
+    void add(WorkflowRow workflow, ResultSet rs) throws SQLException;
   }
 
-  @SuppressWarnings("unchecked")
-  private static void children(Connection c, Map<String, Map<String, Object>> page, String sql, String field, Row row) throws SQLException {
+  private static void children(Connection c, Map<String, WorkflowRow> page, String sql, Child child) throws SQLException {
     String marks = String.join(", ", Collections.nCopies(page.size(), "?"));
     try (PreparedStatement s = c.prepareStatement(String.format(sql, marks))) {
       int i = 1;
       for (String id : page.keySet()) s.setString(i++, id);
       try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) ((List<Object>) page.get(rs.getString(1)).get(field)).add(row.read(rs));
+        while (rs.next()) child.add(page.get(rs.getString(1)), rs);
       }
     }
   }

@@ -1,174 +1,219 @@
 package lims.workflow;
 
 import java.time.Duration;
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import lims.device.Device;
+import lims.device.DeviceType;
 import lims.device.Devices;
+import lims.device.Priority;
 import lims.kernel.Asked;
 import lims.kernel.Custody;
 import lims.kernel.Rejection;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
+import lims.specimen.Barcodes;
 import lims.specimen.Specimen;
-import lims.specimen.SpecimenState;
 import lims.specimen.Specimens;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.javadsl.Handler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The workflow context's entry point. Effects on other entities are delivered at least
- * once by reactions, so a node dying halfway loses none of them:
- * the device's grant reaches the workflow ({@code workflow-grants}), and a started,
- * completed or cancelled workflow moves its specimens and releases or dequeues its
- * device ({@code workflow-effects}). Every handler is idempotent. The request path does
- * the same work first, so a caller sees the result at once.
+ * The workflow context's entry point: every caller (the HTTP routes, a lab test's workflow
+ * action) creates, starts, steps, completes and cancels workflows here, and nowhere else.
+ * Effects on other entities are delivered at least once by reactions, so a node dying halfway
+ * loses none of them: the device's grants, step ends and alarms reach the workflow
+ * ({@link DeviceEventDelivery}, {@code workflow-grants}), and a started, completed, failed or
+ * cancelled workflow moves its specimens and hands its device over
+ * ({@link WorkflowEffectDelivery}, {@code workflow-effects}). The request path does the same
+ * work first, so a caller sees the result at once.
  */
 public final class Workflows {
 
-  private static final Logger log = LoggerFactory.getLogger(Workflows.class);
+  /** How a request ended: the workflow as it is now, or why not. */
+  public sealed interface Outcome {}
+
+  public record Done(Workflow.State workflow) implements Outcome {}
+
+  /** Refused by the workflow or by another entity (its device, say): the entity's own words. */
+  public record Refused(Rejection rejection) implements Outcome {}
+
+  /** Fields of the request at fault. */
+  public record Invalid(List<WorkflowSpec.Problem> problems) implements Outcome {}
+
+  /** How running the next step ended. */
+  public sealed interface StepOutcome {}
+
+  /** The step ran and ended within the wait. */
+  public record StepEnded(Workflow.StepRun step) implements StepOutcome {}
+
+  /** The device runs the step still; it ends when the device reports it. */
+  public record StepRunning(int index, String operation, String executionId) implements StepOutcome {}
+
+  public record StepRefused(Rejection rejection) implements StepOutcome {}
 
   private final ClusterSharding sharding;
-  private final Devices devices;
-  private final Specimens specimens;
   private final Duration askTimeout;
   private final WorkflowReadModel readModel;
+  private final Devices devices;
+  private final Entities entities;
 
   public Workflows(ActorSystem<?> system, Devices devices, Specimens specimens, Duration askTimeout) {
     this.sharding = ClusterSharding.get(system);
-    this.devices = devices;
-    this.specimens = specimens;
     this.askTimeout = askTimeout;
+    this.devices = devices;
+    this.entities = new Entities(this::ask, devices::ask, specimens::ask);
     this.readModel = new WorkflowReadModel(ReadTable.of(system, WorkflowProjection.NAME, Workflow.TAGS));
     sharding.init(Entity.of(Workflow.TYPE, ctx -> Workflow.create(ctx.getEntityId())));
     Projections.<Workflow.Event>start(system, WorkflowProjection.NAME, Workflow.TAGS, tag -> new WorkflowProjection());
-    Projections.<Device.Event>startReaction(system, "workflow-grants", Device.TAGS, tag -> new GrantDelivery());
-    Projections.<Workflow.Event>startReaction(system, "workflow-effects", Workflow.TAGS, tag -> new WorkflowEffects());
+    // The reactions' names are their offsets' keys: renaming one would replay its whole journal.
+    Projections.<Device.Event>startReaction(system, "workflow-grants", Device.TAGS, tag -> new DeviceEventDelivery(entities));
+    Projections.<Workflow.Event>startReaction(system, "workflow-effects", Workflow.TAGS, tag -> new WorkflowEffectDelivery(entities));
   }
 
   public WorkflowReadModel readModel() {
     return readModel;
   }
 
-  public CompletionStage<Workflow.Reply> ask(String workflowId, Function<ActorRef<Workflow.Reply>, Workflow.Command> command) {
+  /** Only this context sends a workflow commands: callers go through the methods below. */
+  CompletionStage<Workflow.Reply> ask(String workflowId, Function<ActorRef<Workflow.Reply>, Workflow.Command> command) {
     return Asked.ask(sharding.entityRefFor(Workflow.TYPE, workflowId), command, askTimeout);
   }
 
-  /** Books the device (or queues, when asked) and tells the workflow what the device said. */
-  public CompletionStage<Workflow.Reply> start(Workflow.State workflow, boolean queue, String priority, Custody custody) {
-    List<String> operations = workflow.steps().stream().map(Workflow.Step::operation).toList();
-    CompletionStage<Device.Reply> booking = queue
-        ? devices.ask(workflow.deviceId(), r -> new Device.Enqueue(workflow.id(), lims.device.Priority.fromWireName(priority).orElseThrow(),
-            operations, custody.userId(), r))
-        : devices.ask(workflow.deviceId(), r -> new Device.Book(workflow.id(), operations, custody.userId(), r));
-    return booking.thenCompose(reply -> {
-      if (reply instanceof Device.Booked b) {
-        return ask(workflow.id(), r -> new Workflow.Granted(b.booking().bookedAt(), custody, r));
-      }
-      if (reply instanceof Device.Queued) {
-        return ask(workflow.id(), r -> new Workflow.MarkQueued(priority, custody, r));
-      }
-      return CompletableFuture.completedFuture(new Workflow.Rejected(((Device.Rejected) reply).rejection()));
-    });
-  }
-
-  /** The device's part of completing or cancelling: release the booking, or leave the queue. Idempotent. */
-  public CompletionStage<Done> freeDevice(String deviceId, String workflowId, boolean queued, String by) {
-    CompletionStage<Device.Reply> done = queued
-        ? devices.ask(deviceId, r -> new Device.CancelQueued(workflowId, by, r))
-        : devices.ask(deviceId, r -> new Device.Release(workflowId, by, r));
-    // Already released or no longer queued is what we wanted: done.
-    return done.thenApply(reply -> Done.getInstance());
-  }
-
-  /** Moves every sample's specimen with an action; a specimen already past it (or not in the expected state) is left alone. */
-  CompletionStage<Done> moveSpecimens(List<Workflow.Sample> samples, String action, SpecimenState expected, Custody custody) {
-    CompletableFuture<?>[] moves = samples.stream()
-        .map(s -> specimens.ask(s.specimenId(), r -> new Specimen.Transition(action, java.util.Optional.of(expected), java.util.Map.of(),
-                new Custody(custody.userId(), custody.role(), Instant.now(), custody.clientIp(), custody.requestId(), null), r))
-            .thenAccept(reply -> {
-              if (reply instanceof Specimen.Rejected rejected && rejected.rejection().kind() != Rejection.Kind.CONFLICT) {
-                log.warn("specimen {} not moved by {}: {}", s.specimenId(), action, rejected.rejection().detail());
-              }
-            })
-            .toCompletableFuture())
-        .toArray(CompletableFuture[]::new);
-    return CompletableFuture.allOf(moves).thenApply(x -> Done.getInstance());
+  public CompletionStage<Outcome> get(String workflowId) {
+    return ask(workflowId, Workflow.Get::new).thenApply(Workflows::outcome);
   }
 
   /**
-   * Every grant a device persists reaches the workflow it names, every finished execution
-   * reaches the step that started it, and a device going offline under a workflow fails that
-   * workflow. A holder not named like a workflow ({@link Workflow#ID}) booked on the device API
-   * with no workflow behind it: its events ask nothing, as no entity would answer, and under
-   * load each such ask waited out its time-out (decision 0041). An ask that times out (a
-   * workflow whose node died, its shard not yet moved) fails this event, which is tried
-   * again, not skipped (Projections.startReaction).
+   * Creates workflow {@code workflowId} ({@link Workflow#newId}, or {@link Workflow#idForExecution}
+   * for a lab test's execution) if the spec is valid: the device must exist, each step be an
+   * operation of its type, each sample an existing specimen. A repeat with the creating
+   * {@code idempotencyToken} is answered with the workflow it created; another create of an
+   * existing id is refused (409).
    */
-  private final class GrantDelivery extends Handler<EventEnvelope<Device.Event>> {
-    @Override
-    public CompletionStage<Done> process(EventEnvelope<Device.Event> envelope) {
-      if (envelope.event() instanceof Device.ExecutionFinished finished && isWorkflow(finished.workflowId())) {
-        return ask(finished.workflowId(), r -> new Workflow.EndStep(null, finished.executionId(), finished.status(), finished.result(),
-            finished.at(), r)).thenApply(reply -> Done.getInstance());
+  public CompletionStage<Outcome> create(String workflowId, WorkflowSpec spec, Custody custody, String idempotencyToken) {
+    List<WorkflowSpec.Problem> problems = spec.problems();
+    if (!problems.isEmpty()) return done(new Invalid(problems));
+    CompletionStage<Device.Reply> device = devices.ask(spec.deviceId(), Device.Get::new);
+    List<CompletableFuture<Specimen.Reply>> samples = spec.sampleBarcodes().stream()
+        .map(b -> entities.specimens().ask(Barcodes.specimenIdOf(b), Specimen.Get::new).toCompletableFuture()).toList();
+    return device.thenCombine(CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new)), (d, all) -> d).thenCompose(d -> {
+      if (d instanceof Device.Rejected r) return done(new Refused(r.rejection()));
+      DeviceType type = ((Device.Snapshot) d).registration().type();
+      List<WorkflowSpec.Problem> unsupported = new ArrayList<>();
+      for (int i = 0; i < spec.steps().size(); i++) {
+        String operation = spec.steps().get(i).operation();
+        if (!type.supports(operation)) {
+          unsupported.add(new WorkflowSpec.Problem("steps[" + i + "]", "'" + operation + "' is not an operation of a " + type.wireName()));
+        }
       }
-      if (envelope.event() instanceof Device.StatusChanged offline && isWorkflow(offline.interrupted())) {
-        return ask(offline.interrupted(), r -> new Workflow.Fail("device " + offline.deviceId() + " went offline", offline.at(), r))
-            .thenApply(reply -> Done.getInstance());
+      if (!unsupported.isEmpty()) return done(new Invalid(unsupported));
+      List<String> unknown = new ArrayList<>();
+      List<Workflow.Sample> found = new ArrayList<>();
+      for (int i = 0; i < spec.sampleBarcodes().size(); i++) {
+        String barcode = spec.sampleBarcodes().get(i);
+        if (samples.get(i).join() instanceof Specimen.Rejected) unknown.add(barcode);
+        else found.add(new Workflow.Sample(barcode, Barcodes.specimenIdOf(barcode)));
       }
-      if (!(envelope.event() instanceof Device.BookingGranted grant) || !isWorkflow(grant.booking().workflowId())) {
-        return CompletableFuture.completedFuture(Done.getInstance());
+      if (!unknown.isEmpty()) return done(new Refused(Rejection.notFound("unknown sample barcodes: " + unknown)));
+      Workflow.Definition definition = new Workflow.Definition(spec.name(), spec.deviceId(), type.wireName(), found, spec.steps(), spec.priority());
+      return ask(workflowId, r -> new Workflow.Create(definition, custody, idempotencyToken, r)).thenApply(Workflows::outcome);
+    });
+  }
+
+  /**
+   * Starts a created workflow: books its device, or with {@code queue} waits in the device's
+   * queue (with the workflow's priority, or {@code priority}), and tells the workflow what the
+   * device said. Only from {@code created} (else {@link Invalid} naming {@code status}); a
+   * device held by another or not available, without {@code queue}, is the device's refusal.
+   */
+  public CompletionStage<Outcome> start(String workflowId, boolean queue, Optional<Priority> priority, Custody custody) {
+    return ask(workflowId, Workflow.Get::new).thenCompose(reply -> {
+      if (reply instanceof Workflow.Rejected r) return done(new Refused(r.rejection()));
+      Workflow.State w = ((Workflow.Current) reply).workflow();
+      if (w.status() != Workflow.Status.CREATED) {
+        return done(new Invalid(List.of(new WorkflowSpec.Problem("status", "workflow " + workflowId + " is already " + w.status().wireName()))));
       }
-      Custody system = new Custody("system", "admin", Instant.now(), "-", "grant:" + grant.deviceId(), null);
-      return ask(grant.booking().workflowId(), r -> new Workflow.Granted(grant.booking().bookedAt(), system, r))
-          .thenCompose(reply -> {
-            // Cancelled (or finished) while it waited in the queue: hand the device on at once.
-            if (reply instanceof Workflow.Current c && (c.workflow().status().equals(Workflow.CANCELLED)
-                || c.workflow().status().equals(Workflow.COMPLETED))) {
-              return freeDevice(grant.deviceId(), grant.booking().workflowId(), false, "system");
+      List<String> operations = w.steps().stream().map(Workflow.Step::operation).toList();
+      Priority asked = priority.orElse(w.priority());
+      CompletionStage<Device.Reply> booking = queue
+          ? devices.ask(w.deviceId(), r -> new Device.Enqueue(workflowId, asked, operations, custody.userId(), r))
+          : devices.ask(w.deviceId(), r -> new Device.Book(workflowId, operations, custody.userId(), r));
+      return booking.thenCompose(answer -> {
+        if (answer instanceof Device.Booked b) {
+          return ask(workflowId, r -> new Workflow.Granted(b.booking().bookedAt(), custody, r)).thenApply(Workflows::outcome);
+        }
+        if (answer instanceof Device.Queued) {
+          return ask(workflowId, r -> new Workflow.MarkQueued(asked, custody, r)).thenApply(Workflows::outcome);
+        }
+        return done(new Refused(((Device.Rejected) answer).rejection()));
+      });
+    });
+  }
+
+  /**
+   * Runs the next step on the device: the workflow claims it (so concurrent callers can run
+   * neither one step twice nor skip one), the device starts it, and the step ends with the
+   * operation if it finishes within {@code wait}; else it ends when the device reports it
+   * (through {@link DeviceEventDelivery}). A step the device refuses ran nothing: it is pending
+   * again, and the refusal is the answer (decision 0015, amended).
+   */
+  public CompletionStage<StepOutcome> executeNextStep(String workflowId, Custody custody, Duration wait) {
+    return ask(workflowId, r -> new Workflow.BeginStep(custody, r)).thenCompose(reply -> {
+      if (reply instanceof Workflow.Rejected r) return done(new StepRefused(r.rejection()));
+      Workflow.State w = ((Workflow.Current) reply).workflow();
+      int index = w.runs().size() - 1;
+      Workflow.Step step = w.steps().get(index);
+      return devices.ask(w.deviceId(), r -> new Device.Execute(workflowId, step.operation(), step.parameters(), custody.userId(), r))
+          .thenCompose(started -> {
+            if (started instanceof Device.Rejected refused) {
+              return ask(workflowId, r -> new Workflow.ReleaseStep(index, r)).thenApply(released -> new StepRefused(refused.rejection()));
             }
-            return CompletableFuture.completedFuture(Done.getInstance());
+            String executionId = ((Device.ExecutionReply) started).execution().executionId();
+            return ask(workflowId, r -> new Workflow.StepAccepted(index, executionId, r))
+                .thenCompose(accepted -> devices.awaitExecution(w.deviceId(), executionId, wait))
+                .thenCompose(finished -> {
+                  if (finished.isEmpty()) return done(new StepRunning(index, step.operation(), executionId));
+                  var x = finished.get();
+                  return ask(workflowId, r -> new Workflow.EndStep(index, executionId, x.status(), x.result(), x.finishedAt(), r))
+                      .thenApply(ended -> ended instanceof Workflow.Current c
+                          ? new StepEnded(c.workflow().runs().get(index)) : new StepRefused(((Workflow.Rejected) ended).rejection()));
+                });
           });
-    }
+    });
   }
 
-  /** Whether a device's holder is a workflow (else a booking made on the device API). */
-  private static boolean isWorkflow(String holder) {
-    return holder != null && Workflow.ID.matcher(holder).matches();
+  /** Completes a running workflow whose steps have all run, and releases its device (the reaction repeats that after a crash). */
+  public CompletionStage<Outcome> complete(String workflowId, Custody custody) {
+    return ask(workflowId, r -> new Workflow.Complete(custody, r)).thenCompose(reply -> {
+      if (reply instanceof Workflow.Rejected r) return done(new Refused(r.rejection()));
+      Workflow.State w = ((Workflow.Current) reply).workflow();
+      return entities.handOver(w.deviceId(), workflowId, DeviceHandover.RELEASE, custody.userId()).thenApply(x -> new Done(w));
+    });
   }
 
-  /** What a workflow's changes mean for its specimens and its device. */
-  private final class WorkflowEffects extends Handler<EventEnvelope<Workflow.Event>> {
-    @Override
-    public CompletionStage<Done> process(EventEnvelope<Workflow.Event> envelope) {
-      Workflow.Event event = envelope.event();
-      if (event instanceof Workflow.WorkflowStarted e) {
-        return moveSpecimens(e.samples(), "start_experiment", SpecimenState.QC_PASSED, e.custody());
-      }
-      if (event instanceof Workflow.WorkflowCompleted e) {
-        return freeDevice(e.deviceId(), e.workflowId(), false, e.custody().userId())
-            .thenCompose(d -> moveSpecimens(e.samples(), "finish_experiment", SpecimenState.IN_EXPERIMENT, e.custody()));
-      }
-      if (event instanceof Workflow.WorkflowFailed e) {
-        return freeDevice(e.deviceId(), e.workflowId(), false, "system");
-      }
-      if (event instanceof Workflow.WorkflowCancelled e) {
-        // Cancelled while "created": its queued start may have reached the device before the
-        // workflow heard of it, so it leaves the queue all the same (nothing, if it never joined).
-        boolean queued = !e.fromStatus().equals(Workflow.RUNNING);
-        return freeDevice(e.deviceId(), e.workflowId(), queued, e.custody().userId());
-      }
-      return CompletableFuture.completedFuture(Done.getInstance());
-    }
+  /** Cancels a created, queued or running workflow and hands its device over as {@link DeviceHandover#afterCancel} says. */
+  public CompletionStage<Outcome> cancel(String workflowId, Custody custody) {
+    return ask(workflowId, r -> new Workflow.Cancel(custody, r)).thenCompose(reply -> {
+      if (reply instanceof Workflow.Rejected r) return done(new Refused(r.rejection()));
+      Workflow.State w = ((Workflow.Current) reply).workflow();
+      // Only a start granted by the device sets bookedAt, so it tells whether the workflow was running.
+      DeviceHandover handover = DeviceHandover.afterCancel(w.bookedAt() != null);
+      return entities.handOver(w.deviceId(), workflowId, handover, custody.userId()).thenApply(x -> new Done(w));
+    });
+  }
+
+  private static Outcome outcome(Workflow.Reply reply) {
+    return reply instanceof Workflow.Current c ? new Done(c.workflow()) : new Refused(((Workflow.Rejected) reply).rejection());
+  }
+
+  private static <T> CompletionStage<T> done(T outcome) {
+    return CompletableFuture.completedFuture(outcome);
   }
 }
