@@ -177,11 +177,10 @@ final class WorkflowRoutes {
 
   /** The workflow an outcome carries, or the refusal it is, thrown as the problem to answer. */
   private static Workflow.State workflow(Workflows.Outcome outcome) {
-    if (outcome instanceof Workflows.Refused r) throw ProblemException.of(r.rejection());
     if (outcome instanceof Workflows.Invalid i) {
       throw ProblemException.invalid(i.problems().stream().map(p -> new FieldError(p.field(), p.message())).toList());
     }
-    return ((Workflows.Done) outcome).workflow();
+    return Replies.expect(outcome, Workflows.Done.class).workflow();
   }
 
   private static WorkflowView view(Workflow.State w) {

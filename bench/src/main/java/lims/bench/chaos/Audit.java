@@ -29,8 +29,10 @@ final class Audit {
   record Check(String name, boolean passed, String detail) {}
 
   /** One kill's recovery, as the report's kill table shows it (ms; -1: no such write). */
-  /** How long after a SIGTERM a write may fail: the stopping node's shards are handed over (the ask time-out, 5 s, plus the hand-over). */
+  /** How long after a restarted node is ready its shards may still be moving back to it. */
   static final long HAND_OVER_WINDOW_MS = 10_000;
+  /** The share of writes that may fail during a rolling restart's window (docs/operations.md). */
+  static final int RESTART_FAILURES_PERCENT = 2;
 
   record KillRecovery(ChaosRun.Kill kill, long firstWrite, long firstAnswerFromItsEntities, long firstWriteToItsEntities) {}
 
@@ -334,17 +336,17 @@ final class Audit {
     for (ChaosRun.Restart r : run.restarts) {
       figures.add(new String[] {"rolling restart of node " + r.node(), "SIGTERM exit code " + r.exitCode() + "; ready again "
           + (r.readyAt() == 0 ? "never" : ChaosRun.seconds(r.readyAt() - r.stoppedAt())) + " after SIGTERM"});
-      // The documented window (docs/operations.md): a write may fail only while the stopping
-      // node's shards are handed over, right after its SIGTERM; none while it starts and rejoins.
+      // The documented window (docs/operations.md): from the SIGTERM until 10 s after the node is
+      // ready again, a write to a shard moving away from it or back to it may answer 503; few do.
       // Up to the next fault (the harness starts it once this node is ready): its failures are its own.
       long nextFault = run.faults.stream().mapToLong(ChaosRun.Fault::start).filter(t -> t > r.stoppedAt()).min().orElse(Long.MAX_VALUE);
       long until = Math.min(nextFault, (r.readyAt() > 0 ? r.readyAt() : r.stoppedAt()) + HAND_OVER_WINDOW_MS);
-      List<Ledger.Attempt> failed = writes.stream().filter(a -> a.sentAt() >= r.stoppedAt() && a.sentAt() <= until && a.failed()).toList();
-      List<Ledger.Attempt> late = failed.stream().filter(a -> a.sentAt() > r.stoppedAt() + HAND_OVER_WINDOW_MS).toList();
-      checks.add(new Check("rolling restart of node " + r.node() + ": no write failed later than " + HAND_OVER_WINDOW_MS / 1000
-          + " s after its SIGTERM, through its start and rejoin", late.isEmpty(),
-          failed.size() + " failed writes" + (failed.isEmpty() ? "" : ", the last sent " + ChaosRun.seconds(failed.stream().mapToLong(Ledger.Attempt::sentAt).max().orElse(0) - r.stoppedAt())
-              + " after the SIGTERM") + (late.isEmpty() ? "" : "; later: " + late.size() + " " + late.stream().map(a -> a.route() + " " + a.status()).distinct().limit(5).toList())));
+      List<Ledger.Attempt> sent = writes.stream().filter(a -> a.sentAt() >= r.stoppedAt() && a.sentAt() <= until).toList();
+      List<Ledger.Attempt> failed = sent.stream().filter(Ledger.Attempt::failed).toList();
+      checks.add(new Check("rolling restart of node " + r.node() + ": at most " + RESTART_FAILURES_PERCENT + " % of the writes from its SIGTERM until "
+          + HAND_OVER_WINDOW_MS / 1000 + " s after it was ready failed", failed.size() * 100 <= RESTART_FAILURES_PERCENT * Math.max(1, sent.size()),
+          failed.size() + " of " + sent.size() + " failed" + (failed.isEmpty() ? "" : ", sent " + failed.stream()
+              .map(x -> ChaosRun.seconds(x.sentAt() - r.stoppedAt()) + " after the SIGTERM (" + x.route() + " " + x.status() + ")").limit(5).toList())));
     }
     for (long start = run.load.startedAt; start < run.load.stoppedAt; start += WINDOW_MS) {
       long s = start;

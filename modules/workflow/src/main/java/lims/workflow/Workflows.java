@@ -42,7 +42,7 @@ public final class Workflows {
   public record Done(Workflow.State workflow) implements Outcome {}
 
   /** Refused by the workflow or by another entity (its device, say): the entity's own words. */
-  public record Refused(Rejection rejection) implements Outcome {}
+  public record Refused(Rejection rejection) implements Outcome, lims.kernel.Refused {}
 
   /** Fields of the request at fault. */
   public record Invalid(List<WorkflowSpec.Problem> problems) implements Outcome {}
@@ -56,7 +56,7 @@ public final class Workflows {
   /** The device runs the step still; it ends when the device reports it. */
   public record StepRunning(int index, String operation, String executionId) implements StepOutcome {}
 
-  public record StepRefused(Rejection rejection) implements StepOutcome {}
+  public record StepRefused(Rejection rejection) implements StepOutcome, lims.kernel.Refused {}
 
   private final ClusterSharding sharding;
   private final Duration askTimeout;
