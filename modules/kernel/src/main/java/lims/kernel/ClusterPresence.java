@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import javax.sql.DataSource;
+import com.zaxxer.hikari.HikariDataSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -34,51 +36,80 @@ import org.slf4j.LoggerFactory;
  * same entities and called the same lab-test actions.
  *
  * <p>Every Up member writes its address and the database's time to {@code cluster_presence}
- * every {@link #BEAT}. A first seed that starts while another node's row is younger than
- * {@link #FRESH} joins the other seeds only (never itself); it forms a cluster only once no
- * other node has written for that long, which is how a cold start of the whole cluster looks.
+ * every {@link #BEAT}. A first seed never joins itself through Pekko's seed process: it joins
+ * through the nodes seen alive and the other seeds, and forms a cluster itself only once reads
+ * that all succeeded have found no other node's row younger than {@link #FRESH} for
+ * {@link #QUIET} on end — a cold start of the whole cluster. Rows go stale while the database
+ * is down, so a failed read starts the count again.
  */
 public final class ClusterPresence {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterPresence.class);
   static final Duration BEAT = Duration.ofSeconds(2);
   static final Duration FRESH = Duration.ofSeconds(10);
+  /** How long reads must find no fresh row, without a failed read between, before the first seed forms a cluster. */
+  static final Duration QUIET = FRESH.plus(BEAT);
 
   private ClusterPresence() {}
 
-  /** Joins the seeds, as the first seed only if no other node is alive on the database; then keeps this node's row fresh while it is Up. */
+  /** Joins the seeds, as the first seed only once no other node is alive on the database; then keeps this node's row fresh while it is Up. */
   public static void join(ActorSystem<?> system, List<Address> seeds) {
     Cluster cluster = Cluster.get(system);
     Address self = cluster.selfMember().address();
-    Database database = Database.get(system);
+    // A connection of its own: a busy service pool must not make the beats miss.
+    HikariDataSource pool = Database.pool(system.settings().config().getConfig("lims.database"), "lims-cluster-presence", 1);
     ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "lims-cluster-presence");
       t.setDaemon(true);
       return t;
     });
-    system.getWhenTerminated().thenRun(thread::shutdownNow);
-    thread.scheduleWithFixedDelay(() -> beat(database, cluster, self), BEAT.toMillis(), BEAT.toMillis(), TimeUnit.MILLISECONDS);
-    Optional<List<Address>> alive = seeds.get(0).equals(self) ? othersAlive(database, self) : Optional.of(List.of());
-    if (alive.isPresent() && alive.get().isEmpty()) {
+    system.getWhenTerminated().thenRun(() -> {
+      thread.shutdownNow();
+      pool.close();
+    });
+    thread.scheduleWithFixedDelay(guarded(() -> beat(pool, cluster, self)), BEAT.toMillis(), BEAT.toMillis(), TimeUnit.MILLISECONDS);
+    if (!seeds.get(0).equals(self)) {
       cluster.manager().tell(new JoinSeedNodes(seeds));
       return;
     }
-    // Through the members seen alive and the other seeds (they answer a join), never through this node itself.
-    Set<Address> through = new LinkedHashSet<>(alive.orElse(List.of()));
+    // The first seed: through the members seen alive and the other seeds, never through itself.
+    Set<Address> through = new LinkedHashSet<>(othersAlive(pool, self).orElse(List.of()));
     through.addAll(seeds.subList(1, seeds.size()));
-    log.info("a cluster may be running on this database (members seen within {} s: {}): joining it through {}, not forming a new one",
-        FRESH.toSeconds(), alive.map(Object::toString).orElse("unknown"), through);
-    cluster.manager().tell(new JoinSeedNodes(List.copyOf(through)));
+    log.info("joining through {}; this node forms the cluster only if no other node is seen alive on the database for {} s", through,
+        QUIET.toSeconds());
+    if (!through.isEmpty()) cluster.manager().tell(new JoinSeedNodes(List.copyOf(through)));
+    long[] quietSince = {0};
     AtomicReference<ScheduledFuture<?>> watch = new AtomicReference<>();
-    watch.set(thread.scheduleWithFixedDelay(() -> {
+    watch.set(thread.scheduleWithFixedDelay(guarded(() -> {
       if (joined(cluster)) {
         watch.get().cancel(false);
-      } else if (othersAlive(database, self).map(List::isEmpty).orElse(false)) {
-        log.warn("no other node has been a member for {} s, and none took this node in: forming the cluster", FRESH.toSeconds());
+        return;
+      }
+      // Only reads that succeeded, one after the other, all finding no fresh row count: rows go
+      // stale while the database is down, and a read then proves nothing about the others.
+      Optional<List<Address>> alive = othersAlive(pool, self);
+      long now = System.nanoTime();
+      if (alive.isEmpty() || !alive.get().isEmpty()) {
+        quietSince[0] = 0;
+      } else if (quietSince[0] == 0) {
+        quietSince[0] = now;
+      } else if (now - quietSince[0] >= QUIET.toNanos()) {
+        log.warn("no other node has been seen alive on the database for {} s, and none took this node in: forming the cluster", QUIET.toSeconds());
         cluster.manager().tell(Join.create(self));
         watch.get().cancel(false);
       }
-    }, BEAT.toMillis(), BEAT.toMillis(), TimeUnit.MILLISECONDS));
+    }), 0, BEAT.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  /** A periodic task that logs what it throws instead of being cancelled by it silently. */
+  private static Runnable guarded(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.warn("cluster presence: {}", e.toString());
+      }
+    };
   }
 
   /** Whether this node has been taken into a cluster (it knows another member, or is Up). */
@@ -91,8 +122,8 @@ public final class ClusterPresence {
   }
 
   /** The other nodes whose rows are fresh; empty when the database cannot say. */
-  static Optional<List<Address>> othersAlive(Database database, Address self) {
-    try (Connection c = database.dataSource().getConnection()) {
+  static Optional<List<Address>> othersAlive(DataSource database, Address self) {
+    try (Connection c = database.getConnection()) {
       long now = Database.now(c);
       try (PreparedStatement q = c.prepareStatement("SELECT address FROM cluster_presence WHERE address <> ? AND seen_at > ?")) {
         q.setString(1, self.toString());
@@ -109,9 +140,9 @@ public final class ClusterPresence {
     }
   }
 
-  private static void beat(Database database, Cluster cluster, Address self) {
+  private static void beat(DataSource database, Cluster cluster, Address self) {
     if (cluster.selfMember().status() != MemberStatus.up()) return;
-    try (Connection c = database.dataSource().getConnection()) {
+    try (Connection c = database.getConnection()) {
       long now = Database.now(c);
       try (PreparedStatement update = c.prepareStatement("UPDATE cluster_presence SET seen_at = ? WHERE address = ?")) {
         update.setLong(1, now);

@@ -7,6 +7,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -72,10 +74,13 @@ public final class PauseFence implements Extension {
    */
   public static <T> CompletionStage<T> afterClear(CompletionStage<Void> clear, Supplier<? extends CompletionStage<T>> effect, Duration wait) {
     CompletableFuture<Void> cleared = clear.toCompletableFuture().copy().orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS);
-    return cleared.handle((x, timedOut) -> {
+    boolean waited = !cleared.isDone();
+    CompletableFuture<Void> ok = cleared.handle((x, timedOut) -> {
       if (timedOut != null) throw new NotConfirmed();
       return x;
-    }).thenCompose(x -> effect.get());
+    });
+    // A held effect starts on the common pool, not on the thread that released the hold (Pekko's).
+    return waited ? ok.thenComposeAsync(x -> effect.get()) : ok.thenCompose(x -> effect.get());
   }
 
   /** Asks a witness whether it sees the asking incarnation ({@code address}, {@code uid}) Up and reachable. */
@@ -94,6 +99,11 @@ public final class PauseFence implements Extension {
   private volatile long lastTick = System.nanoTime();
   /** Not null while side effects wait: completes when a witness vouches for this node. */
   private volatile CompletableFuture<Void> held;
+  /**
+   * Counts the gaps seen: a vouch answers the round that asked it, and releases only if no gap
+   * was seen since (a second pause right after a vouch may have got the node removed).
+   */
+  private final AtomicLong gaps = new AtomicLong();
   private long heldSince;
   /** Why side effects last ran again (for the log and tests). */
   private volatile String released;
@@ -110,7 +120,7 @@ public final class PauseFence implements Extension {
     this.askTimeout = config.getDuration("ask-timeout");
     this.holdAtMost = config.getDuration("hold-at-most");
     Duration tick = config.getDuration("tick");
-    this.witness = system.systemActorOf(witness(cluster), "lims-pause-witness", Props.empty());
+    this.witness = system.systemActorOf(witness(cluster, this::isHeld), "lims-pause-witness", Props.empty());
     system.receptionist().tell(Receptionist.register(WITNESSES, witness));
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "lims-pause-fence");
@@ -130,8 +140,9 @@ public final class PauseFence implements Extension {
     // lastTick before held: the ticker sets held before it writes a fresh lastTick.
     long last = lastTick;
     CompletableFuture<Void> waiting = held;
+    long gap = System.nanoTime() - last;
+    if (gap > thresholdNanos) return hold(gap).minimalCompletionStage();
     if (waiting != null) return waiting.minimalCompletionStage();
-    if (System.nanoTime() - last > thresholdNanos) return hold(System.nanoTime() - last).minimalCompletionStage();
     return CLEAR;
   }
 
@@ -144,6 +155,11 @@ public final class PauseFence implements Extension {
     return released;
   }
 
+  /** Whether this node's own side effects wait, or it has just not run: then it vouches for no one either. */
+  boolean isHeld() {
+    return held != null || System.nanoTime() - lastTick > thresholdNanos;
+  }
+
   private void tick() {
     long now = System.nanoTime();
     long gap = now - lastTick;
@@ -151,35 +167,42 @@ public final class PauseFence implements Extension {
     lastTick = now;
   }
 
+  /** A gap was seen: hold side effects (again, if held already: answers to rounds asked before it no longer count). */
   synchronized CompletableFuture<Void> hold(long gapNanos) {
+    gaps.incrementAndGet();
     if (held != null) return held;
     log.warn("this node did not run for {} ms (frozen, or starved of CPU): side effects wait until another member vouches that it is still Up",
         TimeUnit.NANOSECONDS.toMillis(gapNanos));
     held = new CompletableFuture<>();
     heldSince = System.nanoTime();
-    thread.execute(this::confirm);
+    if (!thread.isShutdown()) thread.execute(this::confirm);
     return held;
   }
 
-  private synchronized void release(String why) {
-    if (held == null) return;
-    log.info("side effects run again, {} ms after they were held: {}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - heldSince), why);
-    CompletableFuture<Void> waiting = held;
-    released = why;
-    held = null;
+  /** Releases the hold, if no gap was seen since the round that vouched ({@code round}); the held side effects start outside the lock. */
+  private void release(long round, String why) {
+    CompletableFuture<Void> waiting;
+    synchronized (this) {
+      if (held == null || gaps.get() != round) return;
+      log.info("side effects run again, {} ms after they were held: {}", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - heldSince), why);
+      waiting = held;
+      released = why;
+      held = null;
+    }
     waiting.complete(null);
   }
 
   /** One round: ask every witness listed; try again after the ask time-out until one vouches. */
   private void confirm() {
     if (held == null || thread.isShutdown()) return;
+    long round = gaps.get();
     Member self = cluster.selfMember();
     List<Member> others = new java.util.ArrayList<>();
     cluster.state().getMembers().forEach(m -> {
       if (!m.uniqueAddress().equals(self.uniqueAddress()) && isUp(m)) others.add(m);
     });
     if (isUp(self) && others.isEmpty()) {
-      release("no other member could have taken this node's entities over");
+      release(round, "no other member could have taken this node's entities over");
       return;
     }
     UniqueAddress me = self.uniqueAddress();
@@ -190,7 +213,7 @@ public final class PauseFence implements Extension {
             .forEach(w -> AskPattern.<Vouch, Vouched>ask(w, reply -> new Vouch(me.address().toString(), me.longUid(), reply), askTimeout,
                     system.scheduler())
                 .thenAccept(v -> {
-                  if (v.up()) release("vouched for by " + w.path().address());
+                  if (v.up()) release(round, "vouched for by " + w.path().address());
                 })));
     thread.schedule(this::confirm, askTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -199,8 +222,12 @@ public final class PauseFence implements Extension {
     return m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp();
   }
 
-  /** Answers whether the asking incarnation is a member this node sees Up and reachable. */
-  static Behavior<Vouch> witness(Cluster cluster) {
+  /**
+   * Answers whether the asking incarnation is a member this node sees Up and reachable, and
+   * never while this node itself is held (two nodes frozen together would vouch for each other
+   * from views the survivors no longer share).
+   */
+  static Behavior<Vouch> witness(Cluster cluster, BooleanSupplier heldItself) {
     return Behaviors.receiveMessage(v -> {
       ClusterEvent.CurrentClusterState state = cluster.state();
       boolean up = false;
@@ -208,7 +235,7 @@ public final class PauseFence implements Extension {
         up |= m.uniqueAddress().address().toString().equals(v.address()) && m.uniqueAddress().longUid() == v.uid() && isUp(m)
             && !state.getUnreachable().contains(m);
       }
-      v.replyTo().tell(new Vouched(up));
+      v.replyTo().tell(new Vouched(up && !heldItself.getAsBoolean()));
       return Behaviors.same();
     });
   }

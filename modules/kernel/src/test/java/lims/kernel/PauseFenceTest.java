@@ -83,7 +83,7 @@ class PauseFenceTest {
   void aWitnessVouchesOnlyForTheIncarnationItSeesUp() {
     first = member(null);
     awaitUp(first, 1);
-    var witness = first.spawn(PauseFence.witness(Cluster.get(first.system())));
+    var witness = first.spawn(PauseFence.witness(Cluster.get(first.system()), () -> false));
     var self = Cluster.get(first.system()).selfMember().uniqueAddress();
     TestProbe<PauseFence.Vouched> probe = first.createTestProbe();
     witness.tell(new PauseFence.Vouch(self.address().toString(), self.longUid(), probe.ref()));
@@ -92,5 +92,8 @@ class PauseFenceTest {
     assertFalse(probe.receiveMessage().up(), "an earlier incarnation at the same address, removed");
     witness.tell(new PauseFence.Vouch("pekko://lims@127.0.0.1:1", self.longUid(), probe.ref()));
     assertFalse(probe.receiveMessage().up(), "not a member");
+    var heldWitness = first.spawn(PauseFence.witness(Cluster.get(first.system()), () -> true));
+    heldWitness.tell(new PauseFence.Vouch(self.address().toString(), self.longUid(), probe.ref()));
+    assertFalse(probe.receiveMessage().up(), "a witness that was frozen itself vouches for no one");
   }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import lims.kernel.Failures;
 import lims.kernel.PauseFence;
@@ -29,7 +30,8 @@ public final class ActionCalls {
 
   /** How long an unrecorded call is kept: longer than any stop of the database a lab would ride out. */
   static final Duration KEPT = Duration.ofHours(1);
-  private static final int SWEEP_ABOVE = 10_000;
+  private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
+  private final AtomicLong lastSweep = new AtomicLong(System.nanoTime());
 
   private final LabTestAction.Runner runner;
   private final Supplier<CompletionStage<Void>> clear;
@@ -50,14 +52,16 @@ public final class ActionCalls {
    * {@code timeout} (the fence's wait included).
    */
   Call call(LabTestAction action, LabTestAction.Execution execution, Instant now, Duration timeout) {
-    if (calls.size() > SWEEP_ABOVE) forgetOld();
-    return calls.computeIfAbsent(key(execution.executionId(), execution.attempt()), k -> {
-      // Through a future, so that a runner that throws fails this attempt instead of the entity.
-      CompletableFuture<LabTestAction.Outcome> outcome = PauseFence.afterClear(clear.get(), () -> runner.run(action, execution), timeout)
-          .toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .handle((done, error) -> error == null ? done : LabTestAction.Outcome.failed(describe(error)));
-      return new Call(now, outcome, System.nanoTime());
-    });
+    forgetOld();
+    Call mine = new Call(now, new CompletableFuture<>(), System.nanoTime());
+    Call made = calls.putIfAbsent(key(execution.executionId(), execution.attempt()), mine);
+    if (made != null) return made;
+    // Started outside the map's lock; through a future, so that a runner that throws fails this attempt instead of the entity.
+    PauseFence.afterClear(clear.get(), () -> runner.run(action, execution), timeout)
+        .toCompletableFuture().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((done, error) -> error == null ? done : LabTestAction.Outcome.failed(describe(error)))
+        .thenAccept(mine.outcome()::complete);
+    return mine;
   }
 
   /** The attempt's outcome is in the journal: a resumed execution can no longer ask for it. */
@@ -69,8 +73,12 @@ public final class ActionCalls {
     return calls.size();
   }
 
+  /** At most once a minute: drops finished calls older than {@link #KEPT} (left by a test deleted while it ran, or moved away). */
   private void forgetOld() {
-    long oldest = System.nanoTime() - KEPT.toNanos();
+    long now = System.nanoTime();
+    long last = lastSweep.get();
+    if (now - last < SWEEP_EVERY.toNanos() || !lastSweep.compareAndSet(last, now)) return;
+    long oldest = now - KEPT.toNanos();
     calls.values().removeIf(c -> c.outcome().isDone() && c.madeAtNanos() - oldest < 0);
   }
 
