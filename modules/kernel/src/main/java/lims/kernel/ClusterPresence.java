@@ -72,8 +72,15 @@ public final class ClusterPresence {
       cluster.manager().tell(new JoinSeedNodes(seeds));
       return;
     }
-    // The first seed: through the members seen alive and the other seeds, never through itself.
-    Set<Address> through = new LinkedHashSet<>(othersAlive(pool, self).orElse(List.of()));
+    // The first seed, when the database shows no one alive: Pekko's own cold start (it forms the
+    // cluster if no other seed answers within the seed-node time-out).
+    Optional<List<Address>> seen = othersAlive(pool, self);
+    if (seen.isPresent() && seen.get().isEmpty()) {
+      cluster.manager().tell(new JoinSeedNodes(seeds));
+      return;
+    }
+    // Someone is alive, or the database cannot say: through them and the other seeds, never itself.
+    Set<Address> through = new LinkedHashSet<>(seen.orElse(List.of()));
     through.addAll(seeds.subList(1, seeds.size()));
     log.info("joining through {}; this node forms the cluster only if no other node is seen alive on the database for {} s", through,
         QUIET.toSeconds());
