@@ -54,7 +54,8 @@ class ClusterPresenceTest {
     try (ServerSocket unused = new ServerSocket(0)) {
       other = new Address("pekko", "lims", "127.0.0.1", unused.getLocalPort());
     }
-    var beat = beats.scheduleWithFixedDelay(() -> present(database, other), 0, 1, TimeUnit.SECONDS);
+    present(database, other); // before the join reads it
+    var beat = beats.scheduleWithFixedDelay(() -> present(database, other), 1, 1, TimeUnit.SECONDS);
     TestProbe<SelfUp> up = kit.createTestProbe();
     cluster.subscriptions().tell(Subscribe.create(up.ref(), SelfUp.class));
 
