@@ -104,16 +104,24 @@ final class AnalysisAction implements LabTestAction.Runner {
   private CompletionStage<LabTestAction.Outcome> dispatched(String id, Instant deadline) {
     Duration left = Duration.between(Instant.now(), deadline);
     if (left.isNegative() || left.isZero()) {
-      return CompletableFuture.completedFuture(LabTestAction.Outcome.failed("analysis " + id + " still dispatching at the attempt's time limit"));
+      return stillDispatching(id);
     }
-    return runs.awaitDispatch(id, left.compareTo(waitSlice) < 0 ? left : waitSlice).thenCompose(told -> {
-      if (told.isEmpty()) return dispatched(id, deadline); // not yet: wait again, or give up at the deadline
+    boolean lastSlice = left.compareTo(waitSlice) <= 0;
+    return runs.awaitDispatch(id, lastSlice ? left : waitSlice).thenCompose(told -> {
+      // Not yet. After the last slice the deadline has come, whatever a clock read now says
+      // (a timer rounds to the millisecond and may fire a fraction early): give up, do not ask again.
+      if (told.isEmpty() && lastSlice) return stillDispatching(id);
+      if (told.isEmpty()) return dispatched(id, deadline);
       if (told.get() instanceof Analysis.Rejected r) return CompletableFuture.completedFuture(LabTestAction.Outcome.failed(r.rejection().detail()));
       Analysis.State a = ((Analysis.Current) told.get()).analysis();
       String line = "analysis " + id + " " + a.status() + (a.failureReason() == null ? "" : ": " + a.failureReason());
       boolean ok = a.status().equals(Analysis.Status.RUNNING) || a.status().equals(Analysis.Status.SUCCEEDED);
       return CompletableFuture.completedFuture(ok ? LabTestAction.Outcome.succeeded(line) : LabTestAction.Outcome.failed(line));
     });
+  }
+
+  private static CompletionStage<LabTestAction.Outcome> stillDispatching(String id) {
+    return CompletableFuture.completedFuture(LabTestAction.Outcome.failed("analysis " + id + " still dispatching at the attempt's time limit"));
   }
 
   private static Map<String, String> parameters(Map<String, Object> p) {
