@@ -64,7 +64,7 @@ final class DomainChanges {
   private static Change device(Device.Event event) {
     if (event instanceof Device.DeviceRegistered e) {
       return change(DEVICE, "registered", e.deviceId()).with("name", e.name()).with("device_type", e.type().wireName())
-          .with("capabilities", e.capabilities()).with("status", "available").with("queue_length", 0).done();
+          .with("capabilities", e.capabilities()).with("status", lims.device.OperationalStatus.AVAILABLE.wireName()).with("queue_length", 0).done();
     }
     if (event instanceof Device.StatusChanged e) {
       return change(DEVICE, "status_changed", e.deviceId()).with("status", e.status().wireName()).with("at", e.at()).with("by", e.by())

@@ -114,35 +114,38 @@ final class EventRoutes {
     Set<String> visible = visibleTo(call.caller());
     return feed.subscribe(visible).thenCompose(subscription -> {
       feed.endAfter(subscription.client(), tokenLeft, ChangeFeed.Ending.TOKEN_EXPIRED);
-      CompletionStage<Source<ChangeFeed.Frame, NotUsed>> start = lastSeen.isEmpty()
-          ? java.util.concurrent.CompletableFuture.completedFuture(Source.single(open(subscription.position())))
+      CompletionStage<Start> start = lastSeen.isEmpty()
+          ? java.util.concurrent.CompletableFuture.completedFuture(new Start(Source.single(open(subscription.position())), -1))
           : resume(lastSeen.getAsLong(), subscription, visible);
       return start.handle((first, failure) -> {
         if (failure != null) {
           feed.forget(subscription.client());
           throw failure instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(failure);
         }
-        return response(first, subscription, lastSeen.orElse(-1));
+        return response(first, subscription);
       });
     });
   }
 
+  /** How a stream starts, and after which ordering its live changes count (those the start did not cover). */
+  private record Start(Source<ChangeFeed.Frame, NotUsed> first, long liveAfter) {}
+
   /** After {@code lastSeen}: the changes up to the subscription's position from the journal, or a reload. */
-  private CompletionStage<Source<ChangeFeed.Frame, NotUsed>> resume(long lastSeen, ChangeFeed.Subscription subscription, Set<String> visible) {
+  private CompletionStage<Start> resume(long lastSeen, ChangeFeed.Subscription subscription, Set<String> visible) {
     long position = subscription.position();
     return feed.journal().resume(lastSeen, resumeWindow).thenApply(resume -> switch (resume) {
-      case REPLAY -> Source.single(open(lastSeen)).concat(feed.replay(lastSeen, position, visible));
-      case TOO_OLD -> Source.single(reload(position, "too_old"));
-      case UNKNOWN -> Source.single(reload(position, "unknown_id"));
+      // A client that resumes from an id this node has not reached yet (it came from a node ahead) gets only what follows it.
+      case REPLAY -> new Start(Source.single(open(lastSeen)).concat(feed.replay(lastSeen, position, visible)), lastSeen);
+      case TOO_OLD -> new Start(Source.single(reload(position, "too_old")), -1);
+      case UNKNOWN -> new Start(Source.single(reload(position, "unknown_id")), -1);
     });
   }
 
-  private HttpResponse response(Source<ChangeFeed.Frame, NotUsed> first, ChangeFeed.Subscription subscription, long lastSeen) {
+  private HttpResponse response(Start start, ChangeFeed.Subscription subscription) {
     ChangeFeed.Client client = subscription.client();
-    // A client that resumes from an id this node has not reached yet gets only what follows it.
-    Source<ChangeFeed.Frame, NotUsed> live = subscription.live().filter(frame -> frame.ordering() > lastSeen);
+    Source<ChangeFeed.Frame, NotUsed> live = subscription.live().filter(frame -> frame.ordering() > start.liveAfter());
     Source<ByteString, NotUsed> body = Source.single(RETRY)
-        .concat(first.concat(live).map(ChangeFeed.Frame::bytes))
+        .concat(start.first().concat(live).map(ChangeFeed.Frame::bytes))
         .concat(Source.lazySingle(() -> closing(client)))
         .keepAlive(heartbeat, () -> HEARTBEAT)
         .watchTermination((notUsed, done) -> {
