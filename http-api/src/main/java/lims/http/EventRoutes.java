@@ -146,7 +146,8 @@ final class EventRoutes {
     Source<ChangeFeed.Frame, NotUsed> live = subscription.live().filter(frame -> frame.ordering() > start.liveAfter());
     Source<ByteString, NotUsed> body = Source.single(RETRY)
         .concat(start.first().concat(live).map(ChangeFeed.Frame::bytes))
-        .concat(Source.lazySingle(() -> closing(client)))
+        // Lazily: the reason is known only once the live changes have ended (concat would ask at the start).
+        .concatLazy(Source.lazySingle(() -> closing(client)))
         .keepAlive(heartbeat, () -> HEARTBEAT)
         .watchTermination((notUsed, done) -> {
           done.whenComplete((ok, failure) -> feed.forget(client));

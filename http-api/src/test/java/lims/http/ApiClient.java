@@ -82,9 +82,9 @@ final class ApiClient {
     headers.forEach(request::header);
     try {
       HttpResponse<InputStream> response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream body = response.body()) {
+      try (InputStream in = response.body()) {
         // An event stream never ends: its answer is the status and headers (EventStreamTest reads streams).
-        String text = isEventStream(response.headers()) ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8);
+        String text = isEventStream(response.headers()) ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         return new Reply(response.statusCode(), response.headers(), text);
       }
     } catch (IOException e) {

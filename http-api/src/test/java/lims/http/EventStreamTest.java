@@ -207,14 +207,14 @@ class EventStreamTest {
       out.write(("GET " + EventRoutes.PATH + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
           + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();
-      // Changes of about 1.3 KB each, until the node reports the drop (at most about 4 MB of them).
+      // Changes of about 1 KB each, until the node reports the drop (at most about 4 MB of them).
       double droppedBefore = slowClientsDropped();
-      String capabilities = "c".repeat(95);
+      String capabilities = "c".repeat(48);
       for (int i = 0; i < 300 && slowClientsDropped() == droppedBefore; i++) {
         for (int j = 0; j < 10; j++) {
           String id = "ev-big-" + devices.incrementAndGet();
           ApiClient.Reply reply = api.post("/api/v1/devices", admin, ApiClient.json(Map.of("id", id, "name", "n".repeat(200),
-              "type", "plate_reader", "capabilities", Collections.nCopies(10, capabilities))));
+              "type", "plate_reader", "capabilities", Collections.nCopies(16, capabilities))));
           assertEquals(201, reply.status(), reply.body());
         }
       }

@@ -40,7 +40,8 @@ public final class OrderingGaps {
       passed.add(row);
       expected = n + 1;
     }
-    missing.headMap(expected).entrySet().removeIf(e -> e.getValue()[0] < expected);
+    long next = expected;
+    missing.headMap(next).entrySet().removeIf(e -> e.getValue()[0] < next);
     return passed;
   }
 
