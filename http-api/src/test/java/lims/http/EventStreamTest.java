@@ -35,8 +35,12 @@ import org.junit.jupiter.api.Test;
 class EventStreamTest {
 
   static final Duration WAIT = Duration.ofSeconds(20);
-  /** Small, so a test can fill a client's queue; a heartbeat often, so a test sees one soon. */
-  static final Map<String, Object> SETTINGS = Map.of("lims.http.events.heartbeat", "300ms", "lims.http.events.client-buffer", 100);
+  /**
+   * A client queue and socket buffers small, so a test can fill them with a few hundred changes;
+   * a heartbeat often, so a test sees one soon.
+   */
+  static final Map<String, Object> SETTINGS = Map.of("lims.http.events.heartbeat", "300ms", "lims.http.events.client-buffer", 100,
+      "pekko.http.server.socket-options.so-send-buffer-size", "8k");
 
   static TestNode node;
   static ApiClient api;
