@@ -38,10 +38,14 @@ public final class EventsBench {
   static final String MARK = "\"client_ref\":\"";
 
   private final DeviceBench bench = new DeviceBench();
-  /** When each change's request was sent (nanoTime), by client_ref; gone once every client read it. */
-  private final Map<String, long[]> sent = new ConcurrentHashMap<>(); // {sent at, clients that read it, latest read}
+  /** Each change by client_ref, until every client read it: {sent at, clients that read it, latest read, acknowledged at} (nanoTime). */
+  private final Map<String, long[]> sent = new ConcurrentHashMap<>();
   private final Histogram perClient = new Histogram();
   private final Histogram everyClient = new Histogram();
+  /** The write itself: request sent → 201 read. */
+  private final Histogram write = new Histogram();
+  /** Delivery alone: 201 read → read by every client (0 when every client had it before the 201). */
+  private final Histogram afterAck = new Histogram();
   private final LongAdder closings = new LongAdder();
   private final LongAdder failedChanges = new LongAdder();
   private final LongAdder lateStrangers = new LongAdder();
@@ -97,6 +101,8 @@ public final class EventsBench {
         String.format("| events read by clients | %,d (%.0f/s) |", perClient.count(), perClient.count() / elapsed),
         "| change sent → read by one client | " + perClient.summary() + " |",
         "| **change sent → read by every client** | **" + everyClient.summary() + "** |",
+        "| of which the write: request sent → 201 | " + write.summary() + " |",
+        "| delivery alone: 201 → read by every client | " + afterAck.summary() + " |",
         "| changes not read by every client 10 s after the end | " + undelivered + " |",
         "| streams closed by the node (slow client) | " + closings.sum() + " |",
         "| events read again, or of a change already read by every client | " + lateStrangers.sum() + " |",
@@ -107,7 +113,8 @@ public final class EventsBench {
   }
 
   private void change(HttpClient writes, String ref) {
-    sent.put(ref, new long[] {System.nanoTime(), 0, 0});
+    long[] change = {System.nanoTime(), 0, 0, 0};
+    sent.put(ref, change);
     HttpRequest request = HttpRequest.newBuilder(URI.create(bench.base + "/api/v1/specimens")).header("Authorization", "Bearer " + bench.token)
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"client_ref\":\"" + ref + "\",\"type\":\"serum\",\"tests_requested\":[\"crp\"]}")).build();
@@ -115,7 +122,16 @@ public final class EventsBench {
       if (failure != null || reply.statusCode() != 201) {
         failedChanges.increment();
         sent.remove(ref);
+        return;
       }
+      long now = System.nanoTime();
+      write.add(now - change[0]);
+      boolean everyClientHasIt;
+      synchronized (change) {
+        change[3] = now;
+        everyClientHasIt = change[1] == CLIENTS;
+      }
+      if (everyClientHasIt) afterAck.add(0);
     });
   }
 
@@ -147,13 +163,16 @@ public final class EventsBench {
       }
       perClient.add(now - change[0]);
       boolean last;
+      long acknowledged;
       synchronized (change) {
         change[1]++;
         change[2] = Math.max(change[2], now);
         last = change[1] == CLIENTS;
+        acknowledged = change[3];
       }
       if (last) {
         everyClient.add(change[2] - change[0]);
+        if (acknowledged != 0) afterAck.add(Math.max(0, change[2] - acknowledged)); // else the 201's handler counts 0
         sent.remove(ref);
       }
     }
