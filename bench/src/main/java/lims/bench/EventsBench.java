@@ -50,17 +50,12 @@ public final class EventsBench {
   private final LongAdder failedChanges = new LongAdder();
   private final LongAdder lateStrangers = new LongAdder();
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
     lims.kernel.CommonPool.ensureParallelism();
-    int status = 1;
-    try {
+    DeviceBench.runThenExit(() -> {
       new EventsBench().run();
-      status = 0;
-    } catch (Exception | AssertionError e) {
-      e.printStackTrace();
-    } finally {
-      System.exit(status);
-    }
+      return null;
+    });
   }
 
   void run() throws Exception {
@@ -105,7 +100,7 @@ public final class EventsBench {
         "| delivery alone: 201 → read by every client | " + afterAck.summary() + " |",
         "| changes not read by every client 10 s after the end | " + undelivered + " |",
         "| streams closed by the node (slow client) | " + closings.sum() + " |",
-        "| events read again, or of a change already read by every client | " + lateStrangers.sum() + " |",
+        "| events of no change awaited (a request that failed but was written, or an event read twice) | " + lateStrangers.sum() + " |",
         "| JVM heap used after a full GC (node and clients) | " + String.join(", ", heap) + " |");
     System.out.println(String.join("\n", bench.report));
     connections.forEach(c -> c.cancel(true));

@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import lims.kernel.testing.TestDatabase;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -39,7 +37,7 @@ class EventStreamClusterTest {
     String seed = Cluster.get(first.node.system()).selfMember().address().toString();
     TestNode second = TestNode.start(database, Map.of("lims.cluster.seed-nodes", seed));
     nodes.add(second);
-    awaitUp(2);
+    ThreeNodeClusterTest.awaitUpMembers(nodes, 2);
     String admin = first.adminToken();
 
     EventStreamClient onFirst = connect(first, admin, Map.of());
@@ -78,19 +76,5 @@ class EventStreamClusterTest {
     List<EventStreamClient.Event> seen = client.eventsUntil(e -> e.isChange() && "device.registered".equals(e.type()) && id.equals(e.entityId()),
         Duration.ofSeconds(20));
     return seen.get(seen.size() - 1).ordering();
-  }
-
-  private void awaitUp(int count) {
-    for (TestNode node : nodes) {
-      TestProbe<Object> probe = TestProbe.create(node.node.system());
-      probe.awaitAssert(Duration.ofSeconds(40), () -> {
-        long up = 0;
-        for (var member : Cluster.get(node.node.system()).state().getMembers()) {
-          if (member.status() == MemberStatus.up()) up++;
-        }
-        assertEquals(count, up);
-        return null;
-      });
-    }
   }
 }
