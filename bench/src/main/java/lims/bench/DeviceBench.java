@@ -69,6 +69,19 @@ public final class DeviceBench {
     System.exit(0);
   }
 
+  /** Runs a benchmark's main and exits: Pekko's threads outlive a failure in main, so exit either way, with a status that says which. */
+  static void runThenExit(java.util.concurrent.Callable<?> benchmark) {
+    int status = 1;
+    try {
+      benchmark.call();
+      status = 0;
+    } catch (Exception | AssertionError e) {
+      e.printStackTrace();
+    } finally {
+      System.exit(status);
+    }
+  }
+
   LimsNode node;
   /** Lab-test action kinds beyond the built-in ones (the scheduler benchmark's no-op). */
   Map<String, lims.scheduling.LabTestActions.Kind> actionKinds = Map.of();

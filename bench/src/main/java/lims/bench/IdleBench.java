@@ -51,18 +51,12 @@ public final class IdleBench {
   private final DeviceBench bench = new DeviceBench();
   private DataSource database;
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
     lims.kernel.CommonPool.ensureParallelism();
-    // Pekko's threads outlive a failure in main: exit either way, with a status that says which.
-    int status = 1;
-    try {
+    DeviceBench.runThenExit(() -> {
       new IdleBench().run();
-      status = 0;
-    } catch (Exception | AssertionError e) {
-      e.printStackTrace();
-    } finally {
-      System.exit(status);
-    }
+      return null;
+    });
   }
 
   void run() throws Exception {

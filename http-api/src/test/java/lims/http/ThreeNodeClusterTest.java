@@ -97,7 +97,8 @@ class ThreeNodeClusterTest {
     throw new AssertionError("no node hosts " + username);
   }
 
-  private static void awaitUpMembers(List<TestNode> nodes, int count) {
+  /** Waits until every one of {@code nodes} sees {@code count} Up members (EventStreamClusterTest too). */
+  static void awaitUpMembers(List<TestNode> nodes, int count) {
     for (TestNode node : nodes) {
       TestProbe<Object> probe = TestProbe.create(node.node.system());
       probe.awaitAssert(Duration.ofSeconds(40), () -> {

@@ -70,6 +70,20 @@ public final class TokenService {
     return verify(token, Kind.ACCESS);
   }
 
+  /**
+   * How much longer a valid access token is accepted (until its expiry plus the clock skew
+   * allowed): a caller holding a connection open on it (the event stream) ends there.
+   */
+  public Duration timeLeft(String accessToken) throws InvalidToken {
+    verifyAccess(accessToken);
+    try {
+      Instant end = SignedJWT.parse(accessToken).getJWTClaimsSet().getExpirationTime().toInstant().plus(clockSkew);
+      return Duration.between(clock.instant(), end);
+    } catch (ParseException e) {
+      throw new InvalidToken("malformed token");
+    }
+  }
+
   /** The refresh token's user; the caller re-reads the user's current roles before issuing. */
   public Principal verifyRefresh(String token) throws InvalidToken {
     return verify(token, Kind.REFRESH);

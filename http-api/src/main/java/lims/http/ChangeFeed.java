@@ -1,0 +1,290 @@
+package lims.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import lims.kernel.projection.JournalFeed;
+import lims.kernel.projection.OrderingGaps;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's live changes: one follower of the shared journal's global order per node, whose
+ * changes it renders once and hands to every client of this node (decision 0048). Events
+ * written on any node reach the clients of every node, each node reading the journal itself.
+ *
+ * <p>The follower polls the journal every {@code poll-interval} for the rows after its
+ * position and moves past only what {@link OrderingGaps} lets through, so a change is never
+ * handed on ahead of an earlier one still committing. Each client has a queue of
+ * {@code client-buffer} changes: a client that does not read fast enough to keep it from
+ * filling up is ended with a {@code closing} event (reason {@code slow_client}) after what its
+ * queue held, and resumes from its last id on its next connection; a node never holds more.
+ */
+final class ChangeFeed {
+
+  private static final Logger log = LoggerFactory.getLogger(ChangeFeed.class);
+  /** Rows read in one query, by the follower and by a replay. */
+  static final int PAGE = 1000;
+
+  /** One change as it goes to clients: its journal ordering, its kind of entity and its rendered event. */
+  record Frame(long ordering, String entity, ByteString bytes) {}
+
+  /** Why the server ended a client's stream, as its closing event says. */
+  enum Ending {
+    SLOW_CLIENT,
+    TOKEN_EXPIRED,
+    NODE_STOPPING;
+
+    String wireName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** A connected client: the kinds of entity it may see, and its bounded queue. */
+  static final class Client {
+    private final Set<String> visible;
+    private final BoundedSourceQueue<Frame> queue;
+    private volatile Ending ending;
+    private volatile Cancellable expiry;
+
+    private Client(Set<String> visible, BoundedSourceQueue<Frame> queue) {
+      this.visible = visible;
+      this.queue = queue;
+    }
+
+    Optional<Ending> ending() {
+      return Optional.ofNullable(ending);
+    }
+  }
+
+  /** A client just registered: the changes after {@code position} reach it through {@code live}. */
+  record Subscription(Client client, long position, Source<Frame, NotUsed> live) {}
+
+  private final ActorSystem<?> system;
+  private final JournalFeed journal;
+  private final OrderingGaps gaps;
+  private final ObjectMapper mapper;
+  private final Materializer materializer;
+  private final Duration pollInterval;
+  private final int clientBuffer;
+  private final int maxClients;
+  /** Rows the follower hands on at once: at most half a client's queue, so one poll alone never fills a queue a client keeps reading. */
+  private final int followerPage;
+  private final Counter slowClients;
+  private final CompletableFuture<Done> following = new CompletableFuture<>();
+  private final Set<Client> clients = new LinkedHashSet<>(); // guarded by this
+  private long position; // guarded by this; only the follower moves it
+  private boolean stopping; // guarded by this
+  private boolean failing; // the follower's own: a failed poll is logged once until one succeeds
+
+  private ChangeFeed(ActorSystem<?> system, Config events, ObjectMapper mapper, MeterRegistry registry) {
+    this.system = system;
+    this.journal = new JournalFeed(system, DomainChanges.ENTITY_TYPES);
+    Config sequence = system.settings().config().getConfig("jdbc-read-journal.journal-sequence-retrieval");
+    this.gaps = new OrderingGaps(sequence.getDuration("query-delay").multipliedBy(sequence.getInt("max-tries")));
+    this.mapper = mapper;
+    this.materializer = Materializer.matFromSystem(system);
+    this.pollInterval = events.getDuration("poll-interval");
+    this.clientBuffer = events.getInt("client-buffer");
+    this.maxClients = events.getInt("max-clients");
+    this.followerPage = Math.max(1, Math.min(PAGE, clientBuffer / 2));
+    Gauge.builder("lims.events.clients", this, ChangeFeed::clientCount).strongReference(true)
+        .description("event streams (GET /api/v1/events) this node serves").register(registry);
+    this.slowClients = Counter.builder("lims.events.slow_clients")
+        .description("event streams ended because their client did not read fast enough").register(registry);
+  }
+
+  /** Starts following the journal from its newest event; clients are ended when the node starts to stop. */
+  static ChangeFeed start(ActorSystem<?> system, Config events, ObjectMapper mapper, MeterRegistry registry) {
+    ChangeFeed feed = new ChangeFeed(system, events, mapper, registry);
+    feed.begin();
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "end-event-streams", () -> {
+      feed.stop();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    return feed;
+  }
+
+  JournalFeed journal() {
+    return journal;
+  }
+
+  /**
+   * Registers a client for the changes after the follower's current position, which the
+   * subscription names: whatever the follower hands on later is in its queue. 503 when the
+   * node has {@code max-clients} already, or while it stops.
+   */
+  CompletionStage<Subscription> subscribe(Set<String> visible) {
+    return following.thenApply(started -> {
+      synchronized (this) {
+        if (stopping) throw ProblemException.unavailable("the node is stopping; connect to another one");
+        if (clients.size() >= maxClients) {
+          throw ProblemException.unavailable("this node serves " + maxClients + " event streams already; try again or another node");
+        }
+        Pair<BoundedSourceQueue<Frame>, Source<Frame, NotUsed>> queue = Source.<Frame>queue(clientBuffer).preMaterialize(materializer);
+        Client client = new Client(visible, queue.first());
+        clients.add(client);
+        return new Subscription(client, position, queue.second());
+      }
+    });
+  }
+
+  /** Ends a client's live changes {@code after} this long (when its token expires), with that reason. */
+  void endAfter(Client client, Duration after, Ending why) {
+    client.expiry = system.classicSystem().scheduler().scheduleOnce(
+        scala.concurrent.duration.Duration.fromNanos(Math.max(0, after.toNanos())), () -> end(client, why), system.executionContext());
+  }
+
+  /** Ends a client's live changes: its queue completes after what it holds, and its stream closes with {@code why}. */
+  synchronized void end(Client client, Ending why) {
+    if (client.ending == null) client.ending = why;
+    clients.remove(client);
+    client.queue.complete();
+  }
+
+  /** Forgets a client whose stream ended (closed by it, or ended here). */
+  synchronized void forget(Client client) {
+    clients.remove(client);
+    Cancellable expiry = client.expiry;
+    if (expiry != null) expiry.cancel();
+  }
+
+  synchronized int clientCount() {
+    return clients.size();
+  }
+
+  /** The changes after {@code after} up to {@code upTo}, read from the journal, of the kinds in {@code visible}. */
+  Source<Frame, NotUsed> replay(long after, long upTo, Set<String> visible) {
+    return Source.<Long, List<JournalFeed.Row>>unfoldAsync(after, from -> page(from, upTo))
+        .mapConcat(this::frames)
+        .filter(frame -> visible.contains(frame.entity()));
+  }
+
+  /** The next page of a replay, and the ordering it ends at; empty once the replay reached {@code upTo}. */
+  private CompletionStage<Optional<Pair<Long, List<JournalFeed.Row>>>> page(long from, long upTo) {
+    if (from >= upTo) return CompletableFuture.completedFuture(Optional.empty());
+    return journal.after(from, upTo, PAGE).thenApply(rows -> rows.isEmpty() ? Optional.<Pair<Long, List<JournalFeed.Row>>>empty()
+        : Optional.of(Pair.create(rows.get(rows.size() - 1).ordering(), rows)));
+  }
+
+  // --- the follower ----------------------------------------------------------------------
+
+  private void begin() {
+    journal.newest().whenComplete((newest, failure) -> {
+      if (failure != null) {
+        logFailure(failure);
+        schedule(this::begin);
+        return;
+      }
+      synchronized (this) {
+        position = newest;
+      }
+      log.info("event stream follows the journal from ordering {}", newest);
+      following.complete(Done.getInstance());
+      poll();
+    });
+  }
+
+  private void poll() {
+    long from;
+    synchronized (this) {
+      if (stopping) return;
+      from = position;
+    }
+    journal.after(from, Long.MAX_VALUE, followerPage).whenComplete((rows, failure) -> {
+      if (failure != null) {
+        logFailure(failure);
+        schedule(this::poll);
+        return;
+      }
+      failing = false;
+      List<JournalFeed.Row> passable = gaps.passable(from, rows, JournalFeed.Row::ordering, System.nanoTime());
+      if (!passable.isEmpty()) publish(frames(passable), passable.get(passable.size() - 1).ordering());
+      if (rows.size() == followerPage && passable.size() == followerPage) {
+        system.executionContext().execute(this::poll); // more are waiting: no pause
+      } else {
+        schedule(this::poll);
+      }
+    });
+  }
+
+  private synchronized void publish(List<Frame> frames, long through) {
+    for (Frame frame : frames) {
+      for (Client client : new ArrayList<>(clients)) {
+        if (!client.visible.contains(frame.entity())) continue;
+        QueueOfferResult offered = client.queue.offer(frame);
+        if (offered == QueueOfferResult.dropped()) {
+          slowClients.increment();
+          end(client, Ending.SLOW_CLIENT);
+        } else if (!offered.isEnqueued()) {
+          clients.remove(client); // its stream is gone (closed by the client)
+        }
+      }
+    }
+    position = through;
+  }
+
+  private void stop() {
+    synchronized (this) {
+      stopping = true;
+      for (Client client : new ArrayList<>(clients)) end(client, Ending.NODE_STOPPING);
+    }
+  }
+
+  private void schedule(Runnable next) {
+    system.classicSystem().scheduler().scheduleOnce(scala.concurrent.duration.Duration.fromNanos(pollInterval.toNanos()), next,
+        system.executionContext());
+  }
+
+  private void logFailure(Throwable failure) {
+    if (!failing) log.warn("event stream cannot read the journal (trying again every {}): {}", pollInterval, failure.toString());
+    failing = true;
+  }
+
+  // --- rendering -------------------------------------------------------------------------
+
+  private List<Frame> frames(List<JournalFeed.Row> rows) {
+    List<Frame> frames = new ArrayList<>();
+    for (JournalFeed.Row row : rows) {
+      if (row.event() == null) continue;
+      DomainChanges.of(row.event()).ifPresent(change -> frames.add(new Frame(row.ordering(), change.entity(),
+          event(row.ordering(), "change", change.fields()))));
+    }
+    return frames;
+  }
+
+  /** One server-sent event: its id (when it has one), name and data, a single line of JSON. */
+  ByteString event(Long id, String name, Map<String, ?> data) {
+    try {
+      String json = mapper.writeValueAsString(data);
+      return ByteString.fromString((id == null ? "" : "id: " + id + "\n") + "event: " + name + "\ndata: " + json + "\n\n",
+          StandardCharsets.UTF_8);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a change that cannot be written as JSON", e);
+    }
+  }
+}
