@@ -133,6 +133,7 @@ public final class LimsNode {
     endpoints.addAll(new LabTestRoutes(labTests, mapper, idempotency).endpoints());
     endpoints.addAll(new WorkflowRoutes(workflows, mapper, config.getDuration("lims.device.execute-wait"), idempotency)
         .endpoints());
+    endpoints.addAll(new MeRoutes(endpoints, mapper).endpoints()); // reads the others' access: after them
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
 
