@@ -45,6 +45,7 @@ final class LabTestRoutes {
   List<Endpoint> endpoints() {
     return List.of(
         new Endpoint(POST, "/api/v1/lab-tests", PLAN, this::create),
+        new Endpoint(POST, "/api/v1/lab-tests/preview", PLAN, this::preview),
         new Endpoint(GET, "/api/v1/lab-tests", Access.anyRole(), this::list),
         new Endpoint(GET, "/api/v1/lab-tests/{id}", Access.anyRole(), call -> command(call, r -> new LabTest.Get(r))),
         new Endpoint(PUT, "/api/v1/lab-tests/{id}", PLAN, this::edit),
@@ -62,6 +63,14 @@ final class LabTestRoutes {
     return idempotency.create(call, () -> CompletableFuture.completedFuture(LabTests.newId()), reserved ->
         labTests.ask(reserved.entityId(), r -> new LabTest.Create(definition, by(call), reserved.token(), r))
             .thenApply(reply -> Responses.json(mapper, 201, LabTestView.of(current(reply)))));
+  }
+
+  /** A schedule as create reads it (the same rules, the same field names in a 400), in words, with its next fires from now. */
+  private CompletionStage<HttpResponse> preview(Call call) {
+    JsonBody body = call.json();
+    Schedule schedule = schedule(body);
+    body.finish();
+    return Responses.ok(mapper, new SchedulePreviewView(ScheduleView.of(schedule), labTests.preview(schedule)));
   }
 
   private CompletionStage<HttpResponse> edit(Call call) {
@@ -225,13 +234,19 @@ final class LabTestRoutes {
     }
   }
 
-  /** A one-off schedule shows only {@code at}, a recurring one only {@code cron} and {@code timezone}. */
+  /**
+   * A one-off schedule shows only {@code at}, a recurring one only {@code cron} and {@code timezone};
+   * both show their {@code description} in words.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record ScheduleView(Instant at, String cron, String timezone) {
+  record ScheduleView(Instant at, String cron, String timezone, String description) {
     static ScheduleView of(Schedule s) {
-      return s.recurring() ? new ScheduleView(null, s.cron(), s.timezone()) : new ScheduleView(s.at(), null, null);
+      return s.recurring() ? new ScheduleView(null, s.cron(), s.timezone(), s.describe()) : new ScheduleView(s.at(), null, null, s.describe());
     }
   }
+
+  /** POST /lab-tests/preview: the schedule as a test would hold it, and its next fires from now. */
+  record SchedulePreviewView(ScheduleView schedule, List<Schedule.Fire> nextFires) {}
 
   record CurrentExecutionView(String executionId, Instant dueAt, int attempt) {}
 
@@ -239,7 +254,7 @@ final class LabTestRoutes {
   record LabTestRowView(String id, String title, String type, String status, String actionKind, Instant nextFireAt, ScheduleView schedule) {
     static LabTestRowView of(LabTestReadModel.LabTestRow r) {
       return new LabTestRowView(r.id(), r.title(), r.type(), r.status(), r.actionKind(), r.nextFireAt(),
-          r.cron() != null ? new ScheduleView(null, r.cron(), r.timezone()) : new ScheduleView(r.at(), null, null));
+          ScheduleView.of(new Schedule(r.at(), r.cron(), r.timezone())));
     }
   }
 

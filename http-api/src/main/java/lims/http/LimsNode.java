@@ -134,6 +134,7 @@ public final class LimsNode {
     endpoints.addAll(new WorkflowRoutes(workflows, mapper, config.getDuration("lims.device.execute-wait"), idempotency)
         .endpoints());
     endpoints.addAll(EventRoutes.start(system, http.getConfig("events"), tokens, mapper, metrics.registry(), endpoints).endpoints());
+    endpoints.addAll(new MeRoutes(endpoints, mapper).endpoints()); // reads the others' access: after them
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
 

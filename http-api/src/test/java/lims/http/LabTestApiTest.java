@@ -383,4 +383,104 @@ class LabTestApiTest {
       assertEquals(List.of("after"), fieldsNamed(reply.json()));
     }
   }
+
+  static JsonNode preview(String token, String schedule) {
+    ApiClient.Reply r = node.api.post("/api/v1/lab-tests/preview", token, "{\"schedule\":" + schedule + "}");
+    assertEquals(200, r.status(), r.body());
+    return r.json();
+  }
+
+  static List<String> fireField(JsonNode preview, String field) {
+    List<String> values = new java.util.ArrayList<>();
+    preview.get("next_fires").forEach(f -> values.add(f.get(field).asText()));
+    return values;
+  }
+
+  /**
+   * The preview answers in words and with the next five fires as the scheduler computes them:
+   * Berlin moves its clocks forward on Sunday 29 March 2099, 06:00 stays 06:00 local (an hour
+   * earlier in UTC), and 02:30, which does not exist that night, fires at 03:30 (decision 0028).
+   */
+  @Test
+  void aSchedulesPreviewIsItsWordsAndItsNextFiveFiresAcrossADaylightSavingChange() {
+    // Lab tests in the journal, written before a create answers (the read table follows later).
+    String labTests = "SELECT COUNT(DISTINCT \"persistence_id\") FROM \"event_journal\" WHERE \"persistence_id\" LIKE 'LabTest|%'";
+    long before = node.count(labTests);
+    JsonNode daily = preview(admin, "{\"cron\":\"0 0 6 26-31 3 ? 2099\",\"timezone\":\"Europe/Berlin\"}");
+    assertEquals("on days 26 to 31 of March in 2099 at 06:00 Europe/Berlin", daily.at("/schedule/description").asText());
+    assertEquals("0 0 6 26-31 3 ? 2099", daily.at("/schedule/cron").asText());
+    assertEquals(List.of("2099-03-26T05:00:00Z", "2099-03-27T05:00:00Z", "2099-03-28T05:00:00Z", "2099-03-29T04:00:00Z", "2099-03-30T04:00:00Z"),
+        fireField(daily, "at"));
+    assertEquals(List.of("2099-03-26T06:00:00+01:00", "2099-03-27T06:00:00+01:00", "2099-03-28T06:00:00+01:00", "2099-03-29T06:00:00+02:00",
+        "2099-03-30T06:00:00+02:00"), fireField(daily, "local_time"));
+    JsonNode gap = preview(admin, "{\"cron\":\"0 30 2 27-31 3 ? 2099\",\"timezone\":\"Europe/Berlin\"}");
+    assertEquals(List.of("2099-03-27T01:30:00Z", "2099-03-28T01:30:00Z", "2099-03-29T01:30:00Z", "2099-03-30T00:30:00Z", "2099-03-31T00:30:00Z"),
+        fireField(gap, "at"));
+    assertEquals("2099-03-29T03:30:00+02:00", fireField(gap, "local_time").get(2));
+
+    // From now: every day at 06:00 in Berlin, five days in a row, each after this request.
+    Instant asked = Instant.now();
+    JsonNode everyDay = preview(admin, "{\"cron\":\"0 0 6 * * ?\",\"timezone\":\"Europe/Berlin\"}");
+    assertEquals("every day at 06:00 Europe/Berlin", everyDay.at("/schedule/description").asText());
+    List<String> at = fireField(everyDay, "at");
+    assertEquals(5, at.size());
+    assertTrue(Instant.parse(at.get(0)).isAfter(asked), at.toString());
+    assertTrue(Instant.parse(at.get(0)).isBefore(asked.plus(Duration.ofHours(25))), at.toString());
+    fireField(everyDay, "local_time").forEach(local -> assertTrue(local.contains("T06:00:00+0"), local));
+
+    // A one-off: once, in UTC.
+    Instant once = Instant.now().plus(Duration.ofDays(3)).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    JsonNode oneOff = preview(admin, "{\"at\":\"" + once + "\"}");
+    assertEquals("once at " + once.toString().substring(0, 16).replace('T', ' ') + " UTC", oneOff.at("/schedule/description").asText());
+    assertEquals(List.of(once.toString()), fireField(oneOff, "at"));
+
+    // Refused as create refuses it: the same field, the same reason.
+    String action = "\"action\":{\"kind\":\"http\",\"url\":\"" + url("/never") + "\"}";
+    Map<String, String> refused = Map.of(
+        "{\"cron\":\"61 * * * * ?\",\"timezone\":\"Europe/Berlin\"}", "schedule.cron",
+        "{\"cron\":\"not cron\",\"timezone\":\"Europe/Berlin\"}", "schedule.cron",
+        "{\"cron\":\"0 0 6 * * ?\",\"timezone\":\"Mars/Olympus\"}", "schedule.timezone",
+        "{\"at\":\"2020-01-01T00:00:00Z\"}", "schedule.at",
+        "{\"at\":\"" + Instant.now().minusSeconds(1) + "\"}", "schedule.at",
+        "{\"cron\":\"0 0 6 * * ?\"}", "schedule.timezone",
+        "{}", "schedule");
+    refused.forEach((schedule, field) -> {
+      ApiClient.Reply previewed = node.api.post("/api/v1/lab-tests/preview", admin, "{\"schedule\":" + schedule + "}");
+      assertEquals(400, previewed.status(), schedule + " -> " + previewed.body());
+      assertEquals("application/problem+json", previewed.contentType());
+      assertEquals(List.of(field), fieldsNamed(previewed.json()), previewed.body());
+      ApiClient.Reply created = node.api.post("/api/v1/lab-tests", admin, "{\"title\":\"t\",\"schedule\":" + schedule + "," + action + "}");
+      assertEquals(created.json().get("errors"), previewed.json().get("errors"), "preview and create refuse " + schedule + " alike");
+    });
+    ApiClient.Reply unknown = node.api.post("/api/v1/lab-tests/preview", admin, "{\"schedule\":{\"at\":\"" + once + "\"},\"title\":\"t\"}");
+    assertEquals(List.of("title"), fieldsNamed(unknown.json()), unknown.body());
+    assertEquals(before, node.count(labTests), "a preview stores nothing");
+  }
+
+  /** The words are in a test's answer and in the list the UI shows. */
+  @Test
+  void aTestsScheduleInWordsIsInItsAnswerAndInTheList() {
+    String body = "{\"title\":\"Morning OD600\",\"schedule\":{\"cron\":\"0 0 6 ? * MON-FRI\",\"timezone\":\"Europe/Berlin\"},"
+        + "\"action\":{\"kind\":\"http\",\"url\":\"" + url("/words") + "\"}}";
+    JsonNode created = create(node, admin, body);
+    String id = created.get("id").asText();
+    String words = "every Monday to Friday at 06:00 Europe/Berlin";
+    assertEquals(words, created.at("/schedule/description").asText());
+    assertEquals(words, node.api.get("/api/v1/lab-tests/" + id, admin).json().at("/schedule/description").asText());
+    node.eventually(() -> {
+      JsonNode row = null;
+      String cursor = null;
+      do {
+        JsonNode page = node.api.get("/api/v1/lab-tests?limit=100" + (cursor == null ? "" : "&after=" + cursor), admin).json();
+        for (JsonNode t : page.get("items")) if (t.get("id").asText().equals(id)) row = t;
+        cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+      } while (cursor != null && row == null);
+      assertTrue(row != null, "listed");
+      assertEquals(words, row.at("/schedule/description").asText());
+      assertEquals("0 0 6 ? * MON-FRI", row.at("/schedule/cron").asText());
+    });
+    JsonNode once = create(node, admin, once(Instant.parse("2099-12-01T08:00:00Z"), "/words-once", 0));
+    assertEquals("once at 2099-12-01 08:00 UTC", once.at("/schedule/description").asText());
+    node.api.send("DELETE", "/api/v1/lab-tests/" + id, admin, null, Map.of());
+  }
 }

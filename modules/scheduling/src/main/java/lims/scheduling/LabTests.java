@@ -55,6 +55,17 @@ public final class LabTests {
     return "LT-" + String.format("%017x", new BigInteger(68, RANDOM));
   }
 
+  /**
+   * How many fires a preview shows: enough to see a schedule's rhythm and a daylight-saving
+   * change coming, few enough to compute on every keystroke of the UI's cron field.
+   */
+  public static final int PREVIEW_FIRES = 5;
+
+  /** A schedule's next fires from now, as the scheduler will fire them (POST /lab-tests/preview). */
+  public java.util.List<Schedule.Fire> preview(Schedule schedule) {
+    return schedule.nextFires(Clock.systemUTC().instant(), PREVIEW_FIRES);
+  }
+
   public LabTestActions actions() {
     return actions;
   }

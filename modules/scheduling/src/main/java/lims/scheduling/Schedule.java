@@ -14,8 +14,11 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.time.zone.ZoneRules;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeSet;
 import lims.kernel.CborSerializable;
@@ -70,6 +73,28 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
 
   public boolean recurring() {
     return cron != null;
+  }
+
+  /** The schedule in plain words, as the scheduler reads it: "every day at 06:00 Europe/Berlin", "once at 2026-12-01 08:00 UTC". */
+  public String describe() {
+    return ScheduleWords.of(this);
+  }
+
+  /** A fire instant, and the wall-clock time it shows in the schedule's zone (UTC for a one-off), e.g. 2027-03-29T06:00:00+02:00. */
+  public record Fire(Instant at, String localTime) {}
+
+  private static final DateTimeFormatter LOCAL_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX", Locale.ROOT);
+
+  /** The next {@code count} fires strictly after {@code after}, as {@link #nextAfter} computes them; fewer when the schedule ends. */
+  public List<Fire> nextFires(Instant after, int count) {
+    ZoneId zone = recurring() ? zone(timezone) : ZoneOffset.UTC;
+    List<Fire> fires = new ArrayList<>();
+    Optional<Instant> next = nextAfter(after);
+    while (next.isPresent() && fires.size() < count) {
+      fires.add(new Fire(next.get(), LOCAL_TIME.format(next.get().atZone(zone))));
+      next = nextAfter(next.get());
+    }
+    return fires;
   }
 
   /**
@@ -138,7 +163,7 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
     return List.of(first, wall.toInstant(offsets.get(1)));
   }
 
-  private static Cron parse(String cron) {
+  static Cron parse(String cron) {
     try {
       return QUARTZ.parse(cron).validate();
     } catch (IllegalArgumentException e) {
