@@ -67,12 +67,25 @@ public final class TokenService {
   }
 
   public Principal verifyAccess(String token) throws InvalidToken {
-    return verify(token, Kind.ACCESS);
+    return principal(verify(token, Kind.ACCESS));
   }
 
-  /** The refresh token's user; the caller re-reads the user's current roles before issuing. */
-  public Principal verifyRefresh(String token) throws InvalidToken {
-    return verify(token, Kind.REFRESH);
+  /**
+   * A verified refresh token: its user, and its id and expiry, by which a logout revokes it
+   * (the user's entity keeps revoked ids until they expire).
+   */
+  public record RefreshGrant(Principal principal, String tokenId, Instant expiresAt) {}
+
+  /** The refresh token's user; the caller re-reads the user's current roles (and revoked tokens) before issuing. */
+  public RefreshGrant verifyRefresh(String token) throws InvalidToken {
+    JWTClaimsSet claims = verify(token, Kind.REFRESH);
+    if (claims.getJWTID() == null) throw new InvalidToken("malformed token");
+    return new RefreshGrant(principal(claims), claims.getJWTID(), claims.getExpirationTime().toInstant());
+  }
+
+  /** How long a refresh token lives: the browser's refresh cookie lives as long. */
+  public Duration refreshTtl() {
+    return refreshTtl;
   }
 
   private enum Kind {
@@ -104,7 +117,7 @@ public final class TokenService {
     return jwt.serialize();
   }
 
-  private Principal verify(String token, Kind expected) throws InvalidToken {
+  private JWTClaimsSet verify(String token, Kind expected) throws InvalidToken {
     SignedJWT jwt;
     try {
       jwt = SignedJWT.parse(token);
@@ -129,8 +142,16 @@ public final class TokenService {
       if (!expected.claim().equals(claims.getStringClaim(KIND_CLAIM))) {
         throw new InvalidToken("not an " + expected.claim() + " token");
       }
-      return new Principal(claims.getSubject(), roles(claims.getStringListClaim(ROLES_CLAIM)));
+      return claims;
     } catch (JOSEException | ParseException e) {
+      throw new InvalidToken("malformed token");
+    }
+  }
+
+  private static Principal principal(JWTClaimsSet claims) throws InvalidToken {
+    try {
+      return new Principal(claims.getSubject(), roles(claims.getStringListClaim(ROLES_CLAIM)));
+    } catch (ParseException e) {
       throw new InvalidToken("malformed token");
     }
   }
