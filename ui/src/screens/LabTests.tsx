@@ -81,8 +81,10 @@ export function LabTests({ roles }: { roles: string[] }) {
             {rows.value.map((t) => (
               <tr key={t.id} data-lab-test={t.id}>
                 <td data-label="Title" class="title">
-                  {t.title}
-                  <span class="id">{t.id}</span>
+                  <div>
+                    {t.title}
+                    <span class="id">{t.id}</span>
+                  </div>
                 </td>
                 <td data-label="Type">{t.type ?? '—'}</td>
                 <td data-label="Experiment">{t.experiment ?? '—'}</td>
