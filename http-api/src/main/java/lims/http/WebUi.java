@@ -77,7 +77,7 @@ final class WebUi {
     this(WebUi.class.getClassLoader());
   }
 
-  /** True when the build packaged the UI (a node built with {@code -Dui.skip} has none). */
+  /** True when the build packaged the UI (with {@code -Dui.skip} on a fresh checkout it has none). */
   boolean packaged() {
     return loader.getResource(CLASSPATH_ROOT + INDEX) != null;
   }
