@@ -1,23 +1,36 @@
 package lims.http;
 
+import static org.apache.pekko.http.javadsl.model.HttpMethods.DELETE;
 import static org.apache.pekko.http.javadsl.model.HttpMethods.GET;
 import static org.apache.pekko.http.javadsl.model.HttpMethods.POST;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import lims.kernel.Role;
 import lims.security.LoginThrottle;
 import lims.security.Principal;
-import lims.kernel.Role;
 import lims.security.TokenService;
 import lims.security.Users;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 
-/** Logging in: tokens for a user name and password, fresh tokens for a refresh token. */
+/**
+ * Logging in: tokens for a user name and password, fresh tokens for a refresh token, and
+ * logging out (revoking a refresh token). A browser asks for its refresh token as an
+ * HttpOnly cookie that only reaches the refresh path, so no script on the page can read it;
+ * other clients keep sending it in the body (decision 0049).
+ */
 final class AuthRoutes {
 
-  record TokenResponse(String accessToken, String refreshToken, String tokenType, long expiresIn) {}
+  static final String REFRESH_PATH = "/api/v1/auth/refresh";
+  static final String REFRESH_COOKIE = "lims_refresh";
+
+  /** {@code refreshToken} is left out when it went into the cookie. */
+  record TokenResponse(String accessToken, @JsonInclude(JsonInclude.Include.NON_NULL) String refreshToken, String tokenType, long expiresIn) {}
 
   record Me(String username, List<String> roles) {}
 
@@ -36,7 +49,8 @@ final class AuthRoutes {
   List<Endpoint> endpoints() {
     return List.of(
         new Endpoint(POST, "/api/v1/auth/token", Access.OPEN, this::token),
-        new Endpoint(POST, "/api/v1/auth/refresh", Access.OPEN, this::refresh),
+        new Endpoint(POST, REFRESH_PATH, Access.OPEN, this::refresh),
+        new Endpoint(DELETE, REFRESH_PATH, Access.OPEN, this::logout),
         new Endpoint(GET, "/api/v1/auth/me", Access.anyRole(), this::me));
   }
 
@@ -44,6 +58,7 @@ final class AuthRoutes {
     JsonBody body = call.json();
     String username = body.requiredString("username", 64);
     String password = body.requiredString("password", 256);
+    boolean inCookie = body.optionalBoolean("refresh_cookie").orElse(false);
     body.finish();
     throttle
         .admit(username, call.clientAddress())
@@ -58,26 +73,53 @@ final class AuthRoutes {
                 throw ProblemException.unauthorized("unknown user name or wrong password");
               }
               throttle.recordSuccess(username);
-              return issue(user.get().username(), user.get().roles());
+              TokenService.TokenPair pair = tokens.issue(user.get().username(), user.get().roles());
+              return inCookie
+                  ? Responses.json(mapper, 200, new TokenResponse(pair.accessToken(), null, "Bearer", pair.expiresInSeconds()))
+                      .addHeader(refreshCookie(pair.refreshToken(), tokens.refreshTtl().toSeconds()))
+                  : Responses.json(mapper, 200, new TokenResponse(pair.accessToken(), pair.refreshToken(), "Bearer", pair.expiresInSeconds()));
             });
   }
 
+  /**
+   * With a body, the refresh token in it and a new pair back (API clients). Without one, the
+   * refresh cookie and a new access token back; the cookie keeps its token, so a browser
+   * session ends one refresh-token lifetime after the password was typed.
+   */
   private CompletionStage<HttpResponse> refresh(Call call) {
-    JsonBody body = call.json();
-    String refreshToken = body.requiredString("refresh_token", 4096);
-    body.finish();
-    Principal principal;
+    boolean fromCookie = call.body().length == 0;
+    String refreshToken = fromCookie ? cookie(call).orElseThrow(() -> ProblemException.unauthorized("not logged in: no refresh cookie"))
+        : bodyToken(call);
+    TokenService.RefreshGrant grant;
     try {
-      principal = tokens.verifyRefresh(refreshToken);
+      grant = tokens.verifyRefresh(refreshToken);
     } catch (TokenService.InvalidToken e) {
       throw ProblemException.unauthorized(e.getMessage());
     }
-    // Re-read the user so the new tokens carry the roles the user has now.
+    // Re-read the user so the new tokens carry the roles the user has now, and a logged-out token is refused.
     return users
-        .find(principal.username())
+        .findForRefresh(grant.principal().username(), grant.tokenId())
         .thenApply(
-            user -> user.map(u -> issue(u.username(), u.roles()))
-                .orElseThrow(() -> ProblemException.unauthorized("the user no longer exists")));
+            user -> user.map(u -> {
+              TokenService.TokenPair pair = tokens.issue(u.username(), u.roles());
+              return Responses.json(mapper, 200,
+                  new TokenResponse(pair.accessToken(), fromCookie ? null : pair.refreshToken(), "Bearer", pair.expiresInSeconds()));
+            }).orElseThrow(() -> ProblemException.unauthorized("the refresh token was revoked (logged out), or its user no longer exists")));
+  }
+
+  /** Logging out: the refresh token (from the body, else the cookie) is revoked on every node, and the cookie cleared. */
+  private CompletionStage<HttpResponse> logout(Call call) {
+    Optional<String> refreshToken = call.body().length > 0 ? Optional.of(bodyToken(call)) : cookie(call);
+    HttpResponse cleared = Responses.noContent().addHeader(refreshCookie("", 0));
+    if (refreshToken.isEmpty()) return CompletableFuture.completedFuture(cleared); // nothing to revoke
+    TokenService.RefreshGrant grant;
+    try {
+      grant = tokens.verifyRefresh(refreshToken.get());
+    } catch (TokenService.InvalidToken e) {
+      if (call.body().length == 0) return CompletableFuture.completedFuture(cleared); // a stale cookie: already useless
+      throw ProblemException.unauthorized(e.getMessage());
+    }
+    return users.revokeRefresh(grant.principal().username(), grant.tokenId(), grant.expiresAt()).thenApply(revoked -> cleared);
   }
 
   private CompletionStage<HttpResponse> me(Call call) {
@@ -85,8 +127,34 @@ final class AuthRoutes {
     return Responses.ok(mapper, new Me(caller.username(), caller.roles().stream().map(Role::wireName).sorted().toList()));
   }
 
-  private HttpResponse issue(String username, Set<Role> roles) {
-    TokenService.TokenPair pair = tokens.issue(username, roles);
-    return Responses.json(mapper, 200, new TokenResponse(pair.accessToken(), pair.refreshToken(), "Bearer", pair.expiresInSeconds()));
+  private static String bodyToken(Call call) {
+    JsonBody body = call.json();
+    String refreshToken = body.requiredString("refresh_token", 4096);
+    body.finish();
+    return refreshToken;
+  }
+
+  /**
+   * HttpOnly: no script reads it. Secure: only over HTTPS (browsers count http://localhost and
+   * 127.0.0.1 as secure). SameSite=Strict: no other site's page makes the browser send it.
+   * Path: it reaches only refresh and logout, never another API path.
+   */
+  private static RawHeader refreshCookie(String value, long maxAgeSeconds) {
+    return RawHeader.create("Set-Cookie", REFRESH_COOKIE + "=" + value + "; Path=" + REFRESH_PATH + "; Max-Age=" + maxAgeSeconds
+        + "; HttpOnly; Secure; SameSite=Strict");
+  }
+
+  private static Optional<String> cookie(Call call) {
+    for (var header : call.request().getHeaders()) {
+      if (!header.is("cookie")) continue;
+      for (String pair : header.value().split(";")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0 && pair.substring(0, eq).strip().equals(REFRESH_COOKIE)) {
+          String value = pair.substring(eq + 1).strip();
+          if (!value.isEmpty()) return Optional.of(value);
+        }
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -50,7 +50,7 @@ final class ConsoleBanner {
   private String lines(String baseUrl, String login) {
     List<String> lines = new ArrayList<>();
     lines.add("");
-    lines.add("  LIMS is up: " + baseUrl + "   (health: " + baseUrl + "/health, every route: " + baseUrl + "/api/v1/openapi.yaml)");
+    lines.add("  LIMS is up: " + baseUrl + "   (the web UI; health: " + baseUrl + "/health, every route: " + baseUrl + "/api/v1/openapi.yaml)");
     lines.add(login);
     dataDir.ifPresent(d -> lines.add("  Data:    " + d));
     logFile.ifPresent(f -> lines.add("  Log:     " + f + "   (--verbose prints it here too)"));

@@ -32,9 +32,10 @@ import org.slf4j.MDC;
 
 /**
  * Every request takes the same path: request id, IP allowlist (before anything else),
- * routing (404/405), token and role (401/403), body read within the size limit (413),
- * the handler, then one mapping of failures to problem+json, one access-log line and one
- * metric. Handlers only do their own work.
+ * routing (404/405; a GET outside /api/ that no endpoint answers goes to the web UI's files),
+ * token and role (401/403), body read within the size limit (413), the handler, then one
+ * mapping of failures to problem+json, one access-log line, one metric and the security
+ * headers. Handlers only do their own work.
  */
 public final class HttpPipeline {
 
@@ -49,6 +50,7 @@ public final class HttpPipeline {
   private final HttpMetrics metrics;
   private final ObjectMapper mapper;
   private final RequestBody body;
+  private final WebUi webUi = new WebUi();
 
   public HttpPipeline(
       List<Endpoint> endpoints,
@@ -109,6 +111,11 @@ public final class HttpPipeline {
       throw ProblemException.forbidden("requests from " + exchange.client.getHostAddress() + " are not allowed");
     }
     if (match instanceof Router.NotFound) {
+      if (WebUi.serves(request)) {
+        exchange.route = WebUi.ROUTE;
+        Optional<HttpResponse> page = webUi.answer(request, segments(request));
+        if (page.isPresent()) return body.read(request).thenApply(ignored -> page.get());
+      }
       throw ProblemException.notFound("no resource at " + request.getUri().path());
     }
     if (match instanceof Router.MethodNotAllowed m) {
@@ -197,7 +204,7 @@ public final class HttpPipeline {
         .addKeyValue("client", exchange.client.getHostAddress())
         .addKeyValue("request_id", exchange.requestId)
         .log("request");
-    return response.addHeader(RawHeader.create(REQUEST_ID, exchange.requestId));
+    return response.addHeader(RawHeader.create(REQUEST_ID, exchange.requestId)).addHeaders(WebUi.SECURITY_HEADERS);
   }
 
   private static String requestId(HttpRequest request) {

@@ -251,9 +251,10 @@ final class LabTestRoutes {
   record CurrentExecutionView(String executionId, Instant dueAt, int attempt) {}
 
   /** A lab test as the list shows it (from the read table). */
-  record LabTestRowView(String id, String title, String type, String status, String actionKind, Instant nextFireAt, ScheduleView schedule) {
+  record LabTestRowView(String id, String title, String type, String experiment, List<String> recipients, String status, String actionKind,
+      Instant nextFireAt, ScheduleView schedule) {
     static LabTestRowView of(LabTestReadModel.LabTestRow r) {
-      return new LabTestRowView(r.id(), r.title(), r.type(), r.status(), r.actionKind(), r.nextFireAt(),
+      return new LabTestRowView(r.id(), r.title(), r.type(), r.experiment(), r.recipients(), r.status(), r.actionKind(), r.nextFireAt(),
           ScheduleView.of(new Schedule(r.at(), r.cron(), r.timezone())));
     }
   }

@@ -2,6 +2,7 @@ package lims.http;
 
 import static lims.http.HttpConventionsTest.problem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,7 +81,7 @@ class AuthTest {
           Map.of("Content-Type", "application/json"));
       if (reply.status() != 401) open.add(e.method().name() + " " + e.template() + " -> " + reply.status());
     }
-    assertEquals(List.of("POST /api/v1/auth/token -> 400", "POST /api/v1/auth/refresh -> 400"), open);
+    assertEquals(List.of("POST /api/v1/auth/token -> 400", "POST /api/v1/auth/refresh -> 400", "DELETE /api/v1/auth/refresh -> 400"), open);
   }
 
   @Test
@@ -136,6 +137,91 @@ class AuthTest {
     problem(api.post("/api/v1/auth/refresh", null, "{\"refresh_token\":\"garbage\"}"), 401);
   }
 
+  // --- the browser's refresh cookie (decision 0049) ---------------------------------
+
+  /** Logs vera in as the web UI does; returns the Set-Cookie header. */
+  static String browserLogin(String user, String password) {
+    ApiClient.Reply login = api.post("/api/v1/auth/token", null,
+        ApiClient.json(Map.of("username", user, "password", password, "refresh_cookie", true)));
+    assertEquals(200, login.status(), login.body());
+    assertTrue(login.json().has("access_token"));
+    assertFalse(login.json().has("refresh_token"), "the refresh token must not reach a script: " + login.body());
+    return login.header("Set-Cookie");
+  }
+
+  static String cookieValue(String setCookie) {
+    return setCookie.substring(0, setCookie.indexOf(';'));
+  }
+
+  static ApiClient.Reply withCookie(String method, String cookie) {
+    return api.send(method, "/api/v1/auth/refresh", null, null, Map.of("Cookie", "theme=dark; " + cookie));
+  }
+
+  @Test
+  void aBrowserGetsItsRefreshTokenAsAnHttpOnlyStrictCookieOnTheRefreshPathOnly() {
+    String setCookie = browserLogin("vera", "viewer-password-1");
+    assertTrue(setCookie.startsWith("lims_refresh=ey"), setCookie);
+    List<String> attributes = List.of(setCookie.split(";\\s*"));
+    assertTrue(attributes.containsAll(List.of("Path=/api/v1/auth/refresh", "HttpOnly", "Secure", "SameSite=Strict",
+        "Max-Age=" + JWT.getDuration("refresh-token-ttl").toSeconds())),
+        setCookie);
+  }
+
+  @Test
+  void theCookieAloneRefreshesAndLogoutRevokesIt() {
+    String cookie = cookieValue(browserLogin("vera", "viewer-password-1"));
+    ApiClient.Reply refreshed = withCookie("POST", cookie);
+    assertEquals(200, refreshed.status(), refreshed.body());
+    assertFalse(refreshed.json().has("refresh_token"));
+    assertEquals("vera", api.get("/api/v1/auth/me", refreshed.json().get("access_token").asText()).json().get("username").asText());
+
+    ApiClient.Reply logout = withCookie("DELETE", cookie);
+    assertEquals(204, logout.status(), logout.body());
+    assertTrue(logout.header("Set-Cookie").startsWith("lims_refresh=;"), logout.header("Set-Cookie"));
+    assertTrue(logout.header("Set-Cookie").contains("Max-Age=0"), logout.header("Set-Cookie"));
+    JsonNode refused = problem(withCookie("POST", cookie), 401);
+    assertTrue(refused.get("detail").asText().contains("revoked"), refused.toString());
+  }
+
+  @Test
+  void withoutACookieThereIsNothingToRefreshOrRevoke() {
+    problem(api.send("POST", "/api/v1/auth/refresh", null, null, Map.of()), 401);
+    assertEquals(204, api.send("DELETE", "/api/v1/auth/refresh", null, null, Map.of()).status());
+    assertEquals(204, withCookie("DELETE", "lims_refresh=not-a-token").status()); // a stale cookie is only cleared
+  }
+
+  @Test
+  void otherClientsLogOutWithTheTokenInTheBody() {
+    JsonNode pair = api.post("/api/v1/auth/token", null, "{\"username\":\"tom\",\"password\":\"technician-password\"}").json();
+    String body = ApiClient.json(Map.of("refresh_token", pair.get("refresh_token").asText()));
+    assertEquals(200, api.post("/api/v1/auth/refresh", null, body).status());
+    assertEquals(204, api.send("DELETE", "/api/v1/auth/refresh", null, body, Map.of("Content-Type", "application/json")).status());
+    problem(api.post("/api/v1/auth/refresh", null, body), 401);
+    problem(api.send("DELETE", "/api/v1/auth/refresh", null, "{\"refresh_token\":\"garbage\"}", Map.of("Content-Type", "application/json")), 401);
+    problem(api.send("DELETE", "/api/v1/auth/refresh", null, "{}", Map.of("Content-Type", "application/json")), 400);
+  }
+
+  @Test
+  void concurrentLogoutsAndRefreshesOfOneSessionEndRevoked() throws Exception {
+    String cookie = cookieValue(browserLogin("tom", "technician-password"));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<Integer>> replies = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        String method = i % 2 == 0 ? "DELETE" : "POST";
+        replies.add(pool.submit(() -> withCookie(method, cookie).status()));
+      }
+      for (int i = 0; i < replies.size(); i++) {
+        int status = replies.get(i).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        // A logout always succeeds; a refresh racing it is answered either way, never with a server error.
+        assertTrue(i % 2 == 0 ? status == 204 : status == 200 || status == 401, "request " + i + " answered " + status);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    problem(withCookie("POST", cookie), 401);
+  }
+
   @Test
   void aRoleCannotDoAnotherRolesWork() {
     String viewer = api.login("vera", "viewer-password-1");
@@ -149,8 +235,10 @@ class AuthTest {
   }
 
   @Test
-  void usersSurviveARestart() throws Exception {
+  void usersAndLogoutsSurviveARestart() throws Exception {
     api.createUser(admin, "rita", "reviewer-password", "reviewer");
+    String loggedOut = cookieValue(browserLogin("rita", "reviewer-password"));
+    assertEquals(204, withCookie("DELETE", loggedOut).status());
     if (node != null) node.close();
     // A new node on the same database: the users come back from the journal.
     node = TestNode.start(database);
@@ -159,5 +247,6 @@ class AuthTest {
     String rita = api.login("rita", "reviewer-password");
     assertEquals("[\"reviewer\"]", api.get("/api/v1/auth/me", rita).json().get("roles").toString());
     assertEquals("admin", api.get("/api/v1/users/rita", admin).json().get("created_by").asText());
+    problem(withCookie("POST", loggedOut), 401);
   }
 }

@@ -142,7 +142,9 @@ class HttpConventionsTest {
   @Test
   void unknownPathIs404() {
     problem(api.get("/api/v1/no-such-thing", admin), 404);
-    problem(api.get("/nothing-here", null), 404);
+    problem(api.get("/nothing-here.js", null), 404);
+    // A path outside /api/ without a file name is a page of the web UI (decision 0049).
+    assertTrue(api.get("/nothing-here", null).contentType().startsWith("text/html"));
   }
 
   @Test
@@ -223,7 +225,7 @@ class HttpConventionsTest {
     assertTrue(generated.matches("[0-9a-f-]{36}"), generated);
     ApiClient.Reply forged = api.send("GET", "/health", null, null, Map.of("X-Request-Id", "bad id with spaces"));
     assertNotEquals("bad id with spaces", forged.header("X-Request-Id"));
-    JsonNode problem = problem(api.send("GET", "/nope", null, null, Map.of("X-Request-Id", "trace-me")), 404);
+    JsonNode problem = problem(api.send("GET", "/api/v1/nope", null, null, Map.of("X-Request-Id", "trace-me")), 404);
     assertEquals("trace-me", problem.get("request_id").asText());
   }
 

@@ -54,9 +54,10 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
     }
     if (event instanceof LabTest.LabTestEdited e) {
       LabTest.Definition d = e.definition();
-      update(c, "UPDATE lab_test SET title = ?, type = ?, experiment = ?, schedule_at = ?, schedule_cron = ?, schedule_timezone = ?,"
-              + " action_kind = ?, max_retries = ?, misfire_policy = ?, updated_at = ? WHERE id = ?",
-          d.title(), d.type(), d.experiment(), ts(d.schedule().at()), d.schedule().cron(), d.schedule().timezone(), d.action().kind(),
+      update(c, "UPDATE lab_test SET title = ?, type = ?, experiment = ?, recipients = ?, schedule_at = ?, schedule_cron = ?,"
+              + " schedule_timezone = ?, action_kind = ?, max_retries = ?, misfire_policy = ?, updated_at = ? WHERE id = ?",
+          d.title(), d.type(), d.experiment(), LabTestWrites.recipients(d), ts(d.schedule().at()), d.schedule().cron(), d.schedule().timezone(),
+          d.action().kind(),
           d.maxRetries(), d.misfirePolicy(), ts(e.at()), e.labTestId());
       if (!status(c, e.labTestId()).equals(LabTest.Status.PAUSED.wireName())) settle(c, e.labTestId(), e.nextFireAt(), e.at());
     } else if (event instanceof LabTest.LabTestDeleted e) {

@@ -20,8 +20,8 @@ import lims.kernel.projection.ReadTableHandler;
 /** Queries over the lab-test read tables, each one keyset-paginated query on an index. */
 public final class LabTestReadModel {
 
-  public record LabTestRow(String id, String title, String type, String status, String actionKind, Instant nextFireAt, String cron,
-      String timezone, Instant at) {}
+  public record LabTestRow(String id, String title, String type, String experiment, List<String> recipients, String status, String actionKind,
+      Instant nextFireAt, String cron, String timezone, Instant at) {}
 
   public record ExecutionRow(String executionId, String labTestId, Instant dueAt, Instant startedAt, Instant finishedAt, long latenessMs,
       int attempt, String status, String firedBy, String log) {}
@@ -58,7 +58,7 @@ public final class LabTestReadModel {
       Function<LabTestRow, String> cursorOf) {
     return table.query(c -> {
       StringBuilder sql = new StringBuilder("SELECT id, title, type, status, action_kind, next_fire_at, schedule_cron, schedule_timezone,"
-          + " schedule_at FROM lab_test WHERE status <> 'deleted'");
+          + " schedule_at, experiment, recipients FROM lab_test WHERE status <> 'deleted'");
       List<Object> args = new ArrayList<>();
       status.ifPresent(s -> {
         sql.append(" AND status = ?");
@@ -72,8 +72,10 @@ public final class LabTestReadModel {
         List<LabTestRow> rows = new ArrayList<>();
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
-            rows.add(new LabTestRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), instant(rs, 6),
-                rs.getString(7), rs.getString(8), instant(rs, 9)));
+            String recipients = rs.getString(11);
+            rows.add(new LabTestRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(10),
+                recipients == null || recipients.isEmpty() ? List.of() : List.of(recipients.split(" ")), rs.getString(4), rs.getString(5),
+                instant(rs, 6), rs.getString(7), rs.getString(8), instant(rs, 9)));
           }
         }
         return Page.of(rows, limit, cursorOf);

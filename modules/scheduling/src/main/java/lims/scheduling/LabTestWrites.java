@@ -23,6 +23,11 @@ import lims.kernel.deadline.DeadlineIndex;
  */
 final class LabTestWrites {
 
+  /** The recipients column: addresses separated by one space (none has white space); null for none. */
+  static String recipients(LabTest.Definition d) {
+    return d.recipients() == null || d.recipients().isEmpty() ? null : String.join(" ", d.recipients());
+  }
+
   /** A status decided when flushing: completed, or dead-lettered if the test has open dead letters. */
   private static final String SETTLED_WITHOUT_NEXT = "";
 
@@ -97,7 +102,7 @@ final class LabTestWrites {
           : withOpenLetters.contains(id) ? LabTest.Status.DEAD_LETTERED.wireName() : LabTest.Status.COMPLETED.wireName();
       if (row.created != null) {
         LabTest.Definition d = row.created.definition();
-        inserts.add(new Object[] {id, d.title(), d.type(), d.experiment(), status, ts(d.schedule().at()), d.schedule().cron(),
+        inserts.add(new Object[] {id, d.title(), d.type(), d.experiment(), recipients(d), status, ts(d.schedule().at()), d.schedule().cron(),
             d.schedule().timezone(), d.action().kind(), d.maxRetries(), d.misfirePolicy(), ts(row.next), row.created.by(),
             ts(row.created.at()), ts(row.at)});
       } else if (row.setsNext) {
@@ -106,8 +111,9 @@ final class LabTestWrites {
         statusOnly.add(new Object[] {status, ts(row.at), id});
       }
     });
-    batch(c, "INSERT INTO lab_test (id, title, type, experiment, status, schedule_at, schedule_cron, schedule_timezone, action_kind,"
-        + " max_retries, misfire_policy, next_fire_at, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts);
+    batch(c, "INSERT INTO lab_test (id, title, type, experiment, recipients, status, schedule_at, schedule_cron, schedule_timezone,"
+        + " action_kind, max_retries, misfire_policy, next_fire_at, created_by, created_at, updated_at)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts);
     batch(c, LabTestProjection.SET_STATUS_AND_NEXT, statusAndNext);
     batch(c, LabTestProjection.SET_STATUS, statusOnly);
 

@@ -67,7 +67,7 @@ public final class TokenService {
   }
 
   public Principal verifyAccess(String token) throws InvalidToken {
-    return verify(token, Kind.ACCESS);
+    return principal(verify(token, Kind.ACCESS));
   }
 
   /**
@@ -75,18 +75,26 @@ public final class TokenService {
    * allowed): a caller holding a connection open on it (the event stream) ends there.
    */
   public Duration timeLeft(String accessToken) throws InvalidToken {
-    verifyAccess(accessToken);
-    try {
-      Instant end = SignedJWT.parse(accessToken).getJWTClaimsSet().getExpirationTime().toInstant().plus(clockSkew);
-      return Duration.between(clock.instant(), end);
-    } catch (ParseException e) {
-      throw new InvalidToken("malformed token");
-    }
+    Instant end = verify(accessToken, Kind.ACCESS).getExpirationTime().toInstant().plus(clockSkew);
+    return Duration.between(clock.instant(), end);
   }
 
-  /** The refresh token's user; the caller re-reads the user's current roles before issuing. */
-  public Principal verifyRefresh(String token) throws InvalidToken {
-    return verify(token, Kind.REFRESH);
+  /**
+   * A verified refresh token: its user, and its id and expiry, by which a logout revokes it
+   * (the user's entity keeps revoked ids until they expire).
+   */
+  public record RefreshGrant(Principal principal, String tokenId, Instant expiresAt) {}
+
+  /** The refresh token's user; the caller re-reads the user's current roles (and revoked tokens) before issuing. */
+  public RefreshGrant verifyRefresh(String token) throws InvalidToken {
+    JWTClaimsSet claims = verify(token, Kind.REFRESH);
+    if (claims.getJWTID() == null) throw new InvalidToken("malformed token");
+    return new RefreshGrant(principal(claims), claims.getJWTID(), claims.getExpirationTime().toInstant());
+  }
+
+  /** How long a refresh token lives: the browser's refresh cookie lives as long. */
+  public Duration refreshTtl() {
+    return refreshTtl;
   }
 
   private enum Kind {
@@ -118,7 +126,7 @@ public final class TokenService {
     return jwt.serialize();
   }
 
-  private Principal verify(String token, Kind expected) throws InvalidToken {
+  private JWTClaimsSet verify(String token, Kind expected) throws InvalidToken {
     SignedJWT jwt;
     try {
       jwt = SignedJWT.parse(token);
@@ -143,8 +151,16 @@ public final class TokenService {
       if (!expected.claim().equals(claims.getStringClaim(KIND_CLAIM))) {
         throw new InvalidToken("not an " + expected.claim() + " token");
       }
-      return new Principal(claims.getSubject(), roles(claims.getStringListClaim(ROLES_CLAIM)));
+      return claims;
     } catch (JOSEException | ParseException e) {
+      throw new InvalidToken("malformed token");
+    }
+  }
+
+  private static Principal principal(JWTClaimsSet claims) throws InvalidToken {
+    try {
+      return new Principal(claims.getSubject(), roles(claims.getStringListClaim(ROLES_CLAIM)));
+    } catch (ParseException e) {
       throw new InvalidToken("malformed token");
     }
   }

@@ -2,6 +2,8 @@ package lims.security;
 
 import lims.kernel.Role;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import lims.kernel.CborSerializable;
@@ -17,14 +19,16 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 /**
  * A user of the service, keyed by user name. Invariant: created at most once, so a user
  * name is unique cluster-wide without a database lock; every change is an event, which is
- * the audit trail of who created whom and when.
+ * the audit trail of who created whom and when. It also holds the user's revoked refresh
+ * tokens (logouts) until they expire, so every node refuses a revoked token: refreshing
+ * already asks this entity for the user's current roles (decision 0049).
  */
 public final class UserAccount
     extends ShardedEntity<UserAccount.Command, UserAccount.Event, UserAccount.State> {
 
   public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "UserAccount");
 
-  public sealed interface Command extends CborSerializable permits Create, Get {}
+  public sealed interface Command extends CborSerializable permits Create, Get, RevokeRefreshToken {}
 
   /**
    * {@code idempotencyToken}: the token of the Idempotency-Key a client sent with the create, or
@@ -35,23 +39,47 @@ public final class UserAccount
 
   public record Get(ActorRef<Lookup> replyTo) implements Command {}
 
+  /** A logout: the refresh token {@code tokenId} (its {@code jti}) is refused from now until it expires anyway. */
+  public record RevokeRefreshToken(String tokenId, Instant expiresAt, ActorRef<Revoked> replyTo) implements Command {}
+
+  public enum Revoked implements CborSerializable {
+    REVOKED
+  }
+
   public enum CreateResult implements CborSerializable {
     CREATED,
     ALREADY_EXISTS
   }
 
-  public record Lookup(Optional<User> user) implements CborSerializable {}
+  /** {@code revokedRefreshTokens}: ids of the user's refresh tokens revoked and not yet expired. */
+  public record Lookup(Optional<User> user, Set<String> revokedRefreshTokens) implements CborSerializable {}
 
   public record User(String username, String passwordHash, Set<Role> roles, String createdBy, Instant createdAt)
       implements CborSerializable {}
 
-  public sealed interface Event extends CborSerializable permits UserCreated {}
+  public sealed interface Event extends CborSerializable permits UserCreated, RefreshTokenRevoked {}
 
   public record UserCreated(String username, String passwordHash, Set<Role> roles, String createdBy, Instant at, String idempotencyToken)
       implements Event {}
 
-  /** {@code idempotencyToken}: that of the request that created the user, or null. */
-  public record State(Optional<User> user, String idempotencyToken) implements CborSerializable {}
+  public record RefreshTokenRevoked(String tokenId, Instant expiresAt, Instant at) implements Event {}
+
+  /**
+   * {@code idempotencyToken}: that of the request that created the user, or null.
+   * {@code revokedRefreshTokens}: token id to its expiry; an entry is dropped once expired, so
+   * the map holds at most one refresh-token lifetime's logouts.
+   */
+  public record State(Optional<User> user, String idempotencyToken, Map<String, Instant> revokedRefreshTokens) implements CborSerializable {
+
+    State revoke(RefreshTokenRevoked e) {
+      Map<String, Instant> revoked = new HashMap<>();
+      revokedRefreshTokens.forEach((id, expiry) -> {
+        if (expiry.isAfter(e.at())) revoked.put(id, expiry);
+      });
+      revoked.put(e.tokenId(), e.expiresAt());
+      return new State(user, idempotencyToken, Map.copyOf(revoked));
+    }
+  }
 
   private final String username;
 
@@ -66,7 +94,7 @@ public final class UserAccount
 
   @Override
   public State emptyState() {
-    return new State(Optional.empty(), null);
+    return new State(Optional.empty(), null, Map.of());
   }
 
   @Override
@@ -74,7 +102,8 @@ public final class UserAccount
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Create.class, this::onCreate)
-        .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), new Lookup(state.user())))
+        .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), new Lookup(state.user(), state.revokedRefreshTokens().keySet())))
+        .onCommand(RevokeRefreshToken.class, this::onRevoke)
         .build();
   }
 
@@ -88,13 +117,24 @@ public final class UserAccount
         .thenReply(create.replyTo(), s -> CreateResult.CREATED);
   }
 
+  private ReplyEffect<Event, State> onRevoke(State state, RevokeRefreshToken revoke) {
+    if (state.user().isEmpty() || state.revokedRefreshTokens().containsKey(revoke.tokenId())) {
+      return Effect().reply(revoke.replyTo(), Revoked.REVOKED);
+    }
+    return Effect()
+        .persist(new RefreshTokenRevoked(revoke.tokenId(), revoke.expiresAt(), Instant.now()))
+        .thenReply(revoke.replyTo(), s -> Revoked.REVOKED);
+  }
+
   @Override
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(
             UserCreated.class,
-            (state, e) -> new State(Optional.of(new User(e.username(), e.passwordHash(), e.roles(), e.createdBy(), e.at())), e.idempotencyToken()))
+            (state, e) -> new State(Optional.of(new User(e.username(), e.passwordHash(), e.roles(), e.createdBy(), e.at())), e.idempotencyToken(),
+                state.revokedRefreshTokens()))
+        .onEvent(RefreshTokenRevoked.class, State::revoke)
         .build();
   }
 }

@@ -48,6 +48,23 @@ public final class Users {
     return Asked.ask(account(username), UserAccount.Get::new, askTimeout).thenApply(UserAccount.Lookup::user);
   }
 
+  /** The user of a refresh token; empty when the user is gone or the token was revoked (a logout). */
+  public CompletionStage<Optional<UserAccount.User>> findForRefresh(String username, String tokenId) {
+    if (!USERNAME.matcher(username).matches()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return Asked.ask(account(username), UserAccount.Get::new, askTimeout)
+        .thenApply(lookup -> lookup.revokedRefreshTokens().contains(tokenId) ? Optional.empty() : lookup.user());
+  }
+
+  /** Logs a refresh token out: no node exchanges it again. */
+  public CompletionStage<UserAccount.Revoked> revokeRefresh(String username, String tokenId, java.time.Instant expiresAt) {
+    if (!USERNAME.matcher(username).matches()) {
+      return CompletableFuture.completedFuture(UserAccount.Revoked.REVOKED);
+    }
+    return Asked.ask(account(username), r -> new UserAccount.RevokeRefreshToken(tokenId, expiresAt, r), askTimeout);
+  }
+
   /** The user when the password is theirs; empty otherwise, in about the same time either way. */
   public CompletionStage<Optional<UserAccount.User>> authenticate(String username, String password) {
     return find(username)

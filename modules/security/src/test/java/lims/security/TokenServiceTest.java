@@ -2,6 +2,7 @@ package lims.security;
 
 import lims.kernel.Role;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.typesafe.config.Config;
@@ -41,6 +42,17 @@ class TokenServiceTest {
     new TokenService(JWT, Clock.fixed(now.plus(Duration.ofMinutes(15)).plusSeconds(29), ZoneOffset.UTC)).verifyAccess(access);
     var later = new TokenService(JWT, Clock.fixed(now.plus(Duration.ofMinutes(16)), ZoneOffset.UTC));
     assertEquals("token expired", assertThrows(TokenService.InvalidToken.class, () -> later.verifyAccess(access)).getMessage());
+  }
+
+  /** A logout revokes a refresh token by its id, kept until its expiry: both come from the token. */
+  @Test
+  void aRefreshTokenNamesItsIdAndExpiry() throws Exception {
+    var pair = tokens.issue("rita", EnumSet.of(Role.VIEWER));
+    TokenService.RefreshGrant grant = tokens.verifyRefresh(pair.refreshToken());
+    assertEquals("rita", grant.principal().username());
+    assertEquals(EnumSet.of(Role.VIEWER), grant.principal().roles());
+    assertEquals(now.plus(tokens.refreshTtl()).getEpochSecond(), grant.expiresAt().getEpochSecond());
+    assertNotEquals(grant.tokenId(), tokens.verifyRefresh(tokens.issue("rita", EnumSet.of(Role.VIEWER)).refreshToken()).tokenId());
   }
 
   @Test

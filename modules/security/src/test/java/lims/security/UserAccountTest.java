@@ -65,4 +65,26 @@ class UserAccountTest {
     assertEquals(EnumSet.of(Role.REVIEWER), lookup.user().orElseThrow().roles());
     assertEquals("admin", lookup.user().orElseThrow().createdBy());
   }
+
+  /** A logout's revoked token id is kept, through a restart, until the token expires; then it is dropped. */
+  @Test
+  void keepsRevokedRefreshTokensUntilTheyExpire() {
+    account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-1", EnumSet.of(Role.REVIEWER), "admin", null, r));
+    java.time.Instant now = java.time.Instant.now();
+    var revoked = account.<UserAccount.Revoked>runCommand(r -> new UserAccount.RevokeRefreshToken("jti-expiring", now.minusSeconds(1), r));
+    assertEquals(UserAccount.Revoked.REVOKED, revoked.reply());
+    assertTrue(revoked.event() instanceof UserAccount.RefreshTokenRevoked);
+    account.<UserAccount.Revoked>runCommand(r -> new UserAccount.RevokeRefreshToken("jti-live", now.plusSeconds(3600), r));
+    account.restart();
+    // Revoked again: answered, nothing new stored.
+    assertTrue(account.<UserAccount.Revoked>runCommand(r -> new UserAccount.RevokeRefreshToken("jti-live", now.plusSeconds(3600), r)).hasNoEvents());
+    assertEquals(java.util.Set.of("jti-live"), account.<UserAccount.Lookup>runCommand(UserAccount.Get::new).reply().revokedRefreshTokens());
+  }
+
+  @Test
+  void anUnknownUserStoresNoRevocation() {
+    var revoked = account.<UserAccount.Revoked>runCommand(r -> new UserAccount.RevokeRefreshToken("jti", java.time.Instant.now().plusSeconds(60), r));
+    assertEquals(UserAccount.Revoked.REVOKED, revoked.reply());
+    assertTrue(revoked.hasNoEvents());
+  }
 }

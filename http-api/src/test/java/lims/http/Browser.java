@@ -1,0 +1,97 @@
+package lims.http;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Debian's headless chromium driven through Debian's chromedriver: both paths are given, so
+ * Selenium never looks for (or downloads) a browser or a driver. Each browser has a fresh
+ * profile of its own, so two of them are two users' sessions.
+ */
+final class Browser implements AutoCloseable {
+
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  static final Path SCREENSHOTS = Path.of("..", "docs", "screenshots");
+  static final Duration WAIT = Duration.ofSeconds(20);
+
+  final ChromeDriver driver;
+  private final ChromeDriverService service;
+  private final Path profile;
+
+  /**
+   * Skips the calling test only on a developer's machine without chromium; under CI (the
+   * variable CI set) a missing browser fails, since a skipped test would pass. ./lims test
+   * installs chromium and chromium-driver first.
+   */
+  static void assumeInstalled() {
+    boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    if (!installed && System.getenv("CI") != null) {
+      throw new AssertionError("CI is set but " + CHROMIUM + " or " + CHROMEDRIVER + " is missing: apt-get install chromium chromium-driver");
+    }
+    Assumptions.assumeTrue(installed, "chromium and chromium-driver are not installed (./lims test installs them)");
+  }
+
+  Browser() throws IOException {
+    profile = Files.createTempDirectory("lims-chromium-");
+    service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
+        .withLogFile(new File("target/chromedriver.log")).build();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run", "--disable-extensions",
+        "--window-size=1440,900", "--user-data-dir=" + profile);
+    driver = new ChromeDriver(service, options);
+    driver.manage().timeouts().pageLoadTimeout(WAIT).scriptTimeout(WAIT);
+  }
+
+  /** The page's viewport exactly (CSS pixels, scale 1), as a phone or a desktop shows it. */
+  void viewport(int width, int height) {
+    driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+        Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", width < 600));
+  }
+
+  <T> T await(Function<WebDriver, T> condition) {
+    return new WebDriverWait(driver, WAIT).until(condition);
+  }
+
+  WebElement awaitVisible(By by) {
+    return await(d -> d.findElements(by).stream().filter(WebElement::isDisplayed).findFirst().orElse(null));
+  }
+
+  Object script(String js, Object... args) {
+    return driver.executeScript(js, args);
+  }
+
+  /** Saves what the viewport shows to docs/screenshots/{name}.png (committed, shown in the README). */
+  void screenshot(String name) throws IOException {
+    Files.createDirectories(SCREENSHOTS);
+    Files.write(SCREENSHOTS.resolve(name + ".png"), driver.getScreenshotAs(OutputType.BYTES));
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      driver.quit();
+    } finally {
+      service.stop();
+      try (var files = Files.walk(profile)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+}

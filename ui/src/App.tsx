@@ -1,0 +1,74 @@
+import { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import { navigate, path } from './router';
+import { screensFor } from './roles';
+import { signOut, user } from './session';
+import { Login } from './screens/Login';
+import { LabTests } from './screens/LabTests';
+import { NotYet } from './screens/NotYet';
+
+export function App() {
+  const current = user.value;
+  if (current === undefined) return <p class="loading" role="status">Loading…</p>;
+  if (current === null) return <Login />;
+  const screens = screensFor(current.roles);
+  const active = screens.find((s) => path.value === s.path || path.value.startsWith(s.path + '/')) ?? screens[0];
+  if (active && active.path !== path.value && !path.value.startsWith(active.path + '/')) {
+    queueMicrotask(() => navigate(active.path));
+  }
+  return (
+    <div class="shell">
+      <a class="skip" href="#main">Skip to content</a>
+      <header class="bar">
+        <span class="brand">LIMS</span>
+        <nav aria-label="Main">
+          <ul>
+            {screens.map((s) => (
+              <li key={s.path}>
+                <a
+                  href={s.path}
+                  aria-current={s === active ? 'page' : undefined}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate(s.path);
+                  }}
+                >
+                  {s.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <span class="who">
+          <span class="username">{current.username}</span>
+          <span class="roles">{current.roles.join(', ')}</span>
+          <button type="button" class="quiet" onClick={() => void signOut()}>
+            Log out
+          </button>
+        </span>
+      </header>
+      <Main title={active?.label ?? 'Nothing to show'}>
+        {active?.path === '/lab-tests' ? <LabTests roles={current.roles} /> : <NotYet screen={active?.label ?? ''} />}
+      </Main>
+    </div>
+  );
+}
+
+/** The page's main region; focus moves to its heading when the screen changes, for keyboard and screen-reader users. */
+function Main({ title, children }: { title: string; children: ComponentChildren }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    document.title = `${title} · LIMS`;
+    if (!first.current) heading.current?.focus();
+    first.current = false;
+  }, [title]);
+  return (
+    <main id="main">
+      <h1 ref={heading} tabIndex={-1}>
+        {title}
+      </h1>
+      {children}
+    </main>
+  );
+}

@@ -1,0 +1,103 @@
+// The one door to /api/v1. The access token lives only in this module's memory; the refresh
+// token is an HttpOnly cookie the browser sends to /api/v1/auth/refresh alone, so no script
+// on the page can read it. A 401 is answered by one refresh through the cookie and one retry.
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** An API failure as application/problem+json describes it (docs/api.md). */
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly errors: FieldProblem[] = [],
+  ) {
+    super(detail);
+  }
+
+  /** The message for one field, for showing it at that field. */
+  at(field: string): string | undefined {
+    return this.errors.find((e) => e.field === field)?.message;
+  }
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+let accessToken: string | null = null;
+let refreshing: Promise<boolean> | null = null;
+
+/** Called when a refresh fails: the session is over and the login screen shows. */
+let onSignedOut: () => void = () => {};
+
+export function whenSignedOut(callback: () => void): void {
+  onSignedOut = callback;
+}
+
+async function problemOf(response: Response): Promise<Problem> {
+  try {
+    const body = await response.json();
+    return new Problem(response.status, body.detail ?? response.statusText, Array.isArray(body.errors) ? body.errors : []);
+  } catch {
+    return new Problem(response.status, `${response.status} ${response.statusText}`);
+  }
+}
+
+/** Logs in; the refresh token comes back as the HttpOnly cookie, never in the body. */
+export async function login(username: string, password: string): Promise<void> {
+  const response = await fetch('/api/v1/auth/token', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password, refresh_cookie: true }),
+    credentials: 'same-origin',
+  });
+  if (!response.ok) throw await problemOf(response);
+  accessToken = (await response.json()).access_token;
+}
+
+/** A new access token from the refresh cookie; false when there is no (valid) cookie. Concurrent callers share one request. */
+export function refresh(): Promise<boolean> {
+  refreshing ??= fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' })
+    .then(async (response) => {
+      accessToken = response.ok ? (await response.json()).access_token : null;
+      return response.ok;
+    })
+    .catch(() => false)
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+/** Revokes the refresh token (the cookie) and forgets the access token. */
+export async function logout(): Promise<void> {
+  accessToken = null;
+  await fetch('/api/v1/auth/refresh', { method: 'DELETE', credentials: 'same-origin' }).catch(() => undefined);
+}
+
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+}
+
+/** One API call; a Problem when the answer is not 2xx. */
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response = await send(method, path, body);
+  if (response.status === 401 && (await refresh())) {
+    response = await send(method, path, body);
+  }
+  if (response.status === 401) {
+    accessToken = null;
+    onSignedOut();
+  }
+  if (!response.ok) throw await problemOf(response);
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+export const get = <T>(path: string) => call<T>('GET', path);
