@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { navigate, path } from './router';
 import { screensFor } from './roles';
 import { signOut, user } from './session';
+import { live } from './events';
 import { Login } from './screens/Login';
 import { LabTests } from './screens/LabTests';
 import { NotYet } from './screens/NotYet';
@@ -39,6 +40,9 @@ export function App() {
             ))}
           </ul>
         </nav>
+        <span class={live.value ? 'live on' : 'live'} role="status" title={live.value ? 'Changes show as they happen' : 'Reconnecting to live changes…'}>
+          {live.value ? 'Live' : 'Offline'}
+        </span>
         <span class="who">
           <span class="username">{current.username}</span>
           <span class="roles">{current.roles.join(', ')}</span>

@@ -101,3 +101,23 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 }
 
 export const get = <T>(path: string) => call<T>('GET', path);
+
+/**
+ * Opens GET /api/v1/events, resuming after lastId; a 401 (the access token expired) is
+ * answered by one refresh through the cookie and one retry, like any call.
+ */
+export async function openEventStream(lastId: string | undefined, signal: AbortSignal): Promise<Response> {
+  const open = () => {
+    const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+    if (lastId) headers['Last-Event-ID'] = lastId;
+    return fetch('/api/v1/events', { headers, signal, credentials: 'same-origin', cache: 'no-store' });
+  };
+  let response = await open();
+  if (response.status === 401 && (await refresh())) response = await open();
+  if (response.status === 401) {
+    accessToken = null;
+    onSignedOut();
+  }
+  return response;
+}

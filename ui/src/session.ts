@@ -1,5 +1,6 @@
 import { signal } from '@preact/signals';
 import * as api from './api';
+import * as events from './events';
 
 export interface User {
   username: string;
@@ -10,11 +11,13 @@ export interface User {
 export const user = signal<User | null | undefined>(undefined);
 
 api.whenSignedOut(() => {
+  events.stop();
   user.value = null;
 });
 
 async function loadUser(): Promise<void> {
   user.value = await api.get<User>('/api/v1/auth/me');
+  events.start(); // live changes for every screen while signed in
 }
 
 /** On page load: a refresh cookie from an earlier login signs the user in again without a password. */
@@ -32,6 +35,7 @@ export async function signIn(username: string, password: string): Promise<void> 
 }
 
 export async function signOut(): Promise<void> {
+  events.stop();
   await api.logout();
   user.value = null;
 }

@@ -77,6 +77,26 @@ final class Browser implements AutoCloseable {
     return driver.executeScript(js, args);
   }
 
+  /** axe-core from the UI's own npm dependencies (pinned in ui/package-lock.json): nothing is fetched. */
+  static final Path AXE = Path.of("..", "ui", "node_modules", "axe-core", "axe.min.js");
+
+  /**
+   * Runs axe-core on the page as it is now and answers its serious and critical violations,
+   * one line each (rule, impact, the first elements): an empty list is a pass.
+   */
+  @SuppressWarnings("unchecked")
+  java.util.List<String> accessibilityViolations() throws IOException {
+    if (!Files.isReadable(AXE)) throw new AssertionError(AXE + " is missing: the UI's npm dependencies are installed by the Maven build (npm ci)");
+    driver.executeScript(Files.readString(AXE));
+    Object result = driver.executeAsyncScript(
+        "const done = arguments[arguments.length - 1];"
+            + "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations"
+            + "  .filter(v => v.impact === 'serious' || v.impact === 'critical')"
+            + "  .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))"
+            + ".catch(e => done(['axe failed: ' + e]));");
+    return (java.util.List<String>) result;
+  }
+
   /** Saves what the viewport shows to docs/screenshots/{name}.png (committed, shown in the README). */
   void screenshot(String name) throws IOException {
     Files.createDirectories(SCREENSHOTS);

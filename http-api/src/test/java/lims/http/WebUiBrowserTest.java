@@ -83,6 +83,7 @@ class WebUiBrowserTest {
       browser.driver.get(node.node.baseUrl() + "/");
       browser.awaitVisible(By.id("username"));
       browser.screenshot("login-375");
+      assertEquals(List.of(), browser.accessibilityViolations(), "axe-core on the login screen");
       logIn(browser, "sam", "scientist-password");
 
       WebElement daily = row(browser, DAILY);
@@ -98,6 +99,7 @@ class WebUiBrowserTest {
       long scrollWidth = (Long) browser.script("return document.documentElement.scrollWidth");
       assertTrue(scrollWidth <= 375, "the page scrolls sideways at 375 px: " + scrollWidth);
       browser.screenshot("lab-tests-375");
+      assertEquals(List.of(), browser.accessibilityViolations(), "axe-core on the lab tests list at 375 px");
 
       browser.viewport(1440, 900);
       row(browser, DAILY);
@@ -138,6 +140,7 @@ class WebUiBrowserTest {
       assertFalse(message.isBlank());
       assertEquals("true", cron.getAttribute("aria-invalid"));
       browser.screenshot("create-lab-test-1440");
+      assertEquals(List.of(), browser.accessibilityViolations(), "axe-core on the create modal showing a field error");
       assertEquals(2, api.get("/api/v1/lab-tests", admin).json().get("items").size(), "an invalid cron created nothing");
 
       // Tab from the last control comes back to the first: focus stays in the dialog.

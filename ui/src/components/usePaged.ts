@@ -1,0 +1,51 @@
+import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import { get, Page } from '../api';
+import { onReload } from '../events';
+
+/**
+ * One list read from the API a page at a time with its cursor (never an unbounded set).
+ * `query` is the path with its filters (no cursor); the list reads again when it changes and
+ * when the live stream says lists must be re-read. `patch` updates rows in place from live changes.
+ */
+export function usePaged<T>(query: string, keyOf: (row: T) => string) {
+  const rows = useSignal<T[]>([]);
+  const cursor = useSignal<string | null>(null);
+  const loading = useSignal(true);
+  const error = useSignal<string | null>(null);
+
+  async function load(after: string | null): Promise<void> {
+    loading.value = true;
+    error.value = null;
+    try {
+      const separator = query.includes('?') ? '&' : '?';
+      const page = await get<Page<T>>(after ? `${query}${separator}after=${encodeURIComponent(after)}` : query);
+      rows.value = after ? [...rows.value, ...page.items.filter((r) => !rows.value.some((o) => keyOf(o) === keyOf(r)))] : page.items;
+      cursor.value = page.next_cursor;
+    } catch (failure) {
+      error.value = failure instanceof Error ? failure.message : String(failure);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  useEffect(() => {
+    void load(null);
+    return onReload(() => void load(null));
+  }, [query]);
+
+  return {
+    rows,
+    cursor,
+    loading,
+    error,
+    reload: () => load(null),
+    more: () => load(cursor.value),
+    /** Applies a change to the row with this key, if the list holds it; answers whether it did. */
+    patch(key: string, change: (row: T) => T): boolean {
+      let found = false;
+      rows.value = rows.value.map((r) => (keyOf(r) === key ? ((found = true), change(r)) : r));
+      return found;
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// The lab's live changes (GET /api/v1/events, docs/api.md "Live events") for every screen:
+// one stream per signed-in page, read with fetch() because EventSource cannot send the
+// Authorization header. It resumes from the last id it saw after any drop (network, node
+// restart, slow_client, token_expired), so a screen misses no change and sees none twice;
+// on "reload" (or a resume the node cannot serve) screens read their lists again.
+
+import { signal } from '@preact/signals';
+import { openEventStream } from './api';
+import { SseParser } from './sse';
+
+/** One change: {type, entity, id, ...fields} as the node renders it. */
+export interface Change {
+  type: string;
+  entity: string;
+  id: string;
+  [field: string]: unknown;
+}
+
+type ChangeListener = (change: Change) => void;
+type ReloadListener = () => void;
+
+const changeListeners = new Set<ChangeListener>();
+const reloadListeners = new Set<ReloadListener>();
+
+/** Whether the stream is connected: the header shows it, so a user knows the page is live. */
+export const live = signal(false);
+
+/** Calls back with every change of that kind of entity ("device", "specimen", "lab_test", ...) until the returned function is called. */
+export function onChange(entity: string | string[], listener: ChangeListener): () => void {
+  const kinds = Array.isArray(entity) ? entity : [entity];
+  const wrapped: ChangeListener = (c) => kinds.includes(c.entity) && listener(c);
+  changeListeners.add(wrapped);
+  return () => changeListeners.delete(wrapped);
+}
+
+/** Calls back when lists must be read again (the stream could not say what was missed). */
+export function onReload(listener: ReloadListener): () => void {
+  reloadListeners.add(listener);
+  return () => reloadListeners.delete(listener);
+}
+
+/** The reconnection delay after the n-th failure in a row: 1, 2, 4 … up to 30 s, with jitter so clients of a restarted node spread out. */
+export function backoff(failures: number, random: () => number = Math.random): number {
+  const base = Math.min(30_000, 1000 * 2 ** Math.max(0, failures - 1));
+  return Math.round(base * (0.75 + random() * 0.5));
+}
+
+/** What one event means to the stream: the id to resume from, and what to tell screens. */
+export function interpret(event: { event: string; data: string; id?: string }): { id?: string; change?: Change; reload?: boolean; closing?: string } {
+  const body = event.data ? JSON.parse(event.data) : {};
+  switch (event.event) {
+    case 'change':
+      return { id: event.id, change: body as Change };
+    case 'reload':
+      return { id: event.id, reload: true };
+    case 'open':
+      return { id: event.id };
+    case 'closing':
+      return { closing: String(body.reason ?? 'closing') };
+    default:
+      return {};
+  }
+}
+
+let running: AbortController | null = null;
+
+/** Starts following the stream (once per sign-in); stop() ends it at sign-out. */
+export function start(): void {
+  if (running) return;
+  const control = new AbortController();
+  running = control;
+  void follow(control.signal);
+}
+
+export function stop(): void {
+  running?.abort();
+  running = null;
+  live.value = false;
+}
+
+async function follow(signal: AbortSignal): Promise<void> {
+  let lastId: string | undefined;
+  let failures = 0;
+  let first = true;
+  while (!signal.aborted) {
+    try {
+      const response = await openEventStream(lastId, signal);
+      if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);
+      live.value = true;
+      failures = 0;
+      // A reconnect after a drop: what was missed comes from the journal, in order.
+      // The very first connection starts now, and screens load their lists themselves.
+      if (!first && lastId === undefined) reloadListeners.forEach((l) => l());
+      first = false;
+      const parser = new SseParser();
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        for (const event of parser.push(value)) {
+          const meaning = interpret(event);
+          if (meaning.id) lastId = meaning.id;
+          if (meaning.change) changeListeners.forEach((l) => l(meaning.change!));
+          if (meaning.reload) reloadListeners.forEach((l) => l());
+        }
+      }
+    } catch {
+      failures++;
+    }
+    live.value = false;
+    if (signal.aborted) return;
+    await new Promise((resume) => setTimeout(resume, failures === 0 ? 250 : backoff(failures)));
+  }
+}
