@@ -1,4 +1,4 @@
-import { ComponentChildren } from 'preact';
+import { ComponentChildren, FunctionComponent, h } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { navigate, path } from './router';
 import { screensFor } from './roles';
@@ -7,6 +7,13 @@ import { live } from './events';
 import { Login } from './screens/Login';
 import { LabTests } from './screens/LabTests';
 import { NotYet } from './screens/NotYet';
+
+/** What each screen shows; `rest` is the path after the screen's own ("/SP-…" on a specimen's page, "" on the list). */
+export type ScreenView = FunctionComponent<{ rest: string }>;
+
+const VIEWS: Record<string, ScreenView> = {
+  '/lab-tests': LabTests,
+};
 
 export function App() {
   const current = user.value;
@@ -52,7 +59,7 @@ export function App() {
         </span>
       </header>
       <Main title={active?.label ?? 'Nothing to show'}>
-        {active?.path === '/lab-tests' ? <LabTests roles={current.roles} /> : <NotYet screen={active?.label ?? ''} />}
+        {active && VIEWS[active.path] ? h(VIEWS[active.path], { rest: path.value.slice(active.path.length) }) : <NotYet screen={active?.label ?? ''} />}
       </Main>
     </div>
   );

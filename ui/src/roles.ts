@@ -1,5 +1,5 @@
-// What each role may see and do in the UI. It mirrors the API's role checks (the endpoint
-// table in http-api): the UI never offers an action the API would refuse for the role.
+// Which screens each role sees. What a user may do on them is not decided here: buttons ask
+// session.can(capability), which the server answers from its own role checks (GET /api/v1/me).
 
 export type Role = 'admin' | 'technician' | 'reviewer' | 'scientist' | 'viewer' | 'instrument';
 
@@ -18,9 +18,6 @@ export const SCREENS: Screen[] = [
   { path: '/workflows', label: 'Workflows', roles: LAB_STAFF },
   { path: '/admin', label: 'Administration', roles: ['admin'] },
 ];
-
-/** Roles that may create, edit, pause, resume, run and delete lab tests (LabTestRoutes.PLAN). */
-export const PLAN_LAB_TESTS: Role[] = ['admin', 'scientist', 'technician'];
 
 export function allowed(userRoles: readonly string[], needed: readonly Role[]): boolean {
   return needed.some((r) => userRoles.includes(r));

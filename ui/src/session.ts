@@ -5,6 +5,8 @@ import * as events from './events';
 export interface User {
   username: string;
   roles: string[];
+  /** Capability → whether the API lets this user take it (GET /api/v1/me, read from the server's own role checks). */
+  can: Record<string, boolean>;
 }
 
 /** The signed-in user; null shows the login screen; undefined while the page restores a session. */
@@ -16,7 +18,7 @@ api.whenSignedOut(() => {
 });
 
 async function loadUser(): Promise<void> {
-  user.value = await api.get<User>('/api/v1/auth/me');
+  user.value = await api.get<User>('/api/v1/me');
   events.start(); // live changes for every screen while signed in
 }
 
@@ -38,4 +40,13 @@ export async function signOut(): Promise<void> {
   events.stop();
   await api.logout();
   user.value = null;
+}
+
+/**
+ * Whether the signed-in user may take an action, by its capability name (`lab_tests.create`,
+ * `devices.book`, `specimens.approve`, ...): a button is shown only when this is true, so the
+ * UI never offers what the API would refuse for the user's role.
+ */
+export function can(capability: string): boolean {
+  return user.value?.can?.[capability] === true;
 }

@@ -2,7 +2,7 @@ import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { get, Page } from '../api';
 import { instant, Schedule, scheduleInWords } from '../format';
-import { allowed, PLAN_LAB_TESTS } from '../roles';
+import { can } from '../session';
 import { CreateLabTest } from './CreateLabTest';
 
 /** A row of GET /api/v1/lab-tests. */
@@ -21,7 +21,7 @@ export interface LabTestRow {
 const PAGE_SIZE = 25;
 
 /** The landing page: upcoming lab tests, soonest first, a page at a time with the API's cursor. */
-export function LabTests({ roles }: { roles: string[] }) {
+export function LabTests(_: { rest: string }) {
   const rows = useSignal<LabTestRow[]>([]);
   const cursor = useSignal<string | null>(null);
   const loading = useSignal(true);
@@ -51,7 +51,7 @@ export function LabTests({ roles }: { roles: string[] }) {
     <section aria-labelledby="lab-tests-heading" class="screen">
       <div class="screen-head">
         <h2 id="lab-tests-heading">Upcoming lab tests</h2>
-        {allowed(roles, PLAN_LAB_TESTS) && (
+        {can('lab_tests.create') && (
           <button type="button" class="primary" onClick={() => (creating.value = true)}>
             Create test
           </button>
