@@ -7,7 +7,7 @@ import { can } from '../session';
 import { DeviceDetail } from './DevicesDetail';
 import { DeviceLogs } from './DevicesLogs';
 import { applyDeviceChange, Device, registeredDevice, TYPE_NAMES } from './DevicesModel';
-import { devicePath, StatusPill, To, useDeviceReader } from './DevicesParts';
+import { devicePath, Holder, StatusPill, To, useDeviceReader } from './DevicesParts';
 import { ReserveDialog, ReserveMode } from './DevicesReserve';
 import './Devices.css';
 
@@ -76,7 +76,7 @@ function DeviceBoard() {
                 <dd class="holder">
                   {d.current_booking ? (
                     <>
-                      <code>{d.current_booking.workflow_id}</code>
+                      <Holder id={d.current_booking.workflow_id} />
                       <span class="since">since {instant(d.current_booking.booked_at)}</span>
                     </>
                   ) : (

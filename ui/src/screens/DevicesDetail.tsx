@@ -6,7 +6,7 @@ import { onChange, onReload } from '../events';
 import { instant } from '../format';
 import { can } from '../session';
 import { applyDeviceChange, Device, OPERATIONAL, QueueEntry, startInWords, TYPE_NAMES } from './DevicesModel';
-import { devicePath, StatusPill, To } from './DevicesParts';
+import { devicePath, Holder, StatusPill, To } from './DevicesParts';
 import { ReserveDialog, ReserveMode } from './DevicesReserve';
 
 type Asking =
@@ -153,7 +153,7 @@ export function DeviceDetail({ id }: { id: string }) {
         <dd class="holder">
           {d.current_booking ? (
             <>
-              <code>{d.current_booking.workflow_id}</code> <span class="since">since {instant(d.current_booking.booked_at)}</span>
+              <Holder id={d.current_booking.workflow_id} /> <span class="since">since {instant(d.current_booking.booked_at)}</span>
             </>
           ) : (
             'nobody'
@@ -229,7 +229,7 @@ export function DeviceDetail({ id }: { id: string }) {
               <tr key={q.workflow_id} data-queued={q.workflow_id}>
                 <td data-label="Place">{q.position}</td>
                 <td data-label="Waiting">
-                  <code>{q.workflow_id}</code>
+                  <Holder id={q.workflow_id} />
                 </td>
                 <td data-label="Priority">
                   <span class={`status priority-${q.priority}`}>{q.priority}</span>

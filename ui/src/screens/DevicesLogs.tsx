@@ -1,12 +1,11 @@
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { fetchFile, Problem } from '../api';
+import { fetchFile, get, Problem } from '../api';
 import { saveFile } from '../components/saveFile';
 import { usePaged } from '../components/usePaged';
 import { onChange } from '../events';
-import { instant } from '../format';
 import { Execution, finishedExecution, localOfInstant, rangeQuery, startedExecution, startedWithin } from './DevicesModel';
-import { devicePath, To } from './DevicesParts';
+import { devicePath, Holder, To } from './DevicesParts';
 
 const PAGE_SIZE = 50;
 const EXPORTS = [
@@ -21,6 +20,17 @@ function aWeekAgo(): string {
   d.setHours(0, 0, 0, 0);
   return localOfInstant(d);
 }
+
+// A log is read to the second (several operations start within a minute), in the user's zone.
+const toTheSecond = new Intl.DateTimeFormat(undefined, {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  timeZoneName: 'short',
+});
 
 function durationInWords(ms: number | null): string {
   if (ms === null) return '—';
@@ -46,7 +56,15 @@ export function DeviceLogs({ id }: { id: string }) {
     () =>
       onChange('execution', (change) => {
         if (change.device_id !== id) return;
-        if (list.patch(change.id, (row) => (change.type === 'execution.finished' ? finishedExecution(row, change) : row))) return;
+        if (list.patch(change.id, (row) => (change.type === 'execution.finished' ? finishedExecution(row, change) : row))) {
+          // The change does not carry the operation's result: read the finished entry for it.
+          if (change.type === 'execution.finished') {
+            get<Execution>(`/api/v1/executions/${encodeURIComponent(change.id)}`)
+              .then((full) => list.patch(full.execution_id, () => full))
+              .catch(() => undefined);
+          }
+          return;
+        }
         if (change.type === 'execution.started' && startedWithin(String(change.started_at), shown.value.from, shown.value.to)) {
           list.rows.value = [startedExecution(change), ...list.rows.value]; // newest first
         }
@@ -139,7 +157,7 @@ export function DeviceLogs({ id }: { id: string }) {
             <tr>
               <th scope="col">Started</th>
               <th scope="col">Operation</th>
-              <th scope="col">For</th>
+              <th scope="col">Holder</th>
               <th scope="col">Status</th>
               <th scope="col">Duration</th>
               <th scope="col">Result</th>
@@ -149,12 +167,12 @@ export function DeviceLogs({ id }: { id: string }) {
             {list.rows.value.map((x) => (
               <tr key={x.execution_id} data-execution={x.execution_id}>
                 <td data-label="Started">
-                  <time dateTime={x.started_at}>{instant(x.started_at)}</time>
+                  <time dateTime={x.started_at}>{toTheSecond.format(new Date(x.started_at))}</time>
                   <span class="id">{x.execution_id}</span>
                 </td>
                 <td data-label="Operation">{x.operation}</td>
-                <td data-label="For">
-                  <code>{x.workflow_id}</code>
+                <td data-label="Holder">
+                  <Holder id={x.workflow_id} />
                 </td>
                 <td data-label="Status">
                   <span class={`status status-${x.status}`}>{x.status}</span>

@@ -48,3 +48,16 @@ export function useDeviceReader(apply: (device: Device) => void) {
   };
 }
 
+
+const WORKFLOW_ID = /^WF-[0-9a-f]{12}$/;
+
+/** Who holds or waits for a device: a workflow's id links to the workflow; a bench run's name is shown as it is. */
+export function Holder({ id }: { id: string }) {
+  return WORKFLOW_ID.test(id) ? (
+    <To path={`/workflows/${id}`}>
+      <code>{id}</code>
+    </To>
+  ) : (
+    <code>{id}</code>
+  );
+}
