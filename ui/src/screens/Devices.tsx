@@ -2,12 +2,11 @@ import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { usePaged } from '../components/usePaged';
 import { onChange } from '../events';
-import { instant } from '../format';
 import { can } from '../session';
 import { DeviceDetail } from './DevicesDetail';
 import { DeviceLogs } from './DevicesLogs';
 import { applyDeviceChange, Device, registeredDevice, TYPE_NAMES } from './DevicesModel';
-import { devicePath, Holder, StatusPill, To, useDeviceReader } from './DevicesParts';
+import { DeviceFacts, devicePath, StatusPill, To, useDeviceReader } from './DevicesParts';
 import { ReserveDialog, ReserveMode } from './DevicesReserve';
 import './Devices.css';
 
@@ -71,21 +70,7 @@ function DeviceBoard() {
               <p class="id">
                 {d.id} · {TYPE_NAMES[d.type] ?? d.type}
               </p>
-              <dl class="device-facts">
-                <dt>Held by</dt>
-                <dd class="holder">
-                  {d.current_booking ? (
-                    <>
-                      <Holder id={d.current_booking.workflow_id} />
-                      <span class="since">since {instant(d.current_booking.booked_at)}</span>
-                    </>
-                  ) : (
-                    'nobody'
-                  )}
-                </dd>
-                <dt>Queue</dt>
-                <dd class="queue-length">{d.queue_length === 0 ? 'empty' : `${d.queue_length} waiting`}</dd>
-              </dl>
+              <DeviceFacts device={d} />
               <div class="card-actions">
                 {d.status === 'available' && can('devices.book') && (
                   <button type="button" class="primary" onClick={() => (reserving.value = { device: d, mode: 'book' })} aria-label={`Book ${d.name}`}>

@@ -6,7 +6,7 @@ import { onChange, onReload } from '../events';
 import { instant } from '../format';
 import { can } from '../session';
 import { applyDeviceChange, Device, OPERATIONAL, QueueEntry, startInWords, TYPE_NAMES } from './DevicesModel';
-import { devicePath, Holder, StatusPill, To } from './DevicesParts';
+import { DeviceFacts, devicePath, Holder, StatusPill, To } from './DevicesParts';
 import { ReserveDialog, ReserveMode } from './DevicesReserve';
 
 type Asking =
@@ -148,20 +148,7 @@ export function DeviceDetail({ id }: { id: string }) {
         {d.id} · {TYPE_NAMES[d.type] ?? d.type}
         {d.capabilities.length > 0 && ` · ${d.capabilities.join(', ')}`}
       </p>
-      <dl class="device-facts">
-        <dt>Held by</dt>
-        <dd class="holder">
-          {d.current_booking ? (
-            <>
-              <Holder id={d.current_booking.workflow_id} /> <span class="since">since {instant(d.current_booking.booked_at)}</span>
-            </>
-          ) : (
-            'nobody'
-          )}
-        </dd>
-        <dt>Queue</dt>
-        <dd class="queue-length">{d.queue_length === 0 ? 'empty' : `${d.queue_length} waiting`}</dd>
-      </dl>
+      <DeviceFacts device={d} />
 
       <p class="notice" role="status">
         {notice.value}

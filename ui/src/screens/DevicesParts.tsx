@@ -3,6 +3,7 @@ import { ComponentChildren } from 'preact';
 import { useRef } from 'preact/hooks';
 import { get } from '../api';
 import { navigate } from '../router';
+import { instant } from '../format';
 import type { Device } from './DevicesModel';
 
 /** A link inside the app: the router moves without reloading the page. */
@@ -59,5 +60,26 @@ export function Holder({ id }: { id: string }) {
     </To>
   ) : (
     <code>{id}</code>
+  );
+}
+
+/** Who holds a device since when, and how many wait for it: the same on its card and its page. */
+export function DeviceFacts({ device }: { device: Device }) {
+  return (
+    <dl class="device-facts">
+      <dt>Held by</dt>
+      <dd class="holder">
+        {device.current_booking ? (
+          <>
+            <Holder id={device.current_booking.workflow_id} />
+            <span class="since">since {instant(device.current_booking.booked_at)}</span>
+          </>
+        ) : (
+          'nobody'
+        )}
+      </dd>
+      <dt>Queue</dt>
+      <dd class="queue-length">{device.queue_length === 0 ? 'empty' : `${device.queue_length} waiting`}</dd>
+    </dl>
   );
 }

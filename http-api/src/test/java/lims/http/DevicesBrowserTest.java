@@ -61,11 +61,8 @@ class DevicesBrowserTest {
   }
 
   static void onTheBoard(Browser browser, String user, String password) {
-    browser.driver.get(node.node.baseUrl() + "/");
-    browser.awaitVisible(By.id("username")).sendKeys(user);
-    browser.driver.findElement(By.id("password")).sendKeys(password);
-    browser.driver.findElement(By.cssSelector("button[type=submit]")).click();
-    browser.awaitVisible(By.cssSelector("nav[aria-label=Main]")).findElement(By.xpath(".//a[normalize-space()='Devices']")).click();
+    browser.logIn(node.node.baseUrl(), user, password);
+    browser.driver.findElement(By.xpath("//nav[@aria-label='Main']//a[normalize-space()='Devices']")).click();
     card(browser, READER);
   }
 
