@@ -6,6 +6,7 @@ import { signOut, user } from './session';
 import { live } from './events';
 import { Login } from './screens/Login';
 import { LabTests } from './screens/LabTests';
+import { Specimens } from './screens/Specimens';
 import { NotYet } from './screens/NotYet';
 
 /** What each screen shows; `rest` is the path after the screen's own ("/SP-…" on a specimen's page, "" on the list). */
@@ -13,6 +14,7 @@ export type ScreenView = FunctionComponent<{ rest: string }>;
 
 const VIEWS: Record<string, ScreenView> = {
   '/lab-tests': LabTests,
+  '/specimens': Specimens,
 };
 
 export function App() {

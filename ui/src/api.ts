@@ -86,8 +86,8 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
   return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
 }
 
-/** One API call; a Problem when the answer is not 2xx. */
-export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** One request with the token (refreshed once on a 401); a Problem when the answer is not 2xx. */
+async function answer(method: string, path: string, body?: unknown): Promise<Response> {
   let response = await send(method, path, body);
   if (response.status === 401 && (await refresh())) {
     response = await send(method, path, body);
@@ -97,7 +97,18 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
     onSignedOut();
   }
   if (!response.ok) throw await problemOf(response);
+  return response;
+}
+
+/** One API call; a Problem when the answer is not 2xx. */
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await answer(method, path, body);
   return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+/** A binary answer (a specimen's label PNG): an <img> cannot send the Authorization header. */
+export async function getBlob(path: string): Promise<Blob> {
+  return (await answer('GET', path)).blob();
 }
 
 export const get = <T>(path: string) => call<T>('GET', path);
