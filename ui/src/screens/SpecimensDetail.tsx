@@ -154,6 +154,7 @@ export function SpecimensDetail({ id }: { id: string }) {
   if (!s) return <p role="status">Loading {id}…</p>;
 
   const actions = s.allowed_actions.filter((a) => can(`specimens.${a}`));
+  const forward = actions.find((a) => ACTIONS[a]?.forward);
   return (
     <div class="specimen-page">
       <section class="screen" aria-labelledby="specimen-heading">
@@ -200,7 +201,7 @@ export function SpecimensDetail({ id }: { id: string }) {
             <button
               key={a}
               type="button"
-              class={ACTIONS[a]?.danger ? 'danger' : a === actions[0] ? 'primary' : undefined}
+              class={ACTIONS[a]?.danger ? 'danger' : a === forward ? 'primary' : undefined}
               disabled={busy.value}
               data-action={a}
               onClick={() => choose(a)}
@@ -225,16 +226,20 @@ export function SpecimensDetail({ id }: { id: string }) {
       </section>
 
       <div class="specimen-grid">
-        <section class="screen" aria-labelledby="custody-heading">
-          <h2 id="custody-heading">Chain of custody</h2>
-          <Custody entries={history.value} />
-        </section>
-        <section class="screen" aria-labelledby="analyses-heading">
-          <h2 id="analyses-heading">Analyses</h2>
-          <Analyses runs={analyses.value} />
-        </section>
-        <SpecimensPlate specimen={s} onLocated={(moved) => ((specimen.value = moved), void load())} />
-        <SpecimensLabel specimen={s} />
+        <div class="specimen-main">
+          <section class="screen analyses-card" aria-labelledby="analyses-heading">
+            <h2 id="analyses-heading">Analyses</h2>
+            <Analyses runs={analyses.value} />
+          </section>
+          <section class="screen custody-card" aria-labelledby="custody-heading">
+            <h2 id="custody-heading">Chain of custody</h2>
+            <Custody entries={history.value} />
+          </section>
+        </div>
+        <div class="specimen-side">
+          <SpecimensPlate specimen={s} onLocated={(moved) => ((specimen.value = moved), void load())} />
+          <SpecimensLabel specimen={s} />
+        </div>
       </div>
 
       {prompt.value && (

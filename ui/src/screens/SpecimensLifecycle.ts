@@ -106,24 +106,25 @@ export const stateWords = (state: string | null | undefined) => (state ? STATE_W
 /**
  * How each action reads on its button. `reason`: the API refuses it without one (the
  * TransitionTable's rule, which a 400 naming `reason` also reveals): the screen asks first.
+ * `forward`: it moves the specimen along the main path, so its button is the prominent one.
  */
-export const ACTIONS: Record<string, { label: string; reason?: boolean; danger?: boolean }> = {
-  assign_barcode: { label: 'Assign barcode' },
-  receive: { label: 'Receive' },
-  start_preparation: { label: 'Start preparation' },
-  finish_preparation: { label: 'Finish preparation' },
-  pass_qc: { label: 'Pass QC' },
+export const ACTIONS: Record<string, { label: string; reason?: boolean; danger?: boolean; forward?: boolean }> = {
+  assign_barcode: { label: 'Assign barcode', forward: true },
+  receive: { label: 'Receive', forward: true },
+  start_preparation: { label: 'Start preparation', forward: true },
+  finish_preparation: { label: 'Finish preparation', forward: true },
+  pass_qc: { label: 'Pass QC', forward: true },
   fail_qc: { label: 'Fail QC', reason: true },
   request_resample: { label: 'Request resample', reason: true },
-  start_experiment: { label: 'Start experiment' },
-  finish_experiment: { label: 'Finish experiment' },
-  retry_analysis: { label: 'Retry analysis' },
+  start_experiment: { label: 'Start experiment', forward: true },
+  finish_experiment: { label: 'Finish experiment', forward: true },
+  retry_analysis: { label: 'Retry analysis', forward: true },
   request_reexperiment: { label: 'Request re-experiment', reason: true },
   analysis_failed: { label: 'Record analysis failed' },
-  analysis_succeeded: { label: 'Record analysis succeeded' },
-  approve: { label: 'Approve' },
-  report_rendered: { label: 'Record report rendered' },
-  deliver: { label: 'Deliver' },
+  analysis_succeeded: { label: 'Record analysis succeeded', forward: true },
+  approve: { label: 'Approve', forward: true },
+  report_rendered: { label: 'Record report rendered', forward: true },
+  deliver: { label: 'Deliver', forward: true },
   cancel: { label: 'Cancel specimen', reason: true, danger: true },
   register: { label: 'Register' },
   set_location: { label: 'Set location' },

@@ -27,7 +27,7 @@ export function SpecimensRegister({ onClose, onRegistered }: { onClose: () => vo
       const specimen = await call<Specimen>('POST', '/api/v1/specimens', {
         client_ref: clientRef.value.trim(),
         type: type.value.trim(),
-        tests_requested: tests.value.split(/[\s,;]+/).filter(Boolean),
+        tests_requested: typedTests(),
         collected_at: collectedAt.value ? new Date(collectedAt.value).toISOString() : undefined,
         priority: priority.value,
       });
@@ -39,10 +39,15 @@ export function SpecimensRegister({ onClose, onRegistered }: { onClose: () => vo
     }
   }
 
+  // A list's item is named by its index (tests_requested[1]): the message quotes the item.
+  const typedTests = () => tests.value.split(/[\s,;]+/).filter(Boolean);
   const messageAt = (name: string) =>
     problem.value?.errors
       .filter((e) => fieldOf(e.field) === name)
-      .map((e) => (e.field === name ? e.message : `${e.field.slice(name.length)}: ${e.message}`))
+      .map((e) => {
+        const index = /\[(\d+)\]$/.exec(e.field);
+        return index ? `“${typedTests()[Number(index[1])] ?? e.field}”: ${e.message}` : e.message;
+      })
       .join(' ') || undefined;
 
   const field = (name: string, label: string, input: (attrs: Record<string, unknown>) => JSX.Element, hint?: string) => {
