@@ -7,6 +7,7 @@ import { live } from './events';
 import { Login } from './screens/Login';
 import { LabTests } from './screens/LabTests';
 import { Devices } from './screens/Devices';
+import { Specimens } from './screens/Specimens';
 import { NotYet } from './screens/NotYet';
 
 /** What each screen shows; `rest` is the path after the screen's own ("/SP-…" on a specimen's page, "" on the list). */
@@ -15,6 +16,7 @@ export type ScreenView = FunctionComponent<{ rest: string }>;
 const VIEWS: Record<string, ScreenView> = {
   '/lab-tests': LabTests,
   '/devices': Devices,
+  '/specimens': Specimens,
 };
 
 export function App() {

@@ -13,7 +13,7 @@ export function usePaged<T>(query: string, keyOf: (row: T) => string) {
   const cursor = useSignal<string | null>(null);
   const loading = useSignal(true);
   const error = useSignal<string | null>(null);
-  /** The API's refusal of the query (a 400 naming a filter), for showing at that filter's field. */
+  /** The API's refusal of the query, so a filter's 400 can be shown at the filter it names. */
   const problem = useSignal<Problem | null>(null);
 
   async function load(after: string | null): Promise<void> {
@@ -27,7 +27,7 @@ export function usePaged<T>(query: string, keyOf: (row: T) => string) {
       cursor.value = page.next_cursor;
     } catch (failure) {
       error.value = failure instanceof Error ? failure.message : String(failure);
-      if (failure instanceof Problem) problem.value = failure;
+      problem.value = failure instanceof Problem ? failure : null;
     } finally {
       loading.value = false;
     }
