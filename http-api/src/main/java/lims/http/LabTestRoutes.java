@@ -113,8 +113,9 @@ final class LabTestRoutes {
   }
 
   private CompletionStage<HttpResponse> deadLetters(Call call) {
+    Optional<String> labTestId = QueryParams.matching(call, "lab_test_id", LabTest.ID, "a lab test id such as LT-0123456789abcdef0");
     Optional<String> after = QueryParams.matching(call, "after", LabTest.EXECUTION_ID, "a cursor from next_cursor");
-    return labTests.readModel().deadLetters(QueryParams.limit(call), after).thenApply(page -> Responses.page(mapper, page.map(DeadLetterView::of)));
+    return labTests.readModel().deadLetters(labTestId, QueryParams.limit(call), after).thenApply(page -> Responses.page(mapper, page.map(DeadLetterView::of)));
   }
 
   private CompletionStage<HttpResponse> retryDeadLetter(Call call) {

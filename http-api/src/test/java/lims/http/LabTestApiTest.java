@@ -215,6 +215,13 @@ class LabTestApiTest {
     String id = create(node, admin, once(Instant.now().plusSeconds(1), "/broken", 0)).get("id").asText();
     node.eventually(() -> assertTrue(node.api.get("/api/v1/dead-letters", admin).json().get("items").findValuesAsText("lab_test_id").contains(id)));
     String letter = callsTo("/broken").get(0).key();
+    JsonNode own = node.api.get("/api/v1/dead-letters?lab_test_id=" + id, admin).json().get("items");
+    assertEquals(List.of(letter), own.findValuesAsText("id"), "one test's letters: " + own);
+    assertFalse(node.api.get("/api/v1/dead-letters?lab_test_id=LT-000000000000", admin).json().get("items").findValuesAsText("id").contains(letter),
+        "another test's letters leave this one's out");
+    ApiClient.Reply wrongId = node.api.get("/api/v1/dead-letters?lab_test_id=SP-1", admin);
+    assertEquals(400, wrongId.status());
+    assertTrue(wrongId.body().contains("lab_test_id"), wrongId.body());
     assertEquals(200, node.api.post("/api/v1/lab-tests/" + id + "/pause", admin, "").status());
     for (String path : List.of("/api/v1/lab-tests/" + id + "/trigger", "/api/v1/dead-letters/" + letter + "/retry")) {
       ApiClient.Reply refused = node.api.post(path, admin, "");

@@ -105,13 +105,15 @@ public final class LabTestReadModel {
     });
   }
 
-  /** Open dead letters, oldest first by id; cursor: the last execution id. */
-  public CompletionStage<Page<DeadLetterRow>> deadLetters(int limit, Optional<String> after) {
+  /** Open dead letters, oldest first by id, of every test or of one; cursor: the last execution id. */
+  public CompletionStage<Page<DeadLetterRow>> deadLetters(Optional<String> labTestId, int limit, Optional<String> after) {
     return table.query(c -> {
       String sql = "SELECT execution_id, lab_test_id, due_at, attempts, error, dead_lettered_at, state FROM dead_letter WHERE state = 'open'"
-          + (after.isPresent() ? " AND execution_id > ?" : "") + " ORDER BY execution_id LIMIT ?";
+          + (labTestId.isPresent() ? " AND lab_test_id = ?" : "") + (after.isPresent() ? " AND execution_id > ?" : "")
+          + " ORDER BY execution_id LIMIT ?";
       try (PreparedStatement s = c.prepareStatement(sql)) {
         int i = 1;
+        if (labTestId.isPresent()) s.setString(i++, labTestId.get());
         if (after.isPresent()) s.setString(i++, after.get());
         s.setInt(i, limit + 1);
         List<DeadLetterRow> rows = new ArrayList<>();
