@@ -320,7 +320,7 @@ function SchedulePreview({ preview, hidden }: { preview: Preview | null; hidden:
             {preview.next_fires.map((fire) => (
               <li key={fire.at}>
                 <time dateTime={fire.at}>{preview.schedule.cron ? wallClock(fire.local_time) : instant(fire.at)}</time>
-                {preview.schedule.cron && <span class="muted"> · your time {instant(fire.at)}</span>}
+                {preview.schedule.cron && <span class="muted your-time">your time: {instant(fire.at)}</span>}
               </li>
             ))}
           </ol>

@@ -1,11 +1,12 @@
 import { useSignal } from '@preact/signals';
-import { call, Problem } from '../api';
+import { useEffect } from 'preact/hooks';
+import { call, get, Problem } from '../api';
 import { usePaged } from '../components/usePaged';
 import { useLiveRows } from '../components/useLiveRows';
 import { instant } from '../format';
 import { navigate } from '../router';
 import { can } from '../session';
-import { applyToDeadLetters, DeadLetter } from './LabTestsModel';
+import { applyToDeadLetters, DeadLetter, LabTest } from './LabTestsModel';
 
 /**
  * Open dead letters (executions that failed every attempt), of one lab test or of all, with
@@ -17,6 +18,21 @@ export function LabTestDeadLetters({ labTestId, titleOf }: { labTestId?: string;
   const letters = usePaged<DeadLetter>(query, (d) => d.id);
   useLiveRows(letters, ['dead_letter', 'lab_test_execution', 'lab_test'], (rows, c, more) => applyToDeadLetters(rows, c, labTestId, more), [labTestId]);
   const failure = useSignal<string | null>(null);
+  const rows = letters.rows.value;
+
+  // Letters of every test name their test by its title: those the page does not know are read, once each.
+  const titles = useSignal<Record<string, string>>({});
+  useEffect(() => {
+    if (labTestId) return;
+    const unknown = [...new Set(rows.map((r) => r.lab_test_id))].filter((id) => !titleOf?.(id) && !(id in titles.value));
+    if (unknown.length === 0) return;
+    titles.value = { ...titles.value, ...Object.fromEntries(unknown.map((id) => [id, id])) };
+    unknown.forEach((id) =>
+      get<LabTest>(`/api/v1/lab-tests/${id}`)
+        .then((t) => (titles.value = { ...titles.value, [id]: t.title }))
+        .catch(() => undefined),
+    );
+  }, [rows]);
 
   async function retry(letter: DeadLetter) {
     failure.value = null;
@@ -29,7 +45,6 @@ export function LabTestDeadLetters({ labTestId, titleOf }: { labTestId?: string;
     }
   }
 
-  const rows = letters.rows.value;
   return (
     <section class="dead-letters" aria-labelledby={`dead-letters-${labTestId ?? 'all'}`}>
       <h2 id={`dead-letters-${labTestId ?? 'all'}`}>Dead letters{rows.length ? ` (${rows.length}${letters.cursor.value ? '+' : ''})` : ''}</h2>
@@ -69,7 +84,7 @@ export function LabTestDeadLetters({ labTestId, titleOf }: { labTestId?: string;
                         navigate(`/lab-tests/${d.lab_test_id}`);
                       }}
                     >
-                      {titleOf?.(d.lab_test_id) ?? d.lab_test_id}
+                      {titleOf?.(d.lab_test_id) ?? titles.value[d.lab_test_id] ?? d.lab_test_id}
                     </a>
                   </td>
                 )}

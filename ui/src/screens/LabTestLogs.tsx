@@ -84,8 +84,10 @@ export function LabTestLogs({ id }: { id: string }) {
                 onDone={(o) => {
                   outcome.value = o;
                   if (o.deleted) navigate('/lab-tests');
-                  else if (o.test) test.value = o.test;
-                  else void read();
+                  else {
+                    if (o.test) test.value = o.test;
+                    void read(); // newer than the answer, which live changes may have overtaken
+                  }
                 }}
               />
             </div>
@@ -147,8 +149,10 @@ export function LabTestLogs({ id }: { id: string }) {
               {rows.map((e) => (
                 <tr key={e.execution_id} data-execution={e.execution_id}>
                   <td data-label="Due">
-                    <time dateTime={e.due_at}>{instant(e.due_at)}</time>
-                    {e.fired_by && <span class="id">{firedBy(e.fired_by)}</span>}
+                    <div>
+                      <time dateTime={e.due_at}>{instant(e.due_at)}</time>
+                      {e.fired_by && <span class="id">{firedBy(e.fired_by)}</span>}
+                    </div>
                   </td>
                   <td data-label="Lateness">{e.started_at ? lateness(e.lateness_ms) : '—'}</td>
                   <td data-label="Attempt">{e.attempt}</td>

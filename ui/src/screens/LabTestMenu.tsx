@@ -97,6 +97,7 @@ export function LabTestMenu({ test, onEdit, showLogs = true, onDone }: {
     });
   }
 
+  if (items.length === 0 && !confirming.value) return null;
   return (
     <div
       class="menu"

@@ -56,8 +56,12 @@ function LabTestList() {
   function done(o: Outcome) {
     outcome.value = o;
     if (o.deleted) tests.rows.value = tests.rows.value.filter((r) => r.id !== o.id);
-    else if (o.test) tests.patch(o.id, () => rowOf(o.test!));
-    else void refresh(o.id);
+    else {
+      if (o.test) tests.patch(o.id, () => rowOf(o.test!));
+      // The answer may come after live changes that are newer (a run by hand that has already
+      // ended): the test is read once more, so the row ends as the test is now.
+      void refresh(o.id);
+    }
   }
 
   async function edit(row: LabTestRow) {
