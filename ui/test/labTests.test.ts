@@ -84,13 +84,15 @@ describe('executions and dead letters follow live changes', () => {
   const started = change({ type: 'lab_test_execution.started', id: 'LT-00000000000a-1000', lab_test_id: 'LT-00000000000a', due_at: '2030-01-01T06:00:00Z', attempt: 1, status: 'started', fired_by: 'schedule' });
   const failed = change({ type: 'lab_test_execution.failed', id: 'LT-00000000000a-1000', lab_test_id: 'LT-00000000000a', attempt: 1, status: 'retrying', lateness_ms: 12, log: ['POST http://x answered 503'] });
 
-  test('a new execution is added at the end; its attempts add their log lines once', () => {
-    let rows: Execution[] = applyToExecutions([], started, false);
-    expect(rows).toHaveLength(1);
+  test('a new execution goes on top (newest first); its attempts add their log lines once', () => {
+    const older = { ...applyToExecutions([], { ...started, id: 'LT-00000000000a-0999' }, false)[0] };
+    let rows: Execution[] = applyToExecutions([older], started, true);
+    expect(rows.map((r) => r.execution_id)).toEqual(['LT-00000000000a-1000', 'LT-00000000000a-0999']);
+    expect(applyToExecutions(rows, { ...started, id: 'LT-00000000000a-0998' }, true)).toEqual(rows); // older than the page: a later page has it
+    rows = rows.slice(0, 1);
     rows = applyToExecutions(rows, failed, false);
     rows = applyToExecutions(rows, failed, false); // the same change again, after a read that held it
     expect(rows[0]).toMatchObject({ status: 'retrying', lateness_ms: 12, log: ['POST http://x answered 503'] });
-    expect(applyToExecutions([], started, true)).toEqual([]); // a later page will bring it
   });
 
   test('appendOnce', () => {

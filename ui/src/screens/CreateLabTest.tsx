@@ -6,7 +6,7 @@ import { onChange } from '../events';
 import { instant } from '../format';
 import { Modal } from '../Modal';
 import { can } from '../session';
-import { ActionKind, actionFieldOf, blankForm, definitionOf, formOf, LabTest, LabTestForm, Preview, scheduleOf, wallClock } from './LabTestsModel';
+import { ActionKind, actionFieldOf, blankForm, definitionOf, formOf, LabTest, LabTestForm, Preview, recipientsOf, scheduleOf, wallClock } from './LabTestsModel';
 
 const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const ZONES: string[] = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
@@ -134,7 +134,7 @@ export function CreateLabTest({ existing, onClose, onSaved }: { existing?: LabTe
       } else {
         const at = placed(failure, form.value);
         errors.value = at;
-        const elsewhere = failure.errors.filter((p) => !FIELD_IDS.has(fieldOf(p.field, p.message, form.value)));
+        const elsewhere = failure.errors.filter((p) => !FIELD_IDS.has(fieldOf(p.field, p.message, form.value)) && !p.field.startsWith('recipients['));
         summary.value = elsewhere.length || failure.errors.length === 0 ? [failure.detail, ...elsewhere.map((p) => `${p.field}: ${p.message}`)].join(' — ') : failure.detail;
         focusFirstError();
       }
@@ -363,8 +363,10 @@ function fieldOf(field: string, message: string, form: LabTestForm): string {
 function placed(problem: Problem, form: LabTestForm): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of problem.errors) {
-    const at = fieldOf(p.field, p.message, form);
-    out[at] ??= p.message;
+    // "recipients[1]": the address is named, since the user typed a list, not items.
+    const item = /^recipients\[(\d+)\]$/.exec(p.field);
+    if (item) out.recipients ??= `“${recipientsOf(form)[Number(item[1])] ?? ''}” ${p.message}`;
+    else out[fieldOf(p.field, p.message, form)] ??= p.message;
   }
   return out;
 }

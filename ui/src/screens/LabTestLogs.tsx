@@ -12,7 +12,7 @@ import { LabTestMenu, Outcome } from './LabTestMenu';
 import { applyToExecutions, Execution, firedBy, LabTest, lateness } from './LabTestsModel';
 
 /**
- * One lab test's page ("Show logs"): what it is, its executions in due order with their log
+ * One lab test's page ("Show logs"): what it is, its executions newest first with their log
  * lines, and its dead letters. Executions appear and change as they happen (lab_test_execution
  * changes), without reloading.
  */
@@ -21,7 +21,7 @@ export function LabTestLogs({ id }: { id: string }) {
   const missing = useSignal<string | null>(null);
   const editing = useSignal(false);
   const outcome = useSignal<Outcome | null>(null);
-  const executions = usePaged<Execution>(`/api/v1/lab-tests/${id}/executions?limit=50`, (e) => e.execution_id);
+  const executions = usePaged<Execution>(`/api/v1/lab-tests/${id}/executions?order=newest_first&limit=50`, (e) => e.execution_id);
   useLiveRows(executions, ['lab_test_execution'], (rows, c, more) => (c.lab_test_id === id ? applyToExecutions(rows, c, more) : rows), [id]);
 
   async function read() {
@@ -181,7 +181,7 @@ export function LabTestLogs({ id }: { id: string }) {
           {executions.loading.value && <span role="status">Loading…</span>}
           {!executions.loading.value && executions.cursor.value && (
             <button type="button" onClick={() => void executions.more()}>
-              Show later executions
+              Show older executions
             </button>
           )}
         </div>

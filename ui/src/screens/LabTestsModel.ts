@@ -165,7 +165,11 @@ export function rowOf(t: LabTest): LabTestRow {
 
 // --- executions and dead letters ----------------------------------------------------
 
-/** A lab_test_execution change applied to a test's executions (due order): a new one at the end when the last page is loaded. */
+/**
+ * A lab_test_execution change applied to a test's executions, newest first (execution ids sort
+ * by due instant): a new one goes above the older ones, so a new run shows at the top; one older
+ * than every loaded row is left to a later page.
+ */
 export function applyToExecutions(rows: Execution[], change: Change, morePages: boolean): Execution[] {
   const lines = Array.isArray(change.log) ? (change.log as string[]) : [];
   const known = rows.find((r) => r.execution_id === change.id);
@@ -173,8 +177,7 @@ export function applyToExecutions(rows: Execution[], change: Change, morePages: 
   if (known) {
     return rows.map((r) => (r === known ? { ...r, ...fields, log: appendOnce(r.log, lines) } : r));
   }
-  if (morePages) return rows;
-  const added: Execution = {
+  const added = {
     execution_id: change.id,
     due_at: '',
     started_at: null,
@@ -186,7 +189,9 @@ export function applyToExecutions(rows: Execution[], change: Change, morePages: 
     ...fields,
     log: lines,
   } as Execution;
-  return [...rows, added];
+  const index = rows.findIndex((r) => r.execution_id < added.execution_id);
+  if (index < 0) return morePages ? rows : [...rows, added];
+  return [...rows.slice(0, index), added, ...rows.slice(index)];
 }
 
 /** The attempt's lines added to a log unless the log already ends with them (a change may arrive after a read that holds it). */
@@ -455,13 +460,18 @@ export function definitionOf(form: LabTestForm): { body: Record<string, unknown>
       title: form.title.trim(),
       type: optional(form.type),
       experiment: optional(form.experiment),
-      recipients: form.recipients.split(/[\s,;]+/).filter(Boolean),
+      recipients: recipientsOf(form),
       schedule: (schedule as { schedule: Record<string, string> }).schedule,
       action,
       max_retries: number(form.maxRetries),
       misfire_policy: form.misfirePolicy,
     },
   };
+}
+
+/** The report's recipients as typed: separated by commas, semicolons or spaces. */
+export function recipientsOf(form: LabTestForm): string[] {
+  return form.recipients.split(/[\s,;]+/).filter(Boolean);
 }
 
 /** The form field each action kind shows, in the order a message about the action is matched against them. */

@@ -186,6 +186,26 @@ class LabTestApiTest {
     assertEquals(200, node.api.send("DELETE", "/api/v1/lab-tests/" + id, admin, null, Map.of()).status());
     List<Long> due = callsTo("/every-second").stream().map(c -> Long.parseLong(c.key().substring(id.length() + 1))).toList();
     for (int i = 1; i < due.size(); i++) assertEquals(due.get(i - 1) + 1000, due.get(i), "every second, in order: " + due);
+
+    // Newest first, a page at a time: the due order reversed, each execution once.
+    node.eventually(() -> {
+      List<String> inDueOrder = executions(node, admin, id).findValuesAsText("execution_id");
+      List<String> newestFirst = new java.util.ArrayList<>();
+      String cursor = null;
+      do {
+        JsonNode page = node.api.get("/api/v1/lab-tests/" + id + "/executions?order=newest_first&limit=2" + (cursor == null ? "" : "&after=" + cursor),
+            admin).json();
+        newestFirst.addAll(page.get("items").findValuesAsText("execution_id"));
+        cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+      } while (cursor != null);
+      List<String> reversed = new java.util.ArrayList<>(inDueOrder);
+      java.util.Collections.reverse(reversed);
+      assertTrue(reversed.size() >= 6, reversed.toString());
+      assertEquals(reversed, newestFirst);
+    });
+    ApiClient.Reply wrongOrder = node.api.get("/api/v1/lab-tests/" + id + "/executions?order=oldest", admin);
+    assertEquals(400, wrongOrder.status());
+    assertTrue(wrongOrder.body().contains("order"), wrongOrder.body());
   }
 
   @Test

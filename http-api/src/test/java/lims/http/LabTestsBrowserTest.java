@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -122,7 +123,7 @@ class LabTestsBrowserTest {
   }
 
   static WebElement row(Browser browser, String title) {
-    return browser.await(d -> d.findElements(By.cssSelector("tr[data-lab-test]")).stream()
+    return await(browser, d -> d.findElements(By.cssSelector("tr[data-lab-test]")).stream()
         .filter(r -> r.findElement(By.cssSelector("td.title")).getText().startsWith(title)).findFirst().orElse(null));
   }
 
@@ -134,7 +135,7 @@ class LabTestsBrowserTest {
   static List<String> openMenu(Browser browser, String title) {
     WebElement button = row(browser, title).findElement(By.cssSelector(".menu-button"));
     button.click();
-    return browser.await(d -> {
+    return await(browser, d -> {
       List<WebElement> items = row(browser, title).findElements(By.cssSelector(".menu-list li"));
       return items.isEmpty() ? null : items.stream().map(WebElement::getText).toList();
     });
@@ -160,8 +161,13 @@ class LabTestsBrowserTest {
     assertTrue(scrollWidth <= width, "the page scrolls sideways at " + width + " px: " + scrollWidth);
   }
 
+  /** Awaits a condition on a page that changes live: an element replaced while it is read is read again. */
+  static <T> T await(Browser browser, java.util.function.Function<WebDriver, T> condition) {
+    return new WebDriverWait(browser.driver, Browser.WAIT).ignoring(StaleElementReferenceException.class).until(condition);
+  }
+
   static <T> T awaitLong(Browser browser, java.util.function.Function<WebDriver, T> condition) {
-    return new WebDriverWait(browser.driver, Duration.ofSeconds(FIRES_IN_SECONDS + 60)).until(condition);
+    return new WebDriverWait(browser.driver, Duration.ofSeconds(FIRES_IN_SECONDS + 60)).ignoring(StaleElementReferenceException.class).until(condition);
   }
 
   // --- the tests ------------------------------------------------------------------------
@@ -226,7 +232,7 @@ class LabTestsBrowserTest {
       assertEquals(expected, browser.awaitVisible(By.id("f-schedule-cron-error")).getText());
       assertEquals("true", cron.getAttribute("aria-invalid"));
       dialog.findElement(By.cssSelector("button[type=submit]")).click();
-      browser.await(d -> d.switchTo().activeElement().getAttribute("id").equals("f-schedule-cron") ? true : null);
+      await(browser, d -> d.switchTo().activeElement().getAttribute("id").equals("f-schedule-cron") ? true : null);
       assertEquals(expected, browser.awaitVisible(By.id("f-schedule-cron-error")).getText(), "the create's 400, at the cron field");
       assertEquals(before, api.get("/api/v1/lab-tests", admin).json().get("items").size(), "an invalid cron created nothing");
 
@@ -236,7 +242,7 @@ class LabTestsBrowserTest {
       JsonNode preview = api.post("/api/v1/lab-tests/preview", admin, ApiClient.json(Map.of("schedule", Map.of("cron", "0 30 6 ? * MON-FRI",
           "timezone", "Europe/Berlin")))).json();
       String words = preview.get("schedule").get("description").asText();
-      WebElement reading = browser.await(d -> d.findElements(By.cssSelector("[data-preview] .reading")).stream()
+      WebElement reading = await(browser, d -> d.findElements(By.cssSelector("[data-preview] .reading")).stream()
           .filter(r -> r.getText().contains(words)).findFirst().orElse(null));
       assertNotNull(reading);
       List<WebElement> fires = browser.driver.findElements(By.cssSelector("[data-preview] .fires li"));
@@ -263,7 +269,7 @@ class LabTestsBrowserTest {
       assertTrue((Boolean) browser.script("return arguments[0].contains(document.activeElement)", dialog));
 
       browser.driver.switchTo().activeElement().sendKeys(Keys.ESCAPE);
-      browser.await(d -> d.findElements(By.cssSelector("[role=dialog]")).isEmpty());
+      await(browser, d -> d.findElements(By.cssSelector("[role=dialog]")).isEmpty());
       assertEquals(create, browser.driver.switchTo().activeElement(), "focus goes back to the button that opened the dialog");
       assertEquals(before, api.get("/api/v1/lab-tests", admin).json().get("items").size(), "closing created nothing");
     }
@@ -289,13 +295,13 @@ class LabTestsBrowserTest {
           + "set.call(arguments[0], v); arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", at, FIRES_IN_SECONDS);
       browser.driver.findElement(By.id("f-action-url")).sendKeys(receiverUrl("/blank-run"));
       browser.driver.findElement(By.id("f-recipients")).sendKeys("lab.manager@example.org");
-      int fires = browser.await(d -> {
+      int fires = await(browser, d -> {
         List<WebElement> shown = d.findElements(By.cssSelector("[data-preview] .fires li"));
         return shown.isEmpty() ? null : shown.size();
       });
       assertEquals(1, fires, "a one-time test runs once");
       browser.driver.findElement(By.cssSelector("[role=dialog] button[type=submit]")).click();
-      browser.await(d -> d.findElements(By.cssSelector("[role=dialog]")).isEmpty());
+      await(browser, d -> d.findElements(By.cssSelector("[role=dialog]")).isEmpty());
 
       // Listed at once, without a reload; the marker would be gone after one.
       browser.script("window.sameDocument = true");
@@ -306,7 +312,7 @@ class LabTestsBrowserTest {
       assertEquals("lab.manager@example.org", stored.get("recipients").get(0).asText());
 
       choose(browser, title, "Show logs");
-      browser.await(d -> ("/lab-tests/" + id).equals(browser.script("return location.pathname")) ? true : null);
+      await(browser, d -> ("/lab-tests/" + id).equals(browser.script("return location.pathname")) ? true : null);
       browser.awaitVisible(By.xpath("//p[contains(., 'No executions yet')]"));
       assertTrue(callsTo("/blank-run").isEmpty(), "the test fired before its logs were shown; raise FIRES_IN_SECONDS");
 
@@ -318,7 +324,7 @@ class LabTestsBrowserTest {
       assertEquals(Boolean.TRUE, browser.script("return window.sameDocument === true"), "shown live, not by reloading the page");
       assertEquals(1, callsTo("/blank-run").size());
       assertEquals(execution.getAttribute("data-execution"), callsTo("/blank-run").get(0)[1], "the call carried the execution id");
-      browser.await(d -> d.findElement(By.id("lab-test-heading")).getText().contains("completed") ? true : null);
+      await(browser, d -> d.findElement(By.id("lab-test-heading")).getText().contains("completed") ? true : null);
       browser.screenshot("lab-test-logs-1440");
       assertEquals(List.of(), browser.accessibilityViolations(), "axe-core on a lab test's logs");
 
@@ -346,11 +352,11 @@ class LabTestsBrowserTest {
       WebElement button = row(browser, title).findElement(By.cssSelector(".menu-button"));
       browser.script("arguments[0].focus()", button);
       button.sendKeys(Keys.ENTER);
-      browser.await(d -> "Edit".equals(d.switchTo().activeElement().getText()) ? true : null);
+      await(browser, d -> "Edit".equals(d.switchTo().activeElement().getText()) ? true : null);
       assertEquals(List.of("Edit", "Show logs", "Run now", "Pause", "Delete…"),
           row(browser, title).findElements(By.cssSelector(".menu-list li")).stream().map(WebElement::getText).toList());
       browser.driver.switchTo().activeElement().sendKeys(Keys.ESCAPE);
-      browser.await(d -> row(browser, title).findElements(By.cssSelector(".menu-list")).isEmpty());
+      await(browser, d -> row(browser, title).findElements(By.cssSelector(".menu-list")).isEmpty());
       assertEquals("false", button.getAttribute("aria-expanded"));
       assertEquals(button, browser.driver.switchTo().activeElement(), "focus back on the menu's button");
 
@@ -361,28 +367,28 @@ class LabTestsBrowserTest {
       assertEquals("0 0 * * * ?", browser.driver.findElement(By.id("f-schedule-cron")).getAttribute("value"));
       browser.driver.findElement(By.id("f-experiment")).sendKeys("EXP-2026-061");
       browser.driver.findElement(By.xpath("//button[normalize-space()='Save']")).click();
-      browser.await(d -> d.findElements(By.cssSelector("[role=dialog]")).isEmpty());
-      browser.await(d -> row(browser, title).getText().contains("EXP-2026-061") ? true : null);
+      await(browser, d -> d.findElements(By.cssSelector("[role=dialog]")).isEmpty());
+      await(browser, d -> row(browser, title).getText().contains("EXP-2026-061") ? true : null);
       assertEquals("EXP-2026-061", labTest(id).get("experiment").asText());
 
       choose(browser, title, "Pause");
-      browser.await(d -> status(browser, title).equals("paused") ? true : null);
+      await(browser, d -> status(browser, title).equals("paused") ? true : null);
       assertEquals("paused", labTest(id).get("status").asText());
       assertEquals("—", row(browser, title).findElement(By.cssSelector("td[data-label='Next run']")).getText());
       assertEquals(List.of("Edit", "Show logs", "Resume", "Delete…"), openMenu(browser, title), "a paused test offers resume");
       row(browser, title).findElement(By.xpath(".//button[normalize-space()='Resume']")).click();
-      browser.await(d -> status(browser, title).equals("scheduled") ? true : null);
+      await(browser, d -> status(browser, title).equals("scheduled") ? true : null);
       assertEquals("scheduled", labTest(id).get("status").asText());
 
       choose(browser, title, "Run now");
       awaitLong(browser, d -> callsTo("/od600").size() == 1 ? true : null);
-      browser.await(d -> status(browser, title).equals("scheduled") ? true : null);
+      await(browser, d -> status(browser, title).equals("scheduled") ? true : null);
 
       choose(browser, title, "Delete…");
       WebElement confirm = browser.awaitVisible(By.cssSelector("[role=dialog]"));
       assertTrue(confirm.getText().contains(title), confirm.getText());
       confirm.findElement(By.xpath(".//button[normalize-space()='Delete lab test']")).click();
-      browser.await(d -> listed(d, title) ? null : true);
+      await(browser, d -> listed(d, title) ? null : true);
       assertEquals(404, api.get("/api/v1/lab-tests/" + id, admin).status());
     }
   }
@@ -403,9 +409,9 @@ class LabTestsBrowserTest {
       assertTrue(letter.getText().contains("503"), letter.getText());
       answers.put("/flaky", 200);
       letter.findElement(By.xpath(".//button[normalize-space()='Retry']")).click();
-      browser.await(d -> d.findElements(By.cssSelector("tr[data-dead-letter]")).isEmpty() ? true : null);
+      await(browser, d -> d.findElements(By.cssSelector("tr[data-dead-letter]")).isEmpty() ? true : null);
       browser.awaitVisible(By.xpath("//p[contains(., 'No open dead letters')]"));
-      browser.await(d -> d.findElements(By.cssSelector("tr[data-execution]")).stream().anyMatch(r -> r.getText().contains("succeeded")) ? true : null);
+      await(browser, d -> d.findElements(By.cssSelector("tr[data-execution]")).stream().anyMatch(r -> r.getText().contains("succeeded")) ? true : null);
       assertTrue(browser.driver.findElement(By.cssSelector("tr[data-execution]")).getText().contains("retried by sam"));
       assertEquals("completed", labTest(id).get("status").asText());
       assertEquals(2, callsTo("/flaky").size());
@@ -427,7 +433,7 @@ class LabTestsBrowserTest {
 
       row(browser, DAILY).findElement(By.xpath(".//a[normalize-space()='Show logs']")).click();
       browser.awaitVisible(By.id("executions-heading"));
-      browser.await(d -> d.findElement(By.id("lab-test-heading")).getText().contains(DAILY) ? true : null);
+      await(browser, d -> d.findElement(By.id("lab-test-heading")).getText().contains(DAILY) ? true : null);
       assertTrue(browser.driver.findElements(By.cssSelector(".menu-button")).isEmpty(), "no actions on the test's page");
       assertTrue(browser.driver.findElements(By.cssSelector("main button")).stream().noneMatch(b -> b.getText().matches("Retry|Edit|Pause|Resume|Run now|Delete.*")));
     }

@@ -83,11 +83,12 @@ public final class LabTestReadModel {
     });
   }
 
-  /** A test's executions in due order (execution ids sort by due instant); cursor: the last execution id. */
-  public CompletionStage<Page<ExecutionRow>> executions(String labTestId, int limit, Optional<String> after) {
+  /** A test's executions in due order, or newest first (execution ids sort by due instant); cursor: the last execution id. */
+  public CompletionStage<Page<ExecutionRow>> executions(String labTestId, int limit, Optional<String> after, boolean newestFirst) {
     return table.query(c -> {
       String sql = "SELECT execution_id, lab_test_id, due_at, started_at, finished_at, lateness_ms, attempt, status, fired_by, log"
-          + " FROM lab_test_execution WHERE lab_test_id = ?" + (after.isPresent() ? " AND execution_id > ?" : "") + " ORDER BY execution_id LIMIT ?";
+          + " FROM lab_test_execution WHERE lab_test_id = ?" + (after.isPresent() ? (newestFirst ? " AND execution_id < ?" : " AND execution_id > ?") : "")
+          + " ORDER BY execution_id" + (newestFirst ? " DESC" : "") + " LIMIT ?";
       try (PreparedStatement s = c.prepareStatement(sql)) {
         int i = 1;
         s.setString(i++, labTestId);
