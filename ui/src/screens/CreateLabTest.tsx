@@ -11,6 +11,8 @@ import { ActionKind, actionFieldOf, blankForm, definitionOf, formOf, LabTest, La
 const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const ZONES: string[] = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
 const PREVIEW_DELAY_MS = 350;
+const PREVIEW_ATTEMPTS = 3;
+const PREVIEW_RETRY_MS = 2000;
 
 const KINDS: Record<ActionKind, string> = {
   http: 'HTTP call',
@@ -35,6 +37,7 @@ export function CreateLabTest({ existing, onClose, onSaved }: { existing?: LabTe
   const errors = useSignal<Record<string, string>>({});
   const summary = useSignal<string | null>(null);
   const preview = useSignal<Preview | null>(null);
+  const previewNote = useSignal<string | null>(null);
   const busy = useSignal(false);
   /** In edit mode: someone else changed or deleted the test while this form was open. */
   const changedMeanwhile = useSignal<'edited' | 'deleted' | null>(null);
@@ -55,6 +58,7 @@ export function CreateLabTest({ existing, onClose, onSaved }: { existing?: LabTe
   useEffect(() => {
     if (!can('lab_tests.preview')) return;
     const mine = ++seq.current;
+    previewNote.value = null;
     const schedule = scheduleOf(f);
     if ('field' in schedule) {
       preview.value = null;
@@ -66,16 +70,29 @@ export function CreateLabTest({ existing, onClose, onSaved }: { existing?: LabTe
       return;
     }
     const timer = setTimeout(async () => {
-      try {
-        const answer = await call<Preview>('POST', '/api/v1/lab-tests/preview', schedule);
-        if (mine !== seq.current) return;
-        preview.value = answer;
-        errors.value = withoutSchedule(errors.value);
-      } catch (failure) {
-        if (mine !== seq.current) return;
-        preview.value = null;
-        if (failure instanceof Problem && failure.errors.length) {
-          errors.value = { ...withoutSchedule(errors.value), ...placed(failure, f) };
+      // A failure that says nothing about the schedule (the node busy, the network) is tried
+      // again a few times; a 400 is the answer and is shown at its field.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const answer = await call<Preview>('POST', '/api/v1/lab-tests/preview', schedule);
+          if (mine !== seq.current) return;
+          preview.value = answer;
+          previewNote.value = null;
+          errors.value = withoutSchedule(errors.value);
+          return;
+        } catch (failure) {
+          if (mine !== seq.current) return;
+          preview.value = null;
+          if (failure instanceof Problem && failure.errors.length) {
+            previewNote.value = null;
+            errors.value = { ...withoutSchedule(errors.value), ...placed(failure, f) };
+            return;
+          }
+          const why = failure instanceof Problem ? failure.detail : 'the server could not be reached';
+          previewNote.value = attempt < PREVIEW_ATTEMPTS ? `The schedule could not be read just now (${why}); trying again…` : `The schedule could not be read: ${why}.`;
+          if (attempt >= PREVIEW_ATTEMPTS) return;
+          await new Promise((resume) => setTimeout(resume, PREVIEW_RETRY_MS));
+          if (mine !== seq.current) return;
         }
       }
     }, PREVIEW_DELAY_MS);
@@ -233,7 +250,7 @@ export function CreateLabTest({ existing, onClose, onSaved }: { existing?: LabTe
               <option key={z} value={z} />
             ))}
           </datalist>
-          <SchedulePreview preview={preview.value} hidden={!can('lab_tests.preview')} />
+          <SchedulePreview preview={preview.value} note={previewNote.value} hidden={!can('lab_tests.preview')} />
         </fieldset>
 
         <fieldset>
@@ -305,7 +322,7 @@ export function CreateLabTest({ existing, onClose, onSaved }: { existing?: LabTe
 }
 
 /** The server's words for the schedule and its next five runs (wall-clock in the schedule's zone; the user's own time beside it). */
-function SchedulePreview({ preview, hidden }: { preview: Preview | null; hidden: boolean }) {
+function SchedulePreview({ preview, note, hidden }: { preview: Preview | null; note: string | null; hidden: boolean }) {
   if (hidden) return null;
   return (
     <div class="preview" aria-live="polite" data-preview>
@@ -326,7 +343,7 @@ function SchedulePreview({ preview, hidden }: { preview: Preview | null; hidden:
           </ol>
         </>
       ) : (
-        <p class="muted">The schedule in words and its next runs show here as you type.</p>
+        <p class="muted">{note ?? 'The schedule in words and its next runs show here as you type.'}</p>
       )}
     </div>
   );

@@ -1,5 +1,5 @@
 import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { get, Problem } from '../api';
 import { usePaged } from '../components/usePaged';
 import { useLiveRows } from '../components/useLiveRows';
@@ -24,12 +24,23 @@ export function LabTestLogs({ id }: { id: string }) {
   const executions = usePaged<Execution>(`/api/v1/lab-tests/${id}/executions?order=newest_first&limit=50`, (e) => e.execution_id);
   useLiveRows(executions, ['lab_test_execution'], (rows, c, more) => (c.lab_test_id === id ? applyToExecutions(rows, c, more) : rows), [id]);
 
+  // One read at a time: changes that come while one is under way ask for one more after it
+  // (a test firing every second does not cause a read per change).
+  const reading = useRef<'idle' | 'reading' | 'again'>('idle');
   async function read() {
+    if (reading.current !== 'idle') {
+      reading.current = 'again';
+      return;
+    }
+    reading.current = 'reading';
     try {
       test.value = await get<LabTest>(`/api/v1/lab-tests/${id}`);
     } catch (failure) {
       missing.value = failure instanceof Problem && failure.status === 404 ? 'There is no lab test with this id (it may have been deleted).' : String(failure instanceof Error ? failure.message : failure);
     }
+    const again = (reading.current as string) === 'again'; // set by a change during the await
+    reading.current = 'idle';
+    if (again) void read();
   }
 
   useEffect(() => {

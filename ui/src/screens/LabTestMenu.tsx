@@ -84,8 +84,10 @@ export function LabTestMenu({ test, onEdit, showLogs = true, onDone }: {
     items.push({ label: 'Show logs', href, act: () => navigate(href) });
   }
   if (paused && can('lab_tests.resume')) items.push({ label: 'Resume', act: () => void take('resume') });
-  if (!paused && test.status !== 'running' && can('lab_tests.trigger')) items.push({ label: 'Run now', act: () => void take('trigger') });
-  if (!paused && can('lab_tests.pause')) items.push({ label: 'Pause', act: () => void take('pause') });
+  // While an execution runs (or waits for its next attempt) the test refuses both: not offered.
+  const running = test.status === 'running';
+  if (!paused && !running && can('lab_tests.trigger')) items.push({ label: 'Run now', act: () => void take('trigger') });
+  if (!paused && !running && can('lab_tests.pause')) items.push({ label: 'Pause', act: () => void take('pause') });
   if (can('lab_tests.delete')) {
     items.push({
       label: 'Delete…',

@@ -112,7 +112,7 @@ export function statusUnknownAfter(change: Change): boolean {
   return (ended || change.type === 'dead_letter.created') && typeof change.lab_test_status !== 'string';
 }
 
-/** The row a lab_test.created change describes (the schedule's words are the page's own until the list is read again). */
+/** The row a lab_test.created change describes (its schedule carries the server's words, as every answer does). */
 export function rowOfCreated(change: Change): LabTestRow {
   return {
     id: change.id,

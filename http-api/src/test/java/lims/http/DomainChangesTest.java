@@ -47,6 +47,7 @@ class DomainChangesTest {
         .orElseThrow().fields();
     assertEquals("lab_test.created", created.get("type"));
     assertEquals("calibration", created.get("lab_test_type"));
+    assertEquals(Map.of("cron", "0 0 6 * * ?", "timezone", "Europe/Berlin", "description", "every day at 06:00 Europe/Berlin"), created.get("schedule"));
     Map<String, Object> edited = DomainChanges.of(new LabTest.LabTestEdited("LT-0123456789abc", definition, AT, "sam", AT)).orElseThrow().fields();
     assertEquals("lab_test.edited", edited.get("type"));
   }

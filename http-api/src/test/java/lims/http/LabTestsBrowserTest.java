@@ -242,8 +242,9 @@ class LabTestsBrowserTest {
       JsonNode preview = api.post("/api/v1/lab-tests/preview", admin, ApiClient.json(Map.of("schedule", Map.of("cron", "0 30 6 ? * MON-FRI",
           "timezone", "Europe/Berlin")))).json();
       String words = preview.get("schedule").get("description").asText();
-      WebElement reading = await(browser, d -> d.findElements(By.cssSelector("[data-preview] .reading")).stream()
-          .filter(r -> r.getText().contains(words)).findFirst().orElse(null));
+      WebElement reading = new WebDriverWait(browser.driver, Browser.WAIT).ignoring(StaleElementReferenceException.class)
+          .withMessage(() -> "the preview of " + cron.getAttribute("value") + " shows: " + browser.script("return document.querySelector('[data-preview]').innerText"))
+          .until(d -> d.findElements(By.cssSelector("[data-preview] .reading")).stream().filter(r -> r.getText().contains(words)).findFirst().orElse(null));
       assertNotNull(reading);
       List<WebElement> fires = browser.driver.findElements(By.cssSelector("[data-preview] .fires li"));
       assertEquals(5, fires.size());
@@ -341,12 +342,15 @@ class LabTestsBrowserTest {
   @Order(4)
   void theRowMenuEditsPausesResumesRunsNowAndDeletesByKeyboardAndPointer() throws Exception {
     String title = "Hourly OD600 read";
-    String id = create(Map.of("title", title, "schedule", Map.of("cron", "0 0 * * * ?", "timezone", "UTC"),
-        "action", Map.of("kind", "http", "url", receiverUrl("/od600"))));
     try (Browser browser = new Browser()) {
       browser.viewport(1440, 900);
       logIn(browser, "sam", "scientist-password");
-      row(browser, title);
+      row(browser, DAILY);
+      browser.script("window.sameDocument = true");
+      // Created elsewhere (here through the API): listed live.
+      String id = create(Map.of("title", title, "schedule", Map.of("cron", "0 0 * * * ?", "timezone", "UTC"),
+          "action", Map.of("kind", "http", "url", receiverUrl("/od600"))));
+      assertTrue(row(browser, title).getText().contains("every hour"), row(browser, title).getText());
 
       // By keyboard: Enter opens the menu on its first item, Escape closes it and gives focus back.
       WebElement button = row(browser, title).findElement(By.cssSelector(".menu-button"));
@@ -380,6 +384,12 @@ class LabTestsBrowserTest {
       await(browser, d -> status(browser, title).equals("scheduled") ? true : null);
       assertEquals("scheduled", labTest(id).get("status").asText());
 
+      // Paused and resumed by someone else: shown live.
+      assertEquals(200, api.post("/api/v1/lab-tests/" + id + "/pause", admin, "").status());
+      await(browser, d -> status(browser, title).equals("paused") ? true : null);
+      assertEquals(200, api.post("/api/v1/lab-tests/" + id + "/resume", admin, "").status());
+      await(browser, d -> status(browser, title).equals("scheduled") ? true : null);
+
       choose(browser, title, "Run now");
       awaitLong(browser, d -> callsTo("/od600").size() == 1 ? true : null);
       await(browser, d -> status(browser, title).equals("scheduled") ? true : null);
@@ -390,6 +400,15 @@ class LabTestsBrowserTest {
       confirm.findElement(By.xpath(".//button[normalize-space()='Delete lab test']")).click();
       await(browser, d -> listed(d, title) ? null : true);
       assertEquals(404, api.get("/api/v1/lab-tests/" + id, admin).status());
+
+      // Deleted by someone else: gone live.
+      String weekly = "Weekly balance check";
+      String other = create(Map.of("title", weekly, "schedule", Map.of("cron", "0 0 7 ? * MON", "timezone", "UTC"),
+          "action", Map.of("kind", "http", "url", receiverUrl("/balance"))));
+      row(browser, weekly);
+      assertEquals(200, api.send("DELETE", "/api/v1/lab-tests/" + other, admin, null, Map.of()).status());
+      await(browser, d -> listed(d, weekly) ? null : true);
+      assertEquals(Boolean.TRUE, browser.script("return window.sameDocument === true"), "all of it live, without a reload");
     }
   }
 
