@@ -260,6 +260,8 @@ final class DomainChanges {
     } else {
       schedule.put("at", d.schedule().at());
     }
+    schedule.put("description", d.schedule().describe()); // the words every answer gives (decision 0050), so a list needs no read
+    // The test's type as lab_test_type (as a device's is device_type): "type" names the change itself.
     return change.with("title", d.title()).with("lab_test_type", d.type()).with("experiment", d.experiment()).with("recipients", d.recipients())
         .with("schedule", schedule).with("action_kind", d.action().kind());
   }

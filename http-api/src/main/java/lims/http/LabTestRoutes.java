@@ -102,9 +102,14 @@ final class LabTestRoutes {
   private CompletionStage<HttpResponse> executions(Call call) {
     String id = labTestId(call);
     Optional<String> after = QueryParams.matching(call, "after", LabTest.EXECUTION_ID, "a cursor from next_cursor");
+    boolean newestFirst = QueryParams.string(call, "order").map(order -> switch (order) {
+      case "due" -> false;
+      case "newest_first" -> true;
+      default -> throw ProblemException.invalid("order", "must be due or newest_first");
+    }).orElse(false);
     // An empty first page may be a test that does not exist: the test itself answers (404),
     // not the read tables, which learn of a new test a moment after it is created.
-    return labTests.readModel().executions(id, QueryParams.limit(call), after).thenCompose(page -> page.items().isEmpty() && after.isEmpty()
+    return labTests.readModel().executions(id, QueryParams.limit(call), after, newestFirst).thenCompose(page -> page.items().isEmpty() && after.isEmpty()
         ? labTests.ask(id, LabTest.Get::new).thenApply(reply -> {
           current(reply);
           return page;
@@ -113,8 +118,9 @@ final class LabTestRoutes {
   }
 
   private CompletionStage<HttpResponse> deadLetters(Call call) {
+    Optional<String> labTestId = QueryParams.matching(call, "lab_test_id", LabTest.ID, "a lab test id such as LT-0123456789abcdef0");
     Optional<String> after = QueryParams.matching(call, "after", LabTest.EXECUTION_ID, "a cursor from next_cursor");
-    return labTests.readModel().deadLetters(QueryParams.limit(call), after).thenApply(page -> Responses.page(mapper, page.map(DeadLetterView::of)));
+    return labTests.readModel().deadLetters(labTestId, QueryParams.limit(call), after).thenApply(page -> Responses.page(mapper, page.map(DeadLetterView::of)));
   }
 
   private CompletionStage<HttpResponse> retryDeadLetter(Call call) {

@@ -15,6 +15,9 @@ import lims.analysis.Analysis;
 import lims.device.Device;
 import lims.kernel.Custody;
 import lims.kernel.Role;
+import lims.scheduling.LabTest;
+import lims.scheduling.LabTestAction;
+import lims.scheduling.Schedule;
 import lims.security.Principal;
 import lims.specimen.Specimen;
 import lims.specimen.SpecimenState;
@@ -42,6 +45,20 @@ class DomainChangesTest {
         new Custody("tess", "technician", AT, "127.0.0.1", "r-2", null))).orElseThrow().fields();
     assertEquals("specimen.registered", fields.get("type"));
     assertEquals("serum", fields.get("specimen_type"));
+  }
+
+  @Test
+  void aLabTestsTypeDoesNotTakeTheChangesOwnType() {
+    LabTest.Definition definition = new LabTest.Definition("Daily calibration", "calibration", "EXP-7", List.of(),
+        Schedule.cron("0 0 6 * * ?", "Europe/Berlin"), new LabTestAction("http", Map.of("kind", "http", "url", "http://127.0.0.1:9/")), 3,
+        LabTest.FIRE_ONCE);
+    Map<String, Object> created = DomainChanges.of(new LabTest.LabTestCreated("LT-0123456789abc", definition, AT, "sam", AT, "t-1"))
+        .orElseThrow().fields();
+    assertEquals("lab_test.created", created.get("type"));
+    assertEquals("calibration", created.get("lab_test_type"));
+    assertEquals(Map.of("cron", "0 0 6 * * ?", "timezone", "Europe/Berlin", "description", "every day at 06:00 Europe/Berlin"), created.get("schedule"));
+    Map<String, Object> edited = DomainChanges.of(new LabTest.LabTestEdited("LT-0123456789abc", definition, AT, "sam", AT)).orElseThrow().fields();
+    assertEquals("lab_test.edited", edited.get("type"));
   }
 
   @Test

@@ -186,6 +186,26 @@ class LabTestApiTest {
     assertEquals(200, node.api.send("DELETE", "/api/v1/lab-tests/" + id, admin, null, Map.of()).status());
     List<Long> due = callsTo("/every-second").stream().map(c -> Long.parseLong(c.key().substring(id.length() + 1))).toList();
     for (int i = 1; i < due.size(); i++) assertEquals(due.get(i - 1) + 1000, due.get(i), "every second, in order: " + due);
+
+    // Newest first, a page at a time: the due order reversed, each execution once.
+    node.eventually(() -> {
+      List<String> inDueOrder = executions(node, admin, id).findValuesAsText("execution_id");
+      List<String> newestFirst = new java.util.ArrayList<>();
+      String cursor = null;
+      do {
+        JsonNode page = node.api.get("/api/v1/lab-tests/" + id + "/executions?order=newest_first&limit=2" + (cursor == null ? "" : "&after=" + cursor),
+            admin).json();
+        newestFirst.addAll(page.get("items").findValuesAsText("execution_id"));
+        cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+      } while (cursor != null);
+      List<String> reversed = new java.util.ArrayList<>(inDueOrder);
+      java.util.Collections.reverse(reversed);
+      assertTrue(reversed.size() >= 6, reversed.toString());
+      assertEquals(reversed, newestFirst);
+    });
+    ApiClient.Reply wrongOrder = node.api.get("/api/v1/lab-tests/" + id + "/executions?order=oldest", admin);
+    assertEquals(400, wrongOrder.status());
+    assertTrue(wrongOrder.body().contains("order"), wrongOrder.body());
   }
 
   @Test
@@ -215,6 +235,13 @@ class LabTestApiTest {
     String id = create(node, admin, once(Instant.now().plusSeconds(1), "/broken", 0)).get("id").asText();
     node.eventually(() -> assertTrue(node.api.get("/api/v1/dead-letters", admin).json().get("items").findValuesAsText("lab_test_id").contains(id)));
     String letter = callsTo("/broken").get(0).key();
+    JsonNode own = node.api.get("/api/v1/dead-letters?lab_test_id=" + id, admin).json().get("items");
+    assertEquals(List.of(letter), own.findValuesAsText("id"), "one test's letters: " + own);
+    assertFalse(node.api.get("/api/v1/dead-letters?lab_test_id=LT-000000000000", admin).json().get("items").findValuesAsText("id").contains(letter),
+        "another test's letters leave this one's out");
+    ApiClient.Reply wrongId = node.api.get("/api/v1/dead-letters?lab_test_id=SP-1", admin);
+    assertEquals(400, wrongId.status());
+    assertTrue(wrongId.body().contains("lab_test_id"), wrongId.body());
     assertEquals(200, node.api.post("/api/v1/lab-tests/" + id + "/pause", admin, "").status());
     for (String path : List.of("/api/v1/lab-tests/" + id + "/trigger", "/api/v1/dead-letters/" + letter + "/retry")) {
       ApiClient.Reply refused = node.api.post(path, admin, "");

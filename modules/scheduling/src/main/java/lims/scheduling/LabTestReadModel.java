@@ -83,11 +83,12 @@ public final class LabTestReadModel {
     });
   }
 
-  /** A test's executions in due order (execution ids sort by due instant); cursor: the last execution id. */
-  public CompletionStage<Page<ExecutionRow>> executions(String labTestId, int limit, Optional<String> after) {
+  /** A test's executions in due order, or newest first (execution ids sort by due instant); cursor: the last execution id. */
+  public CompletionStage<Page<ExecutionRow>> executions(String labTestId, int limit, Optional<String> after, boolean newestFirst) {
     return table.query(c -> {
       String sql = "SELECT execution_id, lab_test_id, due_at, started_at, finished_at, lateness_ms, attempt, status, fired_by, log"
-          + " FROM lab_test_execution WHERE lab_test_id = ?" + (after.isPresent() ? " AND execution_id > ?" : "") + " ORDER BY execution_id LIMIT ?";
+          + " FROM lab_test_execution WHERE lab_test_id = ?" + (after.isPresent() ? (newestFirst ? " AND execution_id < ?" : " AND execution_id > ?") : "")
+          + " ORDER BY execution_id" + (newestFirst ? " DESC" : "") + " LIMIT ?";
       try (PreparedStatement s = c.prepareStatement(sql)) {
         int i = 1;
         s.setString(i++, labTestId);
@@ -105,13 +106,15 @@ public final class LabTestReadModel {
     });
   }
 
-  /** Open dead letters, oldest first by id; cursor: the last execution id. */
-  public CompletionStage<Page<DeadLetterRow>> deadLetters(int limit, Optional<String> after) {
+  /** Open dead letters, oldest first by id, of every test or of one; cursor: the last execution id. */
+  public CompletionStage<Page<DeadLetterRow>> deadLetters(Optional<String> labTestId, int limit, Optional<String> after) {
     return table.query(c -> {
       String sql = "SELECT execution_id, lab_test_id, due_at, attempts, error, dead_lettered_at, state FROM dead_letter WHERE state = 'open'"
-          + (after.isPresent() ? " AND execution_id > ?" : "") + " ORDER BY execution_id LIMIT ?";
+          + (labTestId.isPresent() ? " AND lab_test_id = ?" : "") + (after.isPresent() ? " AND execution_id > ?" : "")
+          + " ORDER BY execution_id LIMIT ?";
       try (PreparedStatement s = c.prepareStatement(sql)) {
         int i = 1;
+        if (labTestId.isPresent()) s.setString(i++, labTestId.get());
         if (after.isPresent()) s.setString(i++, after.get());
         s.setInt(i, limit + 1);
         List<DeadLetterRow> rows = new ArrayList<>();
