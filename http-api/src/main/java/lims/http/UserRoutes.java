@@ -38,6 +38,7 @@ final class UserRoutes {
   List<Endpoint> endpoints() {
     return List.of(
         new Endpoint(POST, "/api/v1/users", Access.roles(Role.ADMIN), this::create),
+        new Endpoint(GET, "/api/v1/users", Access.roles(Role.ADMIN), this::list),
         new Endpoint(GET, "/api/v1/users/{username}", Access.roles(Role.ADMIN), this::read));
   }
 
@@ -61,6 +62,13 @@ final class UserRoutes {
               return users.find(username);
             })
         .thenApply(user -> Responses.json(mapper, 201, UserView.of(user.orElseThrow()))));
+  }
+
+  /** Users by name, a page at a time; the cursor is the last name of the page. */
+  private CompletionStage<HttpResponse> list(Call call) {
+    int limit = QueryParams.limit(call);
+    Optional<String> after = QueryParams.matching(call, "after", Users.USERNAME, "a cursor from next_cursor");
+    return users.list(limit, after).thenApply(page -> Responses.page(mapper, page.map(UserView::of)));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {
