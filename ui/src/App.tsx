@@ -6,6 +6,8 @@ import { signOut, user } from './session';
 import { live } from './events';
 import { Login } from './screens/Login';
 import { LabTests } from './screens/LabTests';
+import { Workflows } from './screens/Workflows';
+import { Admin } from './screens/Admin';
 import { NotYet } from './screens/NotYet';
 
 /** What each screen shows; `rest` is the path after the screen's own ("/SP-…" on a specimen's page, "" on the list). */
@@ -13,6 +15,8 @@ export type ScreenView = FunctionComponent<{ rest: string }>;
 
 const VIEWS: Record<string, ScreenView> = {
   '/lab-tests': LabTests,
+  '/workflows': Workflows,
+  '/admin': Admin,
 };
 
 export function App() {
