@@ -42,7 +42,7 @@ function WorkflowList() {
   return (
     <section aria-labelledby="workflows-heading" class="screen wf">
       <div class="screen-head">
-        <h2 id="workflows-heading">Workflows</h2>
+        <h2 id="workflows-heading">All workflows</h2>
         {can('workflows.create') && (
           <button type="button" class="primary" onClick={() => (creating.value = true)}>
             Create workflow
@@ -99,12 +99,14 @@ function WorkflowList() {
                 </td>
                 <td data-label="Samples">{w.samples.length}</td>
                 <td data-label="Created">
-                  {w.created_by}
-                  {w.created_at && (
-                    <span class="id">
-                      <time dateTime={w.created_at}>{instant(w.created_at)}</time>
-                    </span>
-                  )}
+                  <div>
+                    {w.created_by}
+                    {w.created_at && (
+                      <span class="id">
+                        <time dateTime={w.created_at}>{instant(w.created_at)}</time>
+                      </span>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}

@@ -249,7 +249,7 @@ export function CreateWorkflow({ onClose, onCreated }: { onClose: () => void; on
                     </select>
                   </div>
                   <div class="field">
-                    <label for={`f-step-${i}-parameters`}>Parameters (optional)</label>
+                    <label for={`f-step-${i}-parameters`}>Parameters</label>
                     <input
                       id={`f-step-${i}-parameters`}
                       value={s.parameters}

@@ -8,10 +8,12 @@ import { can } from '../session';
 import { AppLink, Progress } from './WorkflowsParts';
 import { actionsFor, applyChange, changedSince, nextStep, parametersInWords, PRIORITIES, progress, Workflow } from './WorkflowsModel';
 
-interface Wait {
+/** A queued workflow's entry in its device's queue (GET /devices/{id}/queue). */
+interface QueueEntry {
+  workflow_id: string;
+  priority: string;
   position: number;
-  estimated_wait_s: number;
-  queue_length: number;
+  estimated_start: string;
 }
 
 /**
@@ -27,7 +29,7 @@ export function WorkflowDetail({ id }: { id: string }) {
   const busy = useSignal(false);
   const confirming = useSignal<Workflow | null>(null);
   const priority = useSignal('');
-  const wait = useSignal<Wait | null>(null);
+  const wait = useSignal<(QueueEntry & { length: number }) | null>(null);
 
   const reading = useRef<{ busy: boolean; again: boolean }>({ busy: false, again: false });
 
@@ -62,13 +64,15 @@ export function WorkflowDetail({ id }: { id: string }) {
     }
   }
 
-  /** A queued workflow's place in its device's queue, and the expected wait. */
+  /** A queued workflow's place in its device's queue, the priority it queued with, and when it should start. */
   async function loadWait(w: Workflow) {
     if (w.status !== 'queued') {
       wait.value = null;
       return;
     }
-    wait.value = await get<Wait>(`/api/v1/devices/${encodeURIComponent(w.device_id)}/wait-time?workflow_id=${encodeURIComponent(w.id)}`).catch(() => null);
+    const queue = await get<QueueEntry[]>(`/api/v1/devices/${encodeURIComponent(w.device_id)}/queue`).catch(() => []);
+    const mine = queue.find((e) => e.workflow_id === w.id);
+    wait.value = mine ? { ...mine, length: queue.length } : null;
   }
 
   useEffect(() => {
@@ -176,7 +180,7 @@ export function WorkflowDetail({ id }: { id: string }) {
           <div>
             <dt>In the queue</dt>
             <dd>
-              {wait.value.position} of {wait.value.queue_length}, about {Math.ceil(wait.value.estimated_wait_s / 60)} min
+              {wait.value.position} of {wait.value.length}, {wait.value.priority}; expected to start <time dateTime={wait.value.estimated_start}>{instant(wait.value.estimated_start)}</time>
             </dd>
           </div>
         )}

@@ -106,9 +106,9 @@ export function applyChange<W extends Workflow>(w: W, c: Change): W {
     });
     return { ...w, steps };
   }
+  // A queued change's priority is the queue entry's, not the workflow's own (which GET answers): left out.
   const next: W = { ...w };
   if (c.status !== undefined) next.status = c.status as WorkflowStatus;
-  if (c.priority !== undefined) next.priority = String(c.priority);
   if (c.booked_at !== undefined) next.booked_at = c.booked_at as string | null;
   if (c.finished_at !== undefined) next.finished_at = c.finished_at as string | null;
   return next;

@@ -3,6 +3,7 @@ package lims.http;
 import static org.apache.pekko.http.javadsl.model.HttpMethods.GET;
 import static org.apache.pekko.http.javadsl.model.HttpMethods.POST;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -47,11 +48,12 @@ final class UserRoutes {
     String username = body.requiredMatching("username", Users.USERNAME,
         "2-64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter");
     String password = body.check("password", body.requiredString("password", 256), given -> Optional.ofNullable(PasswordHasher.weakness(given)));
+    JsonNode given = body.raw("roles");
     List<Role> roles = body.requiredList("roles", Role.values().length, Role::fromWireName, "one of " + Role.wireNames());
-    body.finish();
-    if (roles.isEmpty()) {
-      throw ProblemException.invalid("roles", "must name at least one role");
+    if (given != null && given.isArray() && given.isEmpty()) {
+      body.reject("roles", "must name at least one role"); // with the other fields' problems, so a form shows them all at once
     }
+    body.finish();
     return idempotency.create(call, () -> CompletableFuture.completedFuture(username), reserved -> users
         .create(username, password, EnumSet.copyOf(roles), call.caller().username(), reserved.token())
         .thenCompose(

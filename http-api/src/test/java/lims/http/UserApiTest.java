@@ -114,6 +114,9 @@ class UserApiTest {
     problem(node.api.get("/api/v1/users", null), 401);
     assertEquals(List.of("after"), fieldsNamed(problem(node.api.get("/api/v1/users?after=Not%20A%20Name", admin), 400)));
     assertEquals(List.of("limit"), fieldsNamed(problem(node.api.get("/api/v1/users?limit=0", admin), 400)));
+    // Every field's problem at once, an empty role list too (a form shows them together).
+    assertEquals(List.of("username", "password", "roles"), fieldsNamed(problem(node.api.post("/api/v1/users", admin,
+        "{\"username\":\"Not A Name\",\"password\":\"short\",\"roles\":[]}"), 400)));
     // A cursor past every name: an empty last page.
     JsonNode last = node.api.get("/api/v1/users?after=zzzz", admin).json();
     assertEquals(0, last.get("items").size());

@@ -165,6 +165,7 @@ class WorkflowsBrowserTest {
       button(technician, "Run step 2 of 2").click();
       awaitStep(viewer, 1, "running");
       awaitStep(technician, 1, "running");
+      technician.awaitVisible(By.cssSelector(".wf-actions button.danger:not([disabled])")); // the 202 is in: nothing in flight
       checkPage(technician, "workflow-1440", 1440);
       awaitStep(technician, 1, "succeeded");
       awaitStep(viewer, 1, "succeeded");
@@ -205,8 +206,10 @@ class WorkflowsBrowserTest {
       new Select(technician.driver.findElement(By.id("wf-priority"))).selectByValue("urgent");
       button(technician, "Queue on incubator-2").click();
       awaitStatus(technician, "queued");
-      assertTrue(technician.awaitVisible(By.cssSelector(".wf-facts")).getText().contains("In the queue"));
-      assertEquals("urgent", node.api.get("/api/v1/workflows/" + queued, tech).json().get("priority").asText());
+      technician.await(d -> d.findElement(By.cssSelector(".wf-facts")).getText().contains("1 of 1, urgent"));
+      JsonNode entry = node.api.get("/api/v1/devices/incubator-2/queue", tech).json().get(0);
+      assertEquals(queued, entry.get("workflow_id").asText());
+      assertEquals("urgent", entry.get("priority").asText());
 
       // The holder completes elsewhere: the device is granted to the queued workflow, and the page shows it running.
       assertEquals(200, node.api.post("/api/v1/workflows/" + holder + "/execute-step", tech, "{}").status());
