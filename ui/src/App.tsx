@@ -6,6 +6,8 @@ import { signOut, user } from './session';
 import { live } from './events';
 import { Login } from './screens/Login';
 import { LabTests } from './screens/LabTests';
+import { Devices } from './screens/Devices';
+import { Specimens } from './screens/Specimens';
 import { Workflows } from './screens/Workflows';
 import { Admin } from './screens/Admin';
 import { NotYet } from './screens/NotYet';
@@ -15,6 +17,8 @@ export type ScreenView = FunctionComponent<{ rest: string }>;
 
 const VIEWS: Record<string, ScreenView> = {
   '/lab-tests': LabTests,
+  '/devices': Devices,
+  '/specimens': Specimens,
   '/workflows': Workflows,
   '/admin': Admin,
 };

@@ -86,21 +86,40 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
   return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
 }
 
-/** One API call; a Problem when the answer is not 2xx. */
-export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let response = await send(method, path, body);
-  if (response.status === 401 && (await refresh())) {
-    response = await send(method, path, body);
-  }
+/** Sends a request with the access token; a 401 is answered by one refresh and one retry, and a second 401 ends the session. */
+async function authorized(open: () => Promise<Response>): Promise<Response> {
+  let response = await open();
+  if (response.status === 401 && (await refresh())) response = await open();
   if (response.status === 401) {
     accessToken = null;
     onSignedOut();
   }
+  return response;
+}
+
+/** One API call; a Problem when the answer is not 2xx. */
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await authorized(() => send(method, path, body));
   if (!response.ok) throw await problemOf(response);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
 
 export const get = <T>(path: string) => call<T>('GET', path);
+
+/**
+ * A file the API streams (an execution-log export), read with the access token in the
+ * Authorization header like any call: the token never goes into a URL, where logs and
+ * history would keep it.
+ */
+export async function fetchFile(path: string, accept: string): Promise<Blob> {
+  const response = await authorized(() => {
+    const headers: Record<string, string> = { Accept: accept };
+    if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+    return fetch(path, { headers, credentials: 'same-origin' });
+  });
+  if (!response.ok) throw await problemOf(response);
+  return response.blob();
+}
 
 /**
  * Opens GET /api/v1/events, resuming after lastId; a 401 (the access token expired) is
@@ -113,11 +132,5 @@ export async function openEventStream(lastId: string | undefined, signal: AbortS
     if (lastId) headers['Last-Event-ID'] = lastId;
     return fetch('/api/v1/events', { headers, signal, credentials: 'same-origin', cache: 'no-store' });
   };
-  let response = await open();
-  if (response.status === 401 && (await refresh())) response = await open();
-  if (response.status === 401) {
-    accessToken = null;
-    onSignedOut();
-  }
-  return response;
+  return authorized(open);
 }

@@ -41,6 +41,7 @@ export function ReasonPrompt({ title, label, required, confirm, onSubmit, onClos
   return (
     <Modal title={title} onClose={onClose}>
       <form
+        noValidate // the missing reason is said at the field, not by the browser's own bubble
         onSubmit={(e) => {
           e.preventDefault();
           if (required && !reason.value.trim()) {

@@ -1,6 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { get, Page } from '../api';
+import { get, Page, Problem } from '../api';
 import { onReload } from '../events';
 
 /**
@@ -13,10 +13,13 @@ export function usePaged<T>(query: string, keyOf: (row: T) => string) {
   const cursor = useSignal<string | null>(null);
   const loading = useSignal(true);
   const error = useSignal<string | null>(null);
+  /** The API's refusal of the query, so a filter's 400 can be shown at the filter it names. */
+  const problem = useSignal<Problem | null>(null);
 
   async function load(after: string | null): Promise<void> {
     loading.value = true;
     error.value = null;
+    problem.value = null;
     try {
       const separator = query.includes('?') ? '&' : '?';
       const page = await get<Page<T>>(after ? `${query}${separator}after=${encodeURIComponent(after)}` : query);
@@ -24,6 +27,7 @@ export function usePaged<T>(query: string, keyOf: (row: T) => string) {
       cursor.value = page.next_cursor;
     } catch (failure) {
       error.value = failure instanceof Error ? failure.message : String(failure);
+      problem.value = failure instanceof Problem ? failure : null;
     } finally {
       loading.value = false;
     }
@@ -39,6 +43,7 @@ export function usePaged<T>(query: string, keyOf: (row: T) => string) {
     cursor,
     loading,
     error,
+    problem,
     reload: () => load(null),
     more: () => load(cursor.value),
     /** Applies a change to the row with this key, if the list holds it; answers whether it did. */

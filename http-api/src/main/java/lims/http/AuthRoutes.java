@@ -75,9 +75,9 @@ final class AuthRoutes {
               throttle.recordSuccess(username);
               TokenService.TokenPair pair = tokens.issue(user.get().username(), user.get().roles());
               return inCookie
-                  ? Responses.json(mapper, 200, new TokenResponse(pair.accessToken(), null, "Bearer", pair.expiresInSeconds()))
+                  ? tokens(new TokenResponse(pair.accessToken(), null, "Bearer", pair.expiresInSeconds()))
                       .addHeader(refreshCookie(pair.refreshToken(), tokens.refreshTtl().toSeconds()))
-                  : Responses.json(mapper, 200, new TokenResponse(pair.accessToken(), pair.refreshToken(), "Bearer", pair.expiresInSeconds()));
+                  : tokens(new TokenResponse(pair.accessToken(), pair.refreshToken(), "Bearer", pair.expiresInSeconds()));
             });
   }
 
@@ -102,21 +102,30 @@ final class AuthRoutes {
         .thenApply(
             user -> user.map(u -> {
               TokenService.TokenPair pair = tokens.issue(u.username(), u.roles());
-              return Responses.json(mapper, 200,
-                  new TokenResponse(pair.accessToken(), fromCookie ? null : pair.refreshToken(), "Bearer", pair.expiresInSeconds()));
+              return tokens(new TokenResponse(pair.accessToken(), fromCookie ? null : pair.refreshToken(), "Bearer", pair.expiresInSeconds()));
             }).orElseThrow(() -> ProblemException.unauthorized("the refresh token was revoked (logged out), or its user no longer exists")));
   }
 
-  /** Logging out: the refresh token (from the body, else the cookie) is revoked on every node, and the cookie cleared. */
+  /** Tokens are answered never to be stored by a cache or a proxy (RFC 6749, 5.1). */
+  private HttpResponse tokens(TokenResponse answer) {
+    return Responses.json(mapper, 200, answer).addHeader(RawHeader.create("Cache-Control", "no-store"));
+  }
+
+  /**
+   * Logging out: the refresh token (from the body, else the cookie) is revoked on every node.
+   * The cookie is cleared only when it was the one revoked: an API client logging out its own
+   * token leaves a browser session beside it alone, rather than hiding a token still valid.
+   */
   private CompletionStage<HttpResponse> logout(Call call) {
-    Optional<String> refreshToken = call.body().length > 0 ? Optional.of(bodyToken(call)) : cookie(call);
-    HttpResponse cleared = Responses.noContent().addHeader(refreshCookie("", 0));
+    boolean fromCookie = call.body().length == 0;
+    Optional<String> refreshToken = fromCookie ? cookie(call) : Optional.of(bodyToken(call));
+    HttpResponse cleared = fromCookie ? Responses.noContent().addHeader(refreshCookie("", 0)) : Responses.noContent();
     if (refreshToken.isEmpty()) return CompletableFuture.completedFuture(cleared); // nothing to revoke
     TokenService.RefreshGrant grant;
     try {
       grant = tokens.verifyRefresh(refreshToken.get());
     } catch (TokenService.InvalidToken e) {
-      if (call.body().length == 0) return CompletableFuture.completedFuture(cleared); // a stale cookie: already useless
+      if (fromCookie) return CompletableFuture.completedFuture(cleared); // a stale cookie: already useless
       throw ProblemException.unauthorized(e.getMessage());
     }
     return users.revokeRefresh(grant.principal().username(), grant.tokenId(), grant.expiresAt()).thenApply(revoked -> cleared);

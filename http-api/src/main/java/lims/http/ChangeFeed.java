@@ -161,9 +161,14 @@ final class ChangeFeed {
 
   /** Ends a client's live changes: its queue completes after what it holds, and its stream closes with {@code why}. */
   synchronized void end(Client client, Ending why) {
-    if (client.ending == null) client.ending = why;
+    if (client.ending != null) return; // already ending (slow, expired, or the node stopping): once is enough
+    client.ending = why;
     clients.remove(client);
-    client.queue.complete();
+    try {
+      client.queue.complete();
+    } catch (IllegalStateException alreadyDone) {
+      // the client closed its stream meanwhile: its queue is already completed, nothing to end
+    }
   }
 
   /** Forgets a client whose stream ended (closed by it, or ended here). */
@@ -216,17 +221,21 @@ final class ChangeFeed {
       from = position;
     }
     journal.after(from, Long.MAX_VALUE, followerPage).whenComplete((rows, failure) -> {
-      if (failure != null) {
-        logFailure(failure);
-        schedule(this::poll);
-        return;
-      }
-      failing = false;
-      List<JournalFeed.Row> passable = gaps.passable(from, rows, JournalFeed.Row::ordering, System.nanoTime());
-      if (!passable.isEmpty()) publish(frames(passable), passable.get(passable.size() - 1).ordering());
-      if (rows.size() == followerPage && passable.size() == followerPage) {
-        system.executionContext().execute(this::poll); // more are waiting: no pause
-      } else {
+      // The next poll is always scheduled, whatever happens here: a follower that stopped
+      // would leave every client of this node on heartbeats alone, looking live.
+      try {
+        if (failure != null) {
+          logFailure(failure);
+          return;
+        }
+        failing = false;
+        List<JournalFeed.Row> passable = gaps.passable(from, rows, JournalFeed.Row::ordering, System.nanoTime());
+        if (!passable.isEmpty()) publish(frames(passable), passable.get(passable.size() - 1).ordering());
+      } catch (RuntimeException e) {
+        log.error("event stream: handing on the changes after ordering {} failed; trying again", from, e);
+      } finally {
+        // Always a pause before the next read, even after a full page: clients drain their
+        // queues between reads, so a backlog (after a gap wait) does not fill them in one go.
         schedule(this::poll);
       }
     });

@@ -105,7 +105,7 @@ final class DomainChanges {
     if (event instanceof Specimen.SpecimenRegistered e) {
       Specimen.Registration r = e.registration();
       return change(SPECIMEN, "registered", e.specimenId()).with("barcode", e.barcode()).with("state", SpecimenState.REGISTERED.name())
-          .with("client_ref", r.clientRef()).with("type", r.type()).with("tests_requested", r.testsRequested())
+          .with("client_ref", r.clientRef()).with("specimen_type", r.type()).with("tests_requested", r.testsRequested())
           .with("priority", r.priority()).with("replaces", r.replacesSpecimenId()).with("by", e.custody().userId())
           .with("at", e.custody().at()).done();
     }
@@ -260,7 +260,7 @@ final class DomainChanges {
     } else {
       schedule.put("at", d.schedule().at());
     }
-    return change.with("title", d.title()).with("type", d.type()).with("experiment", d.experiment()).with("recipients", d.recipients())
+    return change.with("title", d.title()).with("lab_test_type", d.type()).with("experiment", d.experiment()).with("recipients", d.recipients())
         .with("schedule", schedule).with("action_kind", d.action().kind());
   }
 
@@ -285,6 +285,7 @@ final class DomainChanges {
 
   /** Fields in the order they are added; a null value is left out (the client keeps what it has), a cleared one is sent as null. */
   private static final class Builder {
+    private static final java.util.Set<String> RESERVED = java.util.Set.of("type", "entity", "id");
     private final String entity;
     private final Map<String, Object> fields = new LinkedHashMap<>();
 
@@ -295,7 +296,9 @@ final class DomainChanges {
       fields.put("id", id);
     }
 
+    /** type, entity and id say what changed: a field of the same name would overwrite them (as a specimen's type once did). */
     Builder with(String name, Object value) {
+      if (RESERVED.contains(name)) throw new IllegalArgumentException(name + " is the change's own member, not a field");
       if (value != null) fields.put(name, value);
       return this;
     }

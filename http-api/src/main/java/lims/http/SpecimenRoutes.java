@@ -95,8 +95,15 @@ final class SpecimenRoutes {
       }
     });
     Optional<String> q = QueryParams.matching(call, "q", TEXT, "1-200 letters, digits, spaces or ._:/#()-");
+    Optional<String> clientRef = QueryParams.matching(call, "client_ref", TEXT, "1-200 letters, digits, spaces or ._:/#()-");
+    Optional<Instant> receivedFrom = QueryParams.instant(call, "received_from");
+    Optional<Instant> receivedBefore = QueryParams.instant(call, "received_before");
+    if (receivedFrom.isPresent() && receivedBefore.isPresent() && !receivedFrom.get().isBefore(receivedBefore.get())) {
+      throw ProblemException.invalid("received_from", "must be before received_before");
+    }
     Optional<String> after = QueryParams.matching(call, "after", Specimens.SPECIMEN_ID, "a cursor from next_cursor");
-    return specimens.readModel().list(state, q, limit, after).thenApply(page -> Responses.page(mapper, page));
+    var filter = new SpecimenReadModel.Filter(state, q, clientRef, receivedFrom, receivedBefore);
+    return specimens.readModel().list(filter, limit, after).thenApply(page -> Responses.page(mapper, page));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {
@@ -157,7 +164,7 @@ final class SpecimenRoutes {
   private CompletionStage<HttpResponse> samples(Call call) {
     int limit = QueryParams.limit(call);
     Optional<String> after = QueryParams.matching(call, "after", Specimens.SPECIMEN_ID, "a cursor from next_cursor");
-    return specimens.readModel().list(Optional.empty(), Optional.empty(), limit, after)
+    return specimens.readModel().list(SpecimenReadModel.Filter.NONE, limit, after)
         .thenApply(page -> Responses.page(mapper, page.map(SpecimenRoutes::sampleView)));
   }
 

@@ -28,6 +28,7 @@ public final class UnparsableRequests extends ParsingErrorHandler {
     String requestId = UUID.randomUUID().toString();
     log.warning("request {} not parsed, answered {}: {}", requestId, status.intValue(), info.formatPretty());
     ProblemException problem = new ProblemException(status.intValue(), "unparsable-request", status.reason(), info.summary(), List.of(), Map.of());
-    return Responses.problem(MAPPER, problem, null, requestId).addHeader(RawHeader.create(HttpPipeline.REQUEST_ID, requestId));
+    return Responses.problem(MAPPER, problem, null, requestId).addHeader(RawHeader.create(HttpPipeline.REQUEST_ID, requestId))
+        .addHeaders(WebUi.SECURITY_HEADERS); // every answer of the node carries them (decision 0049)
   }
 }

@@ -173,6 +173,7 @@ class AuthTest {
     ApiClient.Reply refreshed = withCookie("POST", cookie);
     assertEquals(200, refreshed.status(), refreshed.body());
     assertFalse(refreshed.json().has("refresh_token"));
+    assertEquals("no-store", refreshed.header("Cache-Control"), "tokens are never kept by a cache");
     assertEquals("vera", api.get("/api/v1/auth/me", refreshed.json().get("access_token").asText()).json().get("username").asText());
 
     ApiClient.Reply logout = withCookie("DELETE", cookie);
@@ -192,10 +193,17 @@ class AuthTest {
 
   @Test
   void otherClientsLogOutWithTheTokenInTheBody() {
-    JsonNode pair = api.post("/api/v1/auth/token", null, "{\"username\":\"tom\",\"password\":\"technician-password\"}").json();
+    ApiClient.Reply login = api.post("/api/v1/auth/token", null, "{\"username\":\"tom\",\"password\":\"technician-password\"}");
+    assertEquals("no-store", login.header("Cache-Control"), "tokens are never kept by a cache");
+    JsonNode pair = login.json();
     String body = ApiClient.json(Map.of("refresh_token", pair.get("refresh_token").asText()));
     assertEquals(200, api.post("/api/v1/auth/refresh", null, body).status());
-    assertEquals(204, api.send("DELETE", "/api/v1/auth/refresh", null, body, Map.of("Content-Type", "application/json")).status());
+    // The body's token is revoked; a browser's cookie sent along is left as it is, not cleared while still valid.
+    String browserCookie = cookieValue(browserLogin("tom", "technician-password"));
+    ApiClient.Reply logout = api.send("DELETE", "/api/v1/auth/refresh", null, body, Map.of("Content-Type", "application/json", "Cookie", browserCookie));
+    assertEquals(204, logout.status());
+    assertEquals(null, logout.header("Set-Cookie"));
+    assertEquals(200, withCookie("POST", browserCookie).status(), "the browser session goes on");
     problem(api.post("/api/v1/auth/refresh", null, body), 401);
     problem(api.send("DELETE", "/api/v1/auth/refresh", null, "{\"refresh_token\":\"garbage\"}", Map.of("Content-Type", "application/json")), 401);
     problem(api.send("DELETE", "/api/v1/auth/refresh", null, "{}", Map.of("Content-Type", "application/json")), 400);

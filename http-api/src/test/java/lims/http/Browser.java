@@ -65,6 +65,15 @@ final class Browser implements AutoCloseable {
         Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", width < 600));
   }
 
+  /** Logs in on the node's login page as a user would, and waits for the signed-in page's navigation. */
+  void logIn(String baseUrl, String user, String password) {
+    driver.get(baseUrl + "/");
+    awaitVisible(By.id("username")).sendKeys(user);
+    driver.findElement(By.id("password")).sendKeys(password);
+    driver.findElement(By.cssSelector("button[type=submit]")).click();
+    awaitVisible(By.cssSelector("nav[aria-label=Main]"));
+  }
+
   <T> T await(Function<WebDriver, T> condition) {
     return new WebDriverWait(driver, WAIT).until(condition);
   }

@@ -36,6 +36,15 @@ class DomainChangesTest {
   }
 
   @Test
+  void aRegisteredSpecimensTypeNeverHidesTheChangesOwnType() {
+    Map<String, Object> fields = DomainChanges.of(new Specimen.SpecimenRegistered("SP-2026-000002", "SP20260000020",
+        new Specimen.Registration("clinic-9", "serum", List.of("crp"), null, "normal", null),
+        new Custody("tess", "technician", AT, "127.0.0.1", "r-2", null))).orElseThrow().fields();
+    assertEquals("specimen.registered", fields.get("type"));
+    assertEquals("serum", fields.get("specimen_type"));
+  }
+
+  @Test
   void aReleaseClearsTheHolderAndAnEndedAnalysisSaysItsStateByTheEntitysOwnRule() {
     Map<String, Object> released = DomainChanges.of(new Device.BookingReleased("reader-1", "WF-0123456789ab", AT, "tess")).orElseThrow().fields();
     assertTrue(released.containsKey("holder_workflow_id") && released.get("holder_workflow_id") == null, released.toString());

@@ -110,7 +110,9 @@ class HttpConventionsTest {
   @Test
   void aRequestTheServerCannotParseIsAProblemToo() {
     problem(api.raw("GET /api/v1/users/%ZZ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"), 400);
-    problem(api.get("/api/v1/users/" + "a".repeat(5_000), admin), 414);
+    ApiClient.Reply tooLong = api.get("/api/v1/users/" + "a".repeat(5_000), admin);
+    problem(tooLong, 414);
+    assertTrue(tooLong.header("Content-Security-Policy").contains("default-src 'self'"), "an answer before routing has the security headers too");
   }
 
   @Test

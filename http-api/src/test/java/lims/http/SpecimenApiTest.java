@@ -15,6 +15,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -228,6 +230,57 @@ class SpecimenApiTest {
     problem(api().post("/api/v1/specimens", scientist, "{\"client_ref\":\"c\",\"type\":\"serum\",\"tests_requested\":[\"crp\"]}"), 403);
     assertEquals(before, history(id).size());
     assertEquals("REGISTERED", api().get("/api/v1/specimens/" + id, tech).json().get("state").asText());
+  }
+
+  @Test
+  void theListIsNarrowedByClientReferenceAndTheTimeOfReceipt() {
+    String client = "ward-" + System.nanoTime();
+    List<String> ids = new ArrayList<>();
+    for (String suffix : List.of("-a", "-b", "-c")) {
+      ApiClient.Reply reply = api().post("/api/v1/specimens", tech,
+          "{\"client_ref\":\"" + client + suffix + "\",\"type\":\"serum\",\"tests_requested\":[\"crp\"]}");
+      assertEquals(201, reply.status(), reply.body());
+      ids.add(reply.json().get("id").asText());
+    }
+    String unrelated = register();
+    Instant before = Instant.now();
+    for (String id : ids.subList(0, 2)) {
+      move(id, tech, "assign_barcode", null, "BARCODED");
+      move(id, tech, "receive", null, "RECEIVED");
+    }
+    // The read table keeps microseconds (the journal's instant has nanoseconds).
+    Instant receivedAt = Instant.parse(history(ids.get(0)).get(2).get("at").asText()).truncatedTo(ChronoUnit.MICROS);
+    Instant secondReceivedAt = Instant.parse(history(ids.get(1)).get(2).get("at").asText()).truncatedTo(ChronoUnit.MICROS);
+
+    node.eventually(() -> assertEquals(ids, listed("client_ref=" + client)));
+    assertEquals(List.of(ids.get(1)), listed("client_ref=" + client + "-b"));
+    node.eventually(() -> {
+      JsonNode row = api().get("/api/v1/specimens?client_ref=" + client + "-a", tech).json().get("items").get(0);
+      long micros = ChronoUnit.MICROS.between(receivedAt, Instant.parse(row.get("received_at").asText()));
+      assertTrue(micros == 0 || micros == 1, "the list item carries the instant of the receive transition: " + row);
+    });
+    assertTrue(api().get("/api/v1/specimens?client_ref=" + client + "-c", tech).json().get("items").get(0).get("received_at").isNull());
+    // From inclusive, before exclusive; a specimen not yet received is in no time range.
+    node.eventually(() -> assertEquals(ids.subList(0, 2), listed("client_ref=" + client + "&received_from=" + before)));
+    assertEquals(List.of(ids.get(0)), listed("client_ref=" + client + "&received_from=" + receivedAt + "&received_before=" + secondReceivedAt));
+    assertEquals(List.of(), listed("client_ref=" + client + "&received_before=" + receivedAt));
+    assertTrue(!listed("received_from=" + before).contains(unrelated));
+    // Paged with the same cursor as any list.
+    JsonNode first = api().get("/api/v1/specimens?limit=1&client_ref=" + client, tech).json();
+    assertEquals(List.of(ids.get(1)), listed("limit=1&client_ref=" + client + "&after=" + first.get("next_cursor").asText()));
+
+    assertEquals(List.of("received_from"), fieldsNamed(problem(api().get("/api/v1/specimens?received_from=yesterday", tech), 400)));
+    assertEquals(List.of("received_from"), fieldsNamed(problem(api().get("/api/v1/specimens?received_from=" + receivedAt
+        + "&received_before=" + receivedAt, tech), 400)));
+    assertEquals(List.of("client_ref"), fieldsNamed(problem(api().get("/api/v1/specimens?client_ref=%25%3B--", tech), 400)));
+  }
+
+  static List<String> listed(String query) {
+    ApiClient.Reply reply = api().get("/api/v1/specimens?" + query, tech);
+    assertEquals(200, reply.status(), reply.body());
+    List<String> ids = new ArrayList<>();
+    reply.json().get("items").forEach(item -> ids.add(item.get("id").asText()));
+    return ids;
   }
 
   @Test

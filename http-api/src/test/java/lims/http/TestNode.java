@@ -79,6 +79,17 @@ final class TestNode implements AutoCloseable {
     }
   }
 
+  /** A write straight to the node's database (a row no build of the node would write). */
+  int update(String sql, Object... args) {
+    try (java.sql.Connection c = lims.kernel.Database.get(node.system()).dataSource().getConnection();
+        java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) s.setObject(i + 1, args[i]);
+      return s.executeUpdate();
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   String adminToken() {
     return api.login("admin", ADMIN_PASSWORD);
   }

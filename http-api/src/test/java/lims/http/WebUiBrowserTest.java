@@ -60,11 +60,7 @@ class WebUiBrowserTest {
   }
 
   static void logIn(Browser browser, String user, String password) {
-    browser.driver.get(node.node.baseUrl() + "/");
-    browser.awaitVisible(By.id("username")).sendKeys(user);
-    browser.driver.findElement(By.id("password")).sendKeys(password);
-    browser.driver.findElement(By.cssSelector("button[type=submit]")).click();
-    browser.awaitVisible(By.cssSelector("nav[aria-label=Main]"));
+    browser.logIn(node.node.baseUrl(), user, password);
   }
 
   static WebElement row(Browser browser, String title) {

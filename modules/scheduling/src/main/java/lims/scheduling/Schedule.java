@@ -124,7 +124,10 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
     // wall-clock time than `after` does.
     ZoneRules rules = zone.getRules();
     Instant best = null;
-    for (ZoneOffset offset : new TreeSet<>(List.of(rules.getOffset(after), rules.getOffset(after.plus(Duration.ofHours(3)))))) {
+    // After the clock went forward, times of the gap it skipped (read on the offset before it)
+    // still fire, late: so the offset of the hours before `after` is searched from as well.
+    for (ZoneOffset offset : new TreeSet<>(List.of(rules.getOffset(after.minus(Duration.ofHours(3))), rules.getOffset(after),
+        rules.getOffset(after.plus(Duration.ofHours(3)))))) {
       Instant found = earliestFrom(LocalDateTime.ofEpochSecond(after.getEpochSecond(), 0, offset), after, wallClock, zone, everyHour);
       if (found != null && (best == null || found.isBefore(best))) best = found;
     }
@@ -163,9 +166,17 @@ public record Schedule(Instant at, String cron, String timezone) implements Cbor
     return List.of(first, wall.toInstant(offsets.get(1)));
   }
 
+  /** "nW" (the weekday nearest day n) for a day some months lack: cron-utils fails computing it in those months. */
+  private static final java.util.regex.Pattern NEAREST_WEEKDAY_PAST_28 = java.util.regex.Pattern.compile("(?:^|\\D)(29|3[01])W");
+
   static Cron parse(String cron) {
     try {
-      return QUARTZ.parse(cron).validate();
+      Cron parsed = QUARTZ.parse(cron).validate();
+      String dayOfMonth = parsed.retrieve(CronFieldName.DAY_OF_MONTH).getExpression().asString();
+      if (NEAREST_WEEKDAY_PAST_28.matcher(dayOfMonth).find()) {
+        throw new IllegalArgumentException("the nearest weekday (W) is supported for days 1 to 28 only, not " + dayOfMonth);
+      }
+      return parsed;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("'" + cron + "' is not " + CRON_RULE + ": " + e.getMessage());
     }

@@ -66,6 +66,21 @@ class ScheduleTest {
   }
 
   @Test
+  void severalFiresInTheSkippedHourEachFireAsLateAsTheGapIsLong() {
+    Schedule s = Schedule.cron("0 */15 2 * * ?", "Europe/Berlin");
+    // Spring: 02:00, 02:15, 02:30 and 02:45 do not exist on 29 March; each fires an hour later, 03:00 to 03:45 CEST.
+    assertFires(s, "2026-03-28T23:00:00Z", "2026-03-29T01:00:00Z", "2026-03-29T01:15:00Z", "2026-03-29T01:30:00Z",
+        "2026-03-29T01:45:00Z", "2026-03-30T00:00:00Z");
+  }
+
+  @Test
+  void theNearestWeekdayToADaySomeMonthsLackIsRefusedNotCrashedOn() {
+    var bad = assertThrows(IllegalArgumentException.class, () -> Schedule.cron("0 0 8 31W * ?", "UTC"));
+    assertTrue(bad.getMessage().contains("W"), bad.getMessage());
+    assertEquals(5, Schedule.cron("0 0 8 28W * ?", "UTC").nextFires(Instant.parse("2027-01-01T00:00:00Z"), 5).size());
+  }
+
+  @Test
   void aTestEverySecondRunsThroughBothChanges() {
     Schedule s = Schedule.cron("* * * * * ?", "Europe/Berlin");
     assertFires(s, "2026-03-29T00:59:58Z", "2026-03-29T00:59:59Z", "2026-03-29T01:00:00Z", "2026-03-29T01:00:01Z");

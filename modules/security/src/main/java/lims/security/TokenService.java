@@ -80,8 +80,9 @@ public final class TokenService {
   }
 
   /**
-   * A verified refresh token: its user, and its id and expiry, by which a logout revokes it
-   * (the user's entity keeps revoked ids until they expire).
+   * A verified refresh token: its user, its id, and the instant until which it is accepted
+   * (its expiry plus the clock skew), by which a logout revokes it (the user's entity keeps
+   * revoked ids until then).
    */
   public record RefreshGrant(Principal principal, String tokenId, Instant expiresAt) {}
 
@@ -89,7 +90,8 @@ public final class TokenService {
   public RefreshGrant verifyRefresh(String token) throws InvalidToken {
     JWTClaimsSet claims = verify(token, Kind.REFRESH);
     if (claims.getJWTID() == null) throw new InvalidToken("malformed token");
-    return new RefreshGrant(principal(claims), claims.getJWTID(), claims.getExpirationTime().toInstant());
+    // Accepted until its expiry plus the clock skew allowed: a revocation is kept that long too.
+    return new RefreshGrant(principal(claims), claims.getJWTID(), claims.getExpirationTime().toInstant().plus(clockSkew));
   }
 
   /** How long a refresh token lives: the browser's refresh cookie lives as long. */

@@ -44,14 +44,18 @@ class TokenServiceTest {
     assertEquals("token expired", assertThrows(TokenService.InvalidToken.class, () -> later.verifyAccess(access)).getMessage());
   }
 
-  /** A logout revokes a refresh token by its id, kept until its expiry: both come from the token. */
+  /** A logout revokes a refresh token by its id, kept as long as the token is accepted (its expiry plus the skew): both come from the token. */
   @Test
   void aRefreshTokenNamesItsIdAndExpiry() throws Exception {
     var pair = tokens.issue("rita", EnumSet.of(Role.VIEWER));
     TokenService.RefreshGrant grant = tokens.verifyRefresh(pair.refreshToken());
     assertEquals("rita", grant.principal().username());
     assertEquals(EnumSet.of(Role.VIEWER), grant.principal().roles());
-    assertEquals(now.plus(tokens.refreshTtl()).getEpochSecond(), grant.expiresAt().getEpochSecond());
+    Instant acceptedUntil = grant.expiresAt();
+    assertEquals(now.plus(tokens.refreshTtl()).plus(JWT.getDuration("clock-skew")).getEpochSecond(), acceptedUntil.getEpochSecond());
+    new TokenService(JWT, Clock.fixed(acceptedUntil.minusSeconds(1), ZoneOffset.UTC)).verifyRefresh(pair.refreshToken());
+    var after = new TokenService(JWT, Clock.fixed(acceptedUntil.plusSeconds(1), ZoneOffset.UTC));
+    assertThrows(TokenService.InvalidToken.class, () -> after.verifyRefresh(pair.refreshToken()), "not accepted once its revocation may be forgotten");
     assertNotEquals(grant.tokenId(), tokens.verifyRefresh(tokens.issue("rita", EnumSet.of(Role.VIEWER)).refreshToken()).tokenId());
   }
 

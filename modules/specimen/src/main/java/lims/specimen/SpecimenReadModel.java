@@ -3,6 +3,7 @@ package lims.specimen;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -11,15 +12,26 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import lims.kernel.projection.ReadTable;
+import lims.kernel.projection.ReadTableHandler;
 import lims.kernel.Page;
 
 /** Queries over the {@code specimen} read table: one indexed, keyset-paginated query each. */
 public final class SpecimenReadModel {
 
   public record SpecimenRow(String id, String barcode, String clientRef, String type, String state, String priority, String plate,
-      String well, String replaces) {}
+      String well, String replaces, Instant receivedAt) {}
 
-  private static final String COLUMNS = "id, barcode, client_ref, type, state, priority, plate, well, replaces";
+  /**
+   * What a list may be narrowed to, each part optional: one state; {@code q}, a prefix of id,
+   * barcode or client reference; {@code clientRef}, a prefix of the client reference alone;
+   * received from (inclusive) and before (exclusive) two instants.
+   */
+  public record Filter(Optional<String> state, Optional<String> q, Optional<String> clientRef, Optional<Instant> receivedFrom,
+      Optional<Instant> receivedBefore) {
+    public static final Filter NONE = new Filter(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  private static final String COLUMNS = "id, barcode, client_ref, type, state, priority, plate, well, replaces, received_at";
 
   private final ReadTable table;
 
@@ -27,19 +39,31 @@ public final class SpecimenReadModel {
     this.table = table;
   }
 
-  /** By id; optionally in one state, and matching {@code q} as a prefix of id, barcode or client reference. */
-  public CompletionStage<Page<SpecimenRow>> list(Optional<String> state, Optional<String> q, int limit, Optional<String> afterId) {
+  /** By id, narrowed by the filter. */
+  public CompletionStage<Page<SpecimenRow>> list(Filter filter, int limit, Optional<String> afterId) {
     return table.query(c -> {
       StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM specimen WHERE 1 = 1");
       List<Object> args = new ArrayList<>();
-      state.ifPresent(s -> {
+      filter.state().ifPresent(s -> {
         sql.append(" AND state = ?");
         args.add(s);
       });
-      q.ifPresent(prefix -> {
-        String like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+      filter.q().ifPresent(prefix -> {
+        String like = likePrefix(prefix);
         sql.append(" AND (id LIKE ? ESCAPE '\\' OR barcode LIKE ? ESCAPE '\\' OR client_ref LIKE ? ESCAPE '\\')");
         args.addAll(List.of(like, like, like));
+      });
+      filter.clientRef().ifPresent(prefix -> {
+        sql.append(" AND client_ref LIKE ? ESCAPE '\\'");
+        args.add(likePrefix(prefix));
+      });
+      filter.receivedFrom().ifPresent(from -> {
+        sql.append(" AND received_at >= ?");
+        args.add(ReadTableHandler.ts(from));
+      });
+      filter.receivedBefore().ifPresent(before -> {
+        sql.append(" AND received_at < ?");
+        args.add(ReadTableHandler.ts(before));
       });
       afterId.ifPresent(a -> {
         sql.append(" AND id > ?");
@@ -52,6 +76,11 @@ public final class SpecimenReadModel {
         return Page.of(read(s), limit, SpecimenRow::id);
       }
     });
+  }
+
+  /** A LIKE pattern matching values that start with {@code prefix}, its wildcards taken literally. */
+  private static String likePrefix(String prefix) {
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
   }
 
   public CompletionStage<Optional<SpecimenRow>> byBarcode(String barcode) {
@@ -85,7 +114,7 @@ public final class SpecimenReadModel {
     try (ResultSet rs = s.executeQuery()) {
       while (rs.next()) {
         rows.add(new SpecimenRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-            rs.getString(7), rs.getString(8), rs.getString(9)));
+            rs.getString(7), rs.getString(8), rs.getString(9), ReadTableHandler.instant(rs, 10)));
       }
     }
     return rows;

@@ -114,7 +114,10 @@ public final class JournalFeed {
   private Object event(ResultSet rs, String persistenceId) throws SQLException {
     try {
       return serialization.deserialize(rs.getBytes(7), rs.getInt(5), rs.getString(6)).get();
-    } catch (RuntimeException e) { // an event of a shape this build cannot read: not shown, not fatal
+    } catch (Exception e) {
+      // An event of a shape this build cannot read (a newer node's, during a rolling upgrade):
+      // not shown, not fatal. The serializer's own failures are checked exceptions
+      // (NotSerializableException, JsonProcessingException) that Try.get() rethrows as they are.
       log.warn("event {} of {} cannot be read for the event stream: {}", rs.getLong(1), persistenceId, e.toString());
       return null;
     }
