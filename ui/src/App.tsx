@@ -8,6 +8,8 @@ import { Login } from './screens/Login';
 import { LabTests } from './screens/LabTests';
 import { Devices } from './screens/Devices';
 import { Specimens } from './screens/Specimens';
+import { Workflows } from './screens/Workflows';
+import { Admin } from './screens/Admin';
 import { NotYet } from './screens/NotYet';
 
 /** What each screen shows; `rest` is the path after the screen's own ("/SP-…" on a specimen's page, "" on the list). */
@@ -17,6 +19,8 @@ const VIEWS: Record<string, ScreenView> = {
   '/lab-tests': LabTests,
   '/devices': Devices,
   '/specimens': Specimens,
+  '/workflows': Workflows,
+  '/admin': Admin,
 };
 
 export function App() {

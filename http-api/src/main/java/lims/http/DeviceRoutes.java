@@ -49,8 +49,9 @@ final class DeviceRoutes {
   private static final int MAX_PARAMETERS_CHARS = 16 * 1024;
   private static final java.util.regex.Pattern CAPABILITY = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,48}");
 
+  /** {@code operations}: what its type runs, the names a workflow step or an execute may use (so a client offers only those). */
   record DeviceView(String id, String name, String type, String status, List<String> capabilities,
-      BookingView currentBooking, int queueLength) {}
+      BookingView currentBooking, int queueLength, List<String> operations) {}
 
   /** A booking as the API shows it; its status is always busy (the device's, while the booking lasts). */
   record BookingView(String deviceId, String workflowId, String status, Instant bookedAt) {
@@ -327,12 +328,13 @@ final class DeviceRoutes {
   private static DeviceView view(String id, Device.Snapshot s) {
     var r = s.registration();
     return new DeviceView(id, r.name(), r.type().wireName(), s.status(), r.capabilities(),
-        s.booking().map(b -> booked(id, b)).orElse(null), s.queue().size());
+        s.booking().map(b -> booked(id, b)).orElse(null), s.queue().size(), r.type().operations());
   }
 
   private static DeviceView view(DeviceReadModel.DeviceRow row) {
     BookingView booking = row.holderWorkflowId() == null ? null : BookingView.of(row.id(), row.holderWorkflowId(), row.bookedAt());
-    return new DeviceView(row.id(), row.name(), row.type(), row.status(), row.capabilities(), booking, row.queueLength());
+    List<String> operations = DeviceType.fromWireName(row.type()).map(DeviceType::operations).orElse(List.of());
+    return new DeviceView(row.id(), row.name(), row.type(), row.status(), row.capabilities(), booking, row.queueLength(), operations);
   }
 
 }

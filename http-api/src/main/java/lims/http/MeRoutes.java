@@ -25,6 +25,7 @@ final class MeRoutes {
   static final Map<String, String> ROUTES = Map.ofEntries(
       Map.entry("users.create", "POST /api/v1/users"),
       Map.entry("users.read", "GET /api/v1/users/{username}"),
+      Map.entry("users.list", "GET /api/v1/users"),
       Map.entry("devices.register", "POST /api/v1/devices"),
       Map.entry("devices.set_status", "PUT /api/v1/devices/{id}/status"),
       Map.entry("devices.book", "POST /api/v1/devices/{id}/book"),

@@ -3,6 +3,7 @@ package lims.http;
 import static org.apache.pekko.http.javadsl.model.HttpMethods.GET;
 import static org.apache.pekko.http.javadsl.model.HttpMethods.POST;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -38,6 +39,7 @@ final class UserRoutes {
   List<Endpoint> endpoints() {
     return List.of(
         new Endpoint(POST, "/api/v1/users", Access.roles(Role.ADMIN), this::create),
+        new Endpoint(GET, "/api/v1/users", Access.roles(Role.ADMIN), this::list),
         new Endpoint(GET, "/api/v1/users/{username}", Access.roles(Role.ADMIN), this::read));
   }
 
@@ -46,11 +48,12 @@ final class UserRoutes {
     String username = body.requiredMatching("username", Users.USERNAME,
         "2-64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter");
     String password = body.check("password", body.requiredString("password", 256), given -> Optional.ofNullable(PasswordHasher.weakness(given)));
+    JsonNode given = body.raw("roles");
     List<Role> roles = body.requiredList("roles", Role.values().length, Role::fromWireName, "one of " + Role.wireNames());
-    body.finish();
-    if (roles.isEmpty()) {
-      throw ProblemException.invalid("roles", "must name at least one role");
+    if (given != null && given.isArray() && given.isEmpty()) {
+      body.reject("roles", "must name at least one role"); // with the other fields' problems, so a form shows them all at once
     }
+    body.finish();
     return idempotency.create(call, () -> CompletableFuture.completedFuture(username), reserved -> users
         .create(username, password, EnumSet.copyOf(roles), call.caller().username(), reserved.token())
         .thenCompose(
@@ -61,6 +64,13 @@ final class UserRoutes {
               return users.find(username);
             })
         .thenApply(user -> Responses.json(mapper, 201, UserView.of(user.orElseThrow()))));
+  }
+
+  /** Users by name, a page at a time; the cursor is the last name of the page. */
+  private CompletionStage<HttpResponse> list(Call call) {
+    int limit = QueryParams.limit(call);
+    Optional<String> after = QueryParams.matching(call, "after", Users.USERNAME, "a cursor from next_cursor");
+    return users.list(limit, after).thenApply(page -> Responses.page(mapper, page.map(UserView::of)));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {

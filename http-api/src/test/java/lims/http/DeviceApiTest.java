@@ -182,7 +182,9 @@ class DeviceApiTest {
     node.eventually(() -> {
       JsonNode page = api.get("/api/v1/devices?limit=500", tech).json();
       boolean listed = false;
-      for (JsonNode d : page.get("items")) listed |= d.get("id").asText().equals("zz-largest") && d.get("capabilities").size() == 16;
+      for (JsonNode d : page.get("items")) {
+        listed |= d.get("id").asText().equals("zz-largest") && d.get("capabilities").size() == 16 && d.get("operations").toString().contains("incubate");
+      }
       assertTrue(listed, "the projection stored it");
     });
   }
@@ -289,6 +291,7 @@ class DeviceApiTest {
     assertEquals("wf-keep", device.get("current_booking").get("workflow_id").asText());
     assertEquals("plate_reader", device.get("type").asText());
     assertEquals(0, device.get("queue_length").asInt());
+    assertEquals("[\"read_absorbance\",\"read_fluorescence\"]", device.get("operations").toString(), "what a step on it may name");
     assertNull(api.get("/api/v1/devices/x1", tech).json().get("id"));
   }
 }

@@ -36,6 +36,7 @@ class MeApiTest {
   static final Map<String, Request> REQUESTS = new TreeMap<>(Map.ofEntries(
       Map.entry("users.create", new Request("POST", "/api/v1/users", "{}")),
       Map.entry("users.read", new Request("GET", "/api/v1/users/nobody-here", null)),
+      Map.entry("users.list", new Request("GET", "/api/v1/users?limit=1", null)),
       Map.entry("devices.register", new Request("POST", "/api/v1/devices", "{}")),
       Map.entry("devices.set_status", new Request("PUT", "/api/v1/devices/no-such-device/status", "{}")),
       Map.entry("devices.book", new Request("POST", "/api/v1/devices/no-such-device/book", "{}")),

@@ -60,7 +60,13 @@ public final class UserAccount
   public sealed interface Event extends CborSerializable permits UserCreated, RefreshTokenRevoked {}
 
   public record UserCreated(String username, String passwordHash, Set<Role> roles, String createdBy, Instant at, String idempotencyToken)
-      implements Event {}
+      implements Event {
+
+    /** The user this creates: roles are set here once and never change, so this is the user as it is now. */
+    public User user() {
+      return new User(username, passwordHash, roles, createdBy, at);
+    }
+  }
 
   public record RefreshTokenRevoked(String tokenId, Instant expiresAt, Instant at) implements Event {}
 
@@ -132,8 +138,7 @@ public final class UserAccount
         .forAnyState()
         .onEvent(
             UserCreated.class,
-            (state, e) -> new State(Optional.of(new User(e.username(), e.passwordHash(), e.roles(), e.createdBy(), e.at())), e.idempotencyToken(),
-                state.revokedRefreshTokens()))
+            (state, e) -> new State(Optional.of(e.user()), e.idempotencyToken(), state.revokedRefreshTokens()))
         .onEvent(RefreshTokenRevoked.class, State::revoke)
         .build();
   }

@@ -1,8 +1,14 @@
 package lims.security;
 
 import lims.kernel.Asked;
+import lims.kernel.Database;
+import lims.kernel.Page;
 import lims.kernel.Role;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +20,8 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
 
 /** The user directory: creating users and checking their passwords, over the sharded UserAccount entities. */
 public final class Users {
@@ -21,12 +29,27 @@ public final class Users {
   /** Lower case, so "Admin" and "admin" cannot be two users. */
   public static final Pattern USERNAME = Pattern.compile("[a-z][a-z0-9._-]{1,63}");
 
+  /**
+   * The users after a name, by name: each user's first event (its creation, which also fixes its
+   * roles) through the journal's key (persistence_id, sequence_number), so a page reads only its
+   * own users' rows (decision 0054). The bounds are the entity type's ids: above "UserAccount|"
+   * and below "UserAccounu", which no other type's id falls between in any collation that
+   * orders letters alphabetically.
+   */
+  static final String PAGE = "SELECT \"persistence_id\", \"event_ser_id\", \"event_ser_manifest\", \"event_payload\" FROM \"event_journal\""
+      + " WHERE \"persistence_id\" > ? AND \"persistence_id\" < ? AND \"sequence_number\" = 1 AND \"deleted\" = FALSE"
+      + " ORDER BY \"persistence_id\" LIMIT ?";
+  private static final String ID_PREFIX = UserAccount.TYPE.name() + "|";
+  private static final String ID_BOUND = pastType(UserAccount.TYPE.name());
+
+  private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final PasswordHasher hasher;
   private final Executor hashing;
   private final Duration askTimeout;
 
   public Users(ActorSystem<?> system, PasswordHasher hasher, Duration askTimeout) {
+    this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.hasher = hasher;
     this.hashing = system.dispatchers().lookup(DispatcherSelector.fromConfig("lims.password-hashing-dispatcher"));
@@ -46,6 +69,30 @@ public final class Users {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     return Asked.ask(account(username), UserAccount.Get::new, askTimeout).thenApply(UserAccount.Lookup::user);
+  }
+
+  /**
+   * A page of users in name order, after the name {@code after} (none: from the first). Read from
+   * the journal, which holds a user from the moment its create is answered; the password hash is
+   * in each user, for the caller to leave out.
+   */
+  public CompletionStage<Page<UserAccount.User>> list(int limit, Optional<String> after) {
+    Serialization serialization = SerializationExtension.get(system.classicSystem());
+    return Database.get(system).withConnection(c -> {
+      List<UserAccount.User> users = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement(PAGE)) {
+        s.setString(1, ID_PREFIX + after.orElse(""));
+        s.setString(2, ID_BOUND);
+        s.setInt(3, limit + 1);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            Object event = serialization.deserialize(rs.getBytes(4), rs.getInt(2), rs.getString(3)).get();
+            if (event instanceof UserAccount.UserCreated created) users.add(created.user());
+          }
+        }
+      }
+      return Page.of(users, limit, UserAccount.User::username);
+    });
   }
 
   /** The user of a refresh token; empty when the user is gone or the token was revoked (a logout). */
@@ -77,6 +124,11 @@ public final class Users {
               return user.filter(u -> hasher.matches(password, u.passwordHash()));
             },
             hashing);
+  }
+
+  /** What sorts just after every id of an entity type: its name with the last letter moved on ("UserAccounu"). */
+  static String pastType(String type) {
+    return type.substring(0, type.length() - 1) + (char) (type.charAt(type.length() - 1) + 1);
   }
 
   private EntityRef<UserAccount.Command> account(String username) {
