@@ -6,10 +6,29 @@ const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), selec
 /** A dialog that keeps keyboard focus inside, closes on Escape and gives focus back to where it was. */
 export function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ComponentChildren }) {
   const box = useRef<HTMLDivElement>(null);
+  const closeRef = useRef(onClose);
+  closeRef.current = onClose;
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     box.current?.querySelector<HTMLElement>(FOCUSABLE)?.focus();
-    return () => before?.focus();
+    // Focus can leave the dialog without a key press: the focused submit button is disabled
+    // while the form is sent, and the browser drops focus to the page. Tab and Escape are then
+    // caught here, on the document, and brought back into the dialog.
+    const outside = (e: KeyboardEvent) => {
+      if (!box.current || box.current.contains(document.activeElement)) return;
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        closeRef.current();
+      } else if (e.key === 'Tab') {
+        e.preventDefault();
+        box.current.querySelector<HTMLElement>(FOCUSABLE)?.focus();
+      }
+    };
+    document.addEventListener('keydown', outside, true);
+    return () => {
+      document.removeEventListener('keydown', outside, true);
+      before?.focus();
+    };
   }, []);
 
   function onKeyDown(e: KeyboardEvent) {

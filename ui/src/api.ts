@@ -29,7 +29,7 @@ export interface Page<T> {
 }
 
 let accessToken: string | null = null;
-let refreshing: Promise<boolean> | null = null;
+let refreshing: Promise<Refreshed> | null = null;
 
 /** Called when a refresh fails: the session is over and the login screen shows. */
 let onSignedOut: () => void = () => {};
@@ -59,14 +59,28 @@ export async function login(username: string, password: string): Promise<void> {
   accessToken = (await response.json()).access_token;
 }
 
-/** A new access token from the refresh cookie; false when there is no (valid) cookie. Concurrent callers share one request. */
-export function refresh(): Promise<boolean> {
+/**
+ * What a refresh through the cookie came to: a new access token; refused (no cookie, or its
+ * token expired or was revoked: the session is over); or unreachable (the node did not answer
+ * or failed: the session may well be fine, so the user is not sent to the login screen).
+ */
+export type Refreshed = 'renewed' | 'refused' | 'unreachable';
+
+/** A new access token from the refresh cookie. Concurrent callers share one request. */
+export function refresh(): Promise<Refreshed> {
   refreshing ??= fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' })
-    .then(async (response) => {
-      accessToken = response.ok ? (await response.json()).access_token : null;
-      return response.ok;
+    .then(async (response): Promise<Refreshed> => {
+      if (response.ok) {
+        accessToken = (await response.json()).access_token;
+        return 'renewed';
+      }
+      if (response.status === 400 || response.status === 401) {
+        accessToken = null;
+        return 'refused';
+      }
+      return 'unreachable';
     })
-    .catch(() => false)
+    .catch((): Refreshed => 'unreachable')
     .finally(() => {
       refreshing = null;
     });
@@ -79,27 +93,61 @@ export async function logout(): Promise<void> {
   await fetch('/api/v1/auth/refresh', { method: 'DELETE', credentials: 'same-origin' }).catch(() => undefined);
 }
 
-async function send(method: string, path: string, body?: unknown): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+async function send(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...extra };
   if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
 }
 
-/** Sends a request with the access token; a 401 is answered by one refresh and one retry, and a second 401 ends the session. */
+/**
+ * Sends a request with the access token; a 401 is answered by one refresh and one retry. The
+ * session ends only when the refresh is refused: a node that is restarting keeps the user
+ * signed in, and the call fails like any other for the caller to retry.
+ */
 async function authorized(open: () => Promise<Response>): Promise<Response> {
   let response = await open();
-  if (response.status === 401 && (await refresh())) response = await open();
-  if (response.status === 401) {
+  if (response.status !== 401) return response;
+  const refreshed = await refresh();
+  if (refreshed === 'renewed') response = await open();
+  if (refreshed === 'refused' || response.status === 401) {
     accessToken = null;
     onSignedOut();
   }
   return response;
 }
 
-/** One API call; a Problem when the answer is not 2xx. */
-export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await authorized(() => send(method, path, body));
+/** A key for one user intent (one form's submit, however often it is retried): the API creates once per key. */
+export function idempotencyKey(): string {
+  // getRandomValues works on plain http too, where crypto.randomUUID is not offered.
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * One create a form makes, however often its submit is retried: the same key until the API
+ * gives a definite answer (a refusal below 500: the user changes the form, which is a new
+ * request), a new one after it. A lost answer or a 5xx keeps the key, so submitting again
+ * cannot create twice.
+ */
+export class CreateIntent {
+  private key = idempotencyKey();
+
+  get current(): string {
+    return this.key;
+  }
+
+  answered(failure: unknown): void {
+    if (failure instanceof Problem && failure.status > 0 && failure.status < 500) this.key = idempotencyKey();
+  }
+}
+
+/**
+ * One API call; a Problem when the answer is not 2xx. A create passes the form's
+ * `idempotencyKey` so that a retry after a lost answer cannot create twice.
+ */
+export async function call<T>(method: string, path: string, body?: unknown, options: { idempotencyKey?: string } = {}): Promise<T> {
+  const extra: Record<string, string> = options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {};
+  const response = await authorized(() => send(method, path, body, extra));
   if (!response.ok) throw await problemOf(response);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }

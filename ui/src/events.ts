@@ -17,7 +17,7 @@ export interface Change {
 }
 
 type ChangeListener = (change: Change) => void;
-type ReloadListener = () => void;
+type ReloadListener = (nothing?: undefined) => void;
 
 const changeListeners = new Set<ChangeListener>();
 const reloadListeners = new Set<ReloadListener>();
@@ -78,34 +78,67 @@ export function stop(): void {
   live.value = false;
 }
 
+/** Without a byte for this long (heartbeats come every 15 s) the connection is taken for dead: a laptop that slept, a Wi-Fi switch. */
+export const SILENCE_LIMIT_MS = 45_000;
+
+/** A stream that ends sooner than this after opening counts as a failure, so a node that accepts and drops at once is not hammered. */
+const SHORT_LIVED_MS = 5_000;
+
+function tell<T>(listeners: Set<(arg: T) => void>, arg: T): void {
+  // One screen's failing listener must not cost the others the change (it is not sent again).
+  listeners.forEach((listener) => {
+    try {
+      listener(arg);
+    } catch (failure) {
+      console.error('a live-change listener failed', failure);
+    }
+  });
+}
+
 async function follow(signal: AbortSignal): Promise<void> {
   let lastId: string | undefined;
   let failures = 0;
-  let first = true;
   while (!signal.aborted) {
+    const connection = new AbortController();
+    let reader: ReadableStreamDefaultReader<string> | undefined;
+    const abort = () => {
+      connection.abort();
+      void reader?.cancel().catch(() => undefined); // ends a read still waiting on a dead connection
+    };
+    signal.addEventListener('abort', abort);
+    let silence: ReturnType<typeof setTimeout> | undefined;
+    const watch = () => {
+      clearTimeout(silence);
+      silence = setTimeout(abort, SILENCE_LIMIT_MS);
+    };
+    const opened = Date.now();
+    const resuming = lastId !== undefined; // the node then sends what was missed, from the journal
     try {
-      const response = await openEventStream(lastId, signal);
+      watch();
+      const response = await openEventStream(lastId, connection.signal);
       if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);
       live.value = true;
-      failures = 0;
-      // A reconnect after a drop: what was missed comes from the journal, in order.
-      // The very first connection starts now, and screens load their lists themselves.
-      if (!first && lastId === undefined) reloadListeners.forEach((l) => l());
-      first = false;
       const parser = new SseParser();
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {
+        watch();
         const { value, done } = await reader.read();
         if (done) break;
         for (const event of parser.push(value)) {
           const meaning = interpret(event);
           if (meaning.id) lastId = meaning.id;
-          if (meaning.change) changeListeners.forEach((l) => l(meaning.change!));
-          if (meaning.reload) reloadListeners.forEach((l) => l());
+          if (meaning.change) tell(changeListeners, meaning.change);
+          // "open" too: screens read their lists before the stream was there, and a change
+          // made between that read and this open is in neither; reading again closes the gap.
+          if (meaning.reload || (event.event === 'open' && !resuming)) tell(reloadListeners, undefined);
         }
       }
+      failures = Date.now() - opened < SHORT_LIVED_MS ? failures + 1 : 0;
     } catch {
       failures++;
+    } finally {
+      clearTimeout(silence);
+      signal.removeEventListener('abort', abort);
     }
     live.value = false;
     if (signal.aborted) return;

@@ -24,10 +24,19 @@ async function loadUser(): Promise<void> {
 
 /** On page load: a refresh cookie from an earlier login signs the user in again without a password. */
 export async function restore(): Promise<void> {
-  if (await api.refresh()) {
-    await loadUser().catch(() => (user.value = null));
-  } else {
-    user.value = null;
+  // A node that is restarting answers nothing for a moment: ask again (1, 2, 4 s) before
+  // deciding there is no session.
+  for (let attempt = 0; ; attempt++) {
+    const refreshed = await api.refresh();
+    if (refreshed === 'renewed') {
+      await loadUser().catch(() => (user.value = null));
+      return;
+    }
+    if (refreshed === 'refused' || attempt === 3) {
+      user.value = null;
+      return;
+    }
+    await new Promise((resume) => setTimeout(resume, 1000 * 2 ** attempt));
   }
 }
 

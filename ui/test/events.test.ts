@@ -62,26 +62,59 @@ describe('the live stream', () => {
       () => body('retry: 2000\n\n', 'id: 10\nevent: open\ndata: {"type":"open"}\n\n', change(11, 'device', 'DEV-1'), change(12, 'specimen', 'SP-1')),
       () => body('id: 12\nevent: open\ndata: {"type":"open"}\n\n', change(13, 'device', 'DEV-2'), 'event: closing\ndata: {"type":"closing","reason":"slow_client"}\n\n'),
     ];
+    let reloads = 0;
+    const offReload = events.onReload(() => reloads++);
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
     events.start();
     await vi.waitFor(() => expect(opened.length).toBe(1));
-    await vi.advanceTimersByTimeAsync(300); // the quick reconnect after a clean end
+    // Each stream here ends at once: taken as a failure, so the next try waits 1 s, then 2 s.
+    await vi.advanceTimersByTimeAsync(1100);
     await vi.waitFor(() => expect(opened.length).toBe(2));
-    await vi.advanceTimersByTimeAsync(300);
+    await vi.advanceTimersByTimeAsync(2100);
     await vi.waitFor(() => expect(opened.length).toBe(3));
     expect(opened).toEqual([undefined, '12', '13']);
     expect(seen).toEqual(['DEV-1', 'DEV-2']);
+    // The first open tells screens to read their lists (a change between their read and the
+    // open is in neither); a resume does not: the node sends what was missed.
+    expect(reloads).toBe(1);
     off();
+    offReload();
+    vi.restoreAllMocks();
   });
 
   test('a reload event tells screens to read their lists again', async () => {
     let reloads = 0;
     const off = events.onReload(() => reloads++);
-    script = [() => body('id: 40\nevent: reload\ndata: {"type":"reload","reason":"too_old"}\n\n')];
+    script = [() => body('id: 39\nevent: open\ndata: {"type":"open"}\n\n'),
+      () => body('id: 40\nevent: reload\ndata: {"type":"reload","reason":"too_old"}\n\n')];
     events.start();
-    await vi.waitFor(() => expect(reloads).toBe(1));
-    await vi.advanceTimersByTimeAsync(300);
-    await vi.waitFor(() => expect(opened).toEqual([undefined, '40']));
+    await vi.waitFor(() => expect(reloads).toBe(1)); // the first open
+    await vi.advanceTimersByTimeAsync(1600);
+    await vi.waitFor(() => expect(reloads).toBe(2)); // the reload
+    await vi.advanceTimersByTimeAsync(3000);
+    await vi.waitFor(() => expect(opened).toEqual([undefined, '39', '40']));
     off();
+  });
+
+  test('a connection silent for longer than heartbeats allow is dropped and opened again from the last id', async () => {
+    script = [
+      () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('id: 7\nevent: open\ndata: {"type":"open"}\n\n'));
+              // then nothing, never closed: a connection that died without a word
+            },
+          }),
+          { status: 200 },
+        ),
+    ];
+    events.start();
+    await vi.waitFor(() => expect(opened.length).toBe(1));
+    await vi.advanceTimersByTimeAsync(events.SILENCE_LIMIT_MS - 1000);
+    expect(opened.length).toBe(1);
+    await vi.advanceTimersByTimeAsync(2000 + 250);
+    await vi.waitFor(() => expect(opened).toEqual([undefined, '7']));
   });
 
   test('a node that refuses waits longer each time, up to 30 s', async () => {

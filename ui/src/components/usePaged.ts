@@ -1,5 +1,5 @@
 import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { get, Page, Problem } from '../api';
 import { onReload } from '../events';
 
@@ -16,20 +16,27 @@ export function usePaged<T>(query: string, keyOf: (row: T) => string) {
   /** The API's refusal of the query, so a filter's 400 can be shown at the filter it names. */
   const problem = useSignal<Problem | null>(null);
 
+  // Only the newest read may land: a reply to an older query (the filter changed, a reload
+  // came, "show more" was still on its way) would mix another list's rows and cursor in.
+  const latest = useRef(0);
+
   async function load(after: string | null): Promise<void> {
+    const read = ++latest.current;
     loading.value = true;
     error.value = null;
     problem.value = null;
     try {
       const separator = query.includes('?') ? '&' : '?';
       const page = await get<Page<T>>(after ? `${query}${separator}after=${encodeURIComponent(after)}` : query);
+      if (read !== latest.current) return;
       rows.value = after ? [...rows.value, ...page.items.filter((r) => !rows.value.some((o) => keyOf(o) === keyOf(r)))] : page.items;
       cursor.value = page.next_cursor;
     } catch (failure) {
+      if (read !== latest.current) return;
       error.value = failure instanceof Error ? failure.message : String(failure);
       problem.value = failure instanceof Problem ? failure : null;
     } finally {
-      loading.value = false;
+      if (read === latest.current) loading.value = false;
     }
   }
 

@@ -1,5 +1,6 @@
 import { useSignal } from '@preact/signals';
-import { call, Problem } from '../api';
+import { useRef } from 'preact/hooks';
+import { call, CreateIntent, Problem } from '../api';
 import { TextField } from '../components/TextField';
 import { Modal } from '../Modal';
 import { ROLE_PURPOSE, UserRow } from './Admin';
@@ -11,14 +12,16 @@ export function CreateUser({ onClose, onCreated }: { onClose: () => void; onCrea
   const roles = useSignal<string[]>([]);
   const problem = useSignal<Problem | null>(null);
   const busy = useSignal(false);
+  const intent = useRef(new CreateIntent()).current;
 
   async function submit(e: Event) {
     e.preventDefault();
     busy.value = true;
     problem.value = null;
     try {
-      onCreated(await call<UserRow>('POST', '/api/v1/users', { username: username.value.trim(), password: password.value, roles: roles.value }));
+      onCreated(await call<UserRow>('POST', '/api/v1/users', { username: username.value.trim(), password: password.value, roles: roles.value }, { idempotencyKey: intent.current }));
     } catch (failure) {
+      intent.answered(failure);
       const p = failure instanceof Problem ? failure : new Problem(0, String(failure));
       // A name taken is a conflict, not a field error in the API's terms; it belongs at the name all the same.
       problem.value = p.status === 409 ? new Problem(409, p.detail, [{ field: 'username', message: `${p.detail}: choose another name.` }]) : p;

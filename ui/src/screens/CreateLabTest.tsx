@@ -1,7 +1,7 @@
 import { useSignal } from '@preact/signals';
 import { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
-import { call, get, Page, Problem } from '../api';
+import { call, CreateIntent, get, Page, Problem } from '../api';
 import { onChange } from '../events';
 import { instant } from '../format';
 import { Modal } from '../Modal';
@@ -39,6 +39,7 @@ export function CreateLabTest({ existing, onClose, onSaved }: { existing?: LabTe
   const preview = useSignal<Preview | null>(null);
   const previewNote = useSignal<string | null>(null);
   const busy = useSignal(false);
+  const intent = useRef(new CreateIntent()).current;
   /** In edit mode: someone else changed or deleted the test while this form was open. */
   const changedMeanwhile = useSignal<'edited' | 'deleted' | null>(null);
   const devices = useSignal<{ id: string; name: string }[]>([]);
@@ -141,11 +142,14 @@ export function CreateLabTest({ existing, onClose, onSaved }: { existing?: LabTe
     try {
       const saved = existing
         ? await call<LabTest>('PUT', `/api/v1/lab-tests/${existing.id}`, definition.body)
-        : await call<LabTest>('POST', '/api/v1/lab-tests', definition.body);
+        : await call<LabTest>('POST', '/api/v1/lab-tests', definition.body, { idempotencyKey: intent.current });
       onSaved(saved);
     } catch (failure) {
+      intent.answered(failure);
       if (!(failure instanceof Problem)) {
-        summary.value = 'The server could not be reached; nothing was saved. Try again.';
+        summary.value = existing
+          ? 'The server did not answer; the change may or may not have been saved. Saving again is safe.'
+          : 'The server did not answer; the test may or may not have been created. Creating again is safe: it will not make a second one.';
       } else if (failure.status === 409) {
         summary.value = `Not saved: ${failure.detail}`;
       } else {

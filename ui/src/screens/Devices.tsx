@@ -1,3 +1,4 @@
+import { segment } from '../router';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { usePaged } from '../components/usePaged';
@@ -14,7 +15,7 @@ const PAGE_SIZE = 30;
 
 /** The devices screen: the board at /devices, a device at /devices/{id}, its execution log at /devices/{id}/logs. */
 export function Devices({ rest }: { rest: string }) {
-  const [id, sub] = rest.split('/').filter(Boolean).map(decodeURIComponent);
+  const [id, sub] = rest.split('/').filter(Boolean).map(segment);
   if (!id) return <DeviceBoard />;
   if (sub === 'logs') return <DeviceLogs id={id} />;
   return <DeviceDetail id={id} />;

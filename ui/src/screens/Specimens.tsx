@@ -1,7 +1,7 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { get, Problem } from '../api';
-import { navigate } from '../router';
+import { navigate, segment } from '../router';
 import { scanned } from './SpecimensLifecycle';
 import { SpecimensDetail } from './SpecimensDetail';
 import { SpecimensList } from './SpecimensList';
@@ -9,7 +9,7 @@ import './Specimens.css';
 
 /** The Specimens screen: the list at /specimens, one specimen at /specimens/<id>; the scanner field on both. */
 export function Specimens({ rest }: { rest: string }) {
-  const id = decodeURIComponent(rest.replace(/^\/+/, ''));
+  const id = segment(rest.replace(/^\/+/, ''));
   return (
     <div class="specimens">
       <ScanField />

@@ -1,5 +1,6 @@
 import { useSignal } from '@preact/signals';
-import { call, Problem } from '../api';
+import { useRef } from 'preact/hooks';
+import { call, CreateIntent, Problem } from '../api';
 import type { JSX } from 'preact';
 import { Modal } from '../Modal';
 import { Specimen } from './SpecimensLifecycle';
@@ -17,6 +18,7 @@ export function SpecimensRegister({ onClose, onRegistered }: { onClose: () => vo
   const priority = useSignal('normal');
   const problem = useSignal<Problem | null>(null);
   const busy = useSignal(false);
+  const intent = useRef(new CreateIntent()).current;
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -30,10 +32,11 @@ export function SpecimensRegister({ onClose, onRegistered }: { onClose: () => vo
         tests_requested: typedTests(),
         collected_at: collectedAt.value ? new Date(collectedAt.value).toISOString() : undefined,
         priority: priority.value,
-      });
+      }, { idempotencyKey: intent.current });
       onRegistered(specimen.id);
     } catch (failure) {
-      problem.value = failure instanceof Problem ? failure : new Problem(0, String(failure));
+      intent.answered(failure);
+      problem.value = failure instanceof Problem ? failure : new Problem(0, `The server did not answer; registering again is safe (it will not register twice). ${failure}`);
     } finally {
       busy.value = false;
     }

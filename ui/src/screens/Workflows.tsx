@@ -3,7 +3,7 @@ import { useEffect } from 'preact/hooks';
 import { usePaged } from '../components/usePaged';
 import { onChange } from '../events';
 import { instant } from '../format';
-import { navigate } from '../router';
+import { navigate, segment } from '../router';
 import { can } from '../session';
 import { WorkflowDetail } from './WorkflowsDetail';
 import { CreateWorkflow } from './WorkflowsCreate';
@@ -15,7 +15,7 @@ const PAGE_SIZE = 25;
 
 /** Workflows: the list at /workflows, one workflow at /workflows/<id>. */
 export function Workflows({ rest }: { rest: string }) {
-  const id = decodeURIComponent(rest.replace(/^\//, ''));
+  const id = segment(rest.replace(/^\//, ''));
   return id ? <WorkflowDetail id={id} /> : <WorkflowList />;
 }
 

@@ -1,6 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
-import { call, get, Page, Problem } from '../api';
+import { call, CreateIntent, get, Page, Problem } from '../api';
 import { TextField } from '../components/TextField';
 import { Modal } from '../Modal';
 import { parseParameters, PRIORITIES, Workflow } from './WorkflowsModel';
@@ -47,6 +47,7 @@ export function CreateWorkflow({ onClose, onCreated }: { onClose: () => void; on
   const priority = useSignal('normal');
   const problem = useSignal<Problem | null>(null);
   const busy = useSignal(false);
+  const intent = useRef(new CreateIntent()).current;
   const scanInput = useRef<HTMLInputElement>(null);
 
   async function loadDevices(after: string | null) {
@@ -55,7 +56,8 @@ export function CreateWorkflow({ onClose, onCreated }: { onClose: () => void; on
       devices.value = [...devices.value, ...page.items];
       deviceCursor.value = page.next_cursor;
     } catch (failure) {
-      problem.value = failure instanceof Problem ? failure : new Problem(0, String(failure));
+      intent.answered(failure);
+      problem.value = failure instanceof Problem ? failure : new Problem(0, `The server did not answer; creating again is safe (it will not create twice). ${failure}`);
     }
   }
 
@@ -122,7 +124,7 @@ export function CreateWorkflow({ onClose, onCreated }: { onClose: () => void; on
         sample_barcodes: samples.value.map((s) => s.barcode),
         steps: body,
         priority: priority.value,
-      });
+      }, { idempotencyKey: intent.current });
       onCreated(created);
     } catch (failure) {
       problem.value = failure instanceof Problem ? failure : new Problem(0, String(failure));
