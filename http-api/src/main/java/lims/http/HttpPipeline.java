@@ -169,6 +169,8 @@ public final class HttpPipeline {
     ProblemException problem;
     if (cause instanceof ProblemException p) {
       problem = p;
+    } else if (cause instanceof lims.kernel.Refusal refusal) {
+      problem = ProblemException.of(refusal.rejection());
     } else if (cause instanceof EntityStreamSizeException) { // over the parser's limit: not even drained
       problem = body.tooLarge();
     } else if (cause instanceof EntityStreamException e) { // a malformed chunk, an upload cut off, a chunk over the parser's limit

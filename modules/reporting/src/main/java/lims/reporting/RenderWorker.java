@@ -1,0 +1,169 @@
+package lims.reporting;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import lims.kernel.Backoff;
+import lims.kernel.Failures;
+import lims.reporting.ReportJobs.Job;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's render worker (decision 0058): claims due render jobs from the durable queue while
+ * it has a free render slot, renders each in {@link RenderSlots} under the time limit,
+ * stores it, and hands it to its {@link Filing} (the specimens' report_rendered, then delivery).
+ *
+ * <p>A try that fails (the time limit, an error) is queued again with back-off until the
+ * job has had its tries, then it is failed with the reason; a report refused outright (too
+ * large, a specimen no longer reportable) fails at once. While a job renders its lease is
+ * renewed; a node that stops mid-render stops renewing, and once the lease lapses another
+ * node claims the job and renders it, once: only the lease holder can store it.
+ */
+public final class RenderWorker {
+
+  private static final Logger log = LoggerFactory.getLogger(RenderWorker.class);
+
+  /** Why a report can never render: failed at once, not tried again. */
+  public static final class Unreportable extends RuntimeException {
+    public Unreportable(String reason) {
+      super(reason);
+    }
+  }
+
+  /** What follows a stored render: the specimens are told, the report goes to delivery (repeatable). */
+  @FunctionalInterface
+  public interface Filing {
+    CompletionStage<org.apache.pekko.Done> file(Job job);
+  }
+
+  /** The worker's settings ({@code lims.reports.render}). */
+  public record Settings(Duration timeLimit, int attempts, Backoff backoff, Duration lease, Duration pollInterval) {}
+
+  private final ActorSystem<?> system;
+  private final ReportJobs jobs;
+  private final ReportMaker maker;
+  private final RenderSlots slots;
+  private final Filing filing;
+  private final Settings settings;
+  private final String owner;
+  private final Timer renderTime;
+  private final Counter failures;
+  private final AtomicBoolean claiming = new AtomicBoolean();
+  private volatile boolean stopped;
+  private Cancellable poll;
+
+  public RenderWorker(ActorSystem<?> system, ReportJobs jobs, ReportMaker maker, RenderSlots slots, Filing filing, Settings settings,
+      String owner, MeterRegistry registry) {
+    this.system = system;
+    this.jobs = jobs;
+    this.maker = maker;
+    this.slots = slots;
+    this.filing = filing;
+    this.settings = settings;
+    this.owner = owner;
+    this.renderTime = Timer.builder("lims.report.render.time").description("time to render a report (PDF and workbook)")
+        .publishPercentileHistogram().register(registry);
+    this.failures = Counter.builder("lims.report.render.failures").description("render tries that failed (time limit, error, refused)")
+        .register(registry);
+  }
+
+  public void start() {
+    poll = system.scheduler().scheduleWithFixedDelay(settings.pollInterval(), settings.pollInterval(), this::nudge, system.executionContext());
+  }
+
+  /** Stops claiming (the node is leaving); a render under way is left to its lease. */
+  public void stop() {
+    stopped = true;
+    if (poll != null) poll.cancel();
+  }
+
+  /** Claims jobs while a slot is free: on every poll, and at once when this node queues one. */
+  public void nudge() {
+    if (stopped || !claiming.compareAndSet(false, true)) return;
+    Optional<RenderSlots.Slot> slot = slots.reserve();
+    if (slot.isEmpty()) {
+      claiming.set(false);
+      return;
+    }
+    jobs.claim(owner, settings.lease()).whenComplete((job, failure) -> {
+      claiming.set(false);
+      if (failure != null) log.warn("claiming a render job failed: {}", Failures.cause(failure).getMessage());
+      if (failure != null || job.isEmpty()) {
+        slot.get().release();
+        return;
+      }
+      work(job.get(), slot.get());
+      nudge();
+    });
+  }
+
+  private void work(Job job, RenderSlots.Slot slot) {
+    Cancellable renewal = system.scheduler().scheduleWithFixedDelay(settings.lease().dividedBy(3), settings.lease().dividedBy(3),
+        () -> jobs.renew(job.jobId(), owner, settings.lease()), system.executionContext());
+    CompletionStage<Boolean> stored;
+    if (job.status() == ReportJobs.Status.STORED) {
+      slot.release(); // only the filing is left: nothing to render
+      stored = CompletableFuture.completedFuture(true);
+    } else {
+      stored = render(job, slot);
+    }
+    stored.thenCompose(ok -> ok ? file(job) : CompletableFuture.completedFuture(false))
+        .whenComplete((ok, failure) -> {
+          renewal.cancel();
+          slot.release(); // when the render never started (its preparation failed)
+          nudge();
+        });
+  }
+
+  private CompletionStage<Boolean> render(Job job, RenderSlots.Slot slot) {
+    long started = System.nanoTime();
+    return jobs.nextVersion(job.reportId())
+        .thenCompose(version -> maker.prepare(job, version)
+            .thenCompose(render -> slot.run(job.reportId() + " v" + version, render, settings.timeLimit()))
+            .thenCompose(draft -> {
+              renderTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+              return jobs.store(job, owner, version, draft);
+            }))
+        .thenApply(stored -> {
+          if (!stored) log.warn("render job {} ({}) was taken over by another node: not stored here", job.jobId(), job.reportId());
+          return stored;
+        })
+        .exceptionallyCompose(failure -> tryFailed(job, Failures.cause(failure)).thenApply(x -> false));
+  }
+
+  private CompletionStage<Boolean> tryFailed(Job job, Throwable cause) {
+    failures.increment();
+    String reason = cause instanceof TimeoutException ? "time limit: " + cause.getMessage()
+        : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    boolean permanent = cause instanceof Unreportable || cause.getClass().getSimpleName().equals("ReportTooLarge");
+    boolean lastTry = job.attempts() >= settings.attempts();
+    Duration retryAfter = permanent || lastTry ? null : settings.backoff().after(job.attempts());
+    if (retryAfter == null) {
+      log.error("report {} (job {}) failed after {} tries: {}", job.reportId(), job.jobId(), job.attempts(), reason);
+    } else {
+      log.warn("report {} (job {}) try {} failed, again in {}: {}", job.reportId(), job.jobId(), job.attempts(), retryAfter, reason);
+    }
+    return jobs.failed(job.jobId(), owner, reason, retryAfter);
+  }
+
+  private CompletionStage<Boolean> file(Job job) {
+    return jobs.get(job.jobId())
+        .thenCompose(current -> filing.file(current.orElseThrow()))
+        .thenCompose(x -> jobs.done(job.jobId(), owner))
+        .exceptionallyCompose(failure -> {
+          String reason = "stored, but telling its specimens or deliveries failed: " + Failures.cause(failure).getMessage();
+          log.warn("report job {} ({}): {}", job.jobId(), job.reportId(), reason);
+          return jobs.postpone(job.jobId(), owner, reason, settings.backoff().min());
+        });
+  }
+}
