@@ -95,6 +95,9 @@ public final class Mailer {
     pdf.setDataHandler(new DataHandler(new ByteArrayDataSource(letter.pdf(), "application/pdf")));
     pdf.setFileName(letter.attachmentName());
     pdf.setDisposition(MimeBodyPart.ATTACHMENT);
+    // Chosen by content, a PDF written in ASCII would go as 7bit text, its line ends turned into
+    // CRLF on the way: the attachment must be the stored bytes exactly.
+    pdf.setHeader("Content-Transfer-Encoding", "base64");
     message.setContent(new MimeMultipart(text, pdf));
     message.saveChanges();
     return message;
