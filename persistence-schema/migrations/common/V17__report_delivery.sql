@@ -25,4 +25,6 @@ CREATE TABLE report_delivery (
 CREATE INDEX report_delivery_due_idx ON report_delivery (status, next_attempt_at, id);
 CREATE INDEX report_delivery_list_idx ON report_delivery (status, queued_at, id);
 CREATE INDEX report_delivery_version_idx ON report_delivery (report_id, version);
+-- Each round looks for versions accepted but not yet recorded on their specimens: few, among many recorded.
+CREATE INDEX report_delivery_unrecorded_idx ON report_delivery (custody_recorded, status, report_id, version);
 CREATE INDEX report_delivery_queued_idx ON report_delivery (queued_at, id);

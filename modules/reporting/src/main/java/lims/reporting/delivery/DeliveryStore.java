@@ -61,24 +61,24 @@ final class DeliveryStore {
   }
 
   /**
-   * Claims up to {@code batch} due rows for {@code owner} until the lease ends: each claim is one
-   * update conditional on the attempts count read, so of two nodes claiming a row one gets
-   * row count 1 and the other 0. A claim counts as a try, so a row whose sender keeps crashing
-   * still reaches its dead letter.
+   * Claims one due row for {@code owner} until the lease ends, trying the {@code candidates}
+   * first due: each claim is one update conditional on the attempts count read, so of two
+   * nodes claiming a row one gets row count 1 and the other 0 (and tries the next). The lease
+   * starts here, just before the send. A claim counts as a try, so a row whose sender keeps
+   * crashing still reaches its dead letter.
    */
-  List<Delivery> claim(Connection c, String owner, int batch) throws SQLException {
+  Optional<Delivery> claim(Connection c, String owner, int candidates) throws SQLException {
     long now = Database.now(c);
     List<String[]> due = new ArrayList<>();
     try (PreparedStatement select = c.prepareStatement("SELECT id, attempts FROM report_delivery WHERE status = 'queued' AND next_attempt_at <= ? "
         + "AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at, id LIMIT ?")) {
       select.setLong(1, now);
       select.setLong(2, now);
-      select.setInt(3, batch);
+      select.setInt(3, candidates);
       try (ResultSet rows = select.executeQuery()) {
         while (rows.next()) due.add(new String[] {rows.getString(1), Integer.toString(rows.getInt(2))});
       }
     }
-    List<Delivery> claimed = new ArrayList<>();
     for (String[] row : due) {
       try (PreparedStatement take = c.prepareStatement("UPDATE report_delivery SET attempts = attempts + 1, lease_owner = ?, lease_until = ? "
           + "WHERE id = ? AND status = 'queued' AND attempts = ? AND (lease_until IS NULL OR lease_until < ?)")) {
@@ -87,13 +87,13 @@ final class DeliveryStore {
         take.setString(3, row[0]);
         take.setInt(4, Integer.parseInt(row[1]));
         take.setLong(5, now);
-        if (take.executeUpdate() == 1) get(c, row[0]).ifPresent(claimed::add);
+        if (take.executeUpdate() == 1) return get(c, row[0]);
       } catch (SQLException e) {
         // Another node's claim of the same row, seen as a serialization conflict: that node has it.
         if (!conflict(e)) throw e;
       }
     }
-    return claimed;
+    return Optional.empty();
   }
 
   /**

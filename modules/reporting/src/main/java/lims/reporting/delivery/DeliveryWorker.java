@@ -51,8 +51,12 @@ final class DeliveryWorker implements Runnable {
   public void run() {
     if (!running.compareAndSet(false, true)) return; // the previous round is still sending
     try {
-      List<Delivery> claimed = withConnection(c -> store.claim(c, owner, batch));
-      for (Delivery delivery : claimed) send(delivery);
+      // One claim per send, so each lease starts when its send does.
+      for (int sent = 0; sent < batch; sent++) {
+        Optional<Delivery> claimed = withConnection(c -> store.claim(c, owner, batch));
+        if (claimed.isEmpty()) break;
+        send(claimed.get());
+      }
       recordDelivered();
     } catch (RuntimeException | SQLException e) {
       log.warn("delivery round failed (the next round tries again): {}", e.toString());

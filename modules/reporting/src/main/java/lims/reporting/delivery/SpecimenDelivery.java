@@ -2,6 +2,7 @@ package lims.reporting.delivery;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.kernel.Custody;
 import lims.kernel.Rejection;
@@ -28,10 +29,10 @@ public interface SpecimenDelivery {
     return (specimenId, data, custody) -> specimens
         .transition(specimenId, Action.DELIVER.wireName(), Optional.of(SpecimenState.REPORTED), data, custody)
         .thenCompose(reply -> {
-          if (!(reply instanceof Specimen.Rejected rejected)) return java.util.concurrent.CompletableFuture.completedFuture(true);
+          if (!(reply instanceof Specimen.Rejected rejected)) return CompletableFuture.completedFuture(true);
           if (rejected.rejection().kind() != Rejection.Kind.CONFLICT) {
             log.warn("specimen {} not delivered for {}: {}", specimenId, custody.requestId(), rejected.rejection().detail());
-            return java.util.concurrent.CompletableFuture.completedFuture(true);
+            return CompletableFuture.completedFuture(true);
           }
           return specimens.ask(specimenId, Specimen.Get::new)
               .thenApply(now -> !(now instanceof Specimen.Current c && c.specimen().state() == SpecimenState.APPROVED));
