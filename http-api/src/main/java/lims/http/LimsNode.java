@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.analysis.Analyses;
+import lims.reporting.delivery.Deliveries;
 import lims.analysis.Pipelines;
 import lims.kernel.IdempotencyStore;
 import lims.scheduling.LabTestActions;
@@ -60,14 +61,16 @@ public final class LimsNode {
   private final CompletionStage<Optional<String>> adminReady;
 
   private final LabTests labTests;
+  private final Deliveries deliveries;
 
   private LimsNode(ActorSystem<Void> system, ServerBinding binding, List<Endpoint> endpoints, CompletionStage<Optional<String>> adminReady,
-      LabTests labTests) {
+      LabTests labTests, Deliveries deliveries) {
     this.system = system;
     this.binding = binding;
     this.endpoints = List.copyOf(endpoints);
     this.adminReady = adminReady;
     this.labTests = labTests;
+    this.deliveries = deliveries;
   }
 
   public static CompletionStage<LimsNode> start(Config config) {
@@ -104,6 +107,7 @@ public final class LimsNode {
     Specimens specimens = new Specimens(system, http.getDuration("ask-timeout"));
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     Analyses analyses = new Analyses(system, specimens, pipelines, http.getDuration("ask-timeout"));
+    Deliveries deliveries = Deliveries.start(system, specimens);
     HttpMetrics metrics = new HttpMetrics();
     LabTests labTests = new LabTests(system, LabTestActions.of(workflows, analyses, config.getDuration("lims.scheduling.action-timeout"), system.address().toString()).with(moreActionKinds), metrics.registry(), http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
@@ -130,6 +134,7 @@ public final class LimsNode {
     endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device"), idempotency).endpoints());
     endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper, idempotency).endpoints());
     endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());
+    endpoints.addAll(new DeliveryRoutes(deliveries, mapper).endpoints());
     endpoints.addAll(new LabTestRoutes(labTests, mapper, idempotency).endpoints());
     endpoints.addAll(new WorkflowRoutes(workflows, mapper, config.getDuration("lims.device.execute-wait"), idempotency)
         .endpoints());
@@ -162,7 +167,7 @@ public final class LimsNode {
                 return CompletableFuture.completedFuture(Done.getInstance());
               });
           log.info("HTTP API listening on {}", binding.localAddress());
-          return new LimsNode(system, binding, endpoints, adminReady, labTests);
+          return new LimsNode(system, binding, endpoints, adminReady, labTests, deliveries);
         });
   }
 
@@ -225,6 +230,11 @@ public final class LimsNode {
   /** The node's lab tests, for in-process callers (the scheduler benchmark). */
   public LabTests labTests() {
     return labTests;
+  }
+
+  /** The node's report deliveries, for in-process callers (tests, until reports are rendered and queued by the node itself). */
+  public Deliveries deliveries() {
+    return deliveries;
   }
 
   /** Every route this node answers. */

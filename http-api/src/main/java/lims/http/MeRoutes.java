@@ -49,7 +49,9 @@ final class MeRoutes {
       Map.entry("lab_tests.pause", "POST /api/v1/lab-tests/{id}/pause"),
       Map.entry("lab_tests.resume", "POST /api/v1/lab-tests/{id}/resume"),
       Map.entry("lab_tests.trigger", "POST /api/v1/lab-tests/{id}/trigger"),
-      Map.entry("dead_letters.retry", "POST /api/v1/dead-letters/{id}/retry"));
+      Map.entry("dead_letters.retry", "POST /api/v1/dead-letters/{id}/retry"),
+      Map.entry("deliveries.list", "GET /api/v1/deliveries"),
+      Map.entry("deliveries.retry", "POST /api/v1/deliveries/{id}/retry"));
 
   /** The route every specimen action is sent to; its own access and then the action's roles decide. */
   static final String TRANSITIONS = "POST /api/v1/specimens/{id}/transitions";

@@ -60,7 +60,9 @@ class MeApiTest {
       Map.entry("lab_tests.pause", new Request("POST", "/api/v1/lab-tests/not-a-test/pause", "{}")),
       Map.entry("lab_tests.resume", new Request("POST", "/api/v1/lab-tests/not-a-test/resume", "{}")),
       Map.entry("lab_tests.trigger", new Request("POST", "/api/v1/lab-tests/not-a-test/trigger", "{}")),
-      Map.entry("dead_letters.retry", new Request("POST", "/api/v1/dead-letters/not-a-letter/retry", "{}"))));
+      Map.entry("dead_letters.retry", new Request("POST", "/api/v1/dead-letters/not-a-letter/retry", "{}")),
+      Map.entry("deliveries.list", new Request("GET", "/api/v1/deliveries?limit=1", null)),
+      Map.entry("deliveries.retry", new Request("POST", "/api/v1/deliveries/not-a-delivery/retry", "{}"))));
 
   static {
     // Every action of the lifecycle, on a specimen that does not exist: 404 once the roles allow it, 403 before.

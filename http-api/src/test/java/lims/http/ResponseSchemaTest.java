@@ -58,6 +58,7 @@ class ResponseSchemaTest {
       Map.entry("LabTestListItem", LabTestRoutes.LabTestRowView.class),
       Map.entry("LabTestExecution", LabTestRoutes.LabTestExecutionView.class),
       Map.entry("DeadLetter", LabTestRoutes.DeadLetterView.class),
+      Map.entry("Delivery", DeliveryRoutes.DeliveryView.class),
       Map.entry("Workflow", WorkflowRoutes.WorkflowView.class),
       Map.entry("WorkflowSample", WorkflowRoutes.SampleView.class),
       Map.entry("WorkflowStep", WorkflowRoutes.RunStepView.class),
