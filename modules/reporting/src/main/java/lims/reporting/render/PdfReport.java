@@ -4,6 +4,8 @@ import com.openhtmltopdf.outputdevice.helper.BaseRendererBuilder.FontStyle;
 import com.openhtmltopdf.pdfboxout.PdfBoxRenderer;
 import com.openhtmltopdf.pdfboxout.PdfRendererBuilder;
 import com.openhtmltopdf.util.Diagnostic;
+import com.openhtmltopdf.util.XRLog;
+import com.openhtmltopdf.util.XRLogger;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,8 +20,11 @@ import org.slf4j.LoggerFactory;
  * layout, so a report over its page limit is refused before its PDF is written.
  */
 final class PdfReport {
-  private static final Logger log = LoggerFactory.getLogger(PdfReport.class);
   static final String FONT_FAMILY = "DejaVu Sans";
+
+  static {
+    XRLog.setLoggerImpl(new Slf4jLog());
+  }
 
   record Pdf(byte[] bytes, int pages) {}
 
@@ -29,7 +34,6 @@ final class PdfReport {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256 * 1024);
     PdfRendererBuilder builder = new PdfRendererBuilder()
         .useFastMode()
-        .withDiagnosticConsumer(PdfReport::log)
         .withHtmlContent(xhtml, null)
         .useFont(() -> font("DejaVuSans.ttf"), FONT_FAMILY, 400, FontStyle.NORMAL, true)
         .useFont(() -> font("DejaVuSans-Bold.ttf"), FONT_FAMILY, 700, FontStyle.NORMAL, true)
@@ -54,9 +58,35 @@ final class PdfReport {
     return in;
   }
 
-  /** openhtmltopdf's notes go to the node's log: warnings (a missing image, a bad CSS rule) as warnings, the rest at debug. */
-  private static void log(Diagnostic d) {
-    if (d.getLevel().intValue() >= Level.WARNING.intValue()) log.warn("report rendering: {}", d.getFormattedMessage());
-    else if (log.isDebugEnabled()) log.debug("report rendering: {}", d.getFormattedMessage());
+  /**
+   * openhtmltopdf's log (java.util.logging on stderr by default) sent to the node's SLF4J: its
+   * warnings (a missing image, a CSS rule it ignores) as warnings; its INFO lines ("Prepare to
+   * fly", timings) at debug, since every render writes several.
+   */
+  private static final class Slf4jLog implements XRLogger {
+    @Override
+    public void log(String where, Level level, String message) {
+      log(where, level, message, null);
+    }
+
+    @Override
+    public void log(String where, Level level, String message, Throwable error) {
+      Logger log = LoggerFactory.getLogger(where);
+      if (level.intValue() >= Level.SEVERE.intValue()) log.error(message, error);
+      else if (level.intValue() >= Level.WARNING.intValue()) log.warn(message, error);
+      else if (level.intValue() >= Level.INFO.intValue()) log.debug(message, error);
+      else log.trace(message, error);
+    }
+
+    @Override
+    public void setLevel(String logger, Level level) {
+      // levels are the SLF4J backend's configuration
+    }
+
+    @Override
+    public boolean isLogLevelEnabled(Diagnostic diagnostic) {
+      Logger log = LoggerFactory.getLogger(diagnostic.getLogMessageId().getWhere());
+      return diagnostic.getLevel().intValue() >= Level.WARNING.intValue() || log.isDebugEnabled();
+    }
   }
 }

@@ -62,8 +62,9 @@ public final class ResultRows {
   static String text(Object value) {
     if (value == null) return "";
     if (value instanceof Double || value instanceof Float) {
-      double d = ((Number) value).doubleValue();
-      return Double.isFinite(d) ? BigDecimal.valueOf(d).toPlainString() : String.valueOf(d);
+      // Java writes 1.0E-7 for small and large doubles; a report writes 0.0000001 (and keeps 5.0 as 5.0).
+      String shortest = String.valueOf(((Number) value).doubleValue());
+      return shortest.contains("E") ? new BigDecimal(shortest).stripTrailingZeros().toPlainString() : shortest;
     }
     if (value instanceof BigDecimal b) return b.toPlainString();
     if (value instanceof List<?> l) return l.stream().map(ResultRows::text).collect(Collectors.joining(", "));
