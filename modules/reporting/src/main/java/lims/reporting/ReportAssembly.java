@@ -1,9 +1,5 @@
 package lims.reporting;
 
-import com.typesafe.config.Config;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -18,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lims.reporting.ReportJobs.Job;
 import lims.reporting.render.RenderLimits;
+import lims.reporting.render.RenderSettings;
 import lims.reporting.render.RenderedReport;
 import lims.reporting.render.ReportContent;
 import lims.reporting.render.ReportRenderer;
@@ -45,15 +42,12 @@ public final class ReportAssembly implements ReportMaker {
   private final ZoneId zone;
   private final RenderLimits limits;
 
-  public ReportAssembly(Specimens specimens, Clients clients, Config reports) {
+  public ReportAssembly(Specimens specimens, Clients clients, RenderSettings settings) {
     this.specimens = specimens;
     this.clients = clients;
-    Config lab = reports.getConfig("lab");
-    this.lab = new ReportContent.Lab(lab.getString("name"), lines(lab.getString("address"), ";"), lab.getString("accreditation"),
-        logo(lab.getString("logo")));
-    this.zone = ZoneId.of(lab.getString("time-zone"));
-    Config limits = reports.getConfig("limits");
-    this.limits = new RenderLimits(limits.getInt("max-pages"), limits.getBytes("max-bytes"));
+    this.lab = settings.lab();
+    this.zone = settings.zone();
+    this.limits = settings.limits();
   }
 
   @Override
@@ -93,7 +87,7 @@ public final class ReportAssembly implements ReportMaker {
   }
 
   private static ReportContent.Client client(Client.State c) {
-    List<String> address = lines(c.address(), "\\R");
+    List<String> address = c.address() == null ? List.of() : c.address().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
     return new ReportContent.Client(c.code(), c.name(), address, c.contacts().stream().filter(Client.Contact::receivesReports)
         .map(contact -> new ReportContent.Contact(contact.name(), contact.email())).toList());
   }
@@ -119,19 +113,5 @@ public final class ReportAssembly implements ReportMaker {
   private static Map<String, Object> resultOf(Specimen.HistoryEntry entry) {
     Object result = entry.data() == null ? null : entry.data().get("result");
     return result instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
-  }
-
-  private static List<String> lines(String text, String separator) {
-    if (text == null || text.isBlank()) return List.of();
-    return java.util.Arrays.stream(text.split(separator)).map(String::strip).filter(line -> !line.isEmpty()).toList();
-  }
-
-  private static byte[] logo(String path) {
-    if (path.isBlank()) return null;
-    try {
-      return Files.readAllBytes(Path.of(path));
-    } catch (IOException e) {
-      throw new IllegalArgumentException("lims.reports.lab.logo: cannot read " + path + ": " + e.getMessage(), e);
-    }
   }
 }

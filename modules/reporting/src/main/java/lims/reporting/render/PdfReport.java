@@ -44,7 +44,7 @@ final class PdfReport {
       if (pages > maxPages) {
         throw new ReportTooLarge("the report has " + pages + " pages; the limit is " + maxPages);
       }
-      Reports.checkInterrupted();
+      ReportRenderer.checkInterrupted();
       renderer.createPDF();
       return new Pdf(out.toByteArray(), pages);
     } catch (IOException e) {

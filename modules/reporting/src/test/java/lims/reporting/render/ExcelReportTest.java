@@ -17,7 +17,7 @@ class ExcelReportTest {
   @Test
   void oneRowPerResultWithItsSpecimenAndApproval() throws Exception {
     ReportContent batch = SampleReports.batchReport(3, 20);
-    List<List<Object>> rows = WorkbookReading.rows(Reports.render(batch, ROOMY).xlsx(), "Results");
+    List<List<Object>> rows = WorkbookReading.rows(ReportRenderer.render(batch, ROOMY).xlsx(), "Results");
 
     assertEquals(List.of(ExcelReport.RESULT_COLUMNS), rows.get(0));
     assertEquals(1 + 3 * 20, rows.size(), "a header and one row per result");
@@ -36,7 +36,7 @@ class ExcelReportTest {
   @Test
   void theSpecimensSheetHasOneRowPerSpecimenWithItsRunDetails() throws Exception {
     ReportContent batch = SampleReports.batchReport(2, 5);
-    List<List<Object>> rows = WorkbookReading.rows(Reports.render(batch, ROOMY).xlsx(), "Specimens");
+    List<List<Object>> rows = WorkbookReading.rows(ReportRenderer.render(batch, ROOMY).xlsx(), "Specimens");
 
     assertEquals(3, rows.size());
     assertEquals(List.of(ExcelReport.SPECIMEN_COLUMNS), rows.get(0));
@@ -62,7 +62,7 @@ class ExcelReportTest {
     results.add(Map.of("test", "Temperature", "value", -2.5));
     ReportContent content = PdfReportTest.withResult(Map.of("results", results));
 
-    List<List<Object>> rows = WorkbookReading.rows(Reports.render(content, ROOMY).xlsx(), "Results");
+    List<List<Object>> rows = WorkbookReading.rows(ReportRenderer.render(content, ROOMY).xlsx(), "Results");
 
     for (int i = 0; i < hostile.size(); i++) {
       List<Object> row = rows.get(1 + i);

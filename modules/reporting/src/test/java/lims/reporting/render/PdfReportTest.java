@@ -16,7 +16,7 @@ class PdfReportTest {
   @Test
   void theCertificateHoldsWhatTheClientReads() throws Exception {
     ReportContent content = SampleReports.shortReport();
-    RenderedReport report = Reports.render(content, ROOMY);
+    RenderedReport report = ReportRenderer.render(content, ROOMY);
     String text = PdfReading.text(report.pdf());
 
     Specimen specimen = content.specimens().get(0);
@@ -34,7 +34,7 @@ class PdfReportTest {
 
   @Test
   void namesInGreekCyrillicAndLatinExtendedAreTextInAnEmbeddedFont() throws Exception {
-    RenderedReport report = Reports.render(SampleReports.shortReport(), ROOMY);
+    RenderedReport report = ReportRenderer.render(SampleReports.shortReport(), ROOMY);
     String text = PdfReading.text(report.pdf());
 
     assertTrue(text.contains(SampleReports.GREEK_CONTACT), text);
@@ -51,14 +51,14 @@ class PdfReportTest {
   @Test
   void eachSpecimensBarcodeImageDecodesToItsBarcode() throws Exception {
     ReportContent batch = SampleReports.batchReport(3, 4);
-    RenderedReport report = Reports.render(batch, ROOMY);
+    RenderedReport report = ReportRenderer.render(batch, ROOMY);
 
     assertEquals(batch.specimens().stream().map(Specimen::barcode).toList(), PdfReading.barcodes(report.pdf()));
   }
 
   @Test
   void everyPageNamesTheReportItsVersionAndPageOfPages() throws Exception {
-    RenderedReport report = Reports.render(SampleReports.batchReport(2, 120), ROOMY);
+    RenderedReport report = ReportRenderer.render(SampleReports.batchReport(2, 120), ROOMY);
     List<String> pages = PdfReading.pages(report.pdf());
 
     assertEquals(report.pages(), pages.size());
@@ -79,7 +79,7 @@ class PdfReportTest {
     document.put("results", List.of(Map.of("test", "<b>Lead</b> & \"Zinc\"", "value", "<img src=x>", "flag", "A\u0001")));
     ReportContent content = withResult(document);
 
-    String text = PdfReading.text(Reports.render(content, ROOMY).pdf());
+    String text = PdfReading.text(ReportRenderer.render(content, ROOMY).pdf());
 
     assertTrue(text.contains("<b>Lead</b> & \"Zinc\""), text);
     assertTrue(text.contains("<img src=x>"), text);
@@ -93,7 +93,7 @@ class PdfReportTest {
     document.put("glucose_mmol_l", 5.4);
     document.put("qc", Map.of("hemolysis", "none"));
 
-    String text = PdfReading.text(Reports.render(withResult(document), ROOMY).pdf());
+    String text = PdfReading.text(ReportRenderer.render(withResult(document), ROOMY).pdf());
 
     assertTrue(text.contains("glucose_mmol_l 5.4"), text);
     assertTrue(text.contains("qc.hemolysis none"), text);

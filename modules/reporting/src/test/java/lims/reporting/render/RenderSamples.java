@@ -23,8 +23,8 @@ class RenderSamples {
     ReportContent small = SampleReports.shortReport();
     ReportContent large = SampleReports.batchReport(12, 220);
     for (int i = 0; i < 3; i++) {
-      Reports.render(small, NO_LIMIT);
-      Reports.render(large, NO_LIMIT);
+      ReportRenderer.render(small, NO_LIMIT);
+      ReportRenderer.render(large, NO_LIMIT);
     }
     time("short", small, dir, 10);
     time("large", large, dir, 3);
@@ -38,7 +38,7 @@ class RenderSamples {
     long total = 0;
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
-      report = Reports.render(content, NO_LIMIT);
+      report = ReportRenderer.render(content, NO_LIMIT);
       long ms = (System.nanoTime() - t0) / 1_000_000;
       best = Math.min(best, ms);
       total += ms;

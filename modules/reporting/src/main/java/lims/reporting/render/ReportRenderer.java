@@ -13,8 +13,8 @@ import java.util.HexFormat;
  * document. Between stages the thread's interrupt is checked, so a render abandoned at its time
  * limit stops at the next stage instead of running to the end.
  */
-public final class Reports {
-  private Reports() {}
+public final class ReportRenderer {
+  private ReportRenderer() {}
 
   /**
    * @throws ReportTooLarge when the report is over a limit (its reason names which)
