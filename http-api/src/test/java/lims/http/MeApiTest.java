@@ -118,8 +118,10 @@ class MeApiTest {
       });
     }
     assertEquals(List.of(), wrong);
-    // The roles differ as docs/domain.md (Who) says: a viewer may do nothing here, a reviewer approves and a technician does not.
-    assertEquals(null, allowed.get(Role.VIEWER));
+    // The roles differ as docs/domain.md (Who) says: a viewer may only read clients here, a reviewer approves and a technician does not.
+    assertEquals(2, allowed.get(Role.VIEWER));
+    assertEquals(true, capability(Role.VIEWER, "clients.read") && capability(Role.VIEWER, "clients.list"));
+    assertEquals(false, capability(Role.INSTRUMENT, "clients.list"));
     assertEquals(true, capability(Role.REVIEWER, "specimens.approve"));
     assertEquals(false, capability(Role.TECHNICIAN, "specimens.approve"));
     assertEquals(true, capability(Role.TECHNICIAN, "lab_tests.create"));
