@@ -114,6 +114,12 @@ final class ClientRoutes {
     return new Client.Details(name, address, contacts);
   }
 
+  /** A body's optional {@code client_id}: a client code, or null when absent (or refused, named). Whether it exists is the caller's to ask. */
+  static String optionalClientId(JsonBody body) {
+    return body.check("client_id", body.optionalString("client_id", 16).orElse(null),
+        code -> Client.CODE.matcher(code).matches() ? Optional.empty() : Optional.of("must be " + CODE_RULE));
+  }
+
   private static Optional<String> nameProblem(String name) {
     return NAME.matcher(name).matches() ? Optional.empty() : Optional.of("must be 1-200 characters without control characters");
   }

@@ -81,8 +81,7 @@ final class SpecimenRoutes {
     String priority = body.optionalString("priority", 16).orElse("normal");
     Instant collected = collectedAt.map(at -> body.instant("collected_at", at)).orElse(null);
     if (lims.device.Priority.fromWireName(priority).isEmpty()) body.reject("priority", "must be one of urgent, normal, low");
-    String clientId = body.optionalString("client_id", 16).map(code -> body.check("client_id", code,
-        c -> Client.CODE.matcher(c).matches() ? Optional.empty() : Optional.of("must be " + ClientRoutes.CODE_RULE))).orElse(null);
+    String clientId = ClientRoutes.optionalClientId(body);
     List<String> recipients = body.optionalList("report_recipients", 20, e -> Clients.validEmail(e) ? Optional.of(e) : Optional.empty(),
         Clients.EMAIL_RULE);
     body.finish();

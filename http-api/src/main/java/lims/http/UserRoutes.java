@@ -15,7 +15,6 @@ import lims.security.PasswordHasher;
 import lims.kernel.Role;
 import lims.security.UserAccount;
 import lims.security.Users;
-import lims.specimen.Client;
 import lims.specimen.Clients;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
@@ -58,8 +57,7 @@ final class UserRoutes {
     if (given != null && given.isArray() && given.isEmpty()) {
       body.reject("roles", "must name at least one role"); // with the other fields' problems, so a form shows them all at once
     }
-    String clientId = body.optionalString("client_id", 16).map(code -> body.check("client_id", code,
-        c -> Client.CODE.matcher(c).matches() ? Optional.empty() : Optional.of("must be " + ClientRoutes.CODE_RULE))).orElse(null);
+    String clientId = ClientRoutes.optionalClientId(body);
     if (clientId != null && !roles.isEmpty()) Users.clientLinkProblem(EnumSet.copyOf(roles)).ifPresent(why -> body.reject("client_id", why));
     body.finish();
     CompletionStage<Boolean> clientKnown = clientId == null ? CompletableFuture.completedFuture(true)
