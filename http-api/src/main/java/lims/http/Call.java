@@ -34,6 +34,14 @@ public record Call(
     return principal.orElseThrow(() -> new IllegalStateException("endpoint declared no token requirement"));
   }
 
+  /**
+   * The one client whose specimens (and what derives from them, such as reports) the caller may
+   * see: that of a viewer linked to a client, from its token. Empty: every client's.
+   */
+  public Optional<String> clientScope() {
+    return principal.flatMap(Principal::clientScope);
+  }
+
   /** The custody record of this request: the caller, acting in {@code role}, now, from its address, with its request id. */
   public lims.kernel.Custody custody(lims.kernel.Role role, String reason) {
     return lims.kernel.Custody.now(caller().username(), lims.kernel.WireNames.of(role), clientAddress.getHostAddress(), requestId, reason);

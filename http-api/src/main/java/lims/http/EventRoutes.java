@@ -94,12 +94,17 @@ final class EventRoutes {
     return readers;
   }
 
-  /** The kinds of entity a caller may see. */
+  /**
+   * The kinds of entity a caller may see. A viewer linked to a client sees no specimen or
+   * analysis changes: a change does not say whose specimen it is, and the caller may see only
+   * its client's (it reads them through the specimen routes, which are scoped).
+   */
   Set<String> visibleTo(Principal caller) {
     Set<String> visible = new TreeSet<>();
     readers.forEach((entity, roles) -> {
       if (caller.hasAnyRole(roles)) visible.add(entity);
     });
+    if (caller.clientScope().isPresent()) visible.removeAll(Set.of(DomainChanges.SPECIMEN, DomainChanges.ANALYSIS));
     return visible;
   }
 

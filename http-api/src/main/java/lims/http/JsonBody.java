@@ -263,6 +263,26 @@ public final class JsonBody {
     return new JsonBody((ObjectNode) node, path + field + ".", errors);
   }
 
+  /**
+   * An optional array of objects (absent or null: none), each read like the body: its reads
+   * and refusals name {@code field[i].name}, and its problems are this body's. Call
+   * {@link #refuseUnknown()} on each after reading it.
+   */
+  public List<JsonBody> optionalObjects(String field, int maxItems) {
+    JsonNode node = take(field);
+    if (node == null || node.isNull()) return List.of();
+    if (!node.isArray() || node.size() > maxItems) {
+      reject(field, "must be an array of at most " + maxItems + " objects");
+      return List.of();
+    }
+    List<JsonBody> items = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      if (node.get(i) instanceof ObjectNode item) items.add(new JsonBody(item, path + field + "[" + i + "].", errors));
+      else errors.add(new FieldError(path + field + "[" + i + "]", "must be an object"));
+    }
+    return items;
+  }
+
   /** Whether the object gives {@code field} (also as null); reads nothing. */
   public boolean has(String field) {
     return root.has(field);
@@ -343,8 +363,8 @@ public final class JsonBody {
     return wrong.isPresent() ? null : value;
   }
 
-  /** Throws one 400 naming every invalid and every unknown field. */
-  public void finish() {
+  /** Records every field of this object not read as unknown (a nested object's; the body's own are in {@link #finish()}). */
+  public void refuseUnknown() {
     Iterator<String> names = root.fieldNames();
     while (names.hasNext()) {
       String name = names.next();
@@ -352,6 +372,11 @@ public final class JsonBody {
         errors.add(new FieldError(path + name, "is not a known field"));
       }
     }
+  }
+
+  /** Throws one 400 naming every invalid and every unknown field. */
+  public void finish() {
+    refuseUnknown();
     if (!errors.isEmpty()) {
       throw ProblemException.invalid(errors);
     }

@@ -130,8 +130,9 @@ public final class LimsNode {
     List<Endpoint> endpoints = new ArrayList<>();
     endpoints.addAll(new OperationsRoutes(Readiness.get(system), metrics, mapper).endpoints());
     endpoints.addAll(new AuthRoutes(users, tokens, throttle, mapper).endpoints());
-    endpoints.addAll(new UserRoutes(users, mapper, idempotency).endpoints());
+    endpoints.addAll(new UserRoutes(users, specimens.clients(), mapper, idempotency).endpoints());
     endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device"), idempotency).endpoints());
+    endpoints.addAll(new ClientRoutes(specimens.clients(), mapper, idempotency).endpoints());
     endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper, idempotency).endpoints());
     endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());
     endpoints.addAll(new DeliveryRoutes(deliveries, mapper).endpoints());

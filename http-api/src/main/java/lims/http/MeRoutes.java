@@ -26,6 +26,10 @@ final class MeRoutes {
       Map.entry("users.create", "POST /api/v1/users"),
       Map.entry("users.read", "GET /api/v1/users/{username}"),
       Map.entry("users.list", "GET /api/v1/users"),
+      Map.entry("clients.create", "POST /api/v1/clients"),
+      Map.entry("clients.edit", "PUT /api/v1/clients/{code}"),
+      Map.entry("clients.list", "GET /api/v1/clients"),
+      Map.entry("clients.read", "GET /api/v1/clients/{code}"),
       Map.entry("devices.register", "POST /api/v1/devices"),
       Map.entry("devices.set_status", "PUT /api/v1/devices/{id}/status"),
       Map.entry("devices.book", "POST /api/v1/devices/{id}/book"),
@@ -56,7 +60,8 @@ final class MeRoutes {
   /** The route every specimen action is sent to; its own access and then the action's roles decide. */
   static final String TRANSITIONS = "POST /api/v1/specimens/{id}/transitions";
 
-  record MeView(String username, List<String> roles, Map<String, Boolean> can) {}
+  /** {@code clientId}: the client a viewer is linked to (the UI shows only that client's specimens), null for none. */
+  record MeView(String username, List<String> roles, Map<String, Boolean> can, String clientId) {}
 
   private final Map<String, Access> accessOf = new TreeMap<>();
   private final ObjectMapper mapper;
@@ -82,7 +87,8 @@ final class MeRoutes {
 
   private CompletionStage<HttpResponse> me(Call call) {
     Principal caller = call.caller();
-    return Responses.ok(mapper, new MeView(caller.username(), caller.roles().stream().map(Role::wireName).sorted().toList(), can(caller)));
+    return Responses.ok(mapper, new MeView(caller.username(), caller.roles().stream().map(Role::wireName).sorted().toList(), can(caller),
+        caller.clientId()));
   }
 
   /** Each capability: whether the pipeline lets the caller through to its route (and, for a specimen action, the table). */

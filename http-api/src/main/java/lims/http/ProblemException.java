@@ -34,11 +34,21 @@ public final class ProblemException extends RuntimeException {
   /** The one mapping of an entity's refusal to an HTTP status; its facts become problem members. */
   public static ProblemException of(lims.kernel.Rejection rejection) {
     return switch (rejection.kind()) {
-      case NOT_FOUND -> new ProblemException(404, "not-found", "Not found", rejection.detail(), List.of(), Map.of(), rejection.facts());
+      case NOT_FOUND -> new ProblemException(404, "not-found", "Not found", rejection.detail(), named(rejection), Map.of(), rejection.facts());
       case CONFLICT -> new ProblemException(409, "conflict", "Conflict", rejection.detail(), List.of(), Map.of(), rejection.facts());
       case FORBIDDEN -> new ProblemException(403, "forbidden", "Forbidden", rejection.detail(), List.of(), Map.of(), rejection.facts());
       case INVALID -> new ProblemException(400, "invalid", "Bad request", rejection.detail(), List.of(), Map.of(), rejection.facts());
     };
+  }
+
+  /** The field a refusal names (its fact {@code field}), as the problem's error, so a form can show it beside the field. */
+  private static List<FieldError> named(lims.kernel.Rejection rejection) {
+    return rejection.facts().get("field") instanceof String field ? List.of(new FieldError(field, rejection.detail())) : List.of();
+  }
+
+  /** 404 for a value of {@code field} that names nothing (an unknown client, say). */
+  public static ProblemException notFound(String field, String detail) {
+    return new ProblemException(404, "not-found", "Not found", detail, List.of(new FieldError(field, detail)), Map.of());
   }
 
   public static ProblemException invalid(List<FieldError> errors) {

@@ -15,8 +15,12 @@ import lims.analysis.Pipelines;
 import lims.kernel.Custody;
 import lims.kernel.Role;
 import lims.kernel.WireNames;
+import java.util.concurrent.CompletableFuture;
+import lims.kernel.Page;
 import lims.specimen.BarcodeLabel;
 import lims.specimen.Barcodes;
+import lims.specimen.Client;
+import lims.specimen.Clients;
 import lims.specimen.Specimen;
 import lims.specimen.SpecimenReadModel;
 import lims.specimen.SpecimenState;
@@ -77,12 +81,16 @@ final class SpecimenRoutes {
     String priority = body.optionalString("priority", 16).orElse("normal");
     Instant collected = collectedAt.map(at -> body.instant("collected_at", at)).orElse(null);
     if (lims.device.Priority.fromWireName(priority).isEmpty()) body.reject("priority", "must be one of urgent, normal, low");
+    String clientId = ClientRoutes.optionalClientId(body);
+    List<String> recipients = body.optionalList("report_recipients", 20, e -> Clients.validEmail(e) ? Optional.of(e) : Optional.empty(),
+        Clients.EMAIL_RULE);
     body.finish();
     if (tests.isEmpty()) throw ProblemException.invalid("tests_requested", "must name at least one test");
-    Specimen.Registration registration = new Specimen.Registration(clientRef, type, tests, collected, priority, null);
+    Specimen.Registration registration = new Specimen.Registration(clientRef, type, tests, collected, priority, null, clientId,
+        recipients.stream().distinct().toList());
     Custody custody = call.custody(TransitionTable.actingRoleFor(call.caller().roles(), Role.TECHNICIAN), null);
     // A repeated Register is answered with the specimen as it is: a key's repeats need no token.
-    return idempotency.create(call, specimens::newId, reserved -> specimens.ask(reserved.entityId(), r -> new Specimen.Register(registration, custody, r))
+    return idempotency.create(call, specimens::newId, reserved -> specimens.register(reserved.entityId(), registration, custody)
         .thenApply(reply -> Responses.json(mapper, 201, view(current(reply)))));
   }
 
@@ -102,12 +110,17 @@ final class SpecimenRoutes {
       throw ProblemException.invalid("received_from", "must be before received_before");
     }
     Optional<String> after = QueryParams.matching(call, "after", Specimens.SPECIMEN_ID, "a cursor from next_cursor");
-    var filter = new SpecimenReadModel.Filter(state, q, clientRef, receivedFrom, receivedBefore);
+    Optional<String> clientId = QueryParams.matching(call, "client_id", Client.CODE, ClientRoutes.CODE_RULE);
+    Optional<String> scope = call.clientScope();
+    if (scope.isPresent() && clientId.filter(c -> !c.equals(scope.get())).isPresent()) {
+      return CompletableFuture.completedFuture(Responses.page(mapper, new Page<>(List.of(), null))); // another client's: none it may see
+    }
+    var filter = new SpecimenReadModel.Filter(state, q, clientRef, receivedFrom, receivedBefore, scope.or(() -> clientId));
     return specimens.readModel().list(filter, limit, after).thenApply(page -> Responses.page(mapper, page));
   }
 
   private CompletionStage<HttpResponse> read(Call call) {
-    return specimens.ask(specimenId(call), Specimen.Get::new).thenApply(reply -> Responses.json(mapper, 200, view(current(reply))));
+    return visible(call).thenApply(s -> Responses.json(mapper, 200, view(s)));
   }
 
   private CompletionStage<HttpResponse> transition(Call call) {
@@ -152,19 +165,18 @@ final class SpecimenRoutes {
   }
 
   private CompletionStage<HttpResponse> history(Call call) {
-    return specimens.ask(specimenId(call), Specimen.Get::new).thenApply(reply -> Responses.json(mapper, 200,
-        current(reply).history().stream().map(CustodyEntryView::of).toList()));
+    return visible(call).thenApply(s -> Responses.json(mapper, 200, s.history().stream().map(CustodyEntryView::of).toList()));
   }
 
   private CompletionStage<HttpResponse> label(Call call) {
-    return specimens.ask(specimenId(call), Specimen.Get::new).thenApply(reply -> HttpResponse.create()
-        .withEntity(ContentTypes.parse("image/png"), BarcodeLabel.png(current(reply).barcode())));
+    return visible(call).thenApply(s -> HttpResponse.create().withEntity(ContentTypes.parse("image/png"), BarcodeLabel.png(s.barcode())));
   }
 
   private CompletionStage<HttpResponse> samples(Call call) {
     int limit = QueryParams.limit(call);
     Optional<String> after = QueryParams.matching(call, "after", Specimens.SPECIMEN_ID, "a cursor from next_cursor");
-    return specimens.readModel().list(SpecimenReadModel.Filter.NONE, limit, after)
+    SpecimenReadModel.Filter filter = call.clientScope().map(SpecimenReadModel.Filter.NONE::forClient).orElse(SpecimenReadModel.Filter.NONE);
+    return specimens.readModel().list(filter, limit, after)
         .thenApply(page -> Responses.page(mapper, page.map(SpecimenRoutes::sampleView)));
   }
 
@@ -172,7 +184,8 @@ final class SpecimenRoutes {
     String barcode = call.pathParam("barcode");
     if (!Barcodes.validFormat(barcode)) throw ProblemException.invalid("barcode", "is not a valid barcode (format or check character)");
     return specimens.readModel().byBarcode(barcode).thenApply(row -> Responses.json(mapper, 200,
-        sampleView(row.orElseThrow(() -> ProblemException.notFound("no sample with barcode " + barcode)))));
+        sampleView(row.filter(r -> Specimens.visible(call.clientScope(), r))
+            .orElseThrow(() -> ProblemException.notFound("no sample with barcode " + barcode)))));
   }
 
   private CompletionStage<HttpResponse> validate(Call call) {
@@ -180,7 +193,7 @@ final class SpecimenRoutes {
     List<String> barcodes = body.requiredList("barcodes", 500, b -> b.length() <= 64 ? Optional.of(b) : Optional.empty(), "a string of at most 64 characters");
     body.finish();
     List<String> wellFormed = barcodes.stream().filter(Barcodes::validFormat).toList();
-    return specimens.readModel().existingBarcodes(wellFormed).thenApply(found -> Responses.json(mapper, 200,
+    return specimens.readModel().existingBarcodes(wellFormed, call.clientScope()).thenApply(found -> Responses.json(mapper, 200,
         barcodes.stream().map(b -> new BarcodeCheckView(b, found.contains(b), Barcodes.validFormat(b))).toList()));
   }
 
@@ -213,10 +226,21 @@ final class SpecimenRoutes {
     return Replies.expect(reply, Specimen.Current.class).specimen();
   }
 
+  /** The specimen of the path, when the caller may see it; one it may not (another client's) is answered as unknown. */
+  private CompletionStage<Specimen.State> visible(Call call) {
+    String id = specimenId(call);
+    return specimens.ask(id, Specimen.Get::new).thenApply(reply -> {
+      Specimen.State s = current(reply);
+      if (!Specimens.visible(call.clientScope(), s)) throw ProblemException.notFound("no specimen " + id);
+      return s;
+    });
+  }
+
   // --- answers --------------------------------------------------------------------------
 
   record SpecimenView(String id, String barcode, SpecimenState state, String clientRef, String type, List<String> testsRequested,
-      Instant collectedAt, String priority, LocationView location, String replaces, String replacementId, List<String> allowedActions) {}
+      Instant collectedAt, String priority, LocationView location, String replaces, String replacementId, List<String> allowedActions,
+      String clientId, List<String> reportRecipients) {}
 
   record LocationView(String plate, String well) {}
 
@@ -244,7 +268,8 @@ final class SpecimenRoutes {
   private static SpecimenView view(Specimen.State s) {
     Specimen.Registration r = s.registration();
     return new SpecimenView(s.id(), s.barcode(), s.state(), r.clientRef(), r.type(), r.testsRequested(), r.collectedAt(), r.priority(),
-        s.well() == null ? null : new LocationView(s.plate(), s.well()), r.replacesSpecimenId(), s.replacementId(), s.allowedActions());
+        s.well() == null ? null : new LocationView(s.plate(), s.well()), r.replacesSpecimenId(), s.replacementId(), s.allowedActions(),
+        r.clientId(), r.reportRecipients());
   }
 
   private static SampleView sampleView(SpecimenReadModel.SpecimenRow row) {

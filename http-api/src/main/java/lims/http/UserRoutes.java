@@ -15,23 +15,27 @@ import lims.security.PasswordHasher;
 import lims.kernel.Role;
 import lims.security.UserAccount;
 import lims.security.Users;
+import lims.specimen.Clients;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /** User administration (admin only). */
 final class UserRoutes {
 
-  record UserView(String username, List<String> roles, String createdBy, Instant createdAt) {
+  /** {@code clientId}: the client a viewer is linked to, null for none. */
+  record UserView(String username, List<String> roles, String createdBy, Instant createdAt, String clientId) {
     static UserView of(UserAccount.User u) {
-      return new UserView(u.username(), u.roles().stream().map(Role::wireName).sorted().toList(), u.createdBy(), u.createdAt());
+      return new UserView(u.username(), u.roles().stream().map(Role::wireName).sorted().toList(), u.createdBy(), u.createdAt(), u.clientId());
     }
   }
 
   private final Users users;
+  private final Clients clients;
   private final ObjectMapper mapper;
   private final IdempotencyKeys idempotency;
 
-  UserRoutes(Users users, ObjectMapper mapper, IdempotencyKeys idempotency) {
+  UserRoutes(Users users, Clients clients, ObjectMapper mapper, IdempotencyKeys idempotency) {
     this.users = users;
+    this.clients = clients;
     this.mapper = mapper;
     this.idempotency = idempotency;
   }
@@ -53,9 +57,20 @@ final class UserRoutes {
     if (given != null && given.isArray() && given.isEmpty()) {
       body.reject("roles", "must name at least one role"); // with the other fields' problems, so a form shows them all at once
     }
+    String clientId = ClientRoutes.optionalClientId(body);
+    if (clientId != null && !roles.isEmpty()) Users.clientLinkProblem(EnumSet.copyOf(roles)).ifPresent(why -> body.reject("client_id", why));
     body.finish();
+    CompletionStage<Boolean> clientKnown = clientId == null ? CompletableFuture.completedFuture(true)
+        : clients.get(clientId).thenApply(Optional::isPresent);
+    return clientKnown.thenCompose(known -> {
+      if (!known) throw ProblemException.notFound("client_id", "no client " + clientId);
+      return create(call, username, password, roles, clientId);
+    });
+  }
+
+  private CompletionStage<HttpResponse> create(Call call, String username, String password, List<Role> roles, String clientId) {
     return idempotency.create(call, () -> CompletableFuture.completedFuture(username), reserved -> users
-        .create(username, password, EnumSet.copyOf(roles), call.caller().username(), reserved.token())
+        .create(username, password, EnumSet.copyOf(roles), clientId, call.caller().username(), reserved.token())
         .thenCompose(
             result -> {
               if (result == UserAccount.CreateResult.ALREADY_EXISTS) {

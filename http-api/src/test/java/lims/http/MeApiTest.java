@@ -37,6 +37,10 @@ class MeApiTest {
       Map.entry("users.create", new Request("POST", "/api/v1/users", "{}")),
       Map.entry("users.read", new Request("GET", "/api/v1/users/nobody-here", null)),
       Map.entry("users.list", new Request("GET", "/api/v1/users?limit=1", null)),
+      Map.entry("clients.create", new Request("POST", "/api/v1/clients", "{}")),
+      Map.entry("clients.edit", new Request("PUT", "/api/v1/clients/NO-SUCH", "{}")),
+      Map.entry("clients.list", new Request("GET", "/api/v1/clients?limit=1", null)),
+      Map.entry("clients.read", new Request("GET", "/api/v1/clients/NO-SUCH", null)),
       Map.entry("devices.register", new Request("POST", "/api/v1/devices", "{}")),
       Map.entry("devices.set_status", new Request("PUT", "/api/v1/devices/no-such-device/status", "{}")),
       Map.entry("devices.book", new Request("POST", "/api/v1/devices/no-such-device/book", "{}")),
@@ -116,8 +120,10 @@ class MeApiTest {
       });
     }
     assertEquals(List.of(), wrong);
-    // The roles differ as docs/domain.md (Who) says: a viewer may do nothing here, a reviewer approves and a technician does not.
-    assertEquals(null, allowed.get(Role.VIEWER));
+    // The roles differ as docs/domain.md (Who) says: a viewer may only read clients here, a reviewer approves and a technician does not.
+    assertEquals(2, allowed.get(Role.VIEWER));
+    assertEquals(true, capability(Role.VIEWER, "clients.read") && capability(Role.VIEWER, "clients.list"));
+    assertEquals(false, capability(Role.INSTRUMENT, "clients.list"));
     assertEquals(true, capability(Role.REVIEWER, "specimens.approve"));
     assertEquals(false, capability(Role.TECHNICIAN, "specimens.approve"));
     assertEquals(true, capability(Role.TECHNICIAN, "lab_tests.create"));

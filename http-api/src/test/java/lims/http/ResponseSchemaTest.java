@@ -34,6 +34,8 @@ class ResponseSchemaTest {
       Map.entry("Me", AuthRoutes.Me.class),
       Map.entry("Capabilities", MeRoutes.MeView.class),
       Map.entry("User", UserRoutes.UserView.class),
+      Map.entry("Client", ClientRoutes.ClientView.class),
+      Map.entry("Contact", ClientRoutes.ContactView.class),
       Map.entry("Device", DeviceRoutes.DeviceView.class),
       Map.entry("Booking", DeviceRoutes.BookingView.class),
       Map.entry("Release", DeviceRoutes.ReleaseView.class),

@@ -32,6 +32,8 @@ public final class TokenService {
 
   private static final String KIND_CLAIM = "kind";
   private static final String ROLES_CLAIM = "roles";
+  /** The client a viewer is linked to; absent for every other user. */
+  private static final String CLIENT_CLAIM = "client_id";
 
   private final byte[] secret;
   private final String issuer;
@@ -59,10 +61,15 @@ public final class TokenService {
   public record TokenPair(String accessToken, String refreshToken, long expiresInSeconds) {}
 
   public TokenPair issue(String username, Set<Role> roles) {
+    return issue(username, roles, null);
+  }
+
+  /** Tokens for a user linked to the client {@code clientId} (null: none): they carry the claim, so every node scopes the caller. */
+  public TokenPair issue(String username, Set<Role> roles, String clientId) {
     Instant now = clock.instant();
     return new TokenPair(
-        sign(username, roles, Kind.ACCESS, now, accessTtl),
-        sign(username, roles, Kind.REFRESH, now, refreshTtl),
+        sign(username, roles, clientId, Kind.ACCESS, now, accessTtl),
+        sign(username, roles, clientId, Kind.REFRESH, now, refreshTtl),
         accessTtl.toSeconds());
   }
 
@@ -108,8 +115,8 @@ public final class TokenService {
     }
   }
 
-  private String sign(String username, Set<Role> roles, Kind kind, Instant now, Duration ttl) {
-    JWTClaimsSet claims =
+  private String sign(String username, Set<Role> roles, String clientId, Kind kind, Instant now, Duration ttl) {
+    JWTClaimsSet.Builder builder =
         new JWTClaimsSet.Builder()
             .issuer(issuer)
             .subject(username)
@@ -117,8 +124,9 @@ public final class TokenService {
             .issueTime(Date.from(now))
             .expirationTime(Date.from(now.plus(ttl)))
             .claim(KIND_CLAIM, kind.claim())
-            .claim(ROLES_CLAIM, roles.stream().map(Role::wireName).sorted().toList())
-            .build();
+            .claim(ROLES_CLAIM, roles.stream().map(Role::wireName).sorted().toList());
+    if (clientId != null) builder.claim(CLIENT_CLAIM, clientId);
+    JWTClaimsSet claims = builder.build();
     SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
     try {
       jwt.sign(new MACSigner(secret));
@@ -161,7 +169,7 @@ public final class TokenService {
 
   private static Principal principal(JWTClaimsSet claims) throws InvalidToken {
     try {
-      return new Principal(claims.getSubject(), roles(claims.getStringListClaim(ROLES_CLAIM)));
+      return new Principal(claims.getSubject(), roles(claims.getStringListClaim(ROLES_CLAIM)), claims.getStringClaim(CLIENT_CLAIM));
     } catch (ParseException e) {
       throw new InvalidToken("malformed token");
     }

@@ -34,8 +34,8 @@ public final class UserAccount
    * {@code idempotencyToken}: the token of the Idempotency-Key a client sent with the create, or
    * null; a repeat carrying the same token is answered CREATED, as the create was.
    */
-  public record Create(String passwordHash, Set<Role> roles, String createdBy, String idempotencyToken, ActorRef<CreateResult> replyTo)
-      implements Command {}
+  public record Create(String passwordHash, Set<Role> roles, String clientId, String createdBy, String idempotencyToken,
+      ActorRef<CreateResult> replyTo) implements Command {}
 
   public record Get(ActorRef<Lookup> replyTo) implements Command {}
 
@@ -54,17 +54,22 @@ public final class UserAccount
   /** {@code revokedRefreshTokens}: ids of the user's refresh tokens revoked and not yet expired. */
   public record Lookup(Optional<User> user, Set<String> revokedRefreshTokens) implements CborSerializable {}
 
-  public record User(String username, String passwordHash, Set<Role> roles, String createdBy, Instant createdAt)
+  /**
+   * {@code clientId}: the code of the client a viewer is linked to (it sees only that client's
+   * specimens), null for every other user.
+   */
+  public record User(String username, String passwordHash, Set<Role> roles, String createdBy, Instant createdAt, String clientId)
       implements CborSerializable {}
 
   public sealed interface Event extends CborSerializable permits UserCreated, RefreshTokenRevoked {}
 
-  public record UserCreated(String username, String passwordHash, Set<Role> roles, String createdBy, Instant at, String idempotencyToken)
-      implements Event {
+  /** {@code clientId}: null for users created before clients existed, as for every user not linked to one. */
+  public record UserCreated(String username, String passwordHash, Set<Role> roles, String createdBy, Instant at, String idempotencyToken,
+      String clientId) implements Event {
 
     /** The user this creates: roles are set here once and never change, so this is the user as it is now. */
     public User user() {
-      return new User(username, passwordHash, roles, createdBy, at);
+      return new User(username, passwordHash, roles, createdBy, at, clientId);
     }
   }
 
@@ -119,7 +124,8 @@ public final class UserAccount
       return Effect().reply(create.replyTo(), repeat ? CreateResult.CREATED : CreateResult.ALREADY_EXISTS);
     }
     return Effect()
-        .persist(new UserCreated(username, create.passwordHash(), create.roles(), create.createdBy(), Instant.now(), create.idempotencyToken()))
+        .persist(new UserCreated(username, create.passwordHash(), create.roles(), create.createdBy(), Instant.now(), create.idempotencyToken(),
+            create.clientId()))
         .thenReply(create.replyTo(), s -> CreateResult.CREATED);
   }
 

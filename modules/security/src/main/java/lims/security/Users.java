@@ -60,8 +60,27 @@ public final class Users {
   /** {@code idempotencyToken}: see {@link UserAccount.Create}; null without an Idempotency-Key. */
   public CompletionStage<UserAccount.CreateResult> create(
       String username, String password, Set<Role> roles, String createdBy, String idempotencyToken) {
+    return create(username, password, roles, null, createdBy, idempotencyToken);
+  }
+
+  /**
+   * The same, for a user linked to a client ({@code clientId}, null for none; the caller has
+   * checked that the client exists and {@link #clientLinkProblem} that the roles allow it).
+   */
+  public CompletionStage<UserAccount.CreateResult> create(
+      String username, String password, Set<Role> roles, String clientId, String createdBy, String idempotencyToken) {
     return CompletableFuture.supplyAsync(() -> hasher.hash(password), hashing)
-        .thenCompose(hash -> Asked.ask(account(username), r -> new UserAccount.Create(hash, roles, createdBy, idempotencyToken, r), askTimeout));
+        .thenCompose(hash -> Asked.ask(account(username), r -> new UserAccount.Create(hash, roles, clientId, createdBy, idempotencyToken, r),
+            askTimeout));
+  }
+
+  /**
+   * Why a user with these roles cannot be linked to a client, if it cannot: only a viewer and
+   * nothing else is, since a link limits what the user sees and every other role works on
+   * every client's specimens.
+   */
+  public static Optional<String> clientLinkProblem(Set<Role> roles) {
+    return roles.equals(Set.of(Role.VIEWER)) ? Optional.empty() : Optional.of("only a user whose one role is viewer may be linked to a client");
   }
 
   public CompletionStage<Optional<UserAccount.User>> find(String username) {

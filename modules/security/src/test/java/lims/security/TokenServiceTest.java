@@ -37,6 +37,14 @@ class TokenServiceTest {
   }
 
   @Test
+  void aViewerLinkedToAClientCarriesItInBothTokens() throws Exception {
+    var pair = tokens.issue("vera", EnumSet.of(Role.VIEWER), "ACME");
+    assertEquals(java.util.Optional.of("ACME"), tokens.verifyAccess(pair.accessToken()).clientScope());
+    assertEquals("ACME", tokens.verifyRefresh(pair.refreshToken()).principal().clientId());
+    assertEquals(java.util.Optional.empty(), tokens.verifyAccess(tokens.issue("rita", EnumSet.of(Role.VIEWER)).accessToken()).clientScope());
+  }
+
+  @Test
   void anAccessTokenExpiresAfterItsTtlPlusSkew() throws Exception {
     String access = tokens.issue("rita", EnumSet.of(Role.VIEWER)).accessToken();
     new TokenService(JWT, Clock.fixed(now.plus(Duration.ofMinutes(15)).plusSeconds(29), ZoneOffset.UTC)).verifyAccess(access);

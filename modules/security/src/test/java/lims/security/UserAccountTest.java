@@ -32,11 +32,11 @@ class UserAccountTest {
 
   @Test
   void isCreatedOnceOnly() {
-    var first = account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-1", EnumSet.of(Role.REVIEWER), "admin", null, r));
+    var first = account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-1", EnumSet.of(Role.REVIEWER), null, "admin", null, r));
     assertEquals(UserAccount.CreateResult.CREATED, first.reply());
     assertTrue(first.event() instanceof UserAccount.UserCreated);
 
-    var second = account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-2", EnumSet.of(Role.ADMIN), "mallory", null, r));
+    var second = account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-2", EnumSet.of(Role.ADMIN), null, "mallory", null, r));
     assertEquals(UserAccount.CreateResult.ALREADY_EXISTS, second.reply());
     assertTrue(second.hasNoEvents());
     assertEquals("hash-1", second.state().user().orElseThrow().passwordHash());
@@ -45,21 +45,21 @@ class UserAccountTest {
   /** A create repeated with the Idempotency-Key's token is answered as the create was, also after a restart; any other is a conflict. */
   @Test
   void aRepeatWithTheCreatingTokenIsAnsweredCreated() {
-    account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-1", EnumSet.of(Role.REVIEWER), "admin", "token-a", r));
+    account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-1", EnumSet.of(Role.REVIEWER), null, "admin", "token-a", r));
     account.restart();
-    var repeat = account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-2", EnumSet.of(Role.REVIEWER), "admin", "token-a", r));
+    var repeat = account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-2", EnumSet.of(Role.REVIEWER), null, "admin", "token-a", r));
     assertEquals(UserAccount.CreateResult.CREATED, repeat.reply());
     assertTrue(repeat.hasNoEvents());
     assertEquals("hash-1", repeat.state().user().orElseThrow().passwordHash());
     assertEquals(UserAccount.CreateResult.ALREADY_EXISTS,
-        account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-3", EnumSet.of(Role.ADMIN), "admin", "token-b", r)).reply());
+        account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-3", EnumSet.of(Role.ADMIN), null, "admin", "token-b", r)).reply());
     assertEquals(UserAccount.CreateResult.ALREADY_EXISTS,
-        account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-3", EnumSet.of(Role.ADMIN), "admin", null, r)).reply());
+        account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-3", EnumSet.of(Role.ADMIN), null, "admin", null, r)).reply());
   }
 
   @Test
   void comesBackFromItsEventsAfterARestart() {
-    account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-1", EnumSet.of(Role.REVIEWER), "admin", null, r));
+    account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-1", EnumSet.of(Role.REVIEWER), null, "admin", null, r));
     account.restart();
     var lookup = account.<UserAccount.Lookup>runCommand(UserAccount.Get::new).reply();
     assertEquals(EnumSet.of(Role.REVIEWER), lookup.user().orElseThrow().roles());
@@ -69,7 +69,7 @@ class UserAccountTest {
   /** A logout's revoked token id is kept, through a restart, until the token expires; then it is dropped. */
   @Test
   void keepsRevokedRefreshTokensUntilTheyExpire() {
-    account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-1", EnumSet.of(Role.REVIEWER), "admin", null, r));
+    account.<UserAccount.CreateResult>runCommand(r -> new UserAccount.Create("hash-1", EnumSet.of(Role.REVIEWER), null, "admin", null, r));
     java.time.Instant now = java.time.Instant.now();
     var revoked = account.<UserAccount.Revoked>runCommand(r -> new UserAccount.RevokeRefreshToken("jti-expiring", now.minusSeconds(1), r));
     assertEquals(UserAccount.Revoked.REVOKED, revoked.reply());

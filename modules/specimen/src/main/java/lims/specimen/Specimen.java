@@ -41,8 +41,29 @@ public final class Specimen extends ShardedEntity<Specimen.Command, Specimen.Eve
     ActorRef<Reply> replyTo();
   }
 
+  /**
+   * What a specimen is registered with. {@code clientId}: the code of the {@link Client} it was
+   * sent by, null for none ({@code clientRef} stays the client's own reference);
+   * {@code reportRecipients}: addresses its report goes to beside the client's report contacts,
+   * empty for none (also for specimens registered before either existed).
+   */
   public record Registration(String clientRef, String type, List<String> testsRequested, Instant collectedAt, String priority,
-      String replacesSpecimenId) implements CborSerializable {}
+      String replacesSpecimenId, String clientId, List<String> reportRecipients) implements CborSerializable {
+    public Registration {
+      reportRecipients = reportRecipients == null ? List.of() : List.copyOf(reportRecipients);
+    }
+
+    /** A registration for no client and no extra recipients. */
+    public Registration(String clientRef, String type, List<String> testsRequested, Instant collectedAt, String priority,
+        String replacesSpecimenId) {
+      this(clientRef, type, testsRequested, collectedAt, priority, replacesSpecimenId, null, List.of());
+    }
+
+    /** The replacement of {@code specimenId}: the same client, type, tests, priority and recipients, collected anew. */
+    Registration replacementOf(String specimenId) {
+      return new Registration(clientRef, type, testsRequested, null, priority, specimenId, clientId, reportRecipients);
+    }
+  }
 
   public record Register(Registration registration, Custody custody, ActorRef<Reply> replyTo) implements Command {}
 
@@ -230,9 +251,7 @@ public final class Specimen extends ShardedEntity<Specimen.Command, Specimen.Eve
       if (!(replacement instanceof String replacementId)) {
         return reject(c, Rejection.invalid(action.wireName() + " needs the id allocated for the replacement"));
       }
-      Registration r = s.registration();
-      events.add(new ReplacementRequested(specimenId, replacementId,
-          new Registration(r.clientRef(), r.type(), r.testsRequested(), null, r.priority(), specimenId), c.custody()));
+      events.add(new ReplacementRequested(specimenId, replacementId, s.registration().replacementOf(specimenId), c.custody()));
     }
     return Effect().persist(events).thenReply(c.replyTo(), Current::new);
   }

@@ -19,19 +19,26 @@ import lims.kernel.Page;
 public final class SpecimenReadModel {
 
   public record SpecimenRow(String id, String barcode, String clientRef, String type, String state, String priority, String plate,
-      String well, String replaces, Instant receivedAt) {}
+      String well, String replaces, Instant receivedAt, String clientId) {}
 
   /**
    * What a list may be narrowed to, each part optional: one state; {@code q}, a prefix of id,
    * barcode or client reference; {@code clientRef}, a prefix of the client reference alone;
-   * received from (inclusive) and before (exclusive) two instants.
+   * received from (inclusive) and before (exclusive) two instants; {@code clientId}, the code
+   * of the client it was registered for (exactly).
    */
   public record Filter(Optional<String> state, Optional<String> q, Optional<String> clientRef, Optional<Instant> receivedFrom,
-      Optional<Instant> receivedBefore) {
-    public static final Filter NONE = new Filter(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+      Optional<Instant> receivedBefore, Optional<String> clientId) {
+    public static final Filter NONE = new Filter(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty());
+
+    /** This filter, for one client's specimens only. */
+    public Filter forClient(String code) {
+      return new Filter(state, q, clientRef, receivedFrom, receivedBefore, Optional.of(code));
+    }
   }
 
-  private static final String COLUMNS = "id, barcode, client_ref, type, state, priority, plate, well, replaces, received_at";
+  private static final String COLUMNS = "id, barcode, client_ref, type, state, priority, plate, well, replaces, received_at, client_id";
 
   private final ReadTable table;
 
@@ -56,6 +63,10 @@ public final class SpecimenReadModel {
       filter.clientRef().ifPresent(prefix -> {
         sql.append(" AND client_ref LIKE ? ESCAPE '\\'");
         args.add(likePrefix(prefix));
+      });
+      filter.clientId().ifPresent(code -> {
+        sql.append(" AND client_id = ?");
+        args.add(code);
       });
       filter.receivedFrom().ifPresent(from -> {
         sql.append(" AND received_at >= ?");
@@ -94,12 +105,19 @@ public final class SpecimenReadModel {
 
   /** Which of these barcodes belong to a registered specimen: one query for the whole list. */
   public CompletionStage<Set<String>> existingBarcodes(Collection<String> barcodes) {
+    return existingBarcodes(barcodes, Optional.empty());
+  }
+
+  /** The same, among one client's specimens when {@code clientId} is given. */
+  public CompletionStage<Set<String>> existingBarcodes(Collection<String> barcodes, Optional<String> clientId) {
     if (barcodes.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(Set.of());
     return table.query(c -> {
       String marks = String.join(", ", java.util.Collections.nCopies(barcodes.size(), "?"));
-      try (PreparedStatement s = c.prepareStatement("SELECT barcode FROM specimen WHERE barcode IN (" + marks + ")")) {
+      String sql = "SELECT barcode FROM specimen WHERE barcode IN (" + marks + ")" + (clientId.isPresent() ? " AND client_id = ?" : "");
+      try (PreparedStatement s = c.prepareStatement(sql)) {
         int i = 1;
         for (String b : barcodes) s.setString(i++, b);
+        if (clientId.isPresent()) s.setString(i, clientId.get());
         Set<String> found = new HashSet<>();
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) found.add(rs.getString(1));
@@ -114,7 +132,7 @@ public final class SpecimenReadModel {
     try (ResultSet rs = s.executeQuery()) {
       while (rs.next()) {
         rows.add(new SpecimenRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-            rs.getString(7), rs.getString(8), rs.getString(9), ReadTableHandler.instant(rs, 10)));
+            rs.getString(7), rs.getString(8), rs.getString(9), ReadTableHandler.instant(rs, 10), rs.getString(11)));
       }
     }
     return rows;

@@ -34,12 +34,14 @@ public final class Specimens {
   private final Database database;
   private final Duration askTimeout;
   private final SpecimenReadModel readModel;
+  private final Clients clients;
 
   public Specimens(ActorSystem<?> system, Duration askTimeout) {
     this.sharding = ClusterSharding.get(system);
     this.database = Database.get(system);
     this.askTimeout = askTimeout;
     this.readModel = new SpecimenReadModel(ReadTable.of(system, SpecimenProjection.NAME, Specimen.TAGS));
+    this.clients = new Clients(system, askTimeout);
     sharding.init(Entity.of(Specimen.TYPE, ctx -> Specimen.create(ctx.getEntityId())));
     sharding.init(Entity.of(TestBatch.TYPE, ctx -> TestBatch.create(ctx.getEntityId())));
     Projections.<Specimen.Event>start(system, SpecimenProjection.NAME, Specimen.TAGS, tag -> new SpecimenProjection());
@@ -59,6 +61,34 @@ public final class Specimens {
 
   public CompletionStage<Specimen.Reply> ask(String specimenId, Function<ActorRef<Specimen.Reply>, Specimen.Command> command) {
     return Asked.ask(sharding.entityRefFor(Specimen.TYPE, specimenId), command, askTimeout);
+  }
+
+  /**
+   * Registers a specimen under {@code specimenId} (or answers the one registered there). A
+   * client it names must exist: the client's entity is asked, not the read table, so a client
+   * created a moment ago counts. Unknown: refused (404) naming {@code client_id}.
+   */
+  public CompletionStage<Specimen.Reply> register(String specimenId, Specimen.Registration registration, Custody custody) {
+    CompletionStage<Boolean> known = registration.clientId() == null
+        ? CompletableFuture.completedFuture(true) : clients.get(registration.clientId()).thenApply(Optional::isPresent);
+    return known.thenCompose(exists -> exists
+        ? ask(specimenId, r -> new Specimen.Register(registration, custody, r))
+        : CompletableFuture.completedFuture(new Specimen.Rejected(new Rejection(Rejection.Kind.NOT_FOUND,
+            "no client " + registration.clientId(), Map.of("field", "client_id")))));
+  }
+
+  /**
+   * Whether a caller limited to {@code clientScope}'s specimens (a viewer linked to a client)
+   * may see this specimen; every specimen when the caller has no scope. A specimen it may not
+   * see is answered as one that does not exist.
+   */
+  public static boolean visible(Optional<String> clientScope, Specimen.State specimen) {
+    return clientScope.isEmpty() || clientScope.get().equals(specimen.registration().clientId());
+  }
+
+  /** The same, for a row of the read table. */
+  public static boolean visible(Optional<String> clientScope, SpecimenReadModel.SpecimenRow specimen) {
+    return clientScope.isEmpty() || clientScope.get().equals(specimen.clientId());
   }
 
   /**
@@ -105,5 +135,10 @@ public final class Specimens {
 
   public SpecimenReadModel readModel() {
     return readModel;
+  }
+
+  /** The clients specimens are registered for. */
+  public Clients clients() {
+    return clients;
   }
 }
