@@ -13,6 +13,10 @@ import java.util.concurrent.CompletionStage;
 import lims.analysis.Analyses;
 import lims.reporting.delivery.Deliveries;
 import lims.analysis.Pipelines;
+import lims.reporting.ReportAssembly;
+import lims.reporting.ReportDelivery;
+import lims.reporting.Reports;
+import lims.reporting.render.RenderSettings;
 import lims.kernel.IdempotencyStore;
 import lims.scheduling.LabTestActions;
 import lims.scheduling.LabTests;
@@ -109,6 +113,9 @@ public final class LimsNode {
     Analyses analyses = new Analyses(system, specimens, pipelines, http.getDuration("ask-timeout"));
     Deliveries deliveries = Deliveries.start(system, specimens);
     HttpMetrics metrics = new HttpMetrics();
+    Reports reports = new Reports(system, specimens,
+        new ReportAssembly(specimens, specimens.clients(), RenderSettings.from(config.getConfig("lims.reports"))),
+        ReportDelivery.by(deliveries), metrics.registry());
     LabTests labTests = new LabTests(system, LabTestActions.of(workflows, analyses, config.getDuration("lims.scheduling.action-timeout"), system.address().toString()).with(moreActionKinds), metrics.registry(), http.getDuration("ask-timeout"));
     TokenService tokens = new TokenService(security.getConfig("jwt"), Clock.systemUTC());
     LoginThrottle throttle = LoginThrottle.fromConfig(security.getConfig("login-throttle"), Clock.systemUTC());
@@ -135,6 +142,7 @@ public final class LimsNode {
     endpoints.addAll(new ClientRoutes(specimens.clients(), mapper, idempotency).endpoints());
     endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper, idempotency).endpoints());
     endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());
+    endpoints.addAll(new ReportRoutes(reports, mapper).endpoints());
     endpoints.addAll(new DeliveryRoutes(deliveries, mapper).endpoints());
     endpoints.addAll(new LabTestRoutes(labTests, mapper, idempotency).endpoints());
     endpoints.addAll(new WorkflowRoutes(workflows, mapper, config.getDuration("lims.device.execute-wait"), idempotency)

@@ -54,6 +54,10 @@ final class MeRoutes {
       Map.entry("lab_tests.resume", "POST /api/v1/lab-tests/{id}/resume"),
       Map.entry("lab_tests.trigger", "POST /api/v1/lab-tests/{id}/trigger"),
       Map.entry("dead_letters.retry", "POST /api/v1/dead-letters/{id}/retry"),
+      Map.entry("reports.request", "POST /api/v1/reports"),
+      Map.entry("reports.rerender", "POST /api/v1/reports/{id}/versions"),
+      Map.entry("reports.jobs", "GET /api/v1/report-jobs"),
+      Map.entry("reports.retry", "POST /api/v1/report-jobs/{id}/retry"),
       Map.entry("deliveries.list", "GET /api/v1/deliveries"),
       Map.entry("deliveries.retry", "POST /api/v1/deliveries/{id}/retry"));
 

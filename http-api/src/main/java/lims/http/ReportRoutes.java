@@ -133,8 +133,10 @@ final class ReportRoutes {
       for (ReportJobs.Status candidate : ReportJobs.Status.values()) if (candidate.wireName().equals(s)) return candidate;
       throw ProblemException.invalid("status", "must be one of queued, rendering, stored, done, failed");
     });
-    return reports.jobs().list(status, QueryParams.limit(call))
-        .thenApply(jobs -> Responses.json(mapper, 200, jobs.stream().map(ReportJobView::of).toList()));
+    Optional<lims.kernel.KeysetCursor> after = QueryParams.keysetCursor(call);
+    if (after.isPresent() && !after.get().id().matches("[0-9]{1,18}")) throw ProblemException.invalid("after", "must be a cursor from next_cursor");
+    return reports.jobs().list(status, QueryParams.limit(call), after)
+        .thenApply(page -> Responses.page(mapper, page.map(ReportJobView::of)));
   }
 
   /** 202 with the job queued again; 409 unless it had failed. */

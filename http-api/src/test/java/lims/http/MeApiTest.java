@@ -65,6 +65,10 @@ class MeApiTest {
       Map.entry("lab_tests.resume", new Request("POST", "/api/v1/lab-tests/not-a-test/resume", "{}")),
       Map.entry("lab_tests.trigger", new Request("POST", "/api/v1/lab-tests/not-a-test/trigger", "{}")),
       Map.entry("dead_letters.retry", new Request("POST", "/api/v1/dead-letters/not-a-letter/retry", "{}")),
+      Map.entry("reports.request", new Request("POST", "/api/v1/reports", "{}")),
+      Map.entry("reports.rerender", new Request("POST", "/api/v1/reports/RP-2026-999999/versions", "{}")),
+      Map.entry("reports.jobs", new Request("GET", "/api/v1/report-jobs?limit=1", null)),
+      Map.entry("reports.retry", new Request("POST", "/api/v1/report-jobs/999999/retry", "{}")),
       Map.entry("deliveries.list", new Request("GET", "/api/v1/deliveries?limit=1", null)),
       Map.entry("deliveries.retry", new Request("POST", "/api/v1/deliveries/not-a-delivery/retry", "{}"))));
 

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.Year;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import lims.kernel.Database;
+import lims.kernel.KeysetCursor;
+import lims.kernel.Page;
 
 /**
  * The durable queue of render jobs (table {@code report_job}, decision 0058). Every node's
@@ -275,13 +278,16 @@ public final class ReportJobs {
     return database.withConnection(c -> byId(c, jobId));
   }
 
-  /** Jobs in {@code status} (all when empty), newest first, at most {@code limit}. */
-  public CompletionStage<List<Job>> list(Optional<Status> status, int limit) {
+  /** Jobs in {@code status} (all when empty), newest first, a page of {@code limit} after {@code after}. */
+  public CompletionStage<Page<Job>> list(Optional<Status> status, int limit, Optional<KeysetCursor> after) {
     return database.withConnection(c -> {
-      String where = status.isPresent() ? " WHERE status = ?" : "";
-      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM report_job" + where + " ORDER BY job_id DESC LIMIT " + limit)) {
-        if (status.isPresent()) s.setString(1, status.get().wireName());
-        return jobs(s);
+      String where = (status.isPresent() ? " WHERE status = ?" : " WHERE 1 = 1") + (after.isPresent() ? " AND job_id < ?" : "");
+      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM report_job" + where + " ORDER BY job_id DESC LIMIT ?")) {
+        int i = 1;
+        if (status.isPresent()) s.setString(i++, status.get().wireName());
+        if (after.isPresent()) s.setLong(i++, Long.parseLong(after.get().id()));
+        s.setInt(i, limit + 1);
+        return Page.of(jobs(s), limit, j -> new KeysetCursor(Instant.ofEpochMilli(j.requestedAt()), Long.toString(j.jobId())).encode());
       }
     });
   }

@@ -61,7 +61,7 @@ class ReportJobsTest {
     }
     CompletableFuture.allOf(fired.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
     assertEquals(1, fired.stream().map(f -> f.join().jobId()).distinct().count(), "every trigger answers the same job");
-    assertEquals(1, jobs.list(Optional.empty(), 1000).toCompletableFuture().get().stream()
+    assertEquals(1, jobs.list(Optional.empty(), 500, Optional.empty()).toCompletableFuture().get().items().stream()
         .filter(j -> j.triggerKey().equals("auto:specimen:SP-2026-900001")).count());
   }
 
@@ -84,7 +84,7 @@ class ReportJobsTest {
       }));
     }
     CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-    long raced = jobs.list(Optional.of(Status.RENDERING), 1000).toCompletableFuture().get().stream()
+    long raced = jobs.list(Optional.of(Status.RENDERING), 500, Optional.empty()).toCompletableFuture().get().items().stream()
         .filter(j -> j.triggerKey().startsWith("race-")).count();
     assertEquals(10, raced, "every job claimed");
     assertTrue(claimedBy.size() >= 10);
@@ -124,7 +124,7 @@ class ReportJobsTest {
     Job failed = jobs.get(queued.jobId()).toCompletableFuture().get().orElseThrow();
     assertEquals(Status.FAILED, failed.status());
     assertEquals("time limit", failed.lastError());
-    assertTrue(jobs.list(Optional.of(Status.FAILED), 100).toCompletableFuture().get().stream().anyMatch(j -> j.jobId() == queued.jobId()));
+    assertTrue(jobs.list(Optional.of(Status.FAILED), 100, Optional.empty()).toCompletableFuture().get().items().stream().anyMatch(j -> j.jobId() == queued.jobId()));
     assertTrue(jobs.retry(queued.jobId()).toCompletableFuture().get());
     assertFalse(jobs.retry(queued.jobId()).toCompletableFuture().get(), "only a failed job is retried");
     assertEquals(1, awaitClaim("node-b", queued.jobId()).attempts(), "its tries count afresh");
