@@ -54,6 +54,22 @@ final class ApiClient {
     return send("GET", path, token, null, Map.of());
   }
 
+  /** A GET of a file: its bytes as sent (200 expected). */
+  byte[] download(String path, String token) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + token).GET().build();
+    try {
+      HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      if (response.statusCode() != 200) throw new AssertionError("GET " + path + " answered " + response.statusCode() + ": " + new String(response.body()));
+      return response.body();
+    } catch (IOException e) {
+      throw new IllegalStateException("GET " + path + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   Reply post(String path, String token, String jsonBody) {
     return send("POST", path, token, jsonBody, Map.of("Content-Type", "application/json"));
   }

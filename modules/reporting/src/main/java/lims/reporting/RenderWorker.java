@@ -4,7 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +62,7 @@ public final class RenderWorker {
   private final Timer renderTime;
   private final Counter failures;
   private final AtomicBoolean claiming = new AtomicBoolean();
+  private final Set<Long> working = ConcurrentHashMap.newKeySet();
   private volatile boolean stopped;
   private Cancellable poll;
 
@@ -81,10 +85,19 @@ public final class RenderWorker {
     poll = system.scheduler().scheduleWithFixedDelay(settings.pollInterval(), settings.pollInterval(), this::nudge, system.executionContext());
   }
 
-  /** Stops claiming (the node is leaving); a render under way is left to its lease. */
-  public void stop() {
+  /**
+   * Stops claiming (the node is leaving) and lets go of the jobs under way here, so another
+   * node renders them at once rather than after their lease.
+   */
+  public CompletionStage<org.apache.pekko.Done> stop() {
     stopped = true;
     if (poll != null) poll.cancel();
+    List<CompletableFuture<Boolean>> released = working.stream().map(id -> jobs.letGo(id, owner).toCompletableFuture()).toList();
+    return CompletableFuture.allOf(released.toArray(CompletableFuture[]::new)).handle((x, failure) -> {
+      if (failure != null) log.warn("letting go of render jobs {} failed; their leases will lapse: {}", working, failure.getMessage());
+      else if (!working.isEmpty()) log.info("let go of render jobs {} for another node", working);
+      return org.apache.pekko.Done.getInstance();
+    });
   }
 
   /** Claims jobs while a slot is free: on every poll, and at once when this node queues one. */
@@ -108,6 +121,7 @@ public final class RenderWorker {
   }
 
   private void work(Job job, RenderSlots.Slot slot) {
+    working.add(job.jobId());
     Cancellable renewal = system.scheduler().scheduleWithFixedDelay(settings.lease().dividedBy(3), settings.lease().dividedBy(3),
         () -> jobs.renew(job.jobId(), owner, settings.lease()), system.executionContext());
     CompletionStage<Boolean> stored;
@@ -120,6 +134,7 @@ public final class RenderWorker {
     stored.thenCompose(ok -> ok ? file(job) : CompletableFuture.completedFuture(false))
         .whenComplete((ok, failure) -> {
           renewal.cancel();
+          working.remove(job.jobId());
           slot.release(); // when the render never started (its preparation failed)
           nudge();
         });

@@ -260,6 +260,22 @@ public final class ReportJobs {
     });
   }
 
+  /**
+   * Lets go of a job {@code owner} holds (its node is stopping), so another node claims it at
+   * once instead of when the lease would have lapsed. Whoever claims it next is the only one
+   * that can store it.
+   */
+  public CompletionStage<Boolean> letGo(long jobId, String owner) {
+    return database.withConnection(c -> {
+      try (PreparedStatement s = c.prepareStatement("UPDATE report_job SET lease_until = 0 WHERE job_id = ? AND lease_owner = ? "
+          + "AND status IN ('rendering', 'stored')")) {
+        s.setLong(1, jobId);
+        s.setString(2, owner);
+        return s.executeUpdate() == 1;
+      }
+    });
+  }
+
   /** Queues a failed job again by hand, with its tries counted afresh; false unless it had failed. */
   public CompletionStage<Boolean> retry(long jobId) {
     return database.withConnection(c -> {

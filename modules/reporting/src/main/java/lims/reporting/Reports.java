@@ -65,7 +65,7 @@ public final class Reports {
     system.scheduler().scheduleWithFixedDelay(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5),
         () -> jobs.depth().thenAccept(depth::set), system.executionContext());
     worker.start();
-    CoordinatedShutdown.get(system).addJvmShutdownHook(worker::stop);
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-render-worker", worker::stop);
   }
 
   /**
