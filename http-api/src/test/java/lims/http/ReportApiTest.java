@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import lims.kernel.testing.TestDatabase;
 import lims.reporting.render.PdfReading;
 import lims.reporting.render.WorkbookReading;
@@ -34,13 +33,10 @@ import org.junit.jupiter.api.Test;
 @Tag("database")
 class ReportApiTest {
 
-  static final AtomicInteger CLIENTS = new AtomicInteger();
   static MailServer mail;
   static TestNode node;
-  static String admin;
+  static LabFlow lab;
   static String tech;
-  static String scientist;
-  static String reviewer;
 
   @BeforeAll
   static void start() {
@@ -48,13 +44,8 @@ class ReportApiTest {
     Map<String, Object> settings = new HashMap<>(mail.nodeSettings());
     settings.put("lims.reports.render.poll-interval", "200ms");
     node = TestNode.start(TestDatabase.fresh("report_api"), settings);
-    admin = node.adminToken();
-    node.api.createUser(admin, "tina", "technician-password", "technician");
-    node.api.createUser(admin, "sam", "scientist-password", "scientist");
-    node.api.createUser(admin, "rita", "reviewer-password", "reviewer");
-    tech = node.api.login("tina", "technician-password");
-    scientist = node.api.login("sam", "scientist-password");
-    reviewer = node.api.login("rita", "reviewer-password");
+    lab = new LabFlow(node);
+    tech = lab.tech;
   }
 
   @AfterAll
@@ -65,10 +56,10 @@ class ReportApiTest {
 
   @Test
   void anApprovedSpecimenIsReportedAndEmailedToEachRecipientWithTheStoredPdf() throws Exception {
-    String client = client("olga@clinic.example");
-    String id = approved(client, List.of("ward@clinic.example"), RESULTS);
+    String client = lab.client("olga@clinic.example");
+    String id = lab.approved(client, List.of("ward@clinic.example"), RESULTS);
 
-    node.eventually(() -> assertEquals("DELIVERED", specimen(id).get("state").asText()));
+    node.eventually(() -> assertEquals("DELIVERED", lab.specimen(id).get("state").asText()));
     JsonNode reports = node.api.get("/api/v1/specimens/" + id + "/reports", tech).json();
     assertEquals(1, reports.get("reports").size(), reports.toString());
     JsonNode report = reports.get("reports").get(0);
@@ -85,7 +76,7 @@ class ReportApiTest {
     assertEquals("sha-256=" + sha256, head.header("Digest"));
 
     // The chain of custody records the report by its hash, then its delivery by message ids.
-    List<JsonNode> history = history(id);
+    List<JsonNode> history = lab.history(id);
     JsonNode rendered = history.get(history.size() - 2);
     assertEquals("report_rendered", rendered.get("action").asText());
     assertEquals(reportId, rendered.get("data").get("report_id").asText());
@@ -107,7 +98,7 @@ class ReportApiTest {
     // What the report says: the specimen, its results and who approved them; the barcode scans.
     String text = PdfReading.text(pdf);
     for (String expected : List.of(id, "Haemoglobin", "13.2", "g/dL", "rita", client)) assertTrue(text.contains(expected), expected + " in " + text);
-    assertEquals(List.of(specimen(id).get("barcode").asText()), PdfReading.barcodes(pdf));
+    assertEquals(List.of(lab.specimen(id).get("barcode").asText()), PdfReading.barcodes(pdf));
     byte[] xlsx = node.api.download(report.get("xlsx_url").asText(), tech);
     String cells = WorkbookReading.rows(xlsx, "Results").toString();
     assertTrue(cells.contains("Haemoglobin") && cells.contains("13.2") && cells.contains("'=HYPERLINK"), cells);
@@ -115,19 +106,19 @@ class ReportApiTest {
 
   @Test
   void aTestBatchIsReportedOnceWhenItsLastSpecimenIsApproved() {
-    String client = client("batch@clinic.example");
-    String first = inReview(client, List.of(), RESULTS);
-    String second = inReview(client, List.of(), RESULTS);
+    String client = lab.client("batch@clinic.example");
+    String first = lab.inReview(client, List.of(), RESULTS);
+    String second = lab.inReview(client, List.of(), RESULTS);
     ApiClient.Reply batch = node.api.post("/api/v1/test-batches", tech,
         "{\"batch_key\":\"rb-" + client + "\",\"test_code\":\"CBC\",\"specimen_ids\":[\"" + first + "\",\"" + second + "\"]}");
     assertTrue(batch.status() == 201 || batch.status() == 200, batch.body());
     node.eventually(() -> assertEquals(2, node.count("SELECT COUNT(*) FROM batch_member WHERE batch_key = ?", "rb-" + client)));
-    approve(first);
-    approve(second);
+    lab.approve(first);
+    lab.approve(second);
 
     node.eventually(() -> {
-      assertEquals("DELIVERED", specimen(first).get("state").asText());
-      assertEquals("DELIVERED", specimen(second).get("state").asText());
+      assertEquals("DELIVERED", lab.specimen(first).get("state").asText());
+      assertEquals("DELIVERED", lab.specimen(second).get("state").asText());
     });
     JsonNode reports = node.api.get("/api/v1/specimens/" + first + "/reports", tech).json().get("reports");
     assertEquals(1, reports.size(), reports.toString());
@@ -139,13 +130,13 @@ class ReportApiTest {
 
   @Test
   void aNewVersionIsRenderedOnRequestAndEveryVersionStaysDownloadable() {
-    String id = approved(client("versions@clinic.example"), List.of(), RESULTS);
-    node.eventually(() -> assertEquals("DELIVERED", specimen(id).get("state").asText()));
+    String id = lab.approved(lab.client("versions@clinic.example"), List.of(), RESULTS);
+    node.eventually(() -> assertEquals("DELIVERED", lab.specimen(id).get("state").asText()));
     JsonNode first = node.api.get("/api/v1/specimens/" + id + "/reports", tech).json().get("reports").get(0);
     String reportId = first.get("report_id").asText();
     byte[] v1 = node.api.download("/api/v1/reports/" + reportId + "/pdf?version=1", tech);
 
-    ApiClient.Reply again = node.api.post("/api/v1/reports/" + reportId + "/versions", reviewer, "{}");
+    ApiClient.Reply again = node.api.post("/api/v1/reports/" + reportId + "/versions", lab.reviewer, "{}");
     assertEquals(202, again.status(), again.body());
     node.eventually(() -> assertEquals(2, node.api.get("/api/v1/reports/" + reportId, tech).json().get("latest_version").asInt()));
     JsonNode report = node.api.get("/api/v1/reports/" + reportId, tech).json();
@@ -154,18 +145,18 @@ class ReportApiTest {
     assertNotEquals(report.get("versions").get(0).get("pdf_sha256").asText(), first.get("pdf_sha256").asText());
     assertTrue(PdfReading.text(node.api.download("/api/v1/reports/" + reportId + "/pdf", tech)).contains("v2"));
     node.eventually(() -> assertEquals(2, mail.receivedBy("versions@clinic.example").size(), "the new version is sent too"));
-    assertEquals("DELIVERED", specimen(id).get("state").asText());
+    assertEquals("DELIVERED", lab.specimen(id).get("state").asText());
   }
 
   @Test
   void aViewerLinkedToAnotherClientCannotFindTheReport() {
-    String client = client("scoped@clinic.example");
-    String other = client("other@clinic.example");
-    String id = approved(client, List.of(), RESULTS);
+    String client = lab.client("scoped@clinic.example");
+    String other = lab.client("other@clinic.example");
+    String id = lab.approved(client, List.of(), RESULTS);
     node.eventually(() -> assertEquals(1, node.api.get("/api/v1/specimens/" + id + "/reports", tech).json().get("reports").size()));
     String reportId = node.api.get("/api/v1/specimens/" + id + "/reports", tech).json().get("reports").get(0).get("report_id").asText();
-    String outsider = viewer("outsider-" + other.toLowerCase(), other);
-    String insider = viewer("insider-" + client.toLowerCase(), client);
+    String outsider = lab.viewer("outsider-" + other.toLowerCase(), other);
+    String insider = lab.viewer("insider-" + client.toLowerCase(), client);
     problem(node.api.get("/api/v1/reports/" + reportId, outsider), 404);
     problem(node.api.get("/api/v1/reports/" + reportId + "/pdf", outsider), 404);
     assertEquals(0, node.api.get("/api/v1/specimens/" + id + "/reports", outsider).json().get("reports").size());
@@ -175,7 +166,7 @@ class ReportApiTest {
 
   @Test
   void badInputIsRefusedWithAProblemNamingTheFieldAndQueuesNothing() {
-    String notApproved = registered(client("bad@clinic.example"), List.of());
+    String notApproved = lab.registered(lab.client("bad@clinic.example"), List.of());
     long jobs = node.count("SELECT COUNT(*) FROM report_job");
     assertEquals("specimen_ids", problem(node.api.post("/api/v1/reports", tech, "{}"), 400).get("errors").get(0).get("field").asText());
     assertEquals("specimen_ids[0]", problem(node.api.post("/api/v1/reports", tech, "{\"specimen_ids\":[\"SP-1\"]}"), 400)
@@ -186,7 +177,7 @@ class ReportApiTest {
         .contains("SP-2026-999999"));
     assertTrue(problem(node.api.post("/api/v1/reports", tech, "{\"specimen_ids\":[\"" + notApproved + "\"]}"), 409).get("detail").asText()
         .contains(notApproved));
-    problem(node.api.post("/api/v1/reports", scientist, "{\"specimen_ids\":[\"" + notApproved + "\"]}"), 403);
+    problem(node.api.post("/api/v1/reports", lab.scientist, "{\"specimen_ids\":[\"" + notApproved + "\"]}"), 403);
     assertEquals("id", problem(node.api.get("/api/v1/reports/RP-1", tech), 400).get("errors").get(0).get("field").asText());
     problem(node.api.get("/api/v1/reports/RP-2026-999999", tech), 404);
     problem(node.api.get("/api/v1/reports/RP-2026-999999/xlsx", tech), 404);
@@ -199,70 +190,9 @@ class ReportApiTest {
     assertEquals(jobs, node.count("SELECT COUNT(*) FROM report_job"), "nothing queued");
   }
 
-  // --- a specimen's life, through the API --------------------------------------------------
-
   static final String RESULTS = "{\"status\":\"succeeded\",\"results\":[{\"test\":\"Haemoglobin\",\"value\":13.2,\"unit\":\"g/dL\","
       + "\"reference\":\"12-16\"},{\"test\":\"WBC\",\"value\":11.8,\"unit\":\"10^9/L\",\"flag\":\"H\"},"
       + "{\"test\":\"=HYPERLINK(\\\"http://x\\\")\",\"value\":\"=1+1\"}]}";
-
-  /** A new client whose report contact is {@code contact} (and one contact who receives no reports). */
-  static String client(String contact) {
-    String code = "RC-" + CLIENTS.incrementAndGet() + "-" + Long.toString(System.nanoTime() % 100000, 36).toUpperCase();
-    ApiClient.Reply created = node.api.post("/api/v1/clients", admin, "{\"code\":\"" + code + "\",\"name\":\"Clinic " + code
-        + "\",\"address\":\"1 Main St\",\"contacts\":[{\"name\":\"Reports\",\"email\":\"" + contact + "\"},"
-        + "{\"name\":\"Billing\",\"email\":\"no-reports@clinic.example\",\"receives_reports\":false}]}");
-    assertEquals(201, created.status(), created.body());
-    return code;
-  }
-
-  static String viewer(String username, String client) {
-    ApiClient.Reply created = node.api.post("/api/v1/users", admin, "{\"username\":\"" + username
-        + "\",\"password\":\"viewer-password\",\"roles\":[\"viewer\"],\"client_id\":\"" + client + "\"}");
-    assertEquals(201, created.status(), created.body());
-    return node.api.login(username, "viewer-password");
-  }
-
-  static String registered(String client, List<String> recipients) {
-    String extra = recipients.isEmpty() ? "" : ",\"report_recipients\":" + ApiClient.JSON.valueToTree(recipients);
-    ApiClient.Reply registered = node.api.post("/api/v1/specimens", tech, "{\"client_ref\":\"ref-1\",\"type\":\"blood\","
-        + "\"tests_requested\":[\"CBC\"],\"client_id\":\"" + client + "\"" + extra + "}");
-    assertEquals(201, registered.status(), registered.body());
-    return registered.json().get("id").asText();
-  }
-
-  static String inReview(String client, List<String> recipients, String result) {
-    String id = registered(client, recipients);
-    for (String a : List.of("assign_barcode", "receive", "start_preparation", "finish_preparation", "pass_qc")) act(id, tech, a, "");
-    act(id, scientist, "start_experiment", "");
-    act(id, scientist, "finish_experiment", "");
-    act(id, admin, "analysis_succeeded", ",\"data\":{\"result\":" + result + "}");
-    return id;
-  }
-
-  static String approved(String client, List<String> recipients, String result) {
-    String id = inReview(client, recipients, result);
-    approve(id);
-    return id;
-  }
-
-  static void approve(String id) {
-    act(id, reviewer, "approve", "");
-  }
-
-  static void act(String id, String token, String action, String more) {
-    ApiClient.Reply reply = node.api.post("/api/v1/specimens/" + id + "/transitions", token, "{\"action\":\"" + action + "\"" + more + "}");
-    assertEquals(200, reply.status(), action + ": " + reply.body());
-  }
-
-  static JsonNode specimen(String id) {
-    return node.api.get("/api/v1/specimens/" + id, tech).json();
-  }
-
-  static List<JsonNode> history(String id) {
-    List<JsonNode> entries = new ArrayList<>();
-    node.api.get("/api/v1/specimens/" + id + "/history", tech).json().forEach(entries::add);
-    return entries;
-  }
 
   static List<String> strings(JsonNode array) {
     List<String> values = new ArrayList<>();

@@ -57,9 +57,14 @@ final class TestNode implements AutoCloseable {
 
   /** Awaits a condition that becomes true once projections catch up (no sleeping). */
   void eventually(Runnable check) {
+    eventually(Duration.ofSeconds(20), check);
+  }
+
+  /** The same, for work that takes longer (a report of hundreds of pages). */
+  void eventually(Duration bound, Runnable check) {
     org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<Object> probe =
         org.apache.pekko.actor.testkit.typed.javadsl.TestProbe.create(node.system());
-    probe.awaitAssert(Duration.ofSeconds(20), () -> {
+    probe.awaitAssert(bound, () -> {
       check.run();
       return null;
     });
