@@ -33,6 +33,7 @@ public final class RenderSlots {
 
   private final Semaphore slots;
   private final Duration grace;
+  private final java.util.Set<Thread> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public RenderSlots(int concurrency, Duration grace) {
     if (concurrency < 1) throw new IllegalArgumentException("render concurrency must be at least 1");
@@ -66,11 +67,13 @@ public final class RenderSlots {
       if (!used.compareAndSet(false, true)) throw new IllegalStateException("a slot runs one render");
       CompletableFuture<T> answer = new CompletableFuture<>();
       Thread thread = new Thread(() -> {
+        running.add(Thread.currentThread());
         try {
           answer.complete(render.call());
         } catch (Throwable failure) {
           answer.completeExceptionally(failure);
         } finally {
+          running.remove(Thread.currentThread());
           slots.release();
         }
       }, "lims-report-render-" + THREADS.incrementAndGet());
@@ -86,6 +89,11 @@ public final class RenderSlots {
       });
       return answer;
     }
+  }
+
+  /** The node is stopping: renders under way stop at their next stage (their jobs go to another node). */
+  public void interruptAll() {
+    running.forEach(Thread::interrupt);
   }
 
   @SuppressWarnings({"deprecation", "removal"})

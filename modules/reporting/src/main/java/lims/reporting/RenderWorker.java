@@ -92,6 +92,7 @@ public final class RenderWorker {
   public CompletionStage<org.apache.pekko.Done> stop() {
     stopped = true;
     if (poll != null) poll.cancel();
+    slots.interruptAll();
     List<CompletableFuture<Boolean>> released = working.stream().map(id -> jobs.letGo(id, owner).toCompletableFuture()).toList();
     return CompletableFuture.allOf(released.toArray(CompletableFuture[]::new)).handle((x, failure) -> {
       if (failure != null) log.warn("letting go of render jobs {} failed; their leases will lapse: {}", working, failure.getMessage());
@@ -157,6 +158,10 @@ public final class RenderWorker {
   }
 
   private CompletionStage<Boolean> tryFailed(Job job, Throwable cause) {
+    if (stopped) { // interrupted by the node's stop: not a failure of the report; another node renders it
+      log.info("render of {} (job {}) stopped with the node", job.reportId(), job.jobId());
+      return CompletableFuture.completedFuture(false);
+    }
     failures.increment();
     String reason = cause instanceof TimeoutException ? "time limit: " + cause.getMessage()
         : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
