@@ -52,6 +52,7 @@ class ArchitectureTest {
         .layer("scheduling").definedBy("lims.scheduling..")
         .layer("workflow").definedBy("lims.workflow..")
         .layer("analysis").definedBy("lims.analysis..")
+        .layer("reporting").definedBy("lims.reporting..")
         .layer("device").definedBy("lims.device..")
         .layer("specimen").definedBy("lims.specimen..")
         .layer("security").definedBy("lims.security..")
@@ -60,10 +61,11 @@ class ArchitectureTest {
         .whereLayer("scheduling").mayOnlyBeAccessedByLayers("http")
         .whereLayer("workflow").mayOnlyBeAccessedByLayers("scheduling", "http")
         .whereLayer("analysis").mayOnlyBeAccessedByLayers("scheduling", "http")
+        .whereLayer("reporting").mayOnlyBeAccessedByLayers("http")
         .whereLayer("device").mayOnlyBeAccessedByLayers("workflow", "scheduling", "http")
-        .whereLayer("specimen").mayOnlyBeAccessedByLayers("workflow", "analysis", "http")
+        .whereLayer("specimen").mayOnlyBeAccessedByLayers("workflow", "analysis", "reporting", "http")
         .whereLayer("security").mayOnlyBeAccessedByLayers("http")
-        .whereLayer("kernel").mayOnlyBeAccessedByLayers("http", "scheduling", "workflow", "analysis", "device", "specimen", "security")
+        .whereLayer("kernel").mayOnlyBeAccessedByLayers("http", "scheduling", "workflow", "analysis", "reporting", "device", "specimen", "security")
         .check(LIMS);
   }
 
