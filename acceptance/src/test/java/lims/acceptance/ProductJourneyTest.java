@@ -13,6 +13,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -233,7 +234,18 @@ class ProductJourneyTest {
     // No analysis pipelines configured: the instrument reports the outcome by hand.
     move(instrument, id, "analysis_succeeded", Map.of("analysis_id", "AN-" + id + "-1", "crp_mg_l", "4.2"), "IN_REVIEW");
     move(reviewer, id, "approve", Map.of(), "APPROVED");
-    move(instrument, id, "report_rendered", Map.of(), "REPORTED");
+    // The report renders without anyone asking; with no SMTP server configured it is delivered by hand.
+    awaitState(tech, id, "REPORTED");
+    JsonNode report = tech.get("/api/v1/specimens/" + id + "/reports").expect(200).get("reports").get(0);
+    Client.Reply pdf = tech.get(report.get("pdf_url").asText());
+    assertEquals(200, pdf.status());
+    assertEquals("application/pdf", pdf.contentType());
+    assertEquals(report.get("pdf_sha256").asText(), java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(pdf.bytes())), "the PDF served is the one its event records");
+    assertTrue(new String(pdf.bytes(), 0, 5, StandardCharsets.US_ASCII).startsWith("%PDF-"));
+    Client.Reply xlsx = tech.get(report.get("xlsx_url").asText());
+    assertEquals(200, xlsx.status());
+    assertTrue(xlsx.bytes().length > 1000 && xlsx.bytes()[0] == 'P' && xlsx.bytes()[1] == 'K', "a workbook (a zip)");
     move(tech, id, "deliver", Map.of(), "DELIVERED");
 
     List<String> chain = new ArrayList<>();
