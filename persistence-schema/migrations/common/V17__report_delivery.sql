@@ -8,7 +8,7 @@ CREATE TABLE report_delivery (
   version          INTEGER       NOT NULL,
   recipient        VARCHAR(254)  NOT NULL,
   client_id        VARCHAR(32),
-  specimen_ids     VARCHAR(4000) NOT NULL,       -- separated by one space
+  specimen_ids     VARCHAR(100000) NOT NULL,     -- separated by one space (a batch holds up to 500)
   message_id       VARCHAR(255)  NOT NULL,       -- the same on every try: copies fold in the inbox
   status           VARCHAR(16)   NOT NULL,       -- queued | accepted | failed (dead letter)
   attempts         INTEGER       NOT NULL,       -- tries started (a claim counts one)

@@ -10,7 +10,7 @@ CREATE TABLE report_job (
   -- One automatic report per specimen or batch: the trigger's key makes a repeated trigger add nothing.
   trigger_key     VARCHAR(200)  NOT NULL UNIQUE,
   report_id       VARCHAR(40)   NOT NULL,
-  specimen_ids    VARCHAR(4000) NOT NULL,
+  specimen_ids    VARCHAR(100000) NOT NULL, -- comma-separated; a batch holds up to 500
   batch_key       VARCHAR(100),
   requested_by    VARCHAR(64)   NOT NULL,
   requested_at    BIGINT        NOT NULL,
@@ -31,10 +31,10 @@ CREATE TABLE report (
   version      INTEGER       NOT NULL,
   job_id       BIGINT        NOT NULL UNIQUE,
   client_id    VARCHAR(32),
-  specimen_ids VARCHAR(4000) NOT NULL,
+  specimen_ids VARCHAR(100000) NOT NULL,
   batch_key    VARCHAR(100),
   -- Comma-separated e-mail addresses the report goes to (the client's report contacts and the specimens' own).
-  recipients   VARCHAR(8000) NOT NULL,
+  recipients   VARCHAR(100000) NOT NULL,
   pages        INTEGER       NOT NULL,
   pdf          BLOB NOT NULL,
   pdf_sha256   CHAR(64)      NOT NULL,

@@ -82,14 +82,19 @@ final class IdempotencyKeys {
             : newId.get().thenCompose(id -> store.reserve(scope, fingerprint, id, UUID.randomUUID().toString(), clock.instant())))
         .thenCompose(entry -> {
           if (!entry.fingerprint().equals(fingerprint)) {
-            throw new ProblemException(422, "idempotency-key-reused", "Idempotency key reused",
-                HEADER + " '" + key.get() + "' was sent before with another body; send a new key for a new request",
-                List.of(new FieldError(HEADER, "was used with another body")), Map.of());
+            throw reused(key.get());
           }
           if (entry.answered()) return CompletableFuture.completedFuture(replay(entry));
           return answer(call, CompletableFuture.completedFuture(entry).thenCompose(e -> create.apply(new Reservation(e.entityId(), e.token()))))
               .thenCompose(response -> response.status().intValue() >= 500 ? CompletableFuture.completedFuture(response) : store(scope, response));
         });
+  }
+
+  /** 422: {@code key} was sent before with another request. */
+  static ProblemException reused(String key) {
+    return new ProblemException(422, "idempotency-key-reused", "Idempotency key reused",
+        HEADER + " '" + key + "' was sent before with another body; send a new key for a new request",
+        List.of(new FieldError(HEADER, "was used with another body")), Map.of());
   }
 
   /** The request's key; 400 naming the header when it is empty, too long, repeated or holds a control character. */

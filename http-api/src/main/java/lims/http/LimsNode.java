@@ -142,7 +142,7 @@ public final class LimsNode {
     endpoints.addAll(new ClientRoutes(specimens.clients(), mapper, idempotency).endpoints());
     endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper, idempotency).endpoints());
     endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());
-    endpoints.addAll(new ReportRoutes(reports, mapper).endpoints());
+    endpoints.addAll(new ReportRoutes(reports, specimens, mapper).endpoints());
     endpoints.addAll(new DeliveryRoutes(deliveries, mapper).endpoints());
     endpoints.addAll(new LabTestRoutes(labTests, mapper, idempotency).endpoints());
     endpoints.addAll(new WorkflowRoutes(workflows, mapper, config.getDuration("lims.device.execute-wait"), idempotency)

@@ -14,6 +14,7 @@ import lims.reporting.ReportArchive;
 import lims.reporting.ReportJobs;
 import lims.reporting.Reports;
 import lims.reporting.StoredReport;
+import lims.specimen.Specimen;
 import lims.specimen.Specimens;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -58,10 +59,12 @@ final class ReportRoutes {
   record SpecimenReportsView(String specimenId, List<ReportVersionView> reports, List<ReportJobView> pending) {}
 
   private final Reports reports;
+  private final Specimens specimens;
   private final ObjectMapper mapper;
 
-  ReportRoutes(Reports reports, ObjectMapper mapper) {
+  ReportRoutes(Reports reports, Specimens specimens, ObjectMapper mapper) {
     this.reports = reports;
+    this.specimens = specimens;
     this.mapper = mapper;
   }
 
@@ -84,13 +87,19 @@ final class ReportRoutes {
         id -> Specimens.SPECIMEN_ID.matcher(id).matches() ? Optional.of(id) : Optional.empty(), "a specimen id such as SP-2026-000123");
     if (specimenIds.isEmpty()) body.reject("specimen_ids", "must name at least one specimen");
     body.finish();
-    return reports.request(specimenIds, call.caller().username()).thenApply(job -> Responses.json(mapper, 202, ReportJobView.of(job)));
+    List<String> asked = specimenIds.stream().distinct().sorted().toList();
+    Optional<String> key = IdempotencyKeys.key(call);
+    return reports.request(specimenIds, call.caller().username(), key).thenApply(job -> {
+      if (!job.specimenIds().equals(asked)) throw IdempotencyKeys.reused(key.orElseThrow());
+      return Responses.json(mapper, 202, ReportJobView.of(job));
+    });
   }
 
   private CompletionStage<HttpResponse> rerender(Call call) {
     String id = reportId(call);
+    Optional<String> key = IdempotencyKeys.key(call);
     return visibleVersions(call, id)
-        .thenCompose(versions -> reports.rerender(id, call.caller().username()))
+        .thenCompose(versions -> reports.rerender(id, call.caller().username(), key))
         .thenApply(job -> Responses.json(mapper, 202, ReportJobView.of(job)));
   }
 
@@ -117,9 +126,19 @@ final class ReportRoutes {
     });
   }
 
+  /** 404 for a specimen that does not exist or that the caller may not see, as its other routes answer. */
   private CompletionStage<HttpResponse> ofSpecimen(Call call) {
     String id = call.pathParam("id");
     if (!Specimens.SPECIMEN_ID.matcher(id).matches()) throw ProblemException.invalid("id", "must be a specimen id such as SP-2026-000123");
+    return specimens.ask(id, Specimen.Get::new).thenCompose(reply -> {
+      if (!(reply instanceof Specimen.Current current) || !Specimens.visible(call.clientScope(), current.specimen())) {
+        throw ProblemException.notFound("no specimen " + id);
+      }
+      return reportsOf(call, id);
+    });
+  }
+
+  private CompletionStage<HttpResponse> reportsOf(Call call, String id) {
     return reports.archive().ofSpecimen(id).thenCombine(reports.jobs().ofSpecimen(id), (stored, jobs) -> {
       List<StoredReport> visible = stored.stream().filter(r -> mayRead(call, r)).toList();
       boolean scoped = call.clientScope().isPresent();

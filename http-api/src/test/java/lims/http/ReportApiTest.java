@@ -149,6 +149,24 @@ class ReportApiTest {
   }
 
   @Test
+  void aReportAskedForAgainWithTheSameIdempotencyKeyIsQueuedOnce() {
+    String id = lab.approved(lab.client("again@clinic.example"), List.of(), RESULTS);
+    node.eventually(() -> assertEquals(1, lab.reports(id).get("reports").size()));
+    String body = "{\"specimen_ids\":[\"" + id + "\"]}";
+    Map<String, String> headers = Map.of("Content-Type", "application/json", "Idempotency-Key", "again-" + id);
+    ApiClient.Reply first = node.api.send("POST", "/api/v1/reports", tech, body, headers);
+    ApiClient.Reply repeat = node.api.send("POST", "/api/v1/reports", tech, body, headers);
+    assertEquals(202, first.status(), first.body());
+    assertEquals(202, repeat.status(), repeat.body());
+    assertEquals(first.json().get("job_id").asLong(), repeat.json().get("job_id").asLong(), "the repeat answers the same job");
+    String other = lab.approved(lab.client("again2@clinic.example"), List.of(), RESULTS);
+    problem(node.api.send("POST", "/api/v1/reports", tech, "{\"specimen_ids\":[\"" + other + "\"]}", headers), 422);
+    String reportId = first.json().get("report_id").asText();
+    node.eventually(() -> assertEquals(1, node.api.get("/api/v1/reports/" + reportId, tech).json().get("latest_version").asInt()));
+    assertEquals(1, node.count("SELECT COUNT(*) FROM report WHERE report_id = ?", reportId), "rendered once");
+  }
+
+  @Test
   void aViewerLinkedToAnotherClientCannotFindTheReport() {
     String client = lab.client("scoped@clinic.example");
     String other = lab.client("other@clinic.example");
@@ -159,7 +177,7 @@ class ReportApiTest {
     String insider = lab.viewer("insider-" + client.toLowerCase(), client);
     problem(node.api.get("/api/v1/reports/" + reportId, outsider), 404);
     problem(node.api.get("/api/v1/reports/" + reportId + "/pdf", outsider), 404);
-    assertEquals(0, node.api.get("/api/v1/specimens/" + id + "/reports", outsider).json().get("reports").size());
+    problem(node.api.get("/api/v1/specimens/" + id + "/reports", outsider), 404);
     assertEquals(200, node.api.get("/api/v1/reports/" + reportId, insider).status());
     assertTrue(node.api.download("/api/v1/reports/" + reportId + "/pdf", insider).length > 1000);
   }
@@ -187,6 +205,7 @@ class ReportApiTest {
     problem(node.api.post("/api/v1/report-jobs/abc/retry", tech, "{}"), 400);
     problem(node.api.post("/api/v1/report-jobs/999999999/retry", tech, "{}"), 404);
     problem(node.api.get("/api/v1/specimens/SP-1/reports", tech), 400);
+    problem(node.api.get("/api/v1/specimens/SP-2026-999999/reports", tech), 404);
     assertEquals(jobs, node.count("SELECT COUNT(*) FROM report_job"), "nothing queued");
   }
 

@@ -36,14 +36,20 @@ public final class BatchMembers {
     this.table = table;
   }
 
-  /** The batches holding {@code specimenId}, oldest key first. */
-  public CompletionStage<List<String>> batchesOf(String specimenId) {
-    return table.query(c -> strings(c, "SELECT batch_key FROM batch_member WHERE specimen_id = ? ORDER BY batch_key", specimenId));
+  /**
+   * The batch a specimen is reported with: of the batches holding it (one per test), the one
+   * whose key sorts first. A specimen of several batches is in one automatic report, not one
+   * per test.
+   */
+  public CompletionStage<java.util.Optional<String>> homeOf(String specimenId) {
+    return table.query(c -> strings(c, "SELECT MIN(batch_key) FROM batch_member WHERE specimen_id = ?", specimenId))
+        .thenApply(keys -> keys.stream().filter(java.util.Objects::nonNull).findFirst());
   }
 
-  /** The specimens of {@code batchKey}, in id order. */
-  public CompletionStage<List<String>> membersOf(String batchKey) {
-    return table.query(c -> strings(c, "SELECT specimen_id FROM batch_member WHERE batch_key = ? ORDER BY specimen_id", batchKey));
+  /** The specimens whose home is {@code batchKey}, in id order. */
+  public CompletionStage<List<String>> membersAtHome(String batchKey) {
+    return table.query(c -> strings(c, "SELECT m.specimen_id FROM batch_member m WHERE m.batch_key = ? AND NOT EXISTS "
+        + "(SELECT 1 FROM batch_member o WHERE o.specimen_id = m.specimen_id AND o.batch_key < m.batch_key) ORDER BY m.specimen_id", batchKey));
   }
 
   private static List<String> strings(Connection c, String sql, String parameter) throws SQLException {

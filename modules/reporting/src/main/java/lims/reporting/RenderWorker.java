@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import lims.kernel.Backoff;
 import lims.kernel.Failures;
 import lims.reporting.ReportJobs.Job;
+import lims.reporting.render.ReportTooLarge;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
@@ -116,6 +117,14 @@ public final class RenderWorker {
         slot.get().release();
         return;
       }
+      if (job.get().status() == ReportJobs.Status.RENDERING && job.get().attempts() > settings.attempts()) {
+        // Its render ended with its node every time (a render that kills the JVM would crash node after node).
+        slot.get().release();
+        String reason = "its render was cut short " + (job.get().attempts() - 1) + " times: the node rendering it stopped or died";
+        log.error("report {} (job {}) failed: {}", job.get().reportId(), job.get().jobId(), reason);
+        jobs.failed(job.get().jobId(), owner, reason, null).whenComplete((x, f) -> nudge());
+        return;
+      }
       work(job.get(), slot.get());
       nudge();
     });
@@ -145,7 +154,10 @@ public final class RenderWorker {
     long started = System.nanoTime();
     return jobs.nextVersion(job.reportId())
         .thenCompose(version -> maker.prepare(job, version)
-            .thenCompose(render -> slot.run(job.reportId() + " v" + version, render, settings.timeLimit()))
+            .thenCompose(render -> slot.run(job.reportId() + " v" + version, render, settings.timeLimit()).handle((draft, failure) -> {
+              if (failure != null) throw new RenderFailed(Failures.cause(failure));
+              return draft;
+            }))
             .thenCompose(draft -> {
               renderTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
               return jobs.store(job, owner, version, draft);
@@ -157,15 +169,26 @@ public final class RenderWorker {
         .exceptionallyCompose(failure -> tryFailed(job, Failures.cause(failure)).thenApply(x -> false));
   }
 
+  /**
+   * A failed try. The render's own failure counts as a try: it is queued again after a
+   * back-off, or failed after its last try; a report too large, or one of a specimen no longer
+   * reportable, fails at once. Anything else (the database, an entity not answering in time)
+   * is no fault of the report: queued again without counting.
+   */
   private CompletionStage<Boolean> tryFailed(Job job, Throwable cause) {
     if (stopped) { // interrupted by the node's stop: not a failure of the report; another node renders it
       log.info("render of {} (job {}) stopped with the node", job.reportId(), job.jobId());
       return CompletableFuture.completedFuture(false);
     }
+    if (!(cause instanceof RenderFailed) && !(cause instanceof Unreportable)) {
+      String reason = "not rendered this time: " + describe(cause);
+      log.warn("report {} (job {}): {}", job.reportId(), job.jobId(), reason);
+      return jobs.interrupted(job.jobId(), owner, reason, settings.backoff().min());
+    }
     failures.increment();
-    String reason = cause instanceof TimeoutException ? "time limit: " + cause.getMessage()
-        : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    boolean permanent = cause instanceof Unreportable || cause.getClass().getSimpleName().equals("ReportTooLarge");
+    Throwable why = cause instanceof RenderFailed ? cause.getCause() : cause;
+    String reason = why instanceof TimeoutException ? "time limit: " + why.getMessage() : describe(why);
+    boolean permanent = why instanceof Unreportable || why instanceof ReportTooLarge;
     boolean lastTry = job.attempts() >= settings.attempts();
     Duration retryAfter = permanent || lastTry ? null : settings.backoff().after(job.attempts());
     if (retryAfter == null) {
@@ -174,6 +197,17 @@ public final class RenderWorker {
       log.warn("report {} (job {}) try {} failed, again in {}: {}", job.reportId(), job.jobId(), job.attempts(), retryAfter, reason);
     }
     return jobs.failed(job.jobId(), owner, reason, retryAfter);
+  }
+
+  private static String describe(Throwable cause) {
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
+
+  /** The render itself failed (as opposed to gathering its content or storing it). */
+  private static final class RenderFailed extends RuntimeException {
+    RenderFailed(Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+    }
   }
 
   private CompletionStage<Boolean> file(Job job) {

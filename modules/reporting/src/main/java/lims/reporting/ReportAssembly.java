@@ -3,7 +3,6 @@ package lims.reporting;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,6 @@ import lims.reporting.render.ReportRenderer;
 import lims.specimen.Client;
 import lims.specimen.Clients;
 import lims.specimen.Specimen;
-import lims.specimen.SpecimenState;
 import lims.specimen.Specimens;
 import lims.specimen.TransitionTable.Action;
 
@@ -33,8 +31,6 @@ import lims.specimen.TransitionTable.Action;
  * part of the record.
  */
 public final class ReportAssembly implements ReportMaker {
-
-  private static final Set<SpecimenState> REPORTABLE = EnumSet.of(SpecimenState.APPROVED, SpecimenState.REPORTED, SpecimenState.DELIVERED);
 
   private final Specimens specimens;
   private final Clients clients;
@@ -60,11 +56,14 @@ public final class ReportAssembly implements ReportMaker {
         if (!(replies.get(i).join() instanceof Specimen.Current current)) {
           throw new RenderWorker.Unreportable("specimen " + job.specimenIds().get(i) + " does not exist");
         }
-        if (!REPORTABLE.contains(current.specimen().state())) {
-          throw new RenderWorker.Unreportable("specimen " + current.specimen().id() + " is " + current.specimen().state() + ", not approved");
+        Specimen.State specimen = current.specimen();
+        if (Reportable.LEFT_OUT.contains(specimen.state())) continue; // cancelled since the job was queued: the others are reported
+        if (!Reportable.STATES.contains(specimen.state())) {
+          throw new RenderWorker.Unreportable("specimen " + specimen.id() + " is " + specimen.state() + ", not approved");
         }
-        states.add(current.specimen());
+        states.add(specimen);
       }
+      if (states.isEmpty()) throw new RenderWorker.Unreportable("every specimen of the report was cancelled or resampled");
       String clientId = states.get(0).registration().clientId();
       CompletionStage<Optional<Client.State>> client = clientId == null
           ? CompletableFuture.completedFuture(Optional.empty()) : clients.get(clientId);
@@ -81,7 +80,7 @@ public final class ReportAssembly implements ReportMaker {
     return () -> {
       long started = System.nanoTime();
       RenderedReport r = ReportRenderer.render(content, limits);
-      return new StoredReport.Draft(clientId, List.copyOf(recipients), r.pages(), r.pdf(), r.pdfSha256(), r.xlsx(), r.xlsxSha256(),
+      return new StoredReport.Draft(states.stream().map(Specimen.State::id).toList(), clientId, List.copyOf(recipients), r.pages(), r.pdf(), r.pdfSha256(), r.xlsx(), r.xlsxSha256(),
           (System.nanoTime() - started) / 1_000_000);
     };
   }

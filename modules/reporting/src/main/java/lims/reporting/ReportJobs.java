@@ -123,12 +123,12 @@ public final class ReportJobs {
     });
   }
 
-  /** Extends the lease of a job {@code owner} still holds; false when it holds it no more. */
+  /** Extends the lease of a job {@code owner} still holds; false when it holds it no more (or let go of it). */
   public CompletionStage<Boolean> renew(long jobId, String owner, Duration lease) {
     return database.withConnection(c -> {
       long now = Database.now(c);
       try (PreparedStatement s = c.prepareStatement("UPDATE report_job SET lease_until = ?, updated_at = ? WHERE job_id = ? AND lease_owner = ? "
-          + "AND status IN ('rendering', 'stored')")) {
+          + "AND status IN ('rendering', 'stored') AND lease_until > 0")) {
         s.setLong(1, now + lease.toMillis());
         s.setLong(2, now);
         s.setLong(3, jobId);
@@ -181,7 +181,7 @@ public final class ReportJobs {
           s.setInt(2, version);
           s.setLong(3, job.jobId());
           if (report.clientId() == null) s.setNull(4, Types.VARCHAR); else s.setString(4, report.clientId());
-          s.setString(5, String.join(",", job.specimenIds()));
+          s.setString(5, String.join(",", report.specimenIds()));
           s.setString(6, job.batchKey());
           s.setString(7, String.join(",", report.recipients()));
           s.setInt(8, report.pages());
@@ -195,7 +195,7 @@ public final class ReportJobs {
           s.executeUpdate();
         }
         try (PreparedStatement s = c.prepareStatement("INSERT INTO report_specimen (specimen_id, report_id, version) VALUES (?, ?, ?)")) {
-          for (String specimenId : job.specimenIds()) {
+          for (String specimenId : report.specimenIds()) {
             s.setString(1, specimenId);
             s.setString(2, job.reportId());
             s.setInt(3, version);
@@ -214,7 +214,7 @@ public final class ReportJobs {
 
   /** The job is finished: its specimens took report_rendered and its deliveries are queued. */
   public CompletionStage<Boolean> done(long jobId, String owner) {
-    return finish(jobId, owner, "done", null, 0);
+    return finish(jobId, owner, "done", null, 0, 0);
   }
 
   /**
@@ -222,20 +222,30 @@ public final class ReportJobs {
    * its tries (or {@code retryAfter} is null: it can never succeed), failed with {@code reason}.
    */
   public CompletionStage<Boolean> failed(long jobId, String owner, String reason, Duration retryAfter) {
-    return retryAfter == null ? finish(jobId, owner, "failed", reason, 0) : finish(jobId, owner, "queued", reason, retryAfter.toMillis());
+    return retryAfter == null ? finish(jobId, owner, "failed", reason, 0, 0) : finish(jobId, owner, "queued", reason, retryAfter.toMillis(), 0);
   }
 
-  private CompletionStage<Boolean> finish(long jobId, String owner, String status, String reason, long retryAfterMillis) {
+  /**
+   * A try that failed for a reason outside the report (the database or an entity did not
+   * answer in time): queued again {@code retryAfter} from now without counting it, so an
+   * outage does not use up a report's tries.
+   */
+  public CompletionStage<Boolean> interrupted(long jobId, String owner, String reason, Duration retryAfter) {
+    return finish(jobId, owner, "queued", reason, retryAfter.toMillis(), 1);
+  }
+
+  private CompletionStage<Boolean> finish(long jobId, String owner, String status, String reason, long retryAfterMillis, int uncount) {
     return database.withConnection(c -> {
       long now = Database.now(c);
       try (PreparedStatement s = c.prepareStatement("UPDATE report_job SET status = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, "
-          + "lease_until = NULL, updated_at = ? WHERE job_id = ? AND lease_owner = ?")) {
+          + "lease_until = NULL, attempts = attempts - ?, updated_at = ? WHERE job_id = ? AND lease_owner = ?")) {
         s.setString(1, status);
         s.setString(2, reason == null ? null : truncate(reason, 2000));
         s.setLong(3, now + retryAfterMillis);
-        s.setLong(4, now);
-        s.setLong(5, jobId);
-        s.setString(6, owner);
+        s.setInt(4, uncount);
+        s.setLong(5, now);
+        s.setLong(6, jobId);
+        s.setString(7, owner);
         return s.executeUpdate() == 1;
       }
     });

@@ -20,9 +20,9 @@ import org.apache.pekko.projection.javadsl.Handler;
 /**
  * The {@code report-triggers} reaction: a specimen reaching APPROVED queues its report, with
  * nobody asking (decision 0058). Per {@link Grouping}: a report of its own, or, when it
- * belongs to a test batch, one report for the batch's specimens of its client once none of
- * them waits for approval any more (cancelled and resampled ones are left out, and their
- * leaving can be what completes a batch). At least once: each automatic report's trigger
+ * belongs to a test batch, one report for its home batch's specimens of its client (see
+ * {@link BatchMembers#homeOf}) once none of them waits for approval any more (cancelled and
+ * resampled ones are left out, and their leaving can be what completes a batch). At least once: each automatic report's trigger
  * key is fixed, so a replayed event queues nothing new.
  */
 public final class ReportTriggers extends Handler<EventEnvelope<Specimen.Event>> {
@@ -33,9 +33,13 @@ public final class ReportTriggers extends Handler<EventEnvelope<Specimen.Event>>
   public enum Grouping { SPECIMEN, BATCH }
 
   /** States a batch member no longer holds its batch's report back from. */
-  private static final Set<SpecimenState> SETTLED = EnumSet.of(SpecimenState.APPROVED, SpecimenState.REPORTED, SpecimenState.DELIVERED,
-      SpecimenState.CANCELLED, SpecimenState.RESAMPLE_REQUESTED);
-  private static final Set<SpecimenState> LEFT_OUT = EnumSet.of(SpecimenState.CANCELLED, SpecimenState.RESAMPLE_REQUESTED);
+  private static final Set<SpecimenState> SETTLED = settled();
+
+  private static Set<SpecimenState> settled() {
+    Set<SpecimenState> settled = EnumSet.copyOf(Reportable.STATES);
+    settled.addAll(Reportable.LEFT_OUT);
+    return settled;
+  }
 
   private final Grouping grouping;
   private final Specimens specimens;
@@ -54,16 +58,11 @@ public final class ReportTriggers extends Handler<EventEnvelope<Specimen.Event>>
 
   @Override
   public CompletionStage<Done> process(EventEnvelope<Specimen.Event> envelope) {
-    if (!(envelope.event() instanceof Specimen.SpecimenTransitioned e) || !SETTLED.contains(e.to()) || !(e.to() == SpecimenState.APPROVED
-        || grouping == Grouping.BATCH)) {
-      return CompletableFuture.completedFuture(Done.getInstance());
-    }
-    if (grouping == Grouping.SPECIMEN) return ofSpecimen(e.specimenId());
-    return batches.batchesOf(e.specimenId()).thenCompose(keys -> {
-      if (keys.isEmpty()) return e.to() == SpecimenState.APPROVED ? ofSpecimen(e.specimenId()) : done();
-      CompletionStage<Done> all = done();
-      for (String key : keys) all = all.thenCompose(x -> ofBatch(key));
-      return all;
+    if (!(envelope.event() instanceof Specimen.SpecimenTransitioned e) || !SETTLED.contains(e.to())) return done();
+    if (grouping == Grouping.SPECIMEN) return e.to() == SpecimenState.APPROVED ? ofSpecimen(e.specimenId()) : done();
+    return batches.homeOf(e.specimenId()).thenCompose(home -> {
+      if (home.isPresent()) return ofBatch(home.get());
+      return e.to() == SpecimenState.APPROVED ? ofSpecimen(e.specimenId()) : done();
     });
   }
 
@@ -73,7 +72,7 @@ public final class ReportTriggers extends Handler<EventEnvelope<Specimen.Event>>
 
   /** The batch's report per client, once every member of that client is settled and one at least approved. */
   private CompletionStage<Done> ofBatch(String batchKey) {
-    return batches.membersOf(batchKey).thenCompose(members -> {
+    return batches.membersAtHome(batchKey).thenCompose(members -> {
       List<CompletableFuture<Specimen.Reply>> states = members.stream().map(id -> specimens.ask(id, Specimen.Get::new).toCompletableFuture()).toList();
       return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new)).thenCompose(x -> {
         Map<String, List<Specimen.State>> byClient = new LinkedHashMap<>();
@@ -86,7 +85,7 @@ public final class ReportTriggers extends Handler<EventEnvelope<Specimen.Event>>
         for (Map.Entry<String, List<Specimen.State>> client : byClient.entrySet()) {
           List<Specimen.State> group = client.getValue();
           boolean settled = group.stream().allMatch(s -> SETTLED.contains(s.state()));
-          List<String> reportable = group.stream().filter(s -> !LEFT_OUT.contains(s.state())).map(Specimen.State::id).sorted().toList();
+          List<String> reportable = group.stream().filter(s -> !Reportable.LEFT_OUT.contains(s.state())).map(Specimen.State::id).sorted().toList();
           if (settled && group.stream().anyMatch(s -> s.state() == SpecimenState.APPROVED)) {
             all = all.thenCompose(y -> queue("auto:batch:" + batchKey + ":" + client.getKey(), reportable, batchKey));
           }

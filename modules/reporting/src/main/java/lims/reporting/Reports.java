@@ -16,7 +16,6 @@ import lims.kernel.Rejection;
 import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
 import lims.specimen.Specimen;
-import lims.specimen.SpecimenState;
 import lims.specimen.Specimens;
 import lims.specimen.TestBatch;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -28,9 +27,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
  */
 public final class Reports {
 
-  /** States a specimen may be reported in: approved, or reported before (a new version). */
-  private static final java.util.Set<SpecimenState> REPORTABLE = java.util.EnumSet.of(SpecimenState.APPROVED, SpecimenState.REPORTED,
-      SpecimenState.DELIVERED);
   /** At most this many specimens in one report asked for by hand. */
   public static final int MAX_SPECIMENS = 200;
 
@@ -73,7 +69,7 @@ public final class Reports {
    * specimen must exist (404 naming the unknown ones), be approved or reported already (409),
    * and be one client's (400): a report goes to one client.
    */
-  public CompletionStage<ReportJobs.Job> request(List<String> specimenIds, String userId) {
+  public CompletionStage<ReportJobs.Job> request(List<String> specimenIds, String userId, Optional<String> requestKey) {
     List<CompletableFuture<Specimen.Reply>> replies = specimenIds.stream().map(id -> specimens.ask(id, Specimen.Get::new).toCompletableFuture()).toList();
     return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenCompose(all -> {
       List<String> unknown = new java.util.ArrayList<>();
@@ -84,7 +80,7 @@ public final class Reports {
           unknown.add(specimenIds.get(i));
           continue;
         }
-        if (!REPORTABLE.contains(current.specimen().state())) notApproved.add(specimenIds.get(i) + " is " + current.specimen().state());
+        if (!Reportable.STATES.contains(current.specimen().state())) notApproved.add(specimenIds.get(i) + " is " + current.specimen().state());
         clients.add(String.valueOf(current.specimen().registration().clientId()));
       }
       if (!unknown.isEmpty()) throw new Refusal(Rejection.notFound("unknown specimens: " + unknown));
@@ -92,17 +88,32 @@ public final class Reports {
         throw new Refusal(Rejection.conflict("a report needs approved specimens: " + String.join(", ", notApproved)));
       }
       if (clients.size() > 1) throw new Refusal(Rejection.invalid("the specimens belong to different clients: " + clients));
-      return jobs.enqueue("manual:" + UUID.randomUUID(), Optional.empty(), specimenIds.stream().distinct().sorted().toList(), null, userId);
+      return jobs.enqueue(manualTrigger(userId, "report", requestKey), Optional.empty(), specimenIds.stream().distinct().sorted().toList(), null,
+          userId);
     }).thenApply(this::queued);
   }
 
   /** Queues a new version of {@code reportId}, of the same specimens (404 when there is no such report). */
-  public CompletionStage<ReportJobs.Job> rerender(String reportId, String userId) {
+  public CompletionStage<ReportJobs.Job> rerender(String reportId, String userId, Optional<String> requestKey) {
     return archive.versions(reportId).thenCompose(versions -> {
       if (versions.isEmpty()) throw new Refusal(Rejection.notFound("no report " + reportId));
       StoredReport latest = versions.get(0);
-      return jobs.enqueue("manual:" + UUID.randomUUID(), Optional.of(reportId), latest.specimenIds(), latest.batchKey(), userId);
+      return jobs.enqueue(manualTrigger(userId, reportId, requestKey), Optional.of(reportId), latest.specimenIds(), latest.batchKey(), userId);
     }).thenApply(this::queued);
+  }
+
+  /**
+   * A request's trigger key: its caller's Idempotency-Key, so a request sent again (after a
+   * time-out, say) answers the job the first one queued; without a key, a new one each time.
+   */
+  private static String manualTrigger(String userId, String what, Optional<String> requestKey) {
+    String key = requestKey.map(k -> userId + "\n" + what + "\n" + k).orElseGet(() -> UUID.randomUUID().toString());
+    try {
+      return "manual:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
   }
 
   private ReportJobs.Job queued(ReportJobs.Job job) {

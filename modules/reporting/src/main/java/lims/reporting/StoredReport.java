@@ -11,7 +11,7 @@ public record StoredReport(String reportId, int version, String clientId, List<S
     List<String> recipients, int pages, String pdfSha256, String xlsxSha256, int pdfBytes, int xlsxBytes, Instant renderedAt,
     String renderedBy, long renderMillis) {
 
-  /** What a render produced, before it is stored. */
-  public record Draft(String clientId, List<String> recipients, int pages, byte[] pdf, String pdfSha256, byte[] xlsx, String xlsxSha256,
+  /** What a render produced, before it is stored; {@code specimenIds} those it covers (its job's, less any cancelled meanwhile). */
+  public record Draft(List<String> specimenIds, String clientId, List<String> recipients, int pages, byte[] pdf, String pdfSha256, byte[] xlsx, String xlsxSha256,
       long renderMillis) {}
 }

@@ -78,7 +78,7 @@ class RenderWorkerTest {
       renderThreads.add(Thread.currentThread().getName());
       if (specimen.endsWith("000666")) loopForever();
       byte[] pdf = ("%PDF " + job.reportId() + " v" + version).getBytes();
-      return new StoredReport.Draft(null, List.of(), 1, pdf, "cc".repeat(32), new byte[] {1}, "dd".repeat(32), 1);
+      return new StoredReport.Draft(job.specimenIds(), null, List.of(), 1, pdf, "cc".repeat(32), new byte[] {1}, "dd".repeat(32), 1);
     };
     return CompletableFuture.completedFuture(render);
   }

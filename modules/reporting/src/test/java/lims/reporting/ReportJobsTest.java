@@ -99,7 +99,7 @@ class ReportJobsTest {
     // Node B finds it once the lease lapsed, on the database's clock.
     Job byB = awaitClaim("node-b", queued.jobId());
     assertEquals(2, byB.attempts(), "the interrupted render counts as a try");
-    StoredReport.Draft draft = new StoredReport.Draft(null, List.of("a@lab.example"), 1, new byte[] {1, 2, 3}, "aa".repeat(32),
+    StoredReport.Draft draft = new StoredReport.Draft(List.of("SP-2026-920001"), null, List.of("a@lab.example"), 1, new byte[] {1, 2, 3}, "aa".repeat(32),
         new byte[] {4, 5}, "bb".repeat(32), 12);
     assertFalse(jobs.store(byA, "node-a", 1, draft).toCompletableFuture().get(), "node A lost its lease: it stores nothing");
     assertTrue(jobs.store(byB, "node-b", 1, draft).toCompletableFuture().get());

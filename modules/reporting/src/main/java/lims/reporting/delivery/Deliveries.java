@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.regex.Pattern;
 import lims.kernel.Database;
 import lims.kernel.KeysetCursor;
 import lims.kernel.Page;
@@ -37,7 +36,6 @@ import scala.concurrent.ExecutionContextExecutor;
 public final class Deliveries {
 
   private static final Logger log = LoggerFactory.getLogger(Deliveries.class);
-  private static final Pattern RECIPIENT = Pattern.compile("[^@\\s<>,;\"]{1,64}@[^@\\s<>,;\"]{1,189}");
 
   private final Database database;
   private final DeliveryStore store;
@@ -99,7 +97,7 @@ public final class Deliveries {
     Map<String, Delivery> byKey = new LinkedHashMap<>();
     for (String given : recipients) {
       String recipient = given.strip();
-      if (!RECIPIENT.matcher(recipient).matches()) throw new IllegalArgumentException("not an e-mail address: " + given);
+      if (!lims.specimen.Clients.validEmail(recipient)) throw new IllegalArgumentException("not an e-mail address: " + given);
       byKey.putIfAbsent(DeliveryIds.recipientKey(recipient), new Delivery(DeliveryIds.id(reportId, version, recipient), reportId, version,
           recipient, clientCode, List.copyOf(specimenIds), DeliveryIds.messageId(reportId, version, recipient, mail.domain()),
           DeliveryStatus.QUEUED, 0, null, null, null, null, null, null));

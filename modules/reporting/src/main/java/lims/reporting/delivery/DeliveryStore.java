@@ -34,8 +34,30 @@ final class DeliveryStore {
     this.policy = policy;
   }
 
-  /** Adds the rows not there yet (a repeat, or another node adding the same at once, adds nothing); answers how many were added. */
+  /**
+   * Adds the rows not there yet (a repeat, or another node adding the same at once, adds
+   * nothing); answers how many were added. All of a version's rows in one transaction: no
+   * node can send the first and find the version all accepted before the others exist.
+   */
   int enqueue(Connection c, List<Delivery> deliveries) throws SQLException {
+    c.setAutoCommit(false);
+    try {
+      int added = insertMissing(c, deliveries);
+      c.commit();
+      return added;
+    } catch (SQLException e) {
+      c.rollback();
+      if (!duplicate(e)) throw e;
+      // A twin enqueued the same rows and committed first: what is missing now (nothing, usually) is added.
+      int added = insertMissing(c, deliveries);
+      c.commit();
+      return added;
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+
+  private int insertMissing(Connection c, List<Delivery> deliveries) throws SQLException {
     long now = Database.now(c);
     int added = 0;
     for (Delivery d : deliveries) {
@@ -53,8 +75,6 @@ final class DeliveryStore {
         insert.setLong(9, now);
         insert.setLong(10, now);
         added += insert.executeUpdate();
-      } catch (SQLException e) {
-        if (!duplicate(e)) throw e;
       }
     }
     return added;
