@@ -35,7 +35,7 @@ function ClientList() {
     <>
       <section class="screen" aria-labelledby="clients-heading">
         <div class="screen-head">
-          <h2 id="clients-heading">Clients</h2>
+          <h2 id="clients-heading">All clients</h2>
           {can('clients.create') && (
             <button type="button" class="primary" onClick={() => (creating.value = true)}>
               Create client
@@ -63,10 +63,12 @@ function ClientList() {
               return (
                 <tr key={c.code} data-client={c.code}>
                   <td data-label="Client" class="title">
-                    <a href={`/clients/${c.code}`} onClick={go(`/clients/${c.code}`)}>
-                      {c.name}
-                    </a>
-                    <span class="id">{c.code}</span>
+                    <div>
+                      <a href={`/clients/${c.code}`} onClick={go(`/clients/${c.code}`)}>
+                        {c.name}
+                      </a>
+                      <span class="id">{c.code}</span>
+                    </div>
                   </td>
                   <td data-label="Reports go to">{receiving.length ? receiving.map((r) => r.email).join(', ') : <span class="empty">nobody by default</span>}</td>
                   <td data-label="Contacts">{c.contacts.length}</td>

@@ -138,8 +138,10 @@ function FailedRenderJobs() {
           {list.rows.value.map((j) => (
             <tr key={j.job_id} data-job={j.job_id}>
               <td data-label="Report" class="title">
-                {j.report_id}
-                <span class="id">job {j.job_id}</span>
+                <div>
+                  <span class="nowrap">{j.report_id}</span>
+                  <span class="id">job {j.job_id}</span>
+                </div>
               </td>
               <td data-label="Specimens">
                 <SpecimenLinks ids={j.specimen_ids} />
@@ -200,12 +202,16 @@ function FailedDeliveries() {
           {list.rows.value.map((d) => (
             <tr key={d.id} data-delivery={d.id}>
               <td data-label="Recipient" class="title">
-                {d.recipient}
-                <span class="id">{d.id}</span>
+                <div>
+                  {d.recipient}
+                  <span class="id">{d.id}</span>
+                </div>
               </td>
               <td data-label="Report">
                 <div>
-                  {d.report_id} v{d.version}
+                  <span class="nowrap">
+                    {d.report_id} v{d.version}
+                  </span>
                   {d.client_id && <span class="id">client {d.client_id}</span>}
                   <SpecimenLinks ids={d.specimen_ids} />
                 </div>

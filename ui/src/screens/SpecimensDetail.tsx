@@ -299,7 +299,7 @@ function ClientFacts({ specimen }: { specimen: Specimen }) {
         <dt>Report recipients</dt>
         <dd data-fact="recipients">
           {[...contacts, ...named].join(', ') || (code && !client.value ? `${code}'s report contacts` : 'nobody named')}
-          {named.length > 0 && contacts.length > 0 && <span class="id">{named.length === 1 ? 'the last one is' : `the last ${named.length} are`} named on this specimen</span>}
+          {named.length > 0 && contacts.length > 0 && <span class="fact-note">{named.length === 1 ? 'the last one is' : `the last ${named.length} are`} named on this specimen</span>}
         </dd>
       </div>
     </>

@@ -26,6 +26,8 @@ export function SpecimensReports({ id, state }: { id: string; state: string }) {
   const busy = useSignal(false);
   const watchUntil = useRef(0);
   const latest = useRef(0);
+  /** The job the user queued from this panel: when it leaves the pending list, the notice says what came of it. */
+  const followed = useRef<ReportJob | null>(null);
 
   async function load() {
     const mine = ++latest.current;
@@ -34,6 +36,15 @@ export function SpecimensReports({ id, state }: { id: string; state: string }) {
       if (mine !== latest.current) return;
       data.value = answer;
       failure.value = null;
+      const job = followed.current;
+      const now = job && answer.pending.find((j) => j.job_id === job.job_id);
+      if (job && (!now || now.status === 'failed')) {
+        followed.current = null;
+        const stored = answer.reports.find((r) => r.report_id === job.report_id);
+        notice.value = now
+          ? { tone: 'error', text: `${job.report_id} could not be rendered: ${now.last_error ?? 'no reason given'}` }
+          : { tone: 'ok', text: stored ? `${job.report_id} version ${stored.version} is stored.` : `${job.report_id} is rendered.` };
+      }
     } catch (f) {
       if (mine === latest.current) failure.value = f instanceof Error ? f.message : String(f);
     }
@@ -65,6 +76,7 @@ export function SpecimensReports({ id, state }: { id: string; state: string }) {
   }, [current, state]);
 
   function queued(job: ReportJob, text: string) {
+    followed.current = job;
     if (data.value) data.value = { ...data.value, pending: [job, ...data.value.pending.filter((j) => j.job_id !== job.job_id)] };
     notice.value = { tone: 'ok', text };
   }
@@ -188,8 +200,10 @@ export function SpecimensReports({ id, state }: { id: string; state: string }) {
               {g.versions.map((v) => (
                 <tr key={v.version} data-version={v.version}>
                   <td data-label="Version" class="title">
-                    v{v.version}
-                    {v.version === g.versions[0].version && g.versions.length > 1 && <span class="id">latest</span>}
+                    <div>
+                      v{v.version}
+                      {v.version === g.versions[0].version && g.versions.length > 1 && <span class="id">latest</span>}
+                    </div>
                   </td>
                   <td data-label="Rendered">
                     <time dateTime={v.rendered_at}>{instant(v.rendered_at)}</time>

@@ -170,6 +170,7 @@ class ReportsBrowserTest {
       assertTrue(recipientsShown.contains("ada@acme.example") && !recipientsShown.contains("charles@"), recipientsShown);
       SpecimensBrowserTest.awaitText(browser, "[data-fact=client]", "Acme Laboratories");
       assertTrue(browser.driver.findElement(By.cssSelector(".reports-card")).getText().contains("rendered when the specimen is approved"));
+      browser.screenshot("specimen-client-1280");
 
       // Approved behind the page's back: the report the node renders shows up on this page, without a reload.
       browser.script("window.stillThisPage = true");
@@ -210,6 +211,7 @@ class ReportsBrowserTest {
       button(browser, "Render again").click();
       browser.awaitVisible(By.xpath("//*[@role='dialog']//button[normalize-space()='Render again']")).click();
       render.until(d -> d.findElements(By.cssSelector(".reports-card tr[data-version='2']")).isEmpty() ? null : true);
+      SpecimensBrowserTest.awaitText(browser, ".reports-card .notice-ok", reportId + " version 2 is stored.");
       assertEquals(List.of("2", "1"), SpecimensBrowserTest.attributes(browser, ".reports-card tr[data-version]", "data-version"));
       both(browser, "specimen-reports", () -> browser.script("document.querySelector('.reports-card').scrollIntoView()"));
     }
