@@ -24,7 +24,7 @@ export function SpecimensReports({ id, state }: { id: string; state: string }) {
   const notice = useSignal<{ tone: 'ok' | 'error'; text: string } | null>(null);
   const confirming = useSignal<ReportVersion | null>(null);
   const busy = useSignal(false);
-  const watchUntil = useRef(0);
+  const awaiting = useSignal(false);
   const latest = useRef(0);
   /** The job the user queued from this panel: when it leaves the pending list, the notice says what came of it. */
   const followed = useRef<ReportJob | null>(null);
@@ -56,24 +56,25 @@ export function SpecimensReports({ id, state }: { id: string; state: string }) {
     return () => stops.forEach((stop) => stop());
   }, [id]);
 
-  // Approval starts the automatic render a moment later: look for it for a while.
+  // Approval starts the automatic render a moment later: look for it for a while, and offer
+  // no "Render report" meanwhile (a second, manual report would be rendered beside it).
   useEffect(() => {
-    if (state === 'APPROVED') {
-      watchUntil.current = Date.now() + AWAIT_AUTOMATIC_MS;
-      void load();
-    }
+    if (state !== 'APPROVED') return;
+    awaiting.value = true;
+    void load();
+    const timer = setTimeout(() => (awaiting.value = false), AWAIT_AUTOMATIC_MS);
+    return () => clearTimeout(timer);
   }, [state]);
 
   const current = data.value;
   useEffect(() => {
     if (!current) return;
-    const now = Date.now();
-    const awaiting = state === 'APPROVED' && current.reports.length === 0 && now < watchUntil.current ? 2_000 : null;
-    const delay = nextReadIn(current.pending, now) ?? awaiting;
+    const lookingForAutomatic = awaiting.value && current.reports.length === 0 ? 2_000 : null;
+    const delay = nextReadIn(current.pending, Date.now()) ?? lookingForAutomatic;
     if (delay === null) return;
     const timer = setTimeout(() => void load(), delay);
     return () => clearTimeout(timer);
-  }, [current, state]);
+  }, [current, awaiting.value]);
 
   function queued(job: ReportJob, text: string) {
     followed.current = job;
@@ -161,10 +162,10 @@ export function SpecimensReports({ id, state }: { id: string; state: string }) {
       {current && groups.length === 0 && pending.length === 0 && (
         <p class="empty">
           {approvedOnward ? 'No report stored for this specimen.' : 'A report is rendered when the specimen is approved.'}
-          {state === 'APPROVED' && Date.now() < watchUntil.current && ' Waiting for the automatic report…'}
+          {awaiting.value && ' Waiting for the automatic report…'}
         </p>
       )}
-      {current && groups.length === 0 && pending.length === 0 && state === 'APPROVED' && can('reports.request') && (
+      {current && groups.length === 0 && pending.length === 0 && state === 'APPROVED' && !awaiting.value && can('reports.request') && (
         <button type="button" disabled={busy.value} onClick={() => void request()}>
           Render report
         </button>
