@@ -10,6 +10,8 @@ import { Devices } from './screens/Devices';
 import { Specimens } from './screens/Specimens';
 import { Workflows } from './screens/Workflows';
 import { Admin } from './screens/Admin';
+import { Clients } from './screens/Clients';
+import { Operations } from './screens/Operations';
 import { NotYet } from './screens/NotYet';
 
 /** What each screen shows; `rest` is the path after the screen's own ("/SP-…" on a specimen's page, "" on the list). */
@@ -20,6 +22,8 @@ const VIEWS: Record<string, ScreenView> = {
   '/devices': Devices,
   '/specimens': Specimens,
   '/workflows': Workflows,
+  '/clients': Clients,
+  '/operations': Operations,
   '/admin': Admin,
 };
 
@@ -27,7 +31,7 @@ export function App() {
   const current = user.value;
   if (current === undefined) return <p class="loading" role="status">Loading…</p>;
   if (current === null) return <Login />;
-  const screens = screensFor(current.roles);
+  const screens = screensFor(current.roles, current.can);
   const active = screens.find((s) => path.value === s.path || path.value.startsWith(s.path + '/')) ?? screens[0];
   if (active && active.path !== path.value && !path.value.startsWith(active.path + '/')) {
     queueMicrotask(() => navigate(active.path));

@@ -1,5 +1,7 @@
 // Which screens each role sees. What a user may do on them is not decided here: buttons ask
 // session.can(capability), which the server answers from its own role checks (GET /api/v1/me).
+// A screen that only shows what some routes answer names them as capabilities: it is in the
+// navigation when the user may use at least one, so a role change on the server moves it too.
 
 export type Role = 'admin' | 'technician' | 'reviewer' | 'scientist' | 'viewer' | 'instrument';
 
@@ -9,6 +11,8 @@ export interface Screen {
   path: string;
   label: string;
   roles: Role[];
+  /** Shown only when /me grants at least one of these (the screen is those routes and nothing else). */
+  capabilities?: string[];
 }
 
 export const SCREENS: Screen[] = [
@@ -16,6 +20,8 @@ export const SCREENS: Screen[] = [
   { path: '/specimens', label: 'Specimens', roles: LAB_STAFF },
   { path: '/devices', label: 'Devices', roles: LAB_STAFF },
   { path: '/workflows', label: 'Workflows', roles: LAB_STAFF },
+  { path: '/clients', label: 'Clients', roles: LAB_STAFF, capabilities: ['clients.list'] },
+  { path: '/operations', label: 'Operations', roles: ['admin', 'technician', 'reviewer'], capabilities: ['reports.jobs', 'deliveries.list'] },
   { path: '/admin', label: 'Administration', roles: ['admin'] },
 ];
 
@@ -23,6 +29,7 @@ export function allowed(userRoles: readonly string[], needed: readonly Role[]): 
   return needed.some((r) => userRoles.includes(r));
 }
 
-export function screensFor(userRoles: readonly string[]): Screen[] {
-  return SCREENS.filter((s) => allowed(userRoles, s.roles));
+/** The screens of these roles; `can` (GET /me's map), when given, also drops a screen none of whose capabilities is granted. */
+export function screensFor(userRoles: readonly string[], can?: Record<string, boolean>): Screen[] {
+  return SCREENS.filter((s) => allowed(userRoles, s.roles) && (!can || !s.capabilities || s.capabilities.some((c) => can[c] === true)));
 }

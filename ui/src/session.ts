@@ -7,6 +7,8 @@ export interface User {
   roles: string[];
   /** Capability → whether the API lets this user take it (GET /api/v1/me, read from the server's own role checks). */
   can: Record<string, boolean>;
+  /** The client a viewer is linked to (it sees that client's specimens, reports and record only); null for everyone else. */
+  client_id?: string | null;
 }
 
 /** The signed-in user; null shows the login screen; undefined while the page restores a session. */

@@ -21,6 +21,8 @@ import {
 } from './SpecimensLifecycle';
 import { SpecimensLabel } from './SpecimensLabel';
 import { SpecimensPlate } from './SpecimensPlate';
+import { SpecimensReports } from './SpecimensReports';
+import { Client, mailbox, reportContacts } from './ClientsModel';
 
 interface Notice {
   tone: 'ok' | 'warn' | 'error';
@@ -164,7 +166,7 @@ export function SpecimensDetail({ id }: { id: string }) {
               {s.id} <span class={`status state-${s.state}`}>{stateWords(s.state)}</span>
             </h2>
             <p class="specimen-sub">
-              <span class="barcode">{s.barcode}</span> · {s.type} · client {s.client_ref} · <span class={`priority priority-${s.priority}`}>{s.priority}</span>
+              <span class="barcode">{s.barcode}</span> · {s.type} · client's reference {s.client_ref} · <span class={`priority priority-${s.priority}`}>{s.priority}</span>
             </p>
           </div>
           <BackToList />
@@ -179,6 +181,7 @@ export function SpecimensDetail({ id }: { id: string }) {
             <dt>Collected</dt>
             <dd>{instant(s.collected_at)}</dd>
           </div>
+          <ClientFacts specimen={s} />
           {s.replaces && (
             <div>
               <dt>Replaces</dt>
@@ -227,6 +230,7 @@ export function SpecimensDetail({ id }: { id: string }) {
 
       <div class="specimen-grid">
         <div class="specimen-main">
+          <SpecimensReports id={s.id} state={s.state} />
           <section class="screen analyses-card" aria-labelledby="analyses-heading">
             <h2 id="analyses-heading">Analyses</h2>
             <Analyses runs={analyses.value} />
@@ -254,6 +258,51 @@ export function SpecimensDetail({ id }: { id: string }) {
         />
       )}
     </div>
+  );
+}
+
+/**
+ * The client the specimen is registered for (a link to its page) and who its report goes to:
+ * the client's report contacts, read from the client as it is now, and the addresses named on
+ * the specimen. A stored report lists the recipients of that version itself.
+ */
+function ClientFacts({ specimen }: { specimen: Specimen }) {
+  const client = useSignal<Client | null>(null);
+  const code = specimen.client_id ?? null;
+  useEffect(() => {
+    client.value = null;
+    if (code && can('clients.read')) get<Client>(`/api/v1/clients/${encodeURIComponent(code)}`).then((c) => (client.value = c)).catch(() => undefined);
+  }, [code]);
+  const contacts = client.value ? reportContacts(client.value).map(mailbox) : [];
+  const named = specimen.report_recipients ?? [];
+  return (
+    <>
+      <div>
+        <dt>Client</dt>
+        <dd data-fact="client">
+          {code ? (
+            <a
+              href={`/clients/${code}`}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(`/clients/${code}`);
+              }}
+            >
+              {client.value ? `${client.value.name} (${code})` : code}
+            </a>
+          ) : (
+            'none'
+          )}
+        </dd>
+      </div>
+      <div>
+        <dt>Report recipients</dt>
+        <dd data-fact="recipients">
+          {[...contacts, ...named].join(', ') || (code && !client.value ? `${code}'s report contacts` : 'nobody named')}
+          {named.length > 0 && contacts.length > 0 && <span class="fact-note">{named.length === 1 ? 'the last one is' : `the last ${named.length} are`} named on this specimen</span>}
+        </dd>
+      </div>
+    </>
   );
 }
 

@@ -17,6 +17,10 @@ export interface Specimen {
   replaces: string | null;
   replacement_id: string | null;
   allowed_actions: string[];
+  /** The code of the client it was registered for. */
+  client_id?: string | null;
+  /** Addresses named on the specimen for its report, beside the client's report contacts. */
+  report_recipients?: string[];
 }
 
 /** A row of GET /api/v1/specimens. */

@@ -46,6 +46,8 @@ class SpecimensBrowserTest {
     ssh = SshServer.start(Files.createDirectories(dir.resolve("ssh")));
     Map<String, Object> settings = new HashMap<>(ssh.pipeline("hold", "sleep 900", Files.createDirectories(dir.resolve("results")), "12h"));
     settings.put("lims.analysis.default-pipeline", "hold");
+    // The lifecycle test takes report_rendered by its button; an automatic report would race it.
+    settings.put("lims.reports.automatic", false);
     node = TestNode.start(TestDatabase.h2("specimens-browser"), settings);
     api = node.api;
     admin = node.adminToken();
