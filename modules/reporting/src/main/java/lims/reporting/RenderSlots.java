@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * the HTTP one and the database's, with {@code concurrency} renders at a time (1 by
  * default), so a render of minutes never takes a thread from intake or review (decision 0058).
  *
- * <p>Each render runs on a thread of its own, started for it, under a time limit. Past the
+ * <p>Each render runs on a thread of its own, started for it, at the Linux nice value {@code nice}
+ * ({@link BackgroundPriority}), under a time limit. Past the
  * limit the render is abandoned: its caller gets a {@link TimeoutException} at once, and its
  * thread is interrupted (the renderer checks between its stages). A thread still running
  * {@code grace} later is stopped outright: only that render's own objects live on it, and a
@@ -33,11 +34,19 @@ public final class RenderSlots {
 
   private final Semaphore slots;
   private final Duration grace;
+  private final int nice;
 
   public RenderSlots(int concurrency, Duration grace) {
+    this(concurrency, grace, 0);
+  }
+
+  /** @param nice the render threads' Linux nice value (1–19, lower priority as it grows; 0 the node's own) */
+  public RenderSlots(int concurrency, Duration grace, int nice) {
     if (concurrency < 1) throw new IllegalArgumentException("render concurrency must be at least 1");
+    if (nice < 0 || nice > 19) throw new IllegalArgumentException("render nice must be 0-19");
     this.slots = new Semaphore(concurrency, true);
     this.grace = grace;
+    this.nice = nice;
   }
 
   /**
@@ -67,6 +76,7 @@ public final class RenderSlots {
       CompletableFuture<T> answer = new CompletableFuture<>();
       Thread thread = new Thread(() -> {
         try {
+          BackgroundPriority.lowerTo(nice);
           answer.complete(render.call());
         } catch (Throwable failure) {
           answer.completeExceptionally(failure);
