@@ -23,6 +23,14 @@ final class Percentiles {
     return String.format("p50 %.1f ms, p99 %.1f ms, max %.1f ms", ms(sorted, 0.50), ms(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6);
   }
 
+  /** With the tail an interactive user meets: p50, p99, p99.9 and max. */
+  synchronized String tail() {
+    long[] sorted = Arrays.copyOf(samples, size);
+    Arrays.sort(sorted);
+    return String.format("p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms", ms(sorted, 0.50), ms(sorted, 0.99), ms(sorted, 0.999),
+        sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6);
+  }
+
   synchronized double p(double q) {
     long[] sorted = Arrays.copyOf(samples, size);
     Arrays.sort(sorted);

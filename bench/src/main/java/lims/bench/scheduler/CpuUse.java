@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * costs each side — which, unlike the sustained rate on one shared machine, shows what more
  * application cores or a database host of its own would buy each scheduler.
  */
-record CpuUse(long jvmNanos, long postgresNanos) {
+public record CpuUse(long jvmNanos, long postgresNanos) {
 
   /** The postmaster's process id, from {@code ./lims bench} (its data folder's postmaster.pid); 0 when not known. */
   static final long POSTMASTER = Long.parseLong(System.getenv().getOrDefault("LIMS_BENCH_PG_PID", "0"));
@@ -22,7 +22,7 @@ record CpuUse(long jvmNanos, long postgresNanos) {
 
   static CpuUse now() {
     long jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-    return new CpuUse(jvm, POSTMASTER > 0 ? postgresTotal() : -1);
+    return new CpuUse(jvm, postgresNow());
   }
 
   /** Core-seconds per 1,000 tasks spent since {@code before}, JVM then PostgreSQL ("–" when the server is not this machine's). */
@@ -31,6 +31,11 @@ record CpuUse(long jvmNanos, long postgresNanos) {
     double jvm = (jvmNanos - before.jvmNanos) / 1e9 * 1000 / tasks;
     if (postgresNanos < 0 || before.postgresNanos < 0) return String.format("%.2f / –", jvm);
     return String.format("%.2f / %.2f", jvm, (postgresNanos - before.postgresNanos) / 1e9 * 1000 / tasks);
+  }
+
+  /** The benchmark PostgreSQL's CPU time so far (nanoseconds), or -1 when the server is not this machine's. */
+  public static long postgresNow() {
+    return POSTMASTER > 0 ? postgresTotal() : -1;
   }
 
   private static long postgresTotal() {

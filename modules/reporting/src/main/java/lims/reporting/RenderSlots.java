@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * the HTTP one and the database's, with {@code concurrency} renders at a time (1 by
  * default), so a render of minutes never takes a thread from intake or review (decision 0058).
  *
- * <p>Each render runs on a thread of its own, started for it, under a time limit. Past the
+ * <p>Each render runs on a thread of its own, started for it, at the Linux nice value {@code nice}
+ * ({@link BackgroundPriority}), under a time limit. Past the
  * limit the render is abandoned: its caller gets a {@link TimeoutException} at once, and its
  * thread is interrupted (the renderer checks between its stages). A thread still running
  * {@code grace} later is stopped outright: only that render's own objects live on it, and a
@@ -33,12 +34,20 @@ public final class RenderSlots {
 
   private final Semaphore slots;
   private final Duration grace;
+  private final int nice;
   private final java.util.Set<Thread> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public RenderSlots(int concurrency, Duration grace) {
+    this(concurrency, grace, 0);
+  }
+
+  /** @param nice the render threads' Linux nice value (1–19, lower priority as it grows; 0 the node's own) */
+  public RenderSlots(int concurrency, Duration grace, int nice) {
     if (concurrency < 1) throw new IllegalArgumentException("render concurrency must be at least 1");
+    if (nice < 0 || nice > 19) throw new IllegalArgumentException("render nice must be 0-19");
     this.slots = new Semaphore(concurrency, true);
     this.grace = grace;
+    this.nice = nice;
   }
 
   /**
@@ -69,6 +78,7 @@ public final class RenderSlots {
       Thread thread = new Thread(() -> {
         running.add(Thread.currentThread());
         try {
+          BackgroundPriority.lowerTo(nice);
           answer.complete(render.call());
         } catch (Throwable failure) {
           answer.completeExceptionally(failure);
@@ -78,7 +88,6 @@ public final class RenderSlots {
         }
       }, "lims-report-render-" + THREADS.incrementAndGet());
       thread.setDaemon(true);
-      thread.setPriority(Thread.NORM_PRIORITY - 1);
       thread.start();
       CompletableFuture.delayedExecutor(timeLimit.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
         if (answer.completeExceptionally(new TimeoutException(name + " did not render within " + timeLimit))) {

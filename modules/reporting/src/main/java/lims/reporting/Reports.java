@@ -42,7 +42,7 @@ public final class Reports {
     this.jobs = new ReportJobs(database);
     this.archive = new ReportArchive(database);
     Config render = config.getConfig("render");
-    RenderSlots slots = new RenderSlots(render.getInt("concurrency"), render.getDuration("stop-grace"));
+    RenderSlots slots = new RenderSlots(render.getInt("concurrency"), render.getDuration("stop-grace"), render.getInt("nice"));
     RenderWorker.Settings settings = new RenderWorker.Settings(render.getDuration("time-limit"), render.getInt("attempts"),
         new Backoff(render.getDuration("min-backoff"), render.getDuration("max-backoff")), render.getDuration("lease"),
         render.getDuration("poll-interval"));
