@@ -87,10 +87,7 @@ public final class ReportsBench {
     int httpPort = LaunchedNode.freePort();
     int remotePort = LaunchedNode.freePort();
     String password = "bench-" + UUID.randomUUID();
-    // Specimens stay in memory for the run: a specimen entity passivated between its analysis and
-    // its approval came back with reports of one page, its results missing (found by this benchmark).
-    Map<String, String> env = new java.util.HashMap<>(Map.of("LIMS_PASSIVATE_AFTER", "30m"));
-    env.putAll(NODE_ENV);
+    Map<String, String> env = new java.util.HashMap<>(NODE_ENV);
     env.putAll(Map.of("LIMS_DB_URL", dbUrl, "LIMS_DB_USER", DeviceBench.USER, "LIMS_DB_PASSWORD", "",
         "LIMS_JWT_SECRET", UUID.randomUUID() + "-" + UUID.randomUUID(), "LIMS_ADMIN_PASSWORD", password,
         "LIMS_SEED_NODES", "127.0.0.1:" + remotePort));
@@ -287,7 +284,7 @@ public final class ReportsBench {
         + "%s before (a), %s before (b), %s at the end", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
         System.getProperty("java.version"), loads.get(0), loads.get(1), loads.get(2), loads.get(3)));
     report.add("- date: " + Instant.now());
-    report.add(String.format(Locale.ROOT, "- one node (`lims.http.Main cluster`, its own JVM, options: %s; environment beyond the database's: LIMS_PASSIVATE_AFTER=30m, %s; max heap %.0f MB), load generator in another JVM; "
+    report.add(String.format(Locale.ROOT, "- one node (`lims.http.Main cluster`, its own JVM, options: %s; environment beyond the database's: %s; max heap %.0f MB), load generator in another JVM; "
         + "%d requests/s open loop from %d client threads, latency from each request's due time: per 10 requests 4 transitions, 4 GETs of a specimen, "
         + "1 GET of the list, 1 registration", NODE_OPTIONS.isEmpty() ? "none" : String.join(" ", NODE_OPTIONS),
         NODE_ENV.isEmpty() ? "none" : NODE_ENV.toString(),
