@@ -19,11 +19,22 @@ final class LabFlow {
   final String reviewer;
 
   LabFlow(TestNode node) {
+    this(node, true);
+  }
+
+  /** On a node whose database has the users already (a node started again on it): logged in only. */
+  static LabFlow again(TestNode node) {
+    return new LabFlow(node, false);
+  }
+
+  private LabFlow(TestNode node, boolean createUsers) {
     this.node = node;
     admin = node.adminToken();
-    node.api.createUser(admin, "tina", "technician-password", "technician");
-    node.api.createUser(admin, "sam", "scientist-password", "scientist");
-    node.api.createUser(admin, "rita", "reviewer-password", "reviewer");
+    if (createUsers) {
+      node.api.createUser(admin, "tina", "technician-password", "technician");
+      node.api.createUser(admin, "sam", "scientist-password", "scientist");
+      node.api.createUser(admin, "rita", "reviewer-password", "reviewer");
+    }
     tech = node.api.login("tina", "technician-password");
     scientist = node.api.login("sam", "scientist-password");
     reviewer = node.api.login("rita", "reviewer-password");

@@ -56,6 +56,31 @@ class ReportRestartTest {
     }
   }
 
+  @Test
+  void aLabTurningOnAutomaticReportsGetsNoReportsForSpecimensItReportedBefore() throws Exception {
+    Map<String, Object> database = TestDatabase.fresh("report_upgrade");
+    String delivered;
+    try (TestNode before = TestNode.start(database, Map.of("lims.reports.automatic", false))) {
+      LabFlow lab = new LabFlow(before);
+      delivered = lab.approved(lab.client("before@clinic.example"), List.of(), ReportApiTest.RESULTS);
+      lab.act(delivered, lab.admin, "report_rendered", "");
+      lab.act(delivered, lab.tech, "deliver", "");
+    }
+    try (TestNode after = TestNode.start(database, Map.of("lims.reports.render.poll-interval", "200ms"))) {
+      LabFlow lab = LabFlow.again(after);
+      // A specimen approved now is reported: the reaction has read the journal past the old one by then.
+      String id = lab.approved(lab.specimen(delivered).get("client_id").asText(), List.of(), ReportApiTest.RESULTS);
+      after.eventually(() -> assertEquals("REPORTED", lab.specimen(id).get("state").asText()));
+      // And the reaction has read past every event of the old specimen, on its own tag.
+      after.eventually(() -> assertEquals(1, after.count("SELECT COUNT(*) FROM \"pekko_projection_offset_store\" o WHERE o.\"projection_name\" = 'report-triggers' "
+          + "AND o.\"projection_key\" = (SELECT t.\"tag\" FROM \"event_tag\" t JOIN \"event_journal\" j ON j.\"ordering\" = t.\"event_id\" "
+          + "WHERE j.\"persistence_id\" = ? FETCH FIRST 1 ROWS ONLY) AND CAST(o.\"current_offset\" AS BIGINT) >= "
+          + "(SELECT MAX(\"ordering\") FROM \"event_journal\" WHERE \"persistence_id\" = ?)", "Specimen|" + delivered, "Specimen|" + delivered)));
+      assertEquals(0, after.count("SELECT COUNT(*) FROM report_job WHERE specimen_ids = ?", delivered), "nothing queued for the old specimen");
+      assertEquals("DELIVERED", lab.specimen(delivered).get("state").asText());
+    }
+  }
+
   private static String manyResults(int rows) {
     StringBuilder json = new StringBuilder("{\"status\":\"succeeded\",\"results\":[");
     for (int i = 0; i < rows; i++) {

@@ -66,11 +66,20 @@ public final class ReportTriggers extends Handler<EventEnvelope<Specimen.Event>>
     });
   }
 
+  /**
+   * The specimen's own report, while it is still APPROVED: a replayed approval of a specimen
+   * reported and delivered long ago (this reaction's first run on a lab's existing journal,
+   * say) queues nothing, and sends nothing to its client again.
+   */
   private CompletionStage<Done> ofSpecimen(String specimenId) {
-    return queue("auto:specimen:" + specimenId, List.of(specimenId), null);
+    return specimens.ask(specimenId, Specimen.Get::new).thenCompose(reply -> reply instanceof Specimen.Current current
+        && current.specimen().state() == SpecimenState.APPROVED ? queue("auto:specimen:" + specimenId, List.of(specimenId), null) : done());
   }
 
-  /** The batch's report per client, once every member of that client is settled and one at least approved. */
+  /**
+   * The batch's report per client, once every member of that client is settled and one at
+   * least still APPROVED (so a replay of a batch reported long ago queues nothing).
+   */
   private CompletionStage<Done> ofBatch(String batchKey) {
     return batches.membersAtHome(batchKey).thenCompose(members -> {
       List<CompletableFuture<Specimen.Reply>> states = members.stream().map(id -> specimens.ask(id, Specimen.Get::new).toCompletableFuture()).toList();
