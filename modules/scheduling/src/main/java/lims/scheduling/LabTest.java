@@ -119,7 +119,7 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
 
   // --- protocol -------------------------------------------------------------------------
 
-  public sealed interface Command extends CborSerializable permits Request, Wake, Internal {}
+  public sealed interface Command extends CborSerializable permits Request, Wake, Stop, Internal {}
 
   /** A command someone waits on: it always gets a {@link Reply}. */
   public sealed interface Request extends Command permits Create, Get, Edit, Delete, Pause, Resume, Trigger, RetryDeadLetter {
@@ -149,6 +149,13 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
 
   /** From the deadline sweeper: starting the entity re-arms its timers. */
   public record Wake() implements Command {}
+
+  /**
+   * Sharding's stop message (hand-off to another node, passivation): a test whose action is
+   * under way stops once its outcome is journaled, so a graceful stop never makes the
+   * execution's next home call the lab's system a second time.
+   */
+  public record Stop() implements Command {}
 
   sealed interface Internal extends Command permits Due, NextAttempt, RunAction, ActionDone {}
 
@@ -303,6 +310,10 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
   private final Policy policy;
   private final Clock clock;
   private final Consumer<Event> observer;
+  /** The attempt whose action this incarnation called and has not heard back from, or null. */
+  private String calling;
+  /** Asked to stop while {@link #calling}: stops once that outcome is journaled. */
+  private boolean stopping;
 
   private LabTest(String labTestId, ActorContext<Command> context, TimerScheduler<Command> timers, ActionCalls calls,
       Policy policy, Clock clock, Consumer<Event> observer) {
@@ -371,6 +382,8 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
    * bug: logged as an error, and a request is refused rather than left unanswered.
    */
   private ReplyEffect<Event, State> onCommand(State s, Command command) {
+    if (command instanceof Stop) return stop();
+    if (command instanceof ActionDone c && attempt(c.executionId(), c.attempt()).equals(calling)) heardBack();
     if (s.definition() == null && command instanceof Create c) return create(s, c);
     if (!s.exists()) {
       if (!(command instanceof Request r)) return Effect().noReply();
@@ -599,7 +612,29 @@ public final class LabTest extends ShardedEntity<LabTest.Command, LabTest.Event,
     // Real time, as the time-out (the entity's clock may be a test's).
     var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt(), Instant.now().plus(policy.actionTimeout()));
     ActionCalls.Call call = calls.call(s.definition().action(), execution, clock.instant(), policy.actionTimeout());
+    calling = attempt(e.executionId(), e.attempt());
     context.pipeToSelf(call.outcome(), (done, error) -> new ActionDone(e.executionId(), e.attempt(), call.startedAt(), done));
+  }
+
+  private static String attempt(String executionId, int attempt) {
+    return executionId + " attempt " + attempt;
+  }
+
+  /**
+   * Stops now, or, with an action under way, once its outcome is journaled: stopped mid-call,
+   * the test's next home would find the execution started and call again (at least once,
+   * decision 0043), which a crash forces but a hand-off or a passivation need not.
+   */
+  private ReplyEffect<Event, State> stop() {
+    if (calling == null) return Effect().stop().thenNoReply();
+    stopping = true;
+    return Effect().noReply();
+  }
+
+  /** The call under way answered. Stopping, the test stops after this answer's outcome is written (commands wait for a write). */
+  private void heardBack() {
+    calling = null;
+    if (stopping) context.getSelf().tell(new Stop());
   }
 
   private ReplyEffect<Event, State> actionDone(State s, ActionDone c) {

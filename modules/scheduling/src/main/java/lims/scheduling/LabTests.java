@@ -41,7 +41,8 @@ public final class LabTests {
     metrics.pollGauges(system, config.getDuration("gauge-interval"));
     // One per node: a lab test that starts again on this node finds the calls it made before (decision 0043).
     ActionCalls calls = new ActionCalls(actions, PauseFence.get(system)::clear);
-    sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), calls, policy, Clock.systemUTC(), metrics)));
+    sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), calls, policy, Clock.systemUTC(), metrics))
+        .withStopMessage(new LabTest.Stop()));
     Projections.<LabTest.Event>start(system, LabTestProjection.NAME, LabTest.TAGS, tag -> new LabTestProjection());
     DeadlineSweeper.start(system, LabTestProjection.DEADLINE_KIND, id -> sharding.entityRefFor(LabTest.TYPE, id).tell(new LabTest.Wake()));
   }

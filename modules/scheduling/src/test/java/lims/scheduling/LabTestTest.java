@@ -581,4 +581,31 @@ class LabTestTest {
         .map(e -> (LabTest.ExecutionSucceeded) e).findFirst().orElseThrow();
     assertEquals(List.of("200 once"), succeeded.log());
   }
+
+  @Test
+  void aTestHandedOffWhileItsActionIsUnderWayStopsOnceTheOutcomeIsJournaledAndItsNextHomeDoesNotCallAgain() throws Exception {
+    String id = "LT-" + String.format("%012x", ids.incrementAndGet());
+    var replies = kit.<LabTest.Reply>createTestProbe();
+    var entity = kit.spawn(LabTest.create(id, ActionCalls.unfenced(runner), POLICY, clock, event -> {}));
+    entity.tell(new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE), "sam", null, replies.getRef()));
+    replies.expectMessageClass(LabTest.Current.class);
+    advance(Duration.ofSeconds(60));
+    Call call = runner.next();
+
+    entity.tell(new LabTest.Stop()); // sharding hands the test to another node (a rolling restart)
+    entity.tell(new LabTest.Get(replies.getRef()));
+    assertEquals(LabTest.Status.RUNNING, ((LabTest.Current) replies.receiveMessage()).labTest().status(), "still there, waiting for its call");
+    call.answer().complete(LabTestAction.Outcome.succeeded("200"));
+    replies.expectTerminated(entity, Duration.ofSeconds(5));
+    var persistence = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(kit.system());
+    assertEquals(1, persistence.persistedInStorage("LabTest|" + id).stream().filter(e -> e instanceof LabTest.ExecutionSucceeded).count());
+
+    // Its next home (another node: calls of its own) finds the execution over, and calls nothing.
+    var moved = kit.spawn(LabTest.create(id, ActionCalls.unfenced(runner), POLICY, clock, event -> {}));
+    moved.tell(new LabTest.Get(replies.getRef()));
+    assertEquals(LabTest.Status.COMPLETED, ((LabTest.Current) replies.receiveMessage()).labTest().status());
+    runner.assertNone();
+    moved.tell(new LabTest.Stop()); // nothing under way: at once
+    replies.expectTerminated(moved, Duration.ofSeconds(5));
+  }
 }
