@@ -7,6 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import lims.device.telemetry.Alarm;
+import lims.device.telemetry.AlarmKind;
+import lims.device.telemetry.Channel;
+import lims.device.telemetry.DeviceTelemetry;
 import lims.kernel.CborSerializable;
 import lims.kernel.Rejection;
 import lims.kernel.projection.EventTags;
@@ -42,7 +46,8 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
 
   /** A command from outside, which always gets a reply. */
   public sealed interface Request extends Command
-      permits Register, Get, SetStatus, Book, Enqueue, Release, CancelQueued, Execute, AwaitExecution, GetExecution {
+      permits Register, Get, SetStatus, Book, Enqueue, Release, CancelQueued, Execute, AwaitExecution, GetExecution,
+          DeclareChannels, GetTelemetry, RaiseAlarm, ClearAlarm, AcknowledgeAlarm {
     ActorRef<Reply> replyTo();
   }
 
@@ -73,13 +78,33 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
 
   public record GetExecution(String executionId, ActorRef<Reply> replyTo) implements Request {}
 
+  /** An administrator declares the device's own channels, which replace its type's (docs/domain.md, Telemetry channels). */
+  public record DeclareChannels(List<Channel> channels, String by, ActorRef<Reply> replyTo) implements Request {}
+
+  /** The device's channels and alarms, answered with {@link TelemetryReply}. */
+  public record GetTelemetry(ActorRef<Reply> replyTo) implements Request {}
+
+  /**
+   * From the alarm watch: the channel's alarm of this kind is raised by a reading ({@code value}
+   * at the instrument's {@code readingAt}) beyond {@code threshold}. A repeat while it is active
+   * changes nothing, so the watch may send it again after a lost answer.
+   */
+  public record RaiseAlarm(String channel, AlarmKind kind, Channel.Severity severity, double value, double threshold, Instant readingAt,
+      ActorRef<Reply> replyTo) implements Request {}
+
+  /** From the alarm watch: the channel's active alarm of this kind clears; nothing when none is active. */
+  public record ClearAlarm(String channel, AlarmKind kind, double value, ActorRef<Reply> replyTo) implements Request {}
+
+  /** A person acknowledges an alarm, active or cleared: who, when, and what they say about it. */
+  public record AcknowledgeAlarm(String alarmId, String by, String comment, ActorRef<Reply> replyTo) implements Request {}
+
   /** From the driver, through the entity's own mailbox. */
   public record DriverFinished(String executionId, boolean succeeded, Map<String, Object> result) implements Command {}
 
   /** After recovery: executions whose driver call died with the previous incarnation. */
   public record AbandonInterrupted() implements Command {}
 
-  public sealed interface Reply extends CborSerializable permits Snapshot, Booked, Queued, Released, ExecutionReply, Rejected {}
+  public sealed interface Reply extends CborSerializable permits Snapshot, Booked, Queued, Released, ExecutionReply, Rejected, TelemetryReply, AlarmReply {}
 
   public record Snapshot(DeviceState.Registration registration, String status, Optional<Booking> booking, List<QueueEntry> queue)
       implements Reply {}
@@ -92,11 +117,16 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
 
   public record ExecutionReply(Execution execution) implements Reply {}
 
+  /** The device's type (whose channels apply unless it declared its own) and its telemetry state. */
+  public record TelemetryReply(DeviceType type, DeviceTelemetry telemetry) implements Reply {}
+
+  public record AlarmReply(Alarm alarm) implements Reply {}
+
   public record Rejected(Rejection rejection) implements Reply, lims.kernel.Refused {}
 
   public sealed interface Event extends CborSerializable
       permits DeviceRegistered, StatusChanged, BookingGranted, RequestQueued, QueueEntryCancelled, BookingReleased,
-          ExecutionStarted, ExecutionFinished {}
+          ExecutionStarted, ExecutionFinished, ChannelsDeclared, AlarmRaised, AlarmCleared, AlarmAcknowledged {}
 
   public record DeviceRegistered(String deviceId, String name, DeviceType type, List<String> capabilities, Instant at, String by,
       String idempotencyToken) implements Event {}
@@ -120,6 +150,20 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
 
   public record ExecutionFinished(String deviceId, String executionId, String workflowId, String status, Instant at, Map<String, Object> result)
       implements Event {}
+
+  public record ChannelsDeclared(String deviceId, List<Channel> channels, String by, Instant at) implements Event {}
+
+  /**
+   * {@code value} and {@code readingAt}: the reading that raised it (for a rate alarm the change
+   * per second, for a stale one the seconds without a reading); {@code at}: the node's time.
+   * A critical alarm is persisted together with the StatusChanged that takes the device offline.
+   */
+  public record AlarmRaised(String deviceId, String alarmId, String channel, AlarmKind kind, Channel.Severity severity, double value,
+      double threshold, Instant readingAt, Instant at) implements Event {}
+
+  public record AlarmCleared(String deviceId, String alarmId, double value, Instant at) implements Event {}
+
+  public record AlarmAcknowledged(String deviceId, String alarmId, String by, String comment, Instant at) implements Event {}
 
   // --- behaviour ------------------------------------------------------------------------
 
@@ -199,6 +243,11 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
         .onCommand(Execute.class, this::execute)
         .onCommand(AwaitExecution.class, this::awaitExecution)
         .onCommand(GetExecution.class, (s, c) -> Effect().reply(c.replyTo(), execution(s, c.executionId())))
+        .onCommand(DeclareChannels.class, this::declareChannels)
+        .onCommand(GetTelemetry.class, (s, c) -> Effect().reply(c.replyTo(), telemetry(s)))
+        .onCommand(RaiseAlarm.class, this::raiseAlarm)
+        .onCommand(ClearAlarm.class, this::clearAlarm)
+        .onCommand(AcknowledgeAlarm.class, this::acknowledgeAlarm)
         .onCommand(DriverFinished.class, this::driverFinished)
         .onCommand(AbandonInterrupted.class, this::abandonInterrupted);
     return builder.build();
@@ -222,6 +271,52 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
       s.nextInLine().ifPresent(next -> events.add(grantFromQueue(next, c.by())));
     }
     return Effect().persist(events).thenReply(c.replyTo(), Device::snapshot);
+  }
+
+  // --- telemetry ----------------------------------------------------------------------
+
+  private ReplyEffect<Event, DeviceState> declareChannels(DeviceState s, DeclareChannels c) {
+    return Effect().persist(new ChannelsDeclared(deviceId, List.copyOf(c.channels()), c.by(), Instant.now()))
+        .thenReply(c.replyTo(), Device::telemetry);
+  }
+
+  /**
+   * At most one active alarm per channel and kind. A critical one takes the device offline in
+   * the same write, exactly as an administrator's SetStatus OFFLINE would (the workflow holding
+   * it fails, its queue waits); clearing never brings it back (decision 0060).
+   */
+  private ReplyEffect<Event, DeviceState> raiseAlarm(DeviceState s, RaiseAlarm c) {
+    if (s.telemetry().active(c.channel(), c.kind()).isPresent()) return Effect().reply(c.replyTo(), telemetry(s));
+    String alarmId = s.telemetry().nextAlarmId(deviceId);
+    Instant now = Instant.now();
+    List<Event> events = new ArrayList<>();
+    events.add(new AlarmRaised(deviceId, alarmId, c.channel(), c.kind(), c.severity(), c.value(), c.threshold(), c.readingAt(), now));
+    if (c.severity() == Channel.Severity.CRITICAL && s.status() != OperationalStatus.OFFLINE) {
+      events.add(new StatusChanged(deviceId, OperationalStatus.OFFLINE, now, "alarm " + alarmId, s.booking().map(Booking::workflowId).orElse(null)));
+    }
+    return Effect().persist(events).thenReply(c.replyTo(), Device::telemetry);
+  }
+
+  private ReplyEffect<Event, DeviceState> clearAlarm(DeviceState s, ClearAlarm c) {
+    Optional<Alarm> active = s.telemetry().active(c.channel(), c.kind());
+    if (active.isEmpty()) return Effect().reply(c.replyTo(), telemetry(s));
+    return Effect().persist(new AlarmCleared(deviceId, active.get().id(), c.value(), Instant.now())).thenReply(c.replyTo(), Device::telemetry);
+  }
+
+  private ReplyEffect<Event, DeviceState> acknowledgeAlarm(DeviceState s, AcknowledgeAlarm c) {
+    Alarm alarm = s.telemetry().alarms().get(c.alarmId());
+    if (alarm == null) {
+      return Effect().reply(c.replyTo(), rejected(Rejection.notFound(
+          "no alarm " + c.alarmId() + " awaiting acknowledgement on device " + deviceId)));
+    }
+    if (alarm.acknowledged()) return Effect().reply(c.replyTo(), new AlarmReply(alarm));
+    AlarmAcknowledged event = new AlarmAcknowledged(deviceId, c.alarmId(), c.by(), c.comment(), Instant.now());
+    // A cleared alarm once acknowledged leaves the entity's state: answer from the event.
+    return Effect().persist(event).thenReply(c.replyTo(), st -> new AlarmReply(alarm.acknowledgedBy(c.by(), c.comment(), event.at())));
+  }
+
+  private static Reply telemetry(DeviceState s) {
+    return new TelemetryReply(s.registration().orElseThrow().type(), s.telemetry());
   }
 
   private ReplyEffect<Event, DeviceState> book(DeviceState s, Book c) {
@@ -392,6 +487,11 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
         .onEvent(BookingReleased.class, (s, e) -> s.released())
         .onEvent(ExecutionStarted.class, (s, e) -> s.executionStarted(e.execution()))
         .onEvent(ExecutionFinished.class, (s, e) -> s.executionFinished(e.executionId(), e.status(), e.at(), e.result()))
+        .onEvent(ChannelsDeclared.class, (s, e) -> s.withTelemetry(s.telemetry().declared(e.channels())))
+        .onEvent(AlarmRaised.class, (s, e) -> s.withTelemetry(s.telemetry().raised(new Alarm(e.alarmId(), e.deviceId(), e.channel(), e.kind(),
+            e.severity(), e.value(), e.threshold(), e.readingAt(), e.at(), null, null, null, null, null))))
+        .onEvent(AlarmCleared.class, (s, e) -> s.withTelemetry(s.telemetry().cleared(e.alarmId(), e.value(), e.at())))
+        .onEvent(AlarmAcknowledged.class, (s, e) -> s.withTelemetry(s.telemetry().acknowledged(e.alarmId(), e.by(), e.comment(), e.at())))
         .build();
   }
 }

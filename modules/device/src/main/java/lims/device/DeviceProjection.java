@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Map;
+import lims.device.telemetry.ChannelsJson;
 import lims.kernel.projection.ReadTableHandler;
 
 /**
@@ -45,6 +46,18 @@ public final class DeviceProjection extends ReadTableHandler<Device.Event> {
           x.executionId(), x.deviceId(), x.deviceType(), x.workflowId(), x.operation(), json(x.parameters()), x.status(), ts(x.startedAt()));
     } else if (event instanceof Device.ExecutionFinished e) {
       finish(c, e);
+    } else if (event instanceof Device.ChannelsDeclared e) {
+      update(c, "UPDATE device SET channels = ?, updated_at = ? WHERE id = ?", ChannelsJson.write(e.channels()), ts(e.at()), e.deviceId());
+    } else if (event instanceof Device.AlarmRaised e) {
+      update(c, "INSERT INTO alarm (id, device_id, channel, kind, severity, reading_value, threshold, reading_at, raised_at, active)"
+              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE)",
+          e.alarmId(), e.deviceId(), e.channel(), e.kind().wireName(), e.severity().wireName(), e.value(), e.threshold(),
+          ts(e.readingAt()), ts(e.at()));
+    } else if (event instanceof Device.AlarmCleared e) {
+      update(c, "UPDATE alarm SET active = FALSE, cleared_at = ?, cleared_value = ? WHERE id = ?", ts(e.at()), e.value(), e.alarmId());
+    } else if (event instanceof Device.AlarmAcknowledged e) {
+      update(c, "UPDATE alarm SET acknowledged_by = ?, acknowledged_at = ?, ack_comment = ? WHERE id = ?", e.by(), ts(e.at()), e.comment(),
+          e.alarmId());
     }
   }
 

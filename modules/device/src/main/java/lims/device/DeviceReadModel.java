@@ -14,6 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import lims.device.telemetry.Alarm;
+import lims.device.telemetry.AlarmKind;
+import lims.device.telemetry.Channel;
+import lims.device.telemetry.ChannelsJson;
 import lims.kernel.projection.ReadTable;
 import lims.kernel.KeysetCursor;
 import lims.kernel.Page;
@@ -96,6 +100,73 @@ public final class DeviceReadModel {
         }
       }
     });
+  }
+
+  /** Which alarms: only the active ones or all, of one device or every device. */
+  public record AlarmFilter(boolean activeOnly, Optional<String> deviceId) {}
+
+  private static final String ALARM_COLUMNS = "id, device_id, channel, kind, severity, reading_value, threshold, reading_at, raised_at,"
+      + " cleared_at, cleared_value, acknowledged_by, acknowledged_at, ack_comment";
+
+  /** Alarms newest first, one keyset page (on raised_at, id). */
+  public CompletionStage<Page<Alarm>> alarms(AlarmFilter filter, int limit, Optional<KeysetCursor> after) {
+    return table.query(c -> {
+      List<Object> args = new ArrayList<>();
+      StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+      if (filter.activeOnly()) where.append(" AND active = TRUE");
+      filter.deviceId().ifPresent(d -> {
+        where.append(" AND device_id = ?");
+        args.add(d);
+      });
+      if (after.isPresent()) {
+        OffsetDateTime at = ReadTableHandler.ts(after.get().at());
+        where.append(" AND raised_at <= ? AND (raised_at < ? OR id < ?)");
+        args.addAll(List.of(at, at, after.get().id()));
+      }
+      args.add(limit + 1);
+      try (PreparedStatement s = c.prepareStatement("SELECT " + ALARM_COLUMNS + " FROM alarm" + where + " ORDER BY raised_at DESC, id DESC LIMIT ?")) {
+        bind(s, args);
+        List<Alarm> rows = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) rows.add(alarm(rs));
+        }
+        return Page.of(rows, limit, a -> new KeysetCursor(a.raisedAt(), a.id()).encode());
+      }
+    });
+  }
+
+  /** The channels an administrator declared for a device; empty when it has none (its type's apply) or is unknown. */
+  public CompletionStage<Optional<List<Channel>>> declaredChannels(String deviceId) {
+    return table.query(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT channels FROM device WHERE id = ?")) {
+        s.setString(1, deviceId);
+        try (ResultSet rs = s.executeQuery()) {
+          return rs.next() && rs.getString(1) != null ? Optional.of(ChannelsJson.read(rs.getString(1))) : Optional.<List<Channel>>empty();
+        }
+      }
+    });
+  }
+
+  /** Every registered device's id, at most {@code max} (the alarm watches wake for each). */
+  public CompletionStage<List<String>> deviceIds(int max) {
+    return table.query(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT id FROM device ORDER BY id LIMIT ?")) {
+        s.setInt(1, max);
+        List<String> ids = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) ids.add(rs.getString(1));
+        }
+        return ids;
+      }
+    });
+  }
+
+  private static Alarm alarm(ResultSet rs) throws SQLException {
+    Double clearedValue = rs.getObject(11) == null ? null : rs.getDouble(11);
+    return new Alarm(rs.getString(1), rs.getString(2), rs.getString(3), AlarmKind.fromWireName(rs.getString(4)).orElseThrow(),
+        Channel.Severity.fromWireName(rs.getString(5)).orElseThrow(), rs.getDouble(6), rs.getDouble(7), ReadTableHandler.instant(rs, 8),
+        ReadTableHandler.instant(rs, 9), ReadTableHandler.instant(rs, 10), clearedValue, rs.getString(12), ReadTableHandler.instant(rs, 13),
+        rs.getString(14));
   }
 
   /** Mean duration in ms of each operation of a device type that has run at least once. */

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import lims.device.telemetry.DeviceTelemetry;
 import lims.kernel.CborSerializable;
 
 /**
@@ -20,8 +21,14 @@ public record DeviceState(
     List<QueueEntry> queue,
     long nextSequence,
     long executionCount,
-    Map<String, Execution> recentExecutions)
+    Map<String, Execution> recentExecutions,
+    DeviceTelemetry telemetry)
     implements CborSerializable {
+
+  /** Snapshots taken before telemetry existed have none. */
+  public DeviceState {
+    telemetry = telemetry == null ? DeviceTelemetry.NONE : telemetry;
+  }
 
   /** Finished executions kept in the entity for GET /executions/{id}; older ones are read from the log table. */
   static final int RECENT_EXECUTIONS = 50;
@@ -40,7 +47,7 @@ public record DeviceState(
   }
 
   static DeviceState empty() {
-    return new DeviceState(Optional.empty(), OperationalStatus.AVAILABLE, Optional.empty(), List.of(), 1, 0, Map.of());
+    return new DeviceState(Optional.empty(), OperationalStatus.AVAILABLE, Optional.empty(), List.of(), 1, 0, Map.of(), DeviceTelemetry.NONE);
   }
 
   /** Whether a request may be granted right now (a queue entry or a direct booking). */
@@ -74,39 +81,39 @@ public record DeviceState(
   }
 
   DeviceState registered(Registration r) {
-    return new DeviceState(Optional.of(r), status, booking, queue, nextSequence, executionCount, recentExecutions);
+    return new DeviceState(Optional.of(r), status, booking, queue, nextSequence, executionCount, recentExecutions, telemetry);
   }
 
   DeviceState withStatus(OperationalStatus s) {
-    return new DeviceState(registration, s, booking, queue, nextSequence, executionCount, recentExecutions);
+    return new DeviceState(registration, s, booking, queue, nextSequence, executionCount, recentExecutions, telemetry);
   }
 
   /** The grant also removes the holder from the queue when it came from there. */
   DeviceState granted(Booking b) {
     List<QueueEntry> rest = queue.stream().filter(e -> !e.workflowId().equals(b.workflowId())).toList();
-    return new DeviceState(registration, status, Optional.of(b), rest, nextSequence, executionCount, recentExecutions);
+    return new DeviceState(registration, status, Optional.of(b), rest, nextSequence, executionCount, recentExecutions, telemetry);
   }
 
   DeviceState released() {
-    return new DeviceState(registration, status, Optional.empty(), queue, nextSequence, executionCount, recentExecutions);
+    return new DeviceState(registration, status, Optional.empty(), queue, nextSequence, executionCount, recentExecutions, telemetry);
   }
 
   DeviceState enqueued(QueueEntry entry) {
     List<QueueEntry> q = new ArrayList<>(queue);
     q.add(entry);
     q.sort(SERVICE_ORDER);
-    return new DeviceState(registration, status, booking, List.copyOf(q), entry.sequence() + 1, executionCount, recentExecutions);
+    return new DeviceState(registration, status, booking, List.copyOf(q), entry.sequence() + 1, executionCount, recentExecutions, telemetry);
   }
 
   DeviceState dequeued(String workflowId) {
     List<QueueEntry> rest = queue.stream().filter(e -> !e.workflowId().equals(workflowId)).toList();
-    return new DeviceState(registration, status, booking, rest, nextSequence, executionCount, recentExecutions);
+    return new DeviceState(registration, status, booking, rest, nextSequence, executionCount, recentExecutions, telemetry);
   }
 
   DeviceState executionStarted(Execution e) {
     Map<String, Execution> recent = new LinkedHashMap<>(recentExecutions);
     recent.put(e.executionId(), e);
-    return new DeviceState(registration, status, booking, queue, nextSequence, executionCount + 1, recent);
+    return new DeviceState(registration, status, booking, queue, nextSequence, executionCount + 1, recent, telemetry);
   }
 
   DeviceState executionFinished(String executionId, String outcome, Instant at, Map<String, Object> result) {
@@ -123,7 +130,11 @@ public record DeviceState(
         finished--;
       }
     }
-    return new DeviceState(registration, status, booking, queue, nextSequence, executionCount, recent);
+    return new DeviceState(registration, status, booking, queue, nextSequence, executionCount, recent, telemetry);
+  }
+
+  DeviceState withTelemetry(DeviceTelemetry t) {
+    return new DeviceState(registration, status, booking, queue, nextSequence, executionCount, recentExecutions, t);
   }
 
   List<Execution> runningExecutions() {
