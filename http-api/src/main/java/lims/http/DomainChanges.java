@@ -89,6 +89,23 @@ final class DomainChanges {
       return change(DEVICE, "released", e.deviceId()).with("workflow_id", e.workflowId()).clear("holder_workflow_id")
           .clear("booked_at").with("at", e.at()).with("by", e.by()).done();
     }
+    if (event instanceof Device.ChannelsDeclared e) {
+      return change(DEVICE, "channels_declared", e.deviceId()).with("channels", e.channels().stream().map(c -> c.name()).toList())
+          .with("by", e.by()).with("at", e.at()).done();
+    }
+    if (event instanceof Device.AlarmRaised e) { // a critical one is followed by its status_changed
+      return change(DEVICE, "alarm_raised", e.deviceId()).with("alarm_id", e.alarmId()).with("channel", e.channel())
+          .with("kind", e.kind().wireName()).with("severity", e.severity().wireName()).with("value", e.value())
+          .with("threshold", e.threshold()).with("reading_at", e.readingAt()).with("raised_at", e.at()).done();
+    }
+    if (event instanceof Device.AlarmCleared e) {
+      return change(DEVICE, "alarm_cleared", e.deviceId()).with("alarm_id", e.alarmId()).with("value", e.value())
+          .with("cleared_at", e.at()).done();
+    }
+    if (event instanceof Device.AlarmAcknowledged e) {
+      return change(DEVICE, "alarm_acknowledged", e.deviceId()).with("alarm_id", e.alarmId()).with("acknowledged_by", e.by())
+          .with("comment", e.comment()).with("acknowledged_at", e.at()).done();
+    }
     if (event instanceof Device.ExecutionStarted e) {
       Execution x = e.execution();
       return change(EXECUTION, "started", x.executionId()).with("device_id", x.deviceId()).with("workflow_id", x.workflowId())

@@ -21,6 +21,8 @@ import lims.kernel.IdempotencyStore;
 import lims.scheduling.LabTestActions;
 import lims.scheduling.LabTests;
 import lims.device.Devices;
+import lims.device.telemetry.AlarmWatches;
+import lims.device.telemetry.ReadingsListener;
 import lims.specimen.Specimens;
 import lims.workflow.Workflows;
 import lims.kernel.PauseFence;
@@ -66,15 +68,17 @@ public final class LimsNode {
 
   private final LabTests labTests;
   private final Deliveries deliveries;
+  private final List<ReadingsListener> readingsListeners;
 
   private LimsNode(ActorSystem<Void> system, ServerBinding binding, List<Endpoint> endpoints, CompletionStage<Optional<String>> adminReady,
-      LabTests labTests, Deliveries deliveries) {
+      LabTests labTests, Deliveries deliveries, List<ReadingsListener> readingsListeners) {
     this.system = system;
     this.binding = binding;
     this.endpoints = List.copyOf(endpoints);
     this.adminReady = adminReady;
     this.labTests = labTests;
     this.deliveries = deliveries;
+    this.readingsListeners = List.copyOf(readingsListeners);
   }
 
   public static CompletionStage<LimsNode> start(Config config) {
@@ -108,6 +112,7 @@ public final class LimsNode {
     Config http = config.getConfig("lims.http");
     Users users = new Users(system, new PasswordHasher(security.getInt("bcrypt-cost")), http.getDuration("ask-timeout"));
     Devices devices = new Devices(system, Devices.simulatedDriver(config), http.getDuration("ask-timeout"));
+    AlarmWatches alarmWatches = new AlarmWatches(system, devices);
     Specimens specimens = new Specimens(system, http.getDuration("ask-timeout"));
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     Analyses analyses = new Analyses(system, specimens, pipelines, http.getDuration("ask-timeout"));
@@ -139,6 +144,7 @@ public final class LimsNode {
     endpoints.addAll(new AuthRoutes(users, tokens, throttle, mapper).endpoints());
     endpoints.addAll(new UserRoutes(users, specimens.clients(), mapper, idempotency).endpoints());
     endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device"), idempotency).endpoints());
+    endpoints.addAll(new AlarmRoutes(devices, alarmWatches, mapper).endpoints());
     endpoints.addAll(new ClientRoutes(specimens.clients(), mapper, idempotency).endpoints());
     endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper, idempotency).endpoints());
     endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());
@@ -176,7 +182,7 @@ public final class LimsNode {
                 return CompletableFuture.completedFuture(Done.getInstance());
               });
           log.info("HTTP API listening on {}", binding.localAddress());
-          return new LimsNode(system, binding, endpoints, adminReady, labTests, deliveries);
+          return new LimsNode(system, binding, endpoints, adminReady, labTests, deliveries, List.of(alarmWatches));
         });
   }
 
@@ -244,6 +250,11 @@ public final class LimsNode {
   /** The node's report deliveries, for in-process callers (tests, until reports are rendered and queued by the node itself). */
   public Deliveries deliveries() {
     return deliveries;
+  }
+
+  /** Told of every batch of readings this node stores (the alarm watches), for the ingest and for tests that feed readings directly. */
+  public List<ReadingsListener> readingsListeners() {
+    return readingsListeners;
   }
 
   /** Every route this node answers. */
