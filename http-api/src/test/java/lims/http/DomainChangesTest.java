@@ -39,6 +39,23 @@ class DomainChangesTest {
   }
 
   @Test
+  void alarmsAreDeviceChangesNamingTheAlarmAndTheReading() {
+    Map<String, Object> raised = DomainChanges.of(new Device.AlarmRaised("incubator-1", "incubator-1~3", "temperature",
+        lims.device.telemetry.AlarmKind.HIGH, lims.device.telemetry.Channel.Severity.CRITICAL, 39.4, 39.0, AT, AT.plusSeconds(1)))
+        .orElseThrow().fields();
+    assertEquals(List.of("type", "entity", "id", "alarm_id", "channel", "kind", "severity", "value", "threshold", "reading_at", "raised_at"),
+        new ArrayList<>(raised.keySet()));
+    assertEquals("device.alarm_raised", raised.get("type"));
+    assertEquals("incubator-1", raised.get("id"));
+    assertEquals("device.alarm_cleared",
+        DomainChanges.of(new Device.AlarmCleared("incubator-1", "incubator-1~3", 38.6, AT)).orElseThrow().fields().get("type"));
+    Map<String, Object> acknowledged = DomainChanges.of(new Device.AlarmAcknowledged("incubator-1", "incubator-1~3", "tess", "door closed", AT))
+        .orElseThrow().fields();
+    assertEquals("device.alarm_acknowledged", acknowledged.get("type"));
+    assertEquals("tess", acknowledged.get("acknowledged_by"));
+  }
+
+  @Test
   void aRegisteredSpecimensTypeNeverHidesTheChangesOwnType() {
     Map<String, Object> fields = DomainChanges.of(new Specimen.SpecimenRegistered("SP-2026-000002", "SP20260000020",
         new Specimen.Registration("clinic-9", "serum", List.of("crp"), null, "normal", null),
