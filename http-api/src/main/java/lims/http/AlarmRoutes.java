@@ -34,7 +34,6 @@ final class AlarmRoutes {
   /** The people who look after the instruments. */
   private static final Access ACKNOWLEDGE = Access.roles(Role.ADMIN, Role.TECHNICIAN);
   private static final int MAX_COMMENT = 500;
-  private static final String DEVICE_ID_RULE = "1-64 lower-case letters, digits or '-'";
 
   record ChannelView(String name, String unit, Double low, Double high, double hysteresis, Double maxRatePerSecond, String samplingPeriod,
       int staleAfterPeriods, String severity) {
@@ -77,18 +76,19 @@ final class AlarmRoutes {
   }
 
   private CompletionStage<HttpResponse> channels(Call call) {
-    String id = deviceId(call);
+    String id = DeviceRoutes.deviceId(call, "id");
     return devices.ask(id, Device.GetTelemetry::new)
         .thenApply(reply -> Responses.json(mapper, 200, view(id, Replies.expect(reply, Device.TelemetryReply.class))));
   }
 
   private CompletionStage<HttpResponse> declareChannels(Call call) {
-    String id = deviceId(call);
+    String id = DeviceRoutes.deviceId(call, "id");
     JsonBody body = call.json();
     // What GET answered may be sent back as it is: its device_id and source are read and ignored.
     body.raw("device_id");
     body.raw("source");
-    if (!body.has("channels")) body.reject("channels", "is required");
+    JsonNode given = body.raw("channels");
+    if (given == null || given.isNull()) body.reject("channels", "is required (an empty list: the device reports nothing)");
     List<JsonBody> items = body.optionalObjects("channels", ChannelRules.MAX_CHANNELS);
     List<Channel> channels = new ArrayList<>();
     for (JsonBody item : items) {
@@ -112,7 +112,7 @@ final class AlarmRoutes {
       case "false" -> false;
       default -> throw ProblemException.invalid("active", "must be true or false");
     }).orElse(false);
-    Optional<String> deviceId = QueryParams.matching(call, "device_id", Devices.DEVICE_ID, DEVICE_ID_RULE);
+    Optional<String> deviceId = QueryParams.matching(call, "device_id", Devices.DEVICE_ID, DeviceRoutes.DEVICE_ID_RULE);
     int limit = QueryParams.limit(call);
     var after = QueryParams.keysetCursor(call);
     return devices.readModel().alarms(new DeviceReadModel.AlarmFilter(activeOnly, deviceId), limit, after)
@@ -140,10 +140,10 @@ final class AlarmRoutes {
   private static Channel channel(JsonBody item) {
     String name = item.requiredString("name", 64);
     String unit = item.requiredString("unit", 16);
-    Double low = number(item, "low", false);
-    Double high = number(item, "high", false);
-    Double hysteresis = number(item, "hysteresis", false);
-    Double maxRate = number(item, "max_rate_per_second", false);
+    Double low = number(item, "low");
+    Double high = number(item, "high");
+    Double hysteresis = number(item, "hysteresis");
+    Double maxRate = number(item, "max_rate_per_second");
     Duration period = duration(item, "sampling_period");
     int stalePeriods = item.optionalInt("stale_after_periods", 0, 1, ChannelRules.MAX_STALE_PERIODS);
     if (!item.has("stale_after_periods")) item.reject("stale_after_periods", "is required");
@@ -151,12 +151,9 @@ final class AlarmRoutes {
     return new Channel(name, unit, low, high, hysteresis == null ? 0.0 : hysteresis, maxRate, period, stalePeriods, severity);
   }
 
-  private static Double number(JsonBody item, String field, boolean required) {
+  private static Double number(JsonBody item, String field) {
     JsonNode node = item.raw(field);
-    if (node == null || node.isNull()) {
-      if (required) item.reject(field, "is required");
-      return null;
-    }
+    if (node == null || node.isNull()) return null;
     if (!node.isNumber() || !Double.isFinite(node.asDouble())) {
       item.reject(field, "must be a number");
       return null;
@@ -185,11 +182,5 @@ final class AlarmRoutes {
     }
     item.reject(field, "must be a duration such as PT1S or 500ms");
     return null;
-  }
-
-  private static String deviceId(Call call) {
-    String id = call.pathParam("id");
-    if (!Devices.DEVICE_ID.matcher(id).matches()) throw ProblemException.invalid("id", "must be " + DEVICE_ID_RULE);
-    return id;
   }
 }

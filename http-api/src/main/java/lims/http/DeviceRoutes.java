@@ -43,7 +43,7 @@ final class DeviceRoutes {
   private static final Access OPERATE = Access.roles(Role.ADMIN, Role.TECHNICIAN, Role.SCIENTIST);
   private static final ContentType NDJSON = ContentTypes.parse("application/x-ndjson");
   private static final ContentType CSV = ContentTypes.parse("text/csv; charset=utf-8");
-  private static final String DEVICE_ID_RULE = "1-64 lower-case letters, digits or '-'";
+  static final String DEVICE_ID_RULE = "1-64 lower-case letters, digits or '-'";
   private static final String WORKFLOW_ID_RULE = "1-64 letters, digits, '.', '_' or '-'";
   private static final int MAX_CAPABILITIES = 16;
   private static final int MAX_PARAMETERS_CHARS = 16 * 1024;
@@ -315,7 +315,7 @@ final class DeviceRoutes {
     return body.optionalList("operations", 100, op -> op.matches("[a-z_]{1,64}") ? Optional.of(op) : Optional.empty(), "an operation name");
   }
 
-  private static String deviceId(Call call, String param) {
+  static String deviceId(Call call, String param) {
     String id = call.pathParam(param);
     if (!Devices.DEVICE_ID.matcher(id).matches()) throw ProblemException.invalid(param, "must be " + DEVICE_ID_RULE);
     return id;

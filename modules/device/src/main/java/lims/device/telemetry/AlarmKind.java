@@ -10,11 +10,10 @@ public enum AlarmKind {
   STALE;
 
   public String wireName() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return lims.kernel.WireNames.of(this);
   }
 
   public static Optional<AlarmKind> fromWireName(String name) {
-    for (AlarmKind k : values()) if (k.wireName().equals(name)) return Optional.of(k);
-    return Optional.empty();
+    return lims.kernel.WireNames.parse(AlarmKind.class, name);
   }
 }

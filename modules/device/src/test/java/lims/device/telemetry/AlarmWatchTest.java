@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** The alarm watch against a stand-in device, on manual time: stale timers, transitions only, and a restart that believes the device. */
 class AlarmWatchTest {
 
-  static final ActorTestKit testKit = ActorTestKit.create(ManualTime.config());
+  static final ActorTestKit testKit = ActorTestKit.create(ManualTime.config().withFallback(ConfigFactory.parseResources("serialization.conf")));
   static final ManualTime time = ManualTime.get(testKit.system());
   static final TypeChannels TYPES = TypeChannels.fromConfig(ConfigFactory.parseString("""
       channels.incubator = [
@@ -103,6 +103,20 @@ class AlarmWatchTest {
     seen.expectNoMessage(Duration.ofMillis(200)); // not raised twice
     watch.tell(temperature(11, 37.0));
     assertEquals(AlarmKind.HIGH, seen.expectMessageClass(Device.ClearAlarm.class).kind()); // nor forgotten
+  }
+
+  /** Batches reach a watch on another node: a summary of one reading (no rate: NaN) survives CBOR. */
+  @Test
+  void aBatchSummaryCrossesTheWire() throws Exception {
+    var serialization = org.apache.pekko.serialization.SerializationExtension.get(testKit.system());
+    AlarmWatch.Readings readings = temperature(1, 37.2);
+    byte[] bytes = serialization.serialize(readings).get();
+    var serializer = serialization.findSerializerFor(readings);
+    Object back = serialization.deserialize(bytes, serializer.identifier(),
+        org.apache.pekko.serialization.Serializers.manifestFor(serializer, readings)).get();
+    ChannelSummary s = ((AlarmWatch.Readings) back).channels().get("temperature");
+    assertEquals(37.2, s.last().value());
+    assertEquals(Double.NaN, s.lastRate());
   }
 
   @Test
