@@ -127,9 +127,12 @@ class MeApiTest {
       });
     }
     assertEquals(List.of(), wrong);
-    // The roles differ as docs/domain.md (Who) says: a viewer may only read clients here, a reviewer approves and a technician does not.
-    assertEquals(2, allowed.get(Role.VIEWER));
-    assertEquals(true, capability(Role.VIEWER, "clients.read") && capability(Role.VIEWER, "clients.list"));
+    // The roles differ as docs/domain.md (Who) says: a viewer may only read clients and alarms here, a reviewer approves and a technician does not.
+    assertEquals(3, allowed.get(Role.VIEWER));
+    assertEquals(true, capability(Role.VIEWER, "clients.read") && capability(Role.VIEWER, "clients.list") && capability(Role.VIEWER, "alarms.list"));
+    assertEquals(false, capability(Role.INSTRUMENT, "alarms.list"));
+    assertEquals(true, capability(Role.TECHNICIAN, "alarms.acknowledge"));
+    assertEquals(false, capability(Role.REVIEWER, "alarms.acknowledge"));
     assertEquals(false, capability(Role.INSTRUMENT, "clients.list"));
     assertEquals(true, capability(Role.REVIEWER, "specimens.approve"));
     assertEquals(false, capability(Role.TECHNICIAN, "specimens.approve"));
