@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import lims.device.telemetry.LiveTelemetry;
+import lims.device.telemetry.ReadingsListener;
 import lims.analysis.Analyses;
 import lims.reporting.delivery.Deliveries;
 import lims.analysis.Pipelines;
@@ -66,9 +68,11 @@ public final class LimsNode {
 
   private final LabTests labTests;
   private final Deliveries deliveries;
+  private final List<ReadingsListener> readingsListeners;
 
   private LimsNode(ActorSystem<Void> system, ServerBinding binding, List<Endpoint> endpoints, CompletionStage<Optional<String>> adminReady,
-      LabTests labTests, Deliveries deliveries) {
+      LabTests labTests, Deliveries deliveries, List<ReadingsListener> readingsListeners) {
+    this.readingsListeners = readingsListeners;
     this.system = system;
     this.binding = binding;
     this.endpoints = List.copyOf(endpoints);
@@ -129,6 +133,10 @@ public final class LimsNode {
           return CompletableFuture.completedFuture(Done.getInstance());
         });
 
+    // Told of every batch of readings once stored (docs/telemetry.md): the live view on the event stream.
+    LiveTelemetry liveTelemetry = LiveTelemetry.start(system);
+    List<ReadingsListener> readingsListeners = List.of(liveTelemetry);
+
     var classic = Adapter.toClassic(system);
     if (config.getBoolean("lims.management.enabled")) {
       PekkoManagement.get(classic).start();
@@ -147,7 +155,8 @@ public final class LimsNode {
     endpoints.addAll(new LabTestRoutes(labTests, mapper, idempotency).endpoints());
     endpoints.addAll(new WorkflowRoutes(workflows, mapper, config.getDuration("lims.device.execute-wait"), idempotency)
         .endpoints());
-    endpoints.addAll(EventRoutes.start(system, http.getConfig("events"), tokens, mapper, metrics.registry(), endpoints).endpoints());
+    endpoints.addAll(EventRoutes.start(system, http.getConfig("events"), tokens, mapper, metrics.registry(), endpoints, liveTelemetry)
+        .endpoints());
     endpoints.addAll(new MeRoutes(endpoints, mapper).endpoints()); // reads the others' access: after them
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
@@ -176,7 +185,7 @@ public final class LimsNode {
                 return CompletableFuture.completedFuture(Done.getInstance());
               });
           log.info("HTTP API listening on {}", binding.localAddress());
-          return new LimsNode(system, binding, endpoints, adminReady, labTests, deliveries);
+          return new LimsNode(system, binding, endpoints, adminReady, labTests, deliveries, readingsListeners);
         });
   }
 
@@ -244,6 +253,11 @@ public final class LimsNode {
   /** The node's report deliveries, for in-process callers (tests, until reports are rendered and queued by the node itself). */
   public Deliveries deliveries() {
     return deliveries;
+  }
+
+  /** Those told of each batch of readings this node stores, for in-process callers (tests feeding readings without an adapter). */
+  public List<ReadingsListener> readingsListeners() {
+    return readingsListeners;
   }
 
   /** Every route this node answers. */

@@ -183,6 +183,72 @@ class EventStreamTest {
     assertEquals(expected.subList(1, expected.size()), again.stream().map(Event::entityId).toList());
   }
 
+  /** Readings of one channel as the ingest hands a stored batch to its listeners. */
+  static void stored(String device, String channel, String unit, double... values) {
+    java.time.Instant now = java.time.Instant.now();
+    List<lims.device.telemetry.Reading> readings = new ArrayList<>();
+    for (double value : values) {
+      readings.add(new lims.device.telemetry.Reading(channel, now, value, unit, now, lims.device.telemetry.Reading.Quality.GOOD));
+    }
+    node.node.readingsListeners().forEach(listener -> listener.stored(device, readings));
+  }
+
+  static boolean isTelemetry(Event e, String device, String channel) {
+    return "telemetry".equals(e.name()) && device.equals(e.data().path("device_id").asText()) && channel.equals(e.data().path("channel").asText());
+  }
+
+  @Test
+  void storedReadingsArriveAsTelemetryWithoutAnIdPacedPerChannel() {
+    EventStreamClient client = connect(viewer);
+    client.nextEvent(WAIT);
+    String device = registerDevice();
+    awaitChange(client, "device.registered", device);
+
+    long start = System.nanoTime();
+    for (int i = 0; i < 30; i++) stored(device, "absorbance", "OD", i, i + 0.5);
+    double burstSeconds = (System.nanoTime() - start) / 1e9;
+    stored(device, "lamp-temperature", "°C", 41.5); // after the burst on the topic: once it is here, so is all the burst let through
+
+    List<Event> seen = client.eventsUntil(e -> isTelemetry(e, device, "lamp-temperature"), WAIT);
+    List<Event> absorbance = seen.stream().filter(e -> isTelemetry(e, device, "absorbance")).toList();
+    assertFalse(absorbance.isEmpty(), "the first batch of a channel goes out at once: " + seen);
+    // At most 2 per second per channel (the default): the first, plus what the burst's length allowed.
+    assertTrue(absorbance.size() <= 1 + (int) Math.ceil(burstSeconds * 2), absorbance.size() + " frames of 30 batches in " + burstSeconds + " s");
+    Event first = absorbance.get(0);
+    assertEquals(null, first.id(), "telemetry is not resumable: no id");
+    assertEquals("telemetry", first.data().path("type").asText());
+    assertEquals("OD", first.data().path("unit").asText());
+    assertEquals(2, first.data().path("readings").size(), "the batch's readings of the channel, in one event");
+    assertEquals(0.0, first.data().path("readings").get(0).path("value").asDouble());
+    assertEquals(0.5, first.data().path("readings").get(1).path("value").asDouble());
+    assertEquals("good", first.data().path("readings").get(0).path("quality").asText());
+    assertTrue(first.data().path("readings").get(0).path("at").asText().endsWith("Z"));
+    Event lamp = seen.get(seen.size() - 1);
+    assertEquals(41.5, lamp.data().path("readings").get(0).path("value").asDouble(), "another channel has its own pace");
+  }
+
+  @Test
+  void telemetryNeitherMovesNorBreaksResumption() {
+    EventStreamClient first = connect(admin);
+    first.nextEvent(WAIT);
+    String device = registerDevice();
+    long lastSeen = awaitChange(first, "device.registered", device).ordering();
+    stored(device, "absorbance", "OD", 1.25);
+    first.eventsUntil(e -> isTelemetry(e, device, "absorbance"), WAIT);
+    first.close();
+    String missed = registerDevice();
+
+    EventStreamClient resumed = connect(admin, "", Map.of("Last-Event-ID", Long.toString(lastSeen)));
+    assertEquals("open", resumed.nextEvent(WAIT).name());
+    List<Event> replayed = resumed.eventsUntil(e -> e.isChange() && missed.equals(e.entityId()), WAIT);
+    assertTrue(replayed.stream().noneMatch(e -> "telemetry".equals(e.name())), "telemetry is live only, never replayed: " + replayed);
+    // Live telemetry reaches a resumed stream too (its changes are filtered by ordering; telemetry has none).
+    stored(device, "absorbance", "OD", 2.5);
+    Event live = resumed.eventsUntil(e -> isTelemetry(e, device, "absorbance"), WAIT).stream()
+        .filter(e -> isTelemetry(e, device, "absorbance")).findFirst().orElseThrow();
+    assertEquals(2.5, live.data().path("readings").get(0).path("value").asDouble());
+  }
+
   @Test
   void anIdBeyondTheJournalGetsOneReloadAndTheStreamGoesOn() {
     EventStreamClient client = connect(admin, "", Map.of("Last-Event-ID", "999999999999"));
