@@ -250,6 +250,44 @@ class EventStreamTest {
   }
 
   @Test
+  void aClientThatDoesNotReadTelemetryIsDroppedAsSlowToo() throws Exception {
+    URI uri = URI.create(node.node.baseUrl());
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
+      socket.setSoTimeout(60_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("GET " + EventRoutes.PATH + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
+          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      // Batches of 100 readings (about 5 KB an event), each on a channel of its own so that no pace holds them back.
+      double droppedBefore = slowClientsDropped();
+      double[] values = new double[100];
+      long until = System.nanoTime() + WAIT.toNanos();
+      for (int i = 0; slowClientsDropped() == droppedBefore && System.nanoTime() < until; i++) {
+        for (int j = 0; j < 50; j++) stored("ev-flood", "channel-" + i + "-" + j, "V", values);
+      }
+      assertTrue(slowClientsDropped() > droppedBefore, "the client that does not read was never dropped");
+      String received = readToEnd(socket.getInputStream());
+      assertTrue(received.contains("event: closing\ndata: {\"type\":\"closing\",\"reason\":\"slow_client\"}"),
+          "no closing event at the end of " + received.length() + " characters");
+      assertTrue(received.indexOf("event: closing") > received.lastIndexOf("event: telemetry"), "the closing event is the last");
+    }
+    // The flood's tail through the topic before the next test's clients connect: a marker published after it arrives.
+    java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(1);
+    node.node.readingsListeners().stream().filter(l -> l instanceof lims.device.telemetry.LiveTelemetry).findFirst()
+        .map(l -> (lims.device.telemetry.LiveTelemetry) l).orElseThrow()
+        .subscribe("flood-drained", batch -> {
+          if (batch.channels().get(0).channel().equals("flood-marker")) drained.countDown();
+        });
+    long until = System.nanoTime() + WAIT.toNanos();
+    do {
+      stored("ev-flood", "flood-marker", "V", 0); // again until the new subscription is in
+    } while (!drained.await(200, java.util.concurrent.TimeUnit.MILLISECONDS) && System.nanoTime() < until);
+  }
+  }
+
+  @Test
   void anIdBeyondTheJournalGetsOneReloadAndTheStreamGoesOn() {
     EventStreamClient client = connect(admin, "", Map.of("Last-Event-ID", "999999999999"));
     Event reload = client.nextEvent(WAIT);
