@@ -22,13 +22,13 @@ import lims.adapter.SimulatedInstrument.ChannelSpec;
  * configuration (telemetry.conf, on this class path). A channel without a low or a high gets
  * a range of its own around the limit it has, so the walk has somewhere to wander.
  */
-final class ChannelSource {
+public final class ChannelSource {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private ChannelSource() {}
 
-  static List<ChannelSpec> resolve(URI node, String deviceId, String deviceType, Credentials credentials, Set<String> only,
+  public static List<ChannelSpec> resolve(URI node, String deviceId, String deviceType, Credentials credentials, Set<String> only,
       Duration timeout) {
     List<ChannelSpec> all = fromNode(node, deviceId, credentials, timeout).orElseGet(() -> shipped(deviceType));
     List<ChannelSpec> chosen = all.stream().filter(c -> only.isEmpty() || only.contains(c.name())).toList();
@@ -48,7 +48,8 @@ final class ChannelSource {
       if (answer.statusCode() != 200) return Optional.empty();
       List<ChannelSpec> channels = new ArrayList<>();
       for (JsonNode c : JSON.readTree(answer.body()).path("channels")) {
-        channels.add(spec(c.path("name").asText(), c.path("unit").asText(), number(c.get("low")), number(c.get("high"))));
+        channels.add(spec(c.path("name").asText(), c.path("unit").asText(), number(c.get("low")), number(c.get("high")),
+            number(c.get("max_rate_per_second"))));
       }
       return Optional.of(channels);
     } catch (java.io.IOException | RuntimeException e) {
@@ -59,7 +60,7 @@ final class ChannelSource {
     }
   }
 
-  static List<ChannelSpec> shipped(String deviceType) {
+  public static List<ChannelSpec> shipped(String deviceType) {
     Config channels = ConfigFactory.parseResources("telemetry.conf").resolve().getConfig("lims.telemetry.channels");
     if (!channels.hasPath(deviceType)) {
       throw new IllegalArgumentException("no channels are shipped for device type '" + deviceType + "'; types with channels: "
@@ -68,7 +69,7 @@ final class ChannelSource {
     List<ChannelSpec> specs = new ArrayList<>();
     for (Config c : channels.getConfigList(deviceType)) {
       specs.add(spec(c.getString("name"), c.getString("unit"), c.hasPath("low") ? c.getDouble("low") : null,
-          c.hasPath("high") ? c.getDouble("high") : null));
+          c.hasPath("high") ? c.getDouble("high") : null, c.hasPath("max-rate-per-second") ? c.getDouble("max-rate-per-second") : null));
     }
     return specs;
   }
@@ -77,11 +78,11 @@ final class ChannelSource {
     return value == null || value.isNull() ? null : value.asDouble();
   }
 
-  static ChannelSpec spec(String name, String unit, Double low, Double high) {
-    if (low != null && high != null) return new ChannelSpec(name, unit, low, high);
-    if (low == null && high == null) return new ChannelSpec(name, unit, 0, 100);
+  static ChannelSpec spec(String name, String unit, Double low, Double high, Double maxRate) {
+    if (low != null && high != null) return new ChannelSpec(name, unit, low, high, maxRate);
+    if (low == null && high == null) return new ChannelSpec(name, unit, 0, 100, maxRate);
     double limit = low != null ? low : high;
     double span = Math.max(1, Math.abs(limit) * 0.5);
-    return low != null ? new ChannelSpec(name, unit, low, low + span) : new ChannelSpec(name, unit, high - span, high);
+    return low != null ? new ChannelSpec(name, unit, low, low + span, maxRate) : new ChannelSpec(name, unit, high - span, high, maxRate);
   }
 }

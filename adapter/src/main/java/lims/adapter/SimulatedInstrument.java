@@ -23,8 +23,11 @@ import java.util.Random;
  */
 public final class SimulatedInstrument {
 
-  /** A channel as the simulator needs it: the unit it must report in, and the range to wander in. */
-  public record ChannelSpec(String name, String unit, double low, double high) {}
+  /**
+   * A channel as the simulator needs it: the unit it must report in, the range to wander in,
+   * and the fastest plausible change per second (null: none declared), which it keeps well below.
+   */
+  public record ChannelSpec(String name, String unit, double low, double high, Double maxRatePerSecond) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -32,6 +35,8 @@ public final class SimulatedInstrument {
   private final double[] values;
   private final Random random;
   private long seq;
+  /** The instrument time of the last sample: the next is later, so each channel's readings go forward in time. */
+  private Instant last = Instant.EPOCH;
 
   public SimulatedInstrument(List<ChannelSpec> channels, Instant start, long randomSeed) {
     this.channels = List.copyOf(channels);
@@ -45,17 +50,25 @@ public final class SimulatedInstrument {
     return channels;
   }
 
-  /** The next batch: {@code samples} readings of each channel, the newest at {@code now}. */
+  /**
+   * The next batch: {@code samples} readings of each channel, {@code interval} apart, the newest
+   * at {@code now}, or just after the previous batch's newest when that is later (a caller
+   * asking faster than the samples' span).
+   */
   public TelemetryStream.Batch next(Instant now, int samples, Duration interval) {
     seq++;
+    Instant first = now.minus(interval.multipliedBy(samples - 1L));
+    if (!first.isAfter(last)) first = last.plus(interval);
+    double seconds = interval.toNanos() / 1e9;
     List<Map<String, Object>> readings = new ArrayList<>(samples * channels.size());
-    for (int s = samples - 1; s >= 0; s--) {
-      String at = now.minus(interval.multipliedBy(s)).toString();
+    for (int s = 0; s < samples; s++) {
+      last = first.plus(interval.multipliedBy(s));
+      String at = last.toString();
       for (int c = 0; c < channels.size(); c++) {
         Map<String, Object> reading = new LinkedHashMap<>();
         reading.put("channel", channels.get(c).name());
         reading.put("at", at);
-        reading.put("value", step(c));
+        reading.put("value", step(c, seconds));
         reading.put("unit", channels.get(c).unit());
         readings.add(reading);
       }
@@ -70,14 +83,21 @@ public final class SimulatedInstrument {
     }
   }
 
-  /** One step of the walk: a hundredth of the range at most, pulled back towards the middle, kept inside the middle 80 %. */
-  private double step(int c) {
+  /**
+   * One step of the walk over {@code seconds}: a typical step of a three-hundredth of the range,
+   * or a tenth of the fastest plausible change if that is less (no rate alarm from a healthy
+   * instrument), pulled back towards the middle, kept inside the middle 80 %. Not rounded: a
+   * rounded value jumping by its last digit between samples a millisecond apart would look fast.
+   */
+  private double step(int c, double seconds) {
     ChannelSpec channel = channels.get(c);
     double span = channel.high() - channel.low();
     double middle = (channel.low() + channel.high()) / 2;
-    double next = values[c] + random.nextGaussian() * span / 300 + (middle - values[c]) * 0.02;
+    double typical = span / 300;
+    if (channel.maxRatePerSecond() != null) typical = Math.min(typical, channel.maxRatePerSecond() * seconds / 10);
+    double next = values[c] + random.nextGaussian() * typical + (middle - values[c]) * 0.02;
     double margin = span * 0.1;
     values[c] = Math.max(channel.low() + margin, Math.min(channel.high() - margin, next));
-    return Math.round(values[c] * 1000) / 1000.0;
+    return values[c];
   }
 }
