@@ -104,6 +104,10 @@ public final class TelemetryBench {
     pause(measure);
     double ingestSeconds = (System.nanoTime() - t0) / 1e9;
     double ingestRate = (acked(running) - ackedBefore) / ingestSeconds;
+    if (ingestRate == 0) {
+      throw new IllegalStateException("no reading acknowledged in " + Math.round(ingestSeconds) + " s (" + reconnects.sum()
+          + " failed connections; is GET /api/v1/devices/{id}/telemetry/stream there?)");
+    }
     String ingestLatency = live.latency.summary();
     long ingestEvents = live.latency.count();
     for (Adapter a : running) a.stopAndDrain();
