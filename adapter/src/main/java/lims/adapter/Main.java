@@ -71,17 +71,20 @@ public final class Main {
       URI socket = URI.create(url.toString().replaceFirst("^http", "ws").replaceAll("/$", "") + "/api/v1/devices/" + device + "/telemetry/stream");
       TelemetryStream.Settings settings = new TelemetryStream.Settings(socket, Math.min(window, buffer), buffer,
           Duration.ofMillis(200), Duration.ofSeconds(15), timeout);
-      try (TelemetryStream stream = new TelemetryStream(settings, credentials, new Console())) {
-        return run(stream, instrument, interval, period);
+      Console console = new Console();
+      try (TelemetryStream stream = new TelemetryStream(settings, credentials, console)) {
+        return run(stream, instrument, interval, period, console);
       }
     }
 
-    private int run(TelemetryStream stream, SimulatedInstrument instrument, Duration interval, Duration period) throws InterruptedException {
+    private int run(TelemetryStream stream, SimulatedInstrument instrument, Duration interval, Duration period, Console console)
+        throws InterruptedException {
       long next = System.nanoTime();
       long report = next + Duration.ofSeconds(5).toNanos();
       long ackedAtReport = 0;
       long skipped = 0;
       for (long made = 0; count == 0 || made < count; made++) {
+        if (console.rejected != 0) return 2; // 403 or 404: retrying would not help, a person must fix the user or the id
         next += period.toNanos();
         long wait = next - System.nanoTime();
         if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000)); // the instrument's own sampling pace
@@ -105,6 +108,8 @@ public final class Main {
 
   /** What the stream reports, on the console. */
   private static final class Console implements TelemetryStream.Events {
+    volatile int rejected;
+
     @Override
     public void connected() {
       System.out.println(Instant.now() + ": connected");
@@ -123,6 +128,7 @@ public final class Main {
 
     @Override
     public void rejected(int status) {
+      rejected = status;
       System.out.printf("%s: the node refuses this adapter (%d): check the token's role and its link to the device%n", Instant.now(), status);
     }
   }
