@@ -87,10 +87,7 @@ class TelemetryStreamTest {
 
   @Test
   void batchesWaitWhileTheNodeIsAwayAndGoOutInOrderWhenItComes() throws Exception {
-    int port;
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
+    int port = freePort(); // where no node listens yet
     SimulatedInstrument instrument = instrument();
     List<Long> offered = new ArrayList<>();
     try (TelemetryStream stream = stream(port)) {
@@ -113,10 +110,7 @@ class TelemetryStreamTest {
 
   @Test
   void aFullBufferRefusesNewBatchesRatherThanGrow() throws Exception {
-    int port;
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
+    int port = freePort(); // where no node listens yet
     SimulatedInstrument instrument = instrument();
     TelemetryStream.Settings settings = new TelemetryStream.Settings(socket(port), 2, 3, Duration.ofMillis(50), Duration.ofMillis(200),
         Duration.ofSeconds(2));
@@ -230,6 +224,12 @@ class TelemetryStreamTest {
         refusals.add((index < 0 ? "whole batch" : "reading " + index + " (" + field + ")") + ": " + error);
       }
     };
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket free = new ServerSocket(0)) {
+      return free.getLocalPort();
+    }
   }
 
   private static URI socket(int port) {

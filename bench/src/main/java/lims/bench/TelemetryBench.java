@@ -2,7 +2,6 @@ package lims.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.StringReader;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -118,7 +117,7 @@ public final class TelemetryBench {
 
     // 3. soak at half the ingest's rate
     List<String> heap = new ArrayList<>();
-    heap.add("start " + heapAfterGc());
+    heap.add("start " + EventsBench.heapAfterGc());
     live = new LiveClient(admin.token());
     double perAdapter = ingestRate / 2 / adapters;
     running.forEach(a -> a.start(perAdapter));
@@ -127,14 +126,14 @@ public final class TelemetryBench {
     Duration every = soak.dividedBy(10).compareTo(Duration.ofSeconds(10)) < 0 ? Duration.ofSeconds(10) : soak.dividedBy(10);
     for (Duration done = Duration.ZERO; done.compareTo(soak) < 0; done = done.plus(every)) {
       pause(every);
-      heap.add(Duration.ofNanos(System.nanoTime() - s0).toSeconds() + " s " + heapAfterGc());
+      heap.add(Duration.ofNanos(System.nanoTime() - s0).toSeconds() + " s " + EventsBench.heapAfterGc());
     }
     double soakSeconds = (System.nanoTime() - s0) / 1e9;
     double soakRate = (acked(running) - soakBefore) / soakSeconds;
     for (Adapter a : running) a.stopAndDrain();
     long unacknowledged = running.stream().mapToLong(a -> a.stream.buffered()).sum();
     live.close();
-    heap.add("end " + heapAfterGc());
+    heap.add("end " + EventsBench.heapAfterGc());
     long stored = bench.longScalar("SELECT count(*) FROM telemetry_reading WHERE device_id LIKE 'bench-incubator-%'");
     long ackedAll = acked(running);
 
@@ -324,11 +323,5 @@ public final class TelemetryBench {
 
     @Override
     public void onComplete() {}
-  }
-
-  private static String heapAfterGc() {
-    System.gc();
-    System.gc();
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024) + " MB";
   }
 }

@@ -251,15 +251,7 @@ class EventStreamTest {
 
   @Test
   void aClientThatDoesNotReadTelemetryIsDroppedAsSlowToo() throws Exception {
-    URI uri = URI.create(node.node.baseUrl());
-    try (Socket socket = new Socket()) {
-      socket.setReceiveBufferSize(4096);
-      socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
-      socket.setSoTimeout(60_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(("GET " + EventRoutes.PATH + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
-          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
+    try (Socket socket = streamNotRead()) {
       // Batches of 100 readings (about 5 KB an event), each on a channel of its own so that no pace holds them back.
       double droppedBefore = slowClientsDropped();
       double[] values = new double[100];
@@ -284,7 +276,6 @@ class EventStreamTest {
     do {
       stored("ev-flood", "flood-marker", "V", 0); // again until the new subscription is in
     } while (!drained.await(200, java.util.concurrent.TimeUnit.MILLISECONDS) && System.nanoTime() < until);
-  }
   }
 
   @Test
@@ -328,15 +319,7 @@ class EventStreamTest {
   void aClientThatDoesNotReadIsDroppedWithAClosingEvent() throws Exception {
     EventStreamClient reader = connect(admin);
     reader.nextEvent(WAIT);
-    URI uri = URI.create(node.node.baseUrl());
-    try (Socket socket = new Socket()) {
-      socket.setReceiveBufferSize(4096);
-      socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
-      socket.setSoTimeout(60_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(("GET " + EventRoutes.PATH + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
-          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
+    try (Socket socket = streamNotRead()) {
       // Changes of about 1 KB each, until the node reports the drop (at most about 4 MB of them).
       double droppedBefore = slowClientsDropped();
       String capabilities = "c".repeat(48);
@@ -401,6 +384,20 @@ class EventStreamTest {
   }
 
   /** The node's count of dropped slow clients, from /metrics. */
+  /** A stream opened over a bare socket with a small receive buffer, which the test does not read until it says so. */
+  static Socket streamNotRead() throws IOException {
+    URI uri = URI.create(node.node.baseUrl());
+    Socket socket = new Socket();
+    socket.setReceiveBufferSize(4096);
+    socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
+    socket.setSoTimeout(60_000);
+    OutputStream out = socket.getOutputStream();
+    out.write(("GET " + EventRoutes.PATH + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
+        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    return socket;
+  }
+
   static double slowClientsDropped() {
     for (String line : api.get("/metrics", null).body().split("\n")) {
       if (line.startsWith("lims_events_slow_clients_total ")) return Double.parseDouble(line.substring(line.indexOf(' ') + 1));
