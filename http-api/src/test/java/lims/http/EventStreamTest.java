@@ -206,14 +206,15 @@ class EventStreamTest {
 
     long start = System.nanoTime();
     for (int i = 0; i < 30; i++) stored(device, "absorbance", "OD", i, i + 0.5);
-    double burstSeconds = (System.nanoTime() - start) / 1e9;
     stored(device, "lamp-temperature", "°C", 41.5); // after the burst on the topic: once it is here, so is all the burst let through
 
     List<Event> seen = client.eventsUntil(e -> isTelemetry(e, device, "lamp-temperature"), WAIT);
+    double seconds = (System.nanoTime() - start) / 1e9; // the burst was handed on within this time, however the node paced its work
     List<Event> absorbance = seen.stream().filter(e -> isTelemetry(e, device, "absorbance")).toList();
     assertFalse(absorbance.isEmpty(), "the first batch of a channel goes out at once: " + seen);
-    // At most 2 per second per channel (the default): the first, plus what the burst's length allowed.
-    assertTrue(absorbance.size() <= 1 + (int) Math.ceil(burstSeconds * 2), absorbance.size() + " frames of 30 batches in " + burstSeconds + " s");
+    // At most 2 per second per channel (the default): the first, plus what the time it took allowed.
+    assertTrue(absorbance.size() <= 1 + (int) Math.ceil(seconds * 2) && absorbance.size() < 30,
+        absorbance.size() + " events of 30 batches in " + seconds + " s");
     Event first = absorbance.get(0);
     assertEquals(null, first.id(), "telemetry is not resumable: no id");
     assertEquals("telemetry", first.data().path("type").asText());
