@@ -179,7 +179,7 @@ public final class EventsBench {
     public void onComplete() {}
   }
 
-  private static String heapAfterGc() {
+  static String heapAfterGc() {
     System.gc();
     System.gc();
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024) + " MB";

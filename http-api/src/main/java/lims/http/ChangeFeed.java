@@ -50,8 +50,26 @@ final class ChangeFeed {
   /** Rows read in one query, by the follower and by a replay. */
   static final int PAGE = 1000;
 
-  /** One change as it goes to clients: its journal ordering, its kind of entity and its rendered event. */
-  record Frame(long ordering, String entity, ByteString bytes) {}
+  /**
+   * One event as it goes to clients: a change with its journal ordering, its kind of entity and
+   * its rendered event; or a telemetry frame ({@code channel}: its device and channel), which is
+   * live only: it has no ordering, and resuming after a change neither skips nor repeats one.
+   */
+  record Frame(long ordering, String entity, ByteString bytes, String channel) {
+    Frame(long ordering, String entity, ByteString bytes) {
+      this(ordering, entity, bytes, null);
+    }
+
+    /** Telemetry is shown to those who may see devices. */
+    static Frame telemetry(String channel, ByteString bytes) {
+      return new Frame(-1, DomainChanges.DEVICE, bytes, channel);
+    }
+
+    /** A change of the journal, which a client resumes after; telemetry is not. */
+    boolean resumable() {
+      return channel == null;
+    }
+  }
 
   /** Why the server ended a client's stream, as its closing event says. */
   enum Ending {
@@ -64,16 +82,18 @@ final class ChangeFeed {
     }
   }
 
-  /** A connected client: the kinds of entity it may see, and its bounded queue. */
+  /** A connected client: the kinds of entity it may see, its bounded queue, and its pace of telemetry. */
   static final class Client {
     private final Set<String> visible;
     private final BoundedSourceQueue<Frame> queue;
+    private final ChannelPace pace;
     private volatile Ending ending;
     private volatile Cancellable expiry;
 
-    private Client(Set<String> visible, BoundedSourceQueue<Frame> queue) {
+    private Client(Set<String> visible, BoundedSourceQueue<Frame> queue, ChannelPace pace) {
       this.visible = visible;
       this.queue = queue;
+      this.pace = pace;
     }
 
     Optional<Ending> ending() {
@@ -94,6 +114,8 @@ final class ChangeFeed {
   private final int maxClients;
   /** Rows the follower hands on at once: at most half a client's queue, so one poll alone never fills a queue a client keeps reading. */
   private final int followerPage;
+  /** Telemetry frames one client gets per channel: at most one per this long. */
+  private final long telemetryInterval;
   private final Counter slowClients;
   private final CompletableFuture<Done> following = new CompletableFuture<>();
   private final Set<Client> clients = new LinkedHashSet<>(); // guarded by this
@@ -112,6 +134,9 @@ final class ChangeFeed {
     this.clientBuffer = events.getInt("client-buffer");
     this.maxClients = events.getInt("max-clients");
     this.followerPage = Math.max(1, Math.min(PAGE, clientBuffer / 2));
+    double perSecond = system.settings().config().getDouble("lims.telemetry.live.max-per-second");
+    if (!(perSecond > 0)) throw new IllegalArgumentException("lims.telemetry.live.max-per-second must be above 0, not " + perSecond);
+    this.telemetryInterval = (long) (1e9 / perSecond);
     Gauge.builder("lims.events.clients", this, ChangeFeed::clientCount).strongReference(true)
         .description("event streams (GET /api/v1/events) this node serves").register(registry);
     this.slowClients = Counter.builder("lims.events.slow_clients")
@@ -146,7 +171,7 @@ final class ChangeFeed {
           throw ProblemException.unavailable("this node serves " + maxClients + " event streams already; try again or another node");
         }
         Pair<BoundedSourceQueue<Frame>, Source<Frame, NotUsed>> queue = Source.<Frame>queue(clientBuffer).preMaterialize(materializer);
-        Client client = new Client(visible, queue.first());
+        Client client = new Client(visible, queue.first(), new ChannelPace(telemetryInterval));
         clients.add(client);
         return new Subscription(client, position, queue.second());
       }
@@ -244,17 +269,38 @@ final class ChangeFeed {
   private synchronized void publish(List<Frame> frames, long through) {
     for (Frame frame : frames) {
       for (Client client : new ArrayList<>(clients)) {
-        if (!client.visible.contains(frame.entity())) continue;
-        QueueOfferResult offered = client.queue.offer(frame);
-        if (offered == QueueOfferResult.dropped()) {
-          slowClients.increment();
-          end(client, Ending.SLOW_CLIENT);
-        } else if (!offered.isEnqueued()) {
-          clients.remove(client); // its stream is gone (closed by the client)
-        }
+        if (client.visible.contains(frame.entity())) deliver(client, frame);
       }
     }
     position = through;
+  }
+
+  /**
+   * Telemetry frames, from any node (TelemetryFrames): to each client that may see them, as
+   * fast as its pace admits per channel. They share the client's queue with the changes, so a
+   * client that stops reading is ended as slow whatever fills its queue.
+   */
+  synchronized void publishTelemetry(List<Frame> frames, long nowNanos) {
+    for (Client client : new ArrayList<>(clients)) {
+      for (Frame frame : frames) {
+        if (!client.visible.contains(frame.entity()) || !client.pace.admits(frame.channel(), nowNanos)) continue;
+        if (!deliver(client, frame)) break;
+      }
+    }
+  }
+
+  /** Offers a frame to a client's queue; false when the client is gone or ended as slow. */
+  private boolean deliver(Client client, Frame frame) {
+    QueueOfferResult offered = client.queue.offer(frame);
+    if (offered == QueueOfferResult.dropped()) {
+      slowClients.increment();
+      end(client, Ending.SLOW_CLIENT);
+      return false;
+    } else if (!offered.isEnqueued()) {
+      clients.remove(client); // its stream is gone (closed by the client)
+      return false;
+    }
+    return true;
   }
 
   private void stop() {

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
+import lims.device.telemetry.LiveTelemetry;
 import lims.kernel.Role;
 import lims.security.Principal;
 import lims.security.TokenService;
@@ -75,8 +76,10 @@ final class EventRoutes {
 
   /** The route, with this node's follower of the journal started; {@code endpoints}: every other route, for the roles. */
   static EventRoutes start(ActorSystem<?> system, Config events, TokenService tokens, ObjectMapper mapper,
-      io.micrometer.core.instrument.MeterRegistry registry, List<Endpoint> endpoints) {
-    return new EventRoutes(ChangeFeed.start(system, events, mapper, registry), tokens, readers(endpoints), events);
+      io.micrometer.core.instrument.MeterRegistry registry, List<Endpoint> endpoints, LiveTelemetry liveTelemetry) {
+    ChangeFeed feed = ChangeFeed.start(system, events, mapper, registry);
+    TelemetryFrames.follow(liveTelemetry, feed);
+    return new EventRoutes(feed, tokens, readers(endpoints), events);
   }
 
   List<Endpoint> endpoints() {
@@ -148,7 +151,8 @@ final class EventRoutes {
 
   private HttpResponse response(Start start, ChangeFeed.Subscription subscription) {
     ChangeFeed.Client client = subscription.client();
-    Source<ChangeFeed.Frame, NotUsed> live = subscription.live().filter(frame -> frame.ordering() > start.liveAfter());
+    // Changes the start covered already are skipped by their ordering; telemetry has none and always passes.
+    Source<ChangeFeed.Frame, NotUsed> live = subscription.live().filter(frame -> !frame.resumable() || frame.ordering() > start.liveAfter());
     Source<ByteString, NotUsed> body = Source.single(RETRY)
         .concat(start.first().concat(live).map(ChangeFeed.Frame::bytes))
         // Lazily: the reason is known only once the live changes have ended (concat would ask at the start).

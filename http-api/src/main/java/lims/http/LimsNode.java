@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import lims.device.telemetry.LiveTelemetry;
+import lims.device.telemetry.ReadingsListener;
 import lims.analysis.Analyses;
 import lims.reporting.delivery.Deliveries;
 import lims.analysis.Pipelines;
@@ -134,6 +136,10 @@ public final class LimsNode {
           return CompletableFuture.completedFuture(Done.getInstance());
         });
 
+    // Told of every batch of readings once stored (docs/telemetry.md): the alarm watches and the live view on the event stream.
+    LiveTelemetry liveTelemetry = LiveTelemetry.start(system);
+    List<ReadingsListener> readingsListeners = List.of(alarmWatches, liveTelemetry);
+
     var classic = Adapter.toClassic(system);
     if (config.getBoolean("lims.management.enabled")) {
       PekkoManagement.get(classic).start();
@@ -153,7 +159,8 @@ public final class LimsNode {
     endpoints.addAll(new LabTestRoutes(labTests, mapper, idempotency).endpoints());
     endpoints.addAll(new WorkflowRoutes(workflows, mapper, config.getDuration("lims.device.execute-wait"), idempotency)
         .endpoints());
-    endpoints.addAll(EventRoutes.start(system, http.getConfig("events"), tokens, mapper, metrics.registry(), endpoints).endpoints());
+    endpoints.addAll(EventRoutes.start(system, http.getConfig("events"), tokens, mapper, metrics.registry(), endpoints, liveTelemetry)
+        .endpoints());
     endpoints.addAll(new MeRoutes(endpoints, mapper).endpoints()); // reads the others' access: after them
     HttpPipeline pipeline =
         new HttpPipeline(endpoints, AddressPolicy.fromConfig(security), tokens, metrics, mapper, Materializer.matFromSystem(system), http);
@@ -182,7 +189,7 @@ public final class LimsNode {
                 return CompletableFuture.completedFuture(Done.getInstance());
               });
           log.info("HTTP API listening on {}", binding.localAddress());
-          return new LimsNode(system, binding, endpoints, adminReady, labTests, deliveries, List.of(alarmWatches));
+          return new LimsNode(system, binding, endpoints, adminReady, labTests, deliveries, readingsListeners);
         });
   }
 
@@ -252,7 +259,7 @@ public final class LimsNode {
     return deliveries;
   }
 
-  /** Told of every batch of readings this node stores (the alarm watches), for the ingest and for tests that feed readings directly. */
+  /** Told of every batch of readings this node stores (the alarm watches, the live view): for the ingest, and for tests that feed readings directly. */
   public List<ReadingsListener> readingsListeners() {
     return readingsListeners;
   }

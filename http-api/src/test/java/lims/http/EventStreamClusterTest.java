@@ -50,6 +50,11 @@ class EventStreamClusterTest {
     long seenSecond = awaitRegistered(onSecond, "cluster-reader-1");
     assertEquals(seenFirst, seenSecond, "one change, one id on every node");
 
+    // Readings stored by the second node reach the first node's client: the live topic spans the cluster.
+    EventStreamClient.Event live = awaitTelemetry(second, onFirst, "cluster-reader-1");
+    assertEquals("cluster-reader-1", live.data().path("device_id").asText());
+    assertEquals(null, live.id());
+
     // The client of the first node loses it, misses a change, and reconnects to the second.
     onFirst.close();
     register(first, admin, "cluster-reader-2");
@@ -70,6 +75,27 @@ class EventStreamClusterTest {
   private static void register(TestNode node, String token, String id) {
     ApiClient.Reply reply = node.api.post("/api/v1/devices", token, ApiClient.json(Map.of("id", id, "name", "Reader", "type", "plate_reader")));
     assertEquals(201, reply.status(), reply.body());
+  }
+
+  /**
+   * Stores a reading through {@code storing}'s listeners until {@code client} gets it: the other
+   * node's end of the topic learns of this one through the cluster's receptionist, a moment
+   * after both are up.
+   */
+  private static EventStreamClient.Event awaitTelemetry(TestNode storing, EventStreamClient client, String device) {
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      java.time.Instant now = java.time.Instant.now();
+      List<lims.device.telemetry.Reading> readings = List.of(new lims.device.telemetry.Reading("absorbance", now, 0.42, "OD", now,
+          lims.device.telemetry.Reading.Quality.GOOD));
+      storing.node.readingsListeners().forEach(listener -> listener.stored(device, readings));
+      try {
+        List<EventStreamClient.Event> seen = client.eventsUntil(e -> "telemetry".equals(e.name()), Duration.ofSeconds(1));
+        return seen.get(seen.size() - 1);
+      } catch (AssertionError notYet) {
+        if (System.nanoTime() > until) throw notYet;
+      }
+    }
   }
 
   private static long awaitRegistered(EventStreamClient client, String id) {

@@ -183,6 +183,102 @@ class EventStreamTest {
     assertEquals(expected.subList(1, expected.size()), again.stream().map(Event::entityId).toList());
   }
 
+  /** Readings of one channel as the ingest hands a stored batch to its listeners. */
+  static void stored(String device, String channel, String unit, double... values) {
+    java.time.Instant now = java.time.Instant.now();
+    List<lims.device.telemetry.Reading> readings = new ArrayList<>();
+    for (double value : values) {
+      readings.add(new lims.device.telemetry.Reading(channel, now, value, unit, now, lims.device.telemetry.Reading.Quality.GOOD));
+    }
+    node.node.readingsListeners().forEach(listener -> listener.stored(device, readings));
+  }
+
+  static boolean isTelemetry(Event e, String device, String channel) {
+    return "telemetry".equals(e.name()) && device.equals(e.data().path("device_id").asText()) && channel.equals(e.data().path("channel").asText());
+  }
+
+  @Test
+  void storedReadingsArriveAsTelemetryWithoutAnIdPacedPerChannel() {
+    EventStreamClient client = connect(viewer);
+    client.nextEvent(WAIT);
+    String device = registerDevice();
+    awaitChange(client, "device.registered", device);
+
+    long start = System.nanoTime();
+    for (int i = 0; i < 30; i++) stored(device, "absorbance", "OD", i, i + 0.5);
+    stored(device, "lamp-temperature", "°C", 41.5); // after the burst on the topic: once it is here, so is all the burst let through
+
+    List<Event> seen = client.eventsUntil(e -> isTelemetry(e, device, "lamp-temperature"), WAIT);
+    double seconds = (System.nanoTime() - start) / 1e9; // the burst was handed on within this time, however the node paced its work
+    List<Event> absorbance = seen.stream().filter(e -> isTelemetry(e, device, "absorbance")).toList();
+    assertFalse(absorbance.isEmpty(), "the first batch of a channel goes out at once: " + seen);
+    // At most 2 per second per channel (the default): the first, plus what the time it took allowed.
+    assertTrue(absorbance.size() <= 1 + (int) Math.ceil(seconds * 2) && absorbance.size() < 30,
+        absorbance.size() + " events of 30 batches in " + seconds + " s");
+    Event first = absorbance.get(0);
+    assertEquals(null, first.id(), "telemetry is not resumable: no id");
+    assertEquals("telemetry", first.data().path("type").asText());
+    assertEquals("OD", first.data().path("unit").asText());
+    assertEquals(2, first.data().path("readings").size(), "the batch's readings of the channel, in one event");
+    assertEquals(0.0, first.data().path("readings").get(0).path("value").asDouble());
+    assertEquals(0.5, first.data().path("readings").get(1).path("value").asDouble());
+    assertEquals("good", first.data().path("readings").get(0).path("quality").asText());
+    assertTrue(first.data().path("readings").get(0).path("at").asText().endsWith("Z"));
+    Event lamp = seen.get(seen.size() - 1);
+    assertEquals(41.5, lamp.data().path("readings").get(0).path("value").asDouble(), "another channel has its own pace");
+  }
+
+  @Test
+  void telemetryNeitherMovesNorBreaksResumption() {
+    EventStreamClient first = connect(admin);
+    first.nextEvent(WAIT);
+    String device = registerDevice();
+    long lastSeen = awaitChange(first, "device.registered", device).ordering();
+    stored(device, "absorbance", "OD", 1.25);
+    first.eventsUntil(e -> isTelemetry(e, device, "absorbance"), WAIT);
+    first.close();
+    String missed = registerDevice();
+
+    EventStreamClient resumed = connect(admin, "", Map.of("Last-Event-ID", Long.toString(lastSeen)));
+    assertEquals("open", resumed.nextEvent(WAIT).name());
+    List<Event> replayed = resumed.eventsUntil(e -> e.isChange() && missed.equals(e.entityId()), WAIT);
+    assertTrue(replayed.stream().noneMatch(e -> "telemetry".equals(e.name())), "telemetry is live only, never replayed: " + replayed);
+    // Live telemetry reaches a resumed stream too (its changes are filtered by ordering; telemetry has none).
+    stored(device, "absorbance", "OD", 2.5);
+    Event live = resumed.eventsUntil(e -> isTelemetry(e, device, "absorbance"), WAIT).stream()
+        .filter(e -> isTelemetry(e, device, "absorbance")).findFirst().orElseThrow();
+    assertEquals(2.5, live.data().path("readings").get(0).path("value").asDouble());
+  }
+
+  @Test
+  void aClientThatDoesNotReadTelemetryIsDroppedAsSlowToo() throws Exception {
+    try (Socket socket = streamNotRead()) {
+      // Batches of 100 readings (about 5 KB an event), each on a channel of its own so that no pace holds them back.
+      double droppedBefore = slowClientsDropped();
+      double[] values = new double[100];
+      long until = System.nanoTime() + WAIT.toNanos();
+      for (int i = 0; slowClientsDropped() == droppedBefore && System.nanoTime() < until; i++) {
+        for (int j = 0; j < 50; j++) stored("ev-flood", "channel-" + i + "-" + j, "V", values);
+      }
+      assertTrue(slowClientsDropped() > droppedBefore, "the client that does not read was never dropped");
+      String received = readToEnd(socket.getInputStream());
+      assertTrue(received.contains("event: closing\ndata: {\"type\":\"closing\",\"reason\":\"slow_client\"}"),
+          "no closing event at the end of " + received.length() + " characters");
+      assertTrue(received.indexOf("event: closing") > received.lastIndexOf("event: telemetry"), "the closing event is the last");
+    }
+    // The flood's tail through the topic before the next test's clients connect: a marker published after it arrives.
+    java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(1);
+    node.node.readingsListeners().stream().filter(l -> l instanceof lims.device.telemetry.LiveTelemetry).findFirst()
+        .map(l -> (lims.device.telemetry.LiveTelemetry) l).orElseThrow()
+        .subscribe("flood-drained", batch -> {
+          if (batch.channels().get(0).channel().equals("flood-marker")) drained.countDown();
+        });
+    long until = System.nanoTime() + WAIT.toNanos();
+    do {
+      stored("ev-flood", "flood-marker", "V", 0); // again until the new subscription is in
+    } while (!drained.await(200, java.util.concurrent.TimeUnit.MILLISECONDS) && System.nanoTime() < until);
+  }
+
   @Test
   void anIdBeyondTheJournalGetsOneReloadAndTheStreamGoesOn() {
     EventStreamClient client = connect(admin, "", Map.of("Last-Event-ID", "999999999999"));
@@ -224,15 +320,7 @@ class EventStreamTest {
   void aClientThatDoesNotReadIsDroppedWithAClosingEvent() throws Exception {
     EventStreamClient reader = connect(admin);
     reader.nextEvent(WAIT);
-    URI uri = URI.create(node.node.baseUrl());
-    try (Socket socket = new Socket()) {
-      socket.setReceiveBufferSize(4096);
-      socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
-      socket.setSoTimeout(60_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(("GET " + EventRoutes.PATH + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
-          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
+    try (Socket socket = streamNotRead()) {
       // Changes of about 1 KB each, until the node reports the drop (at most about 4 MB of them).
       double droppedBefore = slowClientsDropped();
       String capabilities = "c".repeat(48);
@@ -297,6 +385,20 @@ class EventStreamTest {
   }
 
   /** The node's count of dropped slow clients, from /metrics. */
+  /** A stream opened over a bare socket with a small receive buffer, which the test does not read until it says so. */
+  static Socket streamNotRead() throws IOException {
+    URI uri = URI.create(node.node.baseUrl());
+    Socket socket = new Socket();
+    socket.setReceiveBufferSize(4096);
+    socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
+    socket.setSoTimeout(60_000);
+    OutputStream out = socket.getOutputStream();
+    out.write(("GET " + EventRoutes.PATH + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
+        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    return socket;
+  }
+
   static double slowClientsDropped() {
     for (String line : api.get("/metrics", null).body().split("\n")) {
       if (line.startsWith("lims_events_slow_clients_total ")) return Double.parseDouble(line.substring(line.indexOf(' ') + 1));

@@ -42,8 +42,8 @@ final class ConfigCheck {
   /** Sections of NAMED_BY_THE_LAB whose entries take their defaults from a section beside them: those settings are of their default's kind. */
   private static final Map<String, String> ENTRY_DEFAULTS = Map.of("lims.analysis.pipelines", "pipeline-defaults");
 
-  /** Variables of the launcher script (./lims), the tests and the benchmarks: never a node's setting. */
-  private static final Pattern LAUNCHER_VARIABLES = Pattern.compile("LIMS_(JAVA_OPTS|PG_OPTS|TEST_\\w*|BENCH_\\w*)");
+  /** Variables of the launcher script (./lims), the tests, the benchmarks and the adapter (LIMS_ADAPTER_PASSWORD): never a node's setting. */
+  private static final Pattern LAUNCHER_VARIABLES = Pattern.compile("LIMS_(JAVA_OPTS|PG_OPTS|TEST_\\w*|BENCH_\\w*|ADAPTER_\\w*)");
 
   /** The test harness's system property lims.test.database (the database under test) reaches the config as -D does: not a setting. */
   private static final String HARNESS_SECTION = "lims.test";

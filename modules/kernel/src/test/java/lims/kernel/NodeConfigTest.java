@@ -28,8 +28,9 @@ class NodeConfigTest {
       Config node = NodeConfig.load(mode, Map.of(), Map.of());
       assertEquals(mode, node.getString("lims.mode"));
     }
-    // The launcher's, the tests' and the benchmarks' own variables are not settings, and not refused.
-    NodeConfig.load("embedded", Map.of(), Map.of("LIMS_JAVA_OPTS", "-Xmx2g", "LIMS_TEST_PG_URL", "jdbc:postgresql://h/p", "LIMS_BENCH_PG_PID", "1"));
+    // The launcher's, the tests', the benchmarks' and the adapter's own variables are not settings, and not refused.
+    NodeConfig.load("embedded", Map.of(), Map.of("LIMS_JAVA_OPTS", "-Xmx2g", "LIMS_TEST_PG_URL", "jdbc:postgresql://h/p", "LIMS_BENCH_PG_PID", "1",
+        "LIMS_ADAPTER_PASSWORD", "secret"));
   }
 
   @Test
