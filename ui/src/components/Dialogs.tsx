@@ -25,7 +25,7 @@ export function Confirm({ title, message, confirm, onConfirm, onClose }: {
 }
 
 /** Asks for a reason (a required one cannot be left empty), as the custody record keeps it. */
-export function ReasonPrompt({ title, label, required, confirm, onSubmit, onClose, error, intro, maxLength, busy }: {
+export function ReasonPrompt({ title, label, required, confirm, onSubmit, onClose, error, intro, maxLength, busy, missing: missingText = 'A reason is required.' }: {
   title: string;
   label: string;
   required: boolean;
@@ -40,10 +40,12 @@ export function ReasonPrompt({ title, label, required, confirm, onSubmit, onClos
   maxLength?: number;
   /** While the answer is awaited the submit button is disabled, so one click sends once. */
   busy?: boolean;
+  /** What is said when a required reason is left empty. */
+  missing?: string;
 }) {
   const reason = useSignal('');
   const missing = useSignal(false);
-  const message = error ?? (missing.value ? 'A reason is required.' : undefined);
+  const message = error ?? (missing.value ? missingText : undefined);
   return (
     <Modal title={title} onClose={onClose}>
       <form

@@ -12,7 +12,7 @@ import { devicePath, To } from './DevicesParts';
 import { Alarm, alarmInWords, alarmsQuery, COMMENT_MAX, isAlarmChange } from './TelemetryModel';
 
 /** "Acknowledge" on a row opens the comment prompt; the answer replaces the row, a refusal is said and the list read again. */
-export function useAcknowledge(onDone: (alarm: Alarm) => void, reload: () => void) {
+export function useAcknowledge(onDone: (alarm: Alarm) => void, reload: () => void, units?: Record<string, string>) {
   const asking = useSignal<Alarm | null>(null);
   const busy = useSignal(false);
   const fieldError = useSignal<string | undefined>(undefined);
@@ -24,7 +24,7 @@ export function useAcknowledge(onDone: (alarm: Alarm) => void, reload: () => voi
     try {
       const answer = await call<Alarm>('POST', `/api/v1/alarms/${encodeURIComponent(alarm.id)}/acknowledge`, { comment });
       asking.value = null;
-      notice.value = { tone: 'ok', text: `Acknowledged: ${alarmInWords(alarm)} on ${alarm.device_id}.` };
+      notice.value = { tone: 'ok', text: `Acknowledged: ${alarmInWords(alarm, units?.[alarm.channel])} on ${alarm.device_id}.` };
       onDone(answer && answer.id ? answer : { ...alarm, acknowledged_by: 'you', acknowledged_at: new Date().toISOString(), comment });
     } catch (e) {
       const p = e instanceof Problem ? e : new Problem(0, String(e));
@@ -43,9 +43,10 @@ export function useAcknowledge(onDone: (alarm: Alarm) => void, reload: () => voi
   const dialog = asking.value && (
     <ReasonPrompt
       title="Acknowledge alarm"
-      intro={`${alarmInWords(asking.value)} on ${asking.value.device_id}, raised ${instant(asking.value.raised_at)}.`}
+      intro={`${alarmInWords(asking.value, units?.[asking.value.channel])} on ${asking.value.device_id}, raised ${instant(asking.value.raised_at)}.`}
       label="Comment (what was seen or done)"
       required
+      missing="A comment is required: say what was seen or done."
       maxLength={COMMENT_MAX}
       confirm="Acknowledge"
       busy={busy.value}
@@ -103,16 +104,19 @@ export function AlarmTable({ alarms, showDevice, units, onAcknowledge, labelledB
             </td>
             <td data-label="Raised">{instant(a.raised_at)}</td>
             <td data-label="State">
-              {a.active ? <span class="status alarm-active">active</span> : <span class="status alarm-cleared">cleared</span>}
-              {a.cleared_at && <span class="since">{instant(a.cleared_at)}</span>}
+              {/* one wrapper per cell: on a phone the cell is a grid of its label and its content */}
+              <div>
+                {a.active ? <span class="status alarm-active">active</span> : <span class="status alarm-cleared">cleared</span>}
+                {a.cleared_at && <span class="since">{instant(a.cleared_at)}</span>}
+              </div>
             </td>
             <td data-label="Acknowledged">
               {a.acknowledged_by ? (
-                <>
+                <div>
                   {a.acknowledged_by}
                   <span class="since">{instant(a.acknowledged_at)}</span>
                   {a.comment && <q class="comment">{a.comment}</q>}
-                </>
+                </div>
               ) : (
                 'not yet'
               )}
@@ -149,6 +153,7 @@ export function DeviceAlarms({ deviceId, units }: { deviceId: string; units?: Re
   const ack = useAcknowledge(
     (done) => list.patch(done.id, () => done),
     () => void list.reload(),
+    units,
   );
   useEffect(() => onChange('device', (change) => change.id === deviceId && isAlarmChange(change) && void list.reload()), [deviceId]);
 
