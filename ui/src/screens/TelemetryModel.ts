@@ -160,25 +160,21 @@ export function emptySeries(step: number | null): Series {
   return { step, at: [], value: [], min: [], max: [], count: [] };
 }
 
+function push(s: Series, at: number, value: number, min: number, max: number, count: number): void {
+  s.at.push(at);
+  s.value.push(value);
+  s.min.push(min);
+  s.max.push(max);
+  s.count.push(count);
+}
+
 /** The series of an answer of GET …/telemetry, oldest first. */
 export function seriesOf(answer: TelemetryAnswer, step: number | null): Series {
   const s = emptySeries(step);
   if (answer.buckets) {
-    for (const b of [...answer.buckets].sort((x, y) => Date.parse(x.at) - Date.parse(y.at))) {
-      s.at.push(Date.parse(b.at));
-      s.value.push(b.avg);
-      s.min.push(b.min);
-      s.max.push(b.max);
-      s.count.push(b.count);
-    }
+    for (const b of [...answer.buckets].sort((x, y) => Date.parse(x.at) - Date.parse(y.at))) push(s, Date.parse(b.at), b.avg, b.min, b.max, b.count);
   } else {
-    for (const p of [...(answer.points ?? [])].sort((x, y) => Date.parse(x.at) - Date.parse(y.at))) {
-      s.at.push(Date.parse(p.at));
-      s.value.push(p.value);
-      s.min.push(p.value);
-      s.max.push(p.value);
-      s.count.push(1);
-    }
+    for (const p of [...(answer.points ?? [])].sort((x, y) => Date.parse(x.at) - Date.parse(y.at))) push(s, Date.parse(p.at), p.value, p.value, p.value, 1);
   }
   return s;
 }
@@ -196,12 +192,7 @@ export function withReadings(series: Series, readings: { at: string; value: numb
     if (!Number.isFinite(t) || typeof r.value !== 'number' || !Number.isFinite(r.value)) continue;
     const last = s.at.length - 1;
     if (s.step === null) {
-      if (last >= 0 && t <= s.at[last]) continue;
-      s.at.push(t);
-      s.value.push(r.value);
-      s.min.push(r.value);
-      s.max.push(r.value);
-      s.count.push(1);
+      if (last < 0 || t > s.at[last]) push(s, t, r.value, r.value, r.value, 1);
       continue;
     }
     const bucket = Math.floor(t / s.step) * s.step;
@@ -213,11 +204,7 @@ export function withReadings(series: Series, readings: { at: string; value: numb
       s.max[last] = Math.max(s.max[last], r.value);
       s.count[last] = n + 1;
     } else {
-      s.at.push(bucket);
-      s.value.push(r.value);
-      s.min.push(r.value);
-      s.max.push(r.value);
-      s.count.push(1);
+      push(s, bucket, r.value, r.value, r.value, 1);
     }
   }
   return trimmed(s, -Infinity, s.step === null ? MAX_RAW_POINTS * 2 : Infinity);
