@@ -4,7 +4,6 @@ import { usePaged } from '../components/usePaged';
 import { onChange } from '../events';
 import { AckNotice, AlarmTable, useAcknowledge } from './AlarmsParts';
 import { Alarm, alarmsQuery, isAlarmChange } from './TelemetryModel';
-import './Telemetry.css';
 
 const PAGE_SIZE = 50;
 

@@ -2,14 +2,15 @@
 // they have seen it, with a comment the custody record keeps (who, when, what they did about it).
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { call, Problem } from '../api';
+import { call, get, Page, Problem } from '../api';
 import { ReasonPrompt } from '../components/Dialogs';
 import { usePaged } from '../components/usePaged';
-import { onChange } from '../events';
+import { onChange, onReload } from '../events';
 import { instant } from '../format';
 import { can } from '../session';
 import { devicePath, To } from './DevicesParts';
 import { Alarm, alarmInWords, alarmsQuery, COMMENT_MAX, isAlarmChange } from './TelemetryModel';
+import './Telemetry.css';
 
 /** "Acknowledge" on a row opens the comment prompt; the answer replaces the row, a refusal is said and the list read again. */
 export function useAcknowledge(onDone: (alarm: Alarm) => void, reload: () => void, units?: Record<string, string>) {
@@ -173,9 +174,44 @@ export function DeviceAlarms({ deviceId, units }: { deviceId: string; units?: Re
         !list.loading.value && !list.error.value && <p class="empty">No alarm is active.</p>
       )}
       <p class="more-link">
-        <To path="/alarms">All alarms</To>
+        <To path="/alarms">All alarms of the lab</To>
       </p>
       {ack.dialog}
     </section>
   );
+}
+
+/** How many active alarms each device has, for the board's cards; read again on any alarm change and on the stream's reload. */
+export function useActiveAlarmCounts(limit = 200) {
+  const counts = useSignal<Record<string, number>>({});
+  useEffect(() => {
+    let latest = 0;
+    const load = async () => {
+      const n = ++latest;
+      try {
+        const page = await get<Page<Alarm>>(alarmsQuery({ active: true, limit }));
+        if (n !== latest) return;
+        const byDevice: Record<string, number> = {};
+        page.items.forEach((a) => (byDevice[a.device_id] = (byDevice[a.device_id] ?? 0) + 1));
+        counts.value = byDevice;
+      } catch {
+        // The board still shows every device; its page says what went wrong with the alarms.
+      }
+    };
+    void load();
+    const stopChanges = onChange('device', (change) => isAlarmChange(change) && void load());
+    const stopReload = onReload(() => void load());
+    return () => {
+      latest++;
+      stopChanges();
+      stopReload();
+    };
+  }, []);
+  return counts.value;
+}
+
+/** "2 alarms" beside a device's status, when it has any active. */
+export function AlarmCount({ count }: { count: number | undefined }) {
+  if (!count) return null;
+  return <span class="status alarm-active">{count === 1 ? '1 alarm' : `${count} alarms`}</span>;
 }

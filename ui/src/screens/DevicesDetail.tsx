@@ -10,7 +10,6 @@ import { DeviceFacts, devicePath, Holder, StatusPill, To } from './DevicesParts'
 import { ReserveDialog, ReserveMode } from './DevicesReserve';
 import { DeviceAlarms } from './AlarmsParts';
 import { DeviceTelemetry } from './DevicesTelemetry';
-import './Telemetry.css';
 
 type Asking =
   | { kind: 'reserve'; mode: ReserveMode }

@@ -27,6 +27,7 @@ import {
   trimmed,
   withReadings,
 } from './TelemetryModel';
+import './Telemetry.css';
 
 /** How often the window moves on without readings (a stale channel's chart must show time passing). */
 const SLIDE_MS = 10_000;
@@ -57,15 +58,17 @@ export function DeviceTelemetry({ deviceId, onChannels }: { deviceId: string; on
     <section class="telemetry" aria-labelledby="telemetry-heading">
       <div class="telemetry-head">
         <h3 id="telemetry-heading">Telemetry</h3>
-        <fieldset class="range-picker">
-          <legend>Time range</legend>
-          {RANGES.map((r) => (
-            <label key={r.key} class={range.value === r.key ? 'chosen' : undefined}>
-              <input type="radio" name="telemetry-range" value={r.key} checked={range.value === r.key} onChange={() => (range.value = r.key)} />
-              {r.label}
-            </label>
-          ))}
-        </fieldset>
+        {!!channels.value?.length && (
+          <fieldset class="range-picker">
+            <legend>Time range</legend>
+            {RANGES.map((r) => (
+              <label key={r.key} class={range.value === r.key ? 'chosen' : undefined}>
+                <input type="radio" name="telemetry-range" value={r.key} checked={range.value === r.key} onChange={() => (range.value = r.key)} />
+                {r.label}
+              </label>
+            ))}
+          </fieldset>
+        )}
       </div>
       {failure.value && (
         <p class="error" role="alert">
