@@ -3,6 +3,8 @@
 // Authorization header. It resumes from the last id it saw after any drop (network, node
 // restart, slow_client, token_expired), so a screen misses no change and sees none twice;
 // on "reload" (or a resume the node cannot serve) screens read their lists again.
+// Telemetry frames (an instrument's readings) ride the same stream but are live only: they
+// have no id, are never resumed, and a chart reads its history again when the stream reopens.
 
 import { signal } from '@preact/signals';
 import { openEventStream } from './api';
