@@ -12,6 +12,7 @@ import { Workflows } from './screens/Workflows';
 import { Admin } from './screens/Admin';
 import { Clients } from './screens/Clients';
 import { Operations } from './screens/Operations';
+import { Alarms } from './screens/Alarms';
 import { NotYet } from './screens/NotYet';
 
 /** What each screen shows; `rest` is the path after the screen's own ("/SP-…" on a specimen's page, "" on the list). */
@@ -24,6 +25,7 @@ const VIEWS: Record<string, ScreenView> = {
   '/workflows': Workflows,
   '/clients': Clients,
   '/operations': Operations,
+  '/alarms': Alarms,
   '/admin': Admin,
 };
 

@@ -3,6 +3,8 @@
 // Authorization header. It resumes from the last id it saw after any drop (network, node
 // restart, slow_client, token_expired), so a screen misses no change and sees none twice;
 // on "reload" (or a resume the node cannot serve) screens read their lists again.
+// Telemetry frames (an instrument's readings) ride the same stream but are live only: they
+// have no id, are never resumed, and a chart reads its history again when the stream reopens.
 
 import { signal } from '@preact/signals';
 import { openEventStream } from './api';
@@ -16,11 +18,23 @@ export interface Change {
   [field: string]: unknown;
 }
 
+/** Readings of one channel of one device, as a `telemetry` frame brings them (no id: telemetry is live only, never resumed). */
+export interface Telemetry {
+  type: 'telemetry';
+  device_id: string;
+  channel: string;
+  unit: string;
+  readings: { at: string; value: number; quality?: string }[];
+}
+
 type ChangeListener = (change: Change) => void;
 type ReloadListener = (nothing?: undefined) => void;
+type TelemetryListener = (telemetry: Telemetry) => void;
 
 const changeListeners = new Set<ChangeListener>();
 const reloadListeners = new Set<ReloadListener>();
+const telemetryListeners = new Set<TelemetryListener>();
+const openListeners = new Set<ReloadListener>();
 
 /** Whether the stream is connected: the header shows it, so a user knows the page is live. */
 export const live = signal(false);
@@ -39,6 +53,21 @@ export function onReload(listener: ReloadListener): () => void {
   return () => reloadListeners.delete(listener);
 }
 
+/** Calls back with every telemetry frame (the caller picks its device and channel) until the returned function is called. */
+export function onTelemetry(listener: TelemetryListener): () => void {
+  telemetryListeners.add(listener);
+  return () => telemetryListeners.delete(listener);
+}
+
+/**
+ * Calls back each time the stream opens, a resume included: telemetry frames are not resumed,
+ * so a live chart reads its history again to fill what it missed while the stream was down.
+ */
+export function onStreamOpen(listener: ReloadListener): () => void {
+  openListeners.add(listener);
+  return () => openListeners.delete(listener);
+}
+
 /** The reconnection delay after the n-th failure in a row: 1, 2, 4 … up to 30 s, with jitter so clients of a restarted node spread out. */
 export function backoff(failures: number, random: () => number = Math.random): number {
   const base = Math.min(30_000, 1000 * 2 ** Math.max(0, failures - 1));
@@ -46,7 +75,13 @@ export function backoff(failures: number, random: () => number = Math.random): n
 }
 
 /** What one event means to the stream: the id to resume from, and what to tell screens. */
-export function interpret(event: { event: string; data: string; id?: string }): { id?: string; change?: Change; reload?: boolean; closing?: string } {
+export function interpret(event: { event: string; data: string; id?: string }): {
+  id?: string;
+  change?: Change;
+  reload?: boolean;
+  closing?: string;
+  telemetry?: Telemetry;
+} {
   const body = event.data ? JSON.parse(event.data) : {};
   switch (event.event) {
     case 'change':
@@ -57,6 +92,9 @@ export function interpret(event: { event: string; data: string; id?: string }): 
       return { id: event.id };
     case 'closing':
       return { closing: String(body.reason ?? 'closing') };
+    case 'telemetry':
+      // No id: resuming is by the journal's ordering, which readings are not part of.
+      return Array.isArray(body.readings) ? { telemetry: body as Telemetry } : {};
     default:
       return {};
   }
@@ -128,6 +166,8 @@ async function follow(signal: AbortSignal): Promise<void> {
           const meaning = interpret(event);
           if (meaning.id) lastId = meaning.id;
           if (meaning.change) tell(changeListeners, meaning.change);
+          if (meaning.telemetry) tell(telemetryListeners, meaning.telemetry);
+          if (event.event === 'open') tell(openListeners, undefined);
           // "open" too: screens read their lists before the stream was there, and a change
           // made between that read and this open is in neither; reading again closes the gap.
           if (meaning.reload || (event.event === 'open' && !resuming)) tell(reloadListeners, undefined);

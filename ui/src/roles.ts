@@ -20,6 +20,8 @@ export const SCREENS: Screen[] = [
   { path: '/specimens', label: 'Specimens', roles: LAB_STAFF },
   { path: '/devices', label: 'Devices', roles: LAB_STAFF },
   { path: '/workflows', label: 'Workflows', roles: LAB_STAFF },
+  // Alarms are read by every role that reads devices (GET /alarms answers them as GET /devices does).
+  { path: '/alarms', label: 'Alarms', roles: LAB_STAFF },
   { path: '/clients', label: 'Clients', roles: LAB_STAFF, capabilities: ['clients.list'] },
   { path: '/operations', label: 'Operations', roles: ['admin', 'technician', 'reviewer'], capabilities: ['reports.jobs', 'deliveries.list'] },
   { path: '/admin', label: 'Administration', roles: ['admin'] },

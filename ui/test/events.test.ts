@@ -96,6 +96,29 @@ describe('the live stream', () => {
     off();
   });
 
+  test('telemetry frames reach their listeners without moving the resume point, and every open asks charts to read again', async () => {
+    const frames: string[] = [];
+    let opens = 0;
+    const offTelemetry = events.onTelemetry((t) => frames.push(`${t.device_id}/${t.channel}:${t.readings.map((r) => r.value).join(',')}`));
+    const offOpen = events.onStreamOpen(() => opens++);
+    const telemetry = (value: number) =>
+      `event: telemetry\ndata: ${JSON.stringify({ type: 'telemetry', device_id: 'incubator-1', channel: 'temperature', unit: '°C', readings: [{ at: '2026-12-02T10:00:00Z', value, quality: 'good' }] })}\n\n`;
+    script = [
+      () => body('id: 20\nevent: open\ndata: {"type":"open"}\n\n', telemetry(37.1), change(21, 'device', 'incubator-1'), telemetry(37.2)),
+      () => body('id: 21\nevent: open\ndata: {"type":"open"}\n\n', telemetry(37.3)),
+    ];
+    events.start();
+    await vi.waitFor(() => expect(frames.length).toBe(2));
+    await vi.advanceTimersByTimeAsync(1600);
+    await vi.waitFor(() => expect(frames.length).toBe(3));
+    // The frame after the change (no id of its own) does not move the resume point past it.
+    expect(opened.slice(0, 2)).toEqual([undefined, '21']);
+    expect(frames).toEqual(['incubator-1/temperature:37.1', 'incubator-1/temperature:37.2', 'incubator-1/temperature:37.3']);
+    expect(opens).toBe(2); // telemetry is not resumed: the reopened stream asks charts to fill the gap
+    offTelemetry();
+    offOpen();
+  });
+
   test('a connection silent for longer than heartbeats allow is dropped and opened again from the last id', async () => {
     script = [
       () =>

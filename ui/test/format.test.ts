@@ -19,7 +19,7 @@ describe('a schedule in words (the list label; the server preview is the authori
 });
 
 test('each role sees the screens the API lets it use', () => {
-  expect(screensFor(['viewer']).map((s) => s.label)).toEqual(['Lab tests', 'Specimens', 'Devices', 'Workflows', 'Clients']);
+  expect(screensFor(['viewer']).map((s) => s.label)).toEqual(['Lab tests', 'Specimens', 'Devices', 'Workflows', 'Alarms', 'Clients']);
   expect(screensFor(['admin']).map((s) => s.label).at(-1)).toBe('Administration');
   expect(screensFor(['instrument'])).toEqual([]);
 });

@@ -53,7 +53,7 @@ test("a client's body drops empty contact rows, and the API's contacts[i] is map
 
 test('Clients and Operations are in the navigation when /me grants their routes', () => {
   const can = { 'clients.list': true, 'reports.jobs': true, 'deliveries.list': false };
-  expect(screensFor(['technician'], can).map((s) => s.label)).toEqual(['Lab tests', 'Specimens', 'Devices', 'Workflows', 'Clients', 'Operations']);
-  expect(screensFor(['viewer'], { 'clients.list': true }).map((s) => s.label)).toEqual(['Lab tests', 'Specimens', 'Devices', 'Workflows', 'Clients']);
+  expect(screensFor(['technician'], can).map((s) => s.label)).toEqual(['Lab tests', 'Specimens', 'Devices', 'Workflows', 'Alarms', 'Clients', 'Operations']);
+  expect(screensFor(['viewer'], { 'clients.list': true }).map((s) => s.label)).toEqual(['Lab tests', 'Specimens', 'Devices', 'Workflows', 'Alarms', 'Clients']);
   expect(screensFor(['scientist'], {}).map((s) => s.label)).not.toContain('Clients');
 });

@@ -25,7 +25,7 @@ export function Confirm({ title, message, confirm, onConfirm, onClose }: {
 }
 
 /** Asks for a reason (a required one cannot be left empty), as the custody record keeps it. */
-export function ReasonPrompt({ title, label, required, confirm, onSubmit, onClose, error }: {
+export function ReasonPrompt({ title, label, required, confirm, onSubmit, onClose, error, intro, maxLength, busy, missing: missingText = 'A reason is required.' }: {
   title: string;
   label: string;
   required: boolean;
@@ -34,10 +34,18 @@ export function ReasonPrompt({ title, label, required, confirm, onSubmit, onClos
   onClose: () => void;
   /** The API's message for the reason field, shown at it. */
   error?: string;
+  /** What the action is about, above the field. */
+  intro?: string;
+  /** The API's bound on the reason's length: the field takes no more. */
+  maxLength?: number;
+  /** While the answer is awaited the submit button is disabled, so one click sends once. */
+  busy?: boolean;
+  /** What is said when a required reason is left empty. */
+  missing?: string;
 }) {
   const reason = useSignal('');
   const missing = useSignal(false);
-  const message = error ?? (missing.value ? 'A reason is required.' : undefined);
+  const message = error ?? (missing.value ? missingText : undefined);
   return (
     <Modal title={title} onClose={onClose}>
       <form
@@ -51,6 +59,7 @@ export function ReasonPrompt({ title, label, required, confirm, onSubmit, onClos
           onSubmit(reason.value.trim());
         }}
       >
+        {intro && <p>{intro}</p>}
         <div class="field">
           <label for="f-reason">{label}</label>
           <textarea
@@ -62,6 +71,7 @@ export function ReasonPrompt({ title, label, required, confirm, onSubmit, onClos
             aria-invalid={message ? true : undefined}
             aria-describedby={message ? 'f-reason-error' : undefined}
             required={required}
+            maxLength={maxLength}
           />
           {message && (
             <p id="f-reason-error" class="field-error">
@@ -73,7 +83,7 @@ export function ReasonPrompt({ title, label, required, confirm, onSubmit, onClos
           <button type="button" onClick={onClose}>
             Back
           </button>
-          <button type="submit" class="primary">
+          <button type="submit" class="primary" disabled={busy}>
             {confirm}
           </button>
         </div>

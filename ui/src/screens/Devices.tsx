@@ -9,6 +9,7 @@ import { DeviceLogs } from './DevicesLogs';
 import { applyDeviceChange, Device, registeredDevice, TYPE_NAMES } from './DevicesModel';
 import { DeviceFacts, devicePath, StatusPill, To, useDeviceReader } from './DevicesParts';
 import { ReserveDialog, ReserveMode } from './DevicesReserve';
+import { AlarmCount, useActiveAlarmCounts } from './AlarmsParts';
 import './Devices.css';
 
 const PAGE_SIZE = 30;
@@ -27,6 +28,7 @@ function DeviceBoard() {
   const reserving = useSignal<{ device: Device; mode: ReserveMode } | null>(null);
   const notice = useSignal('');
   const reread = useDeviceReader((fresh) => list.patch(fresh.id, () => fresh));
+  const alarms = useActiveAlarmCounts();
 
   useEffect(
     () =>
@@ -66,7 +68,10 @@ function DeviceBoard() {
                 <h3>
                   <To path={devicePath(d.id)}>{d.name}</To>
                 </h3>
-                <StatusPill status={d.status} />
+                <span class="pills">
+                  <AlarmCount count={alarms[d.id]} />
+                  <StatusPill status={d.status} />
+                </span>
               </div>
               <p class="id">
                 {d.id} · {TYPE_NAMES[d.type] ?? d.type}

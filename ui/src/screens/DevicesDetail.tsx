@@ -8,6 +8,8 @@ import { can } from '../session';
 import { applyDeviceChange, Device, OPERATIONAL, QueueEntry, startInWords, TYPE_NAMES } from './DevicesModel';
 import { DeviceFacts, devicePath, Holder, StatusPill, To } from './DevicesParts';
 import { ReserveDialog, ReserveMode } from './DevicesReserve';
+import { DeviceAlarms } from './AlarmsParts';
+import { DeviceTelemetry } from './DevicesTelemetry';
 
 type Asking =
   | { kind: 'reserve'; mode: ReserveMode }
@@ -39,6 +41,7 @@ export function DeviceDetail({ id }: { id: string }) {
   const notice = useSignal('');
   const failure = useSignal<string | null>(null);
   const asking = useSignal<Asking | null>(null);
+  const units = useSignal<Record<string, string>>({});
   const reads = useRef(0);
   const now = useNow();
   const base = `/api/v1/devices/${encodeURIComponent(id)}`;
@@ -159,6 +162,8 @@ export function DeviceDetail({ id }: { id: string }) {
         </p>
       )}
 
+      <DeviceAlarms deviceId={d.id} units={units.value} />
+
       <div class="device-actions">
         {d.status === 'available' && can('devices.book') && (
           <button type="button" class="primary" onClick={() => (asking.value = { kind: 'reserve', mode: 'book' })}>
@@ -195,6 +200,8 @@ export function DeviceDetail({ id }: { id: string }) {
           ))}
         </div>
       )}
+
+      <DeviceTelemetry deviceId={d.id} onChannels={(channels) => (units.value = Object.fromEntries(channels.map((c) => [c.name, c.unit])))} />
 
       <h3 id="queue-heading">Queue</h3>
       {queue.value.length === 0 ? (
