@@ -21,6 +21,7 @@ import lims.kernel.IdempotencyStore;
 import lims.scheduling.LabTestActions;
 import lims.scheduling.LabTests;
 import lims.device.Devices;
+import lims.telemetry.Telemetry;
 import lims.specimen.Specimens;
 import lims.workflow.Workflows;
 import lims.kernel.PauseFence;
@@ -112,6 +113,7 @@ public final class LimsNode {
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     Analyses analyses = new Analyses(system, specimens, pipelines, http.getDuration("ask-timeout"));
     Deliveries deliveries = Deliveries.start(system, specimens);
+    Telemetry telemetry = Telemetry.start(system, devices);
     HttpMetrics metrics = new HttpMetrics();
     Reports reports = new Reports(system, specimens,
         new ReportAssembly(specimens, specimens.clients(), RenderSettings.from(config.getConfig("lims.reports"))),
@@ -139,6 +141,7 @@ public final class LimsNode {
     endpoints.addAll(new AuthRoutes(users, tokens, throttle, mapper).endpoints());
     endpoints.addAll(new UserRoutes(users, specimens.clients(), mapper, idempotency).endpoints());
     endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device"), idempotency).endpoints());
+    endpoints.addAll(new TelemetryRoutes(telemetry, mapper, Materializer.matFromSystem(system)).endpoints());
     endpoints.addAll(new ClientRoutes(specimens.clients(), mapper, idempotency).endpoints());
     endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper, idempotency).endpoints());
     endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());

@@ -106,7 +106,12 @@ public final class Telemetry {
       BatchCheck.Checked checked = check.check(message, channels.get(), receivedAt);
       if (checked instanceof BatchCheck.Refused refused) return CompletableFuture.completedFuture(new Answer(Optional.empty(), List.of(refused.why())));
       BatchCheck.Batch batch = (BatchCheck.Batch) checked;
-      return store.store(deviceId, batch.seq(), batch.readings(), receivedAt).thenApply(storedNow -> {
+      return store.store(deviceId, batch.seq(), batch.readings(), receivedAt).handle((storedNow, failure) -> {
+        if (failure != null) {
+          // Not acknowledged: the adapter keeps the batch and sends it again; if it was committed after all, that gets an ack.
+          log.warn("batch {} of {} not stored: {}", batch.seq(), deviceId, lims.kernel.Failures.cause(failure).toString());
+          return new Answer(Optional.empty(), List.of(ReadingRefused.whole(batch.seq(), null, "not stored: the database did not answer; send the batch again")));
+        }
         if (storedNow && !batch.readings().isEmpty()) tell(deviceId, batch);
         return new Answer(Optional.of(batch.seq()), batch.refused());
       });
