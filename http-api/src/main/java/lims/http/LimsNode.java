@@ -67,15 +67,17 @@ public final class LimsNode {
 
   private final LabTests labTests;
   private final Deliveries deliveries;
+  private final Telemetry telemetry;
 
   private LimsNode(ActorSystem<Void> system, ServerBinding binding, List<Endpoint> endpoints, CompletionStage<Optional<String>> adminReady,
-      LabTests labTests, Deliveries deliveries) {
+      LabTests labTests, Deliveries deliveries, Telemetry telemetry) {
     this.system = system;
     this.binding = binding;
     this.endpoints = List.copyOf(endpoints);
     this.adminReady = adminReady;
     this.labTests = labTests;
     this.deliveries = deliveries;
+    this.telemetry = telemetry;
   }
 
   public static CompletionStage<LimsNode> start(Config config) {
@@ -179,7 +181,7 @@ public final class LimsNode {
                 return CompletableFuture.completedFuture(Done.getInstance());
               });
           log.info("HTTP API listening on {}", binding.localAddress());
-          return new LimsNode(system, binding, endpoints, adminReady, labTests, deliveries);
+          return new LimsNode(system, binding, endpoints, adminReady, labTests, deliveries, telemetry);
         });
   }
 
@@ -247,6 +249,11 @@ public final class LimsNode {
   /** The node's report deliveries, for in-process callers (tests, until reports are rendered and queued by the node itself). */
   public Deliveries deliveries() {
     return deliveries;
+  }
+
+  /** The node's telemetry: listeners register here (alarms, the live event stream) before adapters stream. */
+  public Telemetry telemetry() {
+    return telemetry;
   }
 
   /** Every route this node answers. */

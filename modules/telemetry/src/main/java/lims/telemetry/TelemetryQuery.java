@@ -69,10 +69,12 @@ public final class TelemetryQuery {
   /** The buckets of [from, to) that hold readings, oldest first; {@code from} as {@link #alignedFrom} gives it. */
   CompletionStage<List<Bucket>> buckets(String deviceId, String channel, Instant from, Instant to, Duration step) {
     boolean rollups = fromRollups(step);
+    // In floating point throughout: H2 would otherwise take the parameters as whole numbers and round the quotient.
+    String bucket = "FLOOR((CAST(EXTRACT(EPOCH FROM %s) AS DOUBLE PRECISION) - CAST(? AS DOUBLE PRECISION)) / CAST(? AS DOUBLE PRECISION)) AS b";
     String inner = rollups
-        ? "SELECT FLOOR((EXTRACT(EPOCH FROM minute_start) - ?) / ?) AS b, min_value AS lo, max_value AS hi, sum_value AS total, "
+        ? "SELECT " + bucket.formatted("minute_start") + ", min_value AS lo, max_value AS hi, sum_value AS total, "
             + "reading_count AS n FROM telemetry_rollup WHERE device_id = ? AND channel = ? AND minute_start >= ? AND minute_start < ?"
-        : "SELECT FLOOR((EXTRACT(EPOCH FROM at) - ?) / ?) AS b, reading_value AS lo, reading_value AS hi, reading_value AS total, "
+        : "SELECT " + bucket.formatted("at") + ", reading_value AS lo, reading_value AS hi, reading_value AS total, "
             + "1 AS n FROM telemetry_reading WHERE device_id = ? AND channel = ? AND at >= ? AND at < ?";
     String sql = "SELECT b, MIN(lo), SUM(total) / SUM(n), MAX(hi), SUM(n) FROM (" + inner + ") x GROUP BY b ORDER BY b";
     double fromSeconds = from.getEpochSecond() + from.getNano() / 1e9;
