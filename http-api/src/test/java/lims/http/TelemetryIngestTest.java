@@ -17,6 +17,7 @@ import java.util.Set;
 import lims.kernel.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * one by one while the socket stays open; only the device's own adapter (or an admin) may
  * stream; history answers raw or bucketed within its bound; retention removes old readings.
  */
+@Tag("database")
 class TelemetryIngestTest {
 
   private static final String PASSWORD = "adapter-password-1";
