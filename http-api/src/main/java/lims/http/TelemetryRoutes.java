@@ -49,7 +49,6 @@ final class TelemetryRoutes {
   private static final Pattern SHORT_STEP = Pattern.compile("([1-9][0-9]{0,5})(s|m|h|d)");
   private static final Duration MIN_STEP = Duration.ofSeconds(1);
   private static final Duration MAX_STEP = Duration.ofDays(1);
-  private static final Duration DEFAULT_RANGE = Duration.ofHours(1);
 
   /** One stored reading. */
   record PointView(Instant at, double value, Instant receivedAt, String quality) {}
@@ -200,8 +199,9 @@ final class TelemetryRoutes {
   private CompletionStage<HttpResponse> history(Call call) {
     String id = deviceId(call);
     String channelName = QueryParams.string(call, "channel").orElseThrow(() -> ProblemException.invalid("channel", "is required: a channel's name"));
-    Instant to = QueryParams.instant(call, "to").orElseGet(Instant::now);
-    Instant from = QueryParams.instant(call, "from").orElse(to.minus(DEFAULT_RANGE));
+    Telemetry.Range asked = telemetry.range(QueryParams.instant(call, "from"), QueryParams.instant(call, "to"));
+    Instant from = asked.from();
+    Instant to = asked.to();
     if (!from.isBefore(to)) throw ProblemException.invalid("from", "must be before to");
     Optional<Duration> step = QueryParams.string(call, "step").map(TelemetryRoutes::step);
     int maxRows = telemetry.settings().queryMaxRows();

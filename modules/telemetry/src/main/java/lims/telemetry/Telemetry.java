@@ -141,6 +141,16 @@ public final class Telemetry {
     }
   }
 
+  /** A history query's time range: {@code to} defaults to now, {@code from} to an hour before it. */
+  public record Range(Instant from, Instant to) {}
+
+  private static final Duration DEFAULT_RANGE = Duration.ofHours(1);
+
+  public Range range(Optional<Instant> from, Optional<Instant> to) {
+    Instant end = to.orElseGet(clock::instant);
+    return new Range(from.orElse(end.minus(DEFAULT_RANGE)), end);
+  }
+
   /** Up to {@code limit} readings of a channel in [from, to), oldest first. */
   public CompletionStage<List<TelemetryQuery.Point>> readings(String deviceId, String channel, Instant from, Instant to, int limit) {
     return query.raw(deviceId, channel, from, to, limit);
