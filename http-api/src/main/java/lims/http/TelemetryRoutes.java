@@ -192,13 +192,13 @@ final class TelemetryRoutes {
   }
 
   /**
-   * A channel's history in [from, to) (default: the last hour): raw readings, or with a step
+   * A channel's history (default: the device's first) in [from, to) (default: the last hour): raw readings, or with a step
    * its buckets. More than {@code query.max-rows} of either is refused naming {@code step},
    * with the step that would fit, never cut short silently.
    */
   private CompletionStage<HttpResponse> history(Call call) {
     String id = deviceId(call);
-    String channelName = QueryParams.string(call, "channel").orElseThrow(() -> ProblemException.invalid("channel", "is required: a channel's name"));
+    Optional<String> channelName = QueryParams.string(call, "channel");
     Telemetry.Range asked = telemetry.range(QueryParams.instant(call, "from"), QueryParams.instant(call, "to"));
     Instant from = asked.from();
     Instant to = asked.to();
@@ -208,8 +208,10 @@ final class TelemetryRoutes {
     Duration range = Duration.between(from, to);
     if (step.isPresent() && range.dividedBy(step.get()) >= maxRows) throw tooMany(range, maxRows);
     return known(id).thenCompose(channels -> {
-      Channel channel = channels.named(channelName)
-          .orElseThrow(() -> ProblemException.notFound("channel", "device " + id + " has no channel '" + channelName + "'"));
+      Channel channel = channelName.isEmpty()
+          ? channels.channels().stream().findFirst().orElseThrow(() -> ProblemException.notFound("channel", "device " + id + " reports no channel"))
+          : channels.named(channelName.get())
+              .orElseThrow(() -> ProblemException.notFound("channel", "device " + id + " has no channel '" + channelName.get() + "'"));
       if (step.isPresent()) {
         return telemetry.buckets(id, channel.name(), from, to, step.get()).thenApply(buckets -> Responses.json(mapper, 200,
             new HistoryView(id, channel.name(), channel.unit(), TelemetryQuery.alignedFrom(from, step.get()), to, step.get().toString(), null,
