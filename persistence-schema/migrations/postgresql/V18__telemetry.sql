@@ -17,27 +17,3 @@ CREATE TABLE telemetry_reading_default PARTITION OF telemetry_reading DEFAULT;
 -- the btree serves the per-device chart (one device, one channel, a time range).
 CREATE INDEX telemetry_reading_at_brin ON telemetry_reading USING BRIN (at);
 CREATE INDEX telemetry_reading_device_channel_at_idx ON telemetry_reading (device_id, channel, at);
-
--- One row per stored batch: a batch resent after a lost acknowledgement is recognised by its
--- (device, seq) and acknowledged again without storing its readings twice.
-CREATE TABLE telemetry_batch (
-  device_id VARCHAR(64) NOT NULL,
-  seq       BIGINT      NOT NULL,
-  stored_at TIMESTAMPTZ NOT NULL,
-  PRIMARY KEY (device_id, seq)
-);
-CREATE INDEX telemetry_batch_stored_at_idx ON telemetry_batch (stored_at);
-
--- Per device, channel and minute (of the instrument's time): kept longer than raw readings,
--- upserted in the batch's own transaction. avg = sum_value / reading_count.
-CREATE TABLE telemetry_rollup (
-  device_id     VARCHAR(64)      NOT NULL,
-  channel       VARCHAR(64)      NOT NULL,
-  minute_start  TIMESTAMPTZ      NOT NULL,
-  min_value     DOUBLE PRECISION NOT NULL,
-  max_value     DOUBLE PRECISION NOT NULL,
-  sum_value     DOUBLE PRECISION NOT NULL,
-  reading_count BIGINT           NOT NULL,
-  PRIMARY KEY (device_id, channel, minute_start)
-);
-CREATE INDEX telemetry_rollup_minute_idx ON telemetry_rollup (minute_start);

@@ -174,11 +174,11 @@ final class TelemetryRoutes {
   private static void mayStream(Call call, String deviceId) {
     var caller = call.caller();
     if (caller.roles().contains(Role.ADMIN)) return;
-    if (caller.deviceIds().isEmpty()) {
+    if (caller.devices().isEmpty()) {
       throw ProblemException.forbidden("user " + caller.username() + " is linked to no device: an administrator creates instrument users with device_ids");
     }
-    if (!caller.deviceIds().contains(deviceId)) {
-      throw ProblemException.forbidden("user " + caller.username() + " streams telemetry for " + caller.deviceIds() + " only, not " + deviceId);
+    if (!caller.devices().contains(deviceId)) {
+      throw ProblemException.forbidden("user " + caller.username() + " streams telemetry for " + caller.devices() + " only, not " + deviceId);
     }
   }
 

@@ -9,12 +9,12 @@ import java.util.Set;
 /**
  * The authenticated caller of a request, as its access token names it. {@code clientId}: the
  * client a viewer is linked to (it sees only that client's specimens), null for none.
- * {@code deviceIds}: the devices an instrument user's adapter streams telemetry for (empty: none).
+ * {@code devices}: the devices an instrument user's adapter streams telemetry for (empty: none).
  */
-public record Principal(String username, Set<Role> roles, String clientId, List<String> deviceIds) {
+public record Principal(String username, Set<Role> roles, String clientId, List<String> devices) {
 
   public Principal {
-    deviceIds = deviceIds == null ? List.of() : List.copyOf(deviceIds);
+    devices = devices == null ? List.of() : List.copyOf(devices);
   }
 
   public Principal(String username, Set<Role> roles, String clientId) {
