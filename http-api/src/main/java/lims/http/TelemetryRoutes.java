@@ -94,12 +94,12 @@ final class TelemetryRoutes {
 
   // --- adapters -------------------------------------------------------------------------
 
-  /** Refused before the upgrade: a caller that may not stream for the device, an unknown device, a request that is no WebSocket handshake. */
+  /** Refused before the upgrade: an unknown device, a caller that may not stream for it, a request that is no WebSocket handshake. */
   private CompletionStage<HttpResponse> stream(Call call) {
     String id = deviceId(call);
-    mayStream(call, id);
     Optional<WebSocketUpgrade> upgrade = call.request().getAttribute(AttributeKeys.webSocketUpgrade);
     return known(id).thenApply(channels -> {
+      mayStream(call, id);
       if (upgrade.isEmpty()) {
         throw new ProblemException(426, "upgrade-required", "Upgrade required",
             "this is a WebSocket: send the handshake (Upgrade: websocket), or POST batches as NDJSON to /api/v1/devices/" + id + "/telemetry",
@@ -151,15 +151,17 @@ final class TelemetryRoutes {
   /** Batches as NDJSON, one per line, stored in order; the answer names each stored and each refusal. */
   private CompletionStage<HttpResponse> post(Call call) {
     String id = deviceId(call);
-    mayStream(call, id);
-    String mediaType = call.request().entity().getContentType().mediaType().toString();
-    if (!mediaType.equals("application/x-ndjson")) {
-      throw new ProblemException(415, "unsupported-media-type", "Unsupported media type",
-          "send batches as application/x-ndjson (one JSON batch per line), not " + mediaType, List.of(), Map.of());
-    }
-    List<String> lines = new String(call.body(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
-    if (lines.isEmpty()) throw ProblemException.invalid("body", "must hold at least one batch, one JSON object per line");
-    return known(id).thenCompose(channels -> telemetry.acceptAll(id, lines)).thenApply(answers -> {
+    return known(id).thenCompose(channels -> {
+      mayStream(call, id);
+      String mediaType = call.request().entity().getContentType().mediaType().toString();
+      if (!mediaType.equals("application/x-ndjson")) {
+        throw new ProblemException(415, "unsupported-media-type", "Unsupported media type",
+            "send batches as application/x-ndjson (one JSON batch per line), not " + mediaType, List.of(), Map.of());
+      }
+      List<String> lines = new String(call.body(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+      if (lines.isEmpty()) throw ProblemException.invalid("body", "must hold at least one batch, one JSON object per line");
+      return telemetry.acceptAll(id, lines);
+    }).thenApply(answers -> {
       List<Long> acks = new ArrayList<>();
       List<ReadingRefused> errors = new ArrayList<>();
       for (Telemetry.Answer a : answers) {
@@ -186,9 +188,10 @@ final class TelemetryRoutes {
 
   private CompletionStage<HttpResponse> channels(Call call) {
     String id = deviceId(call);
-    if (call.caller().roles().equals(java.util.Set.of(Role.INSTRUMENT))) mayStream(call, id);
-    return known(id).thenApply(c -> Responses.json(mapper, 200,
-        new ChannelsView(id, c.source().wireName(), c.channels().stream().map(ChannelView::of).toList())));
+    return known(id).thenApply(c -> {
+      if (call.caller().roles().equals(java.util.Set.of(Role.INSTRUMENT))) mayStream(call, id);
+      return Responses.json(mapper, 200, new ChannelsView(id, c.source().wireName(), c.channels().stream().map(ChannelView::of).toList()));
+    });
   }
 
   /**

@@ -48,6 +48,9 @@ class MeApiTest {
       Map.entry("devices.queue", new Request("POST", "/api/v1/devices/no-such-device/queue", "{}")),
       Map.entry("devices.cancel_queued", new Request("DELETE", "/api/v1/devices/no-such-device/queue/not-a-workflow", null)),
       Map.entry("devices.execute", new Request("POST", "/api/v1/devices/no-such-device/execute", "{}")),
+      Map.entry("telemetry.stream", new Request("GET", "/api/v1/devices/no-such-device/telemetry/stream", null)),
+      Map.entry("telemetry.post", new Request("POST", "/api/v1/devices/no-such-device/telemetry", "{}")),
+      Map.entry("telemetry.read", new Request("GET", "/api/v1/devices/no-such-device/telemetry", null)),
       Map.entry("specimens.register", new Request("POST", "/api/v1/specimens", "{}")),
       Map.entry("specimens.locate", new Request("PUT", "/api/v1/specimens/not-a-specimen/location", "{}")),
       Map.entry("test_batches.create", new Request("POST", "/api/v1/test-batches", "{}")),
@@ -124,8 +127,11 @@ class MeApiTest {
       });
     }
     assertEquals(List.of(), wrong);
-    // The roles differ as docs/domain.md (Who) says: a viewer may only read clients here, a reviewer approves and a technician does not.
-    assertEquals(2, allowed.get(Role.VIEWER));
+    // The roles differ as docs/domain.md (Who) says: a viewer may only read clients and telemetry here, a reviewer approves and a
+    // technician does not, an instrument streams telemetry and does not read it.
+    assertEquals(3, allowed.get(Role.VIEWER));
+    assertEquals(true, capability(Role.INSTRUMENT, "telemetry.stream") && capability(Role.INSTRUMENT, "telemetry.post"));
+    assertEquals(false, capability(Role.INSTRUMENT, "telemetry.read"));
     assertEquals(true, capability(Role.VIEWER, "clients.read") && capability(Role.VIEWER, "clients.list"));
     assertEquals(false, capability(Role.INSTRUMENT, "clients.list"));
     assertEquals(true, capability(Role.REVIEWER, "specimens.approve"));
