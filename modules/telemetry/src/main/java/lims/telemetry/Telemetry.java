@@ -99,22 +99,27 @@ public final class Telemetry {
   /** One batch message (a WebSocket text message, an NDJSON line) from an adapter of {@code deviceId}. */
   public CompletionStage<Answer> accept(String deviceId, String message) {
     Instant receivedAt = clock.instant();
-    return catalog.of(deviceId).thenCompose(channels -> {
-      if (channels.isEmpty()) {
-        return CompletableFuture.completedFuture(new Answer(Optional.empty(), List.of(ReadingRefused.whole(null, null, "no device " + deviceId))));
+    return catalog.of(deviceId)
+        .thenCompose(channels -> channels.isPresent() ? storeChecked(deviceId, check.check(message, channels.get(), receivedAt), receivedAt)
+            : CompletableFuture.completedFuture(new Answer(Optional.empty(), List.of(ReadingRefused.whole(null, null, "no device " + deviceId)))))
+        .exceptionally(failure -> {
+          // The Device entity did not say its channels in time: nothing stored, and the adapter sends the batch again.
+          log.warn("a batch of {} was not read: {}", deviceId, lims.kernel.Failures.cause(failure).toString());
+          return new Answer(Optional.empty(), List.of(ReadingRefused.whole(null, null, "not stored: the device did not answer; send the batch again")));
+        });
+  }
+
+  private CompletionStage<Answer> storeChecked(String deviceId, BatchCheck.Checked checked, Instant receivedAt) {
+    if (checked instanceof BatchCheck.Refused refused) return CompletableFuture.completedFuture(new Answer(Optional.empty(), List.of(refused.why())));
+    BatchCheck.Batch batch = (BatchCheck.Batch) checked;
+    return store.store(deviceId, batch.seq(), batch.readings(), receivedAt).handle((storedNow, failure) -> {
+      if (failure != null) {
+        // Not acknowledged: the adapter keeps the batch and sends it again; if it was committed after all, that gets an ack.
+        log.warn("batch {} of {} not stored: {}", batch.seq(), deviceId, lims.kernel.Failures.cause(failure).toString());
+        return new Answer(Optional.empty(), List.of(ReadingRefused.whole(batch.seq(), null, "not stored: the database did not answer; send the batch again")));
       }
-      BatchCheck.Checked checked = check.check(message, channels.get(), receivedAt);
-      if (checked instanceof BatchCheck.Refused refused) return CompletableFuture.completedFuture(new Answer(Optional.empty(), List.of(refused.why())));
-      BatchCheck.Batch batch = (BatchCheck.Batch) checked;
-      return store.store(deviceId, batch.seq(), batch.readings(), receivedAt).handle((storedNow, failure) -> {
-        if (failure != null) {
-          // Not acknowledged: the adapter keeps the batch and sends it again; if it was committed after all, that gets an ack.
-          log.warn("batch {} of {} not stored: {}", batch.seq(), deviceId, lims.kernel.Failures.cause(failure).toString());
-          return new Answer(Optional.empty(), List.of(ReadingRefused.whole(batch.seq(), null, "not stored: the database did not answer; send the batch again")));
-        }
-        if (storedNow && !batch.readings().isEmpty()) tell(deviceId, batch);
-        return new Answer(Optional.of(batch.seq()), batch.refused());
-      });
+      if (storedNow && !batch.readings().isEmpty()) tell(deviceId, batch);
+      return new Answer(Optional.of(batch.seq()), batch.refused());
     });
   }
 
