@@ -73,7 +73,7 @@ final class AuthRoutes {
                 throw ProblemException.unauthorized("unknown user name or wrong password");
               }
               throttle.recordSuccess(username);
-              TokenService.TokenPair pair = tokens.issue(user.get().username(), user.get().roles(), user.get().clientId());
+              TokenService.TokenPair pair = tokens.issue(user.get().username(), user.get().roles(), user.get().clientId(), user.get().devices());
               return inCookie
                   ? tokens(new TokenResponse(pair.accessToken(), null, "Bearer", pair.expiresInSeconds()))
                       .addHeader(refreshCookie(pair.refreshToken(), tokens.refreshTtl().toSeconds()))
@@ -101,7 +101,7 @@ final class AuthRoutes {
         .findForRefresh(grant.principal().username(), grant.tokenId())
         .thenApply(
             user -> user.map(u -> {
-              TokenService.TokenPair pair = tokens.issue(u.username(), u.roles(), u.clientId());
+              TokenService.TokenPair pair = tokens.issue(u.username(), u.roles(), u.clientId(), u.devices());
               return tokens(new TokenResponse(pair.accessToken(), fromCookie ? null : pair.refreshToken(), "Bearer", pair.expiresInSeconds()));
             }).orElseThrow(() -> ProblemException.unauthorized("the refresh token was revoked (logged out), or its user no longer exists")));
   }

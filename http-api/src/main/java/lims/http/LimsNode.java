@@ -24,7 +24,7 @@ import lims.scheduling.LabTestActions;
 import lims.scheduling.LabTests;
 import lims.device.Devices;
 import lims.device.telemetry.AlarmWatches;
-import lims.device.telemetry.ReadingsListener;
+import lims.telemetry.Telemetry;
 import lims.specimen.Specimens;
 import lims.workflow.Workflows;
 import lims.kernel.PauseFence;
@@ -71,9 +71,10 @@ public final class LimsNode {
   private final LabTests labTests;
   private final Deliveries deliveries;
   private final List<ReadingsListener> readingsListeners;
+  private final Telemetry telemetry;
 
   private LimsNode(ActorSystem<Void> system, ServerBinding binding, List<Endpoint> endpoints, CompletionStage<Optional<String>> adminReady,
-      LabTests labTests, Deliveries deliveries, List<ReadingsListener> readingsListeners) {
+      LabTests labTests, Deliveries deliveries, List<ReadingsListener> readingsListeners, Telemetry telemetry) {
     this.system = system;
     this.binding = binding;
     this.endpoints = List.copyOf(endpoints);
@@ -81,6 +82,7 @@ public final class LimsNode {
     this.labTests = labTests;
     this.deliveries = deliveries;
     this.readingsListeners = List.copyOf(readingsListeners);
+    this.telemetry = telemetry;
   }
 
   public static CompletionStage<LimsNode> start(Config config) {
@@ -119,6 +121,7 @@ public final class LimsNode {
     Workflows workflows = new Workflows(system, devices, specimens, http.getDuration("ask-timeout"));
     Analyses analyses = new Analyses(system, specimens, pipelines, http.getDuration("ask-timeout"));
     Deliveries deliveries = Deliveries.start(system, specimens);
+    Telemetry telemetry = Telemetry.start(system, devices);
     HttpMetrics metrics = new HttpMetrics();
     Reports reports = new Reports(system, specimens,
         new ReportAssembly(specimens, specimens.clients(), RenderSettings.from(config.getConfig("lims.reports"))),
@@ -139,6 +142,7 @@ public final class LimsNode {
     // Told of every batch of readings once stored (docs/telemetry.md): the alarm watches and the live view on the event stream.
     LiveTelemetry liveTelemetry = LiveTelemetry.start(system);
     List<ReadingsListener> readingsListeners = List.of(alarmWatches, liveTelemetry);
+    readingsListeners.forEach(telemetry::listen);
 
     var classic = Adapter.toClassic(system);
     if (config.getBoolean("lims.management.enabled")) {
@@ -151,6 +155,7 @@ public final class LimsNode {
     endpoints.addAll(new UserRoutes(users, specimens.clients(), mapper, idempotency).endpoints());
     endpoints.addAll(new DeviceRoutes(devices, mapper, config.getConfig("lims.device"), idempotency).endpoints());
     endpoints.addAll(new AlarmRoutes(devices, alarmWatches, mapper).endpoints());
+    endpoints.addAll(new TelemetryRoutes(telemetry, mapper, Materializer.matFromSystem(system)).endpoints());
     endpoints.addAll(new ClientRoutes(specimens.clients(), mapper, idempotency).endpoints());
     endpoints.addAll(new SpecimenRoutes(specimens, analyses.pipelines(), mapper, idempotency).endpoints());
     endpoints.addAll(new AnalysisRoutes(analyses, mapper).endpoints());
@@ -189,7 +194,7 @@ public final class LimsNode {
                 return CompletableFuture.completedFuture(Done.getInstance());
               });
           log.info("HTTP API listening on {}", binding.localAddress());
-          return new LimsNode(system, binding, endpoints, adminReady, labTests, deliveries, readingsListeners);
+          return new LimsNode(system, binding, endpoints, adminReady, labTests, deliveries, readingsListeners, telemetry);
         });
   }
 
@@ -262,6 +267,11 @@ public final class LimsNode {
   /** Told of every batch of readings this node stores (the alarm watches, the live view): for the ingest, and for tests that feed readings directly. */
   public List<ReadingsListener> readingsListeners() {
     return readingsListeners;
+  }
+
+  /** The node's telemetry: listeners register here (alarms, the live event stream) before adapters stream. */
+  public Telemetry telemetry() {
+    return telemetry;
   }
 
   /** Every route this node answers. */

@@ -21,12 +21,15 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 /** User administration (admin only). */
 final class UserRoutes {
 
-  /** {@code clientId}: the client a viewer is linked to, null for none. */
-  record UserView(String username, List<String> roles, String createdBy, Instant createdAt, String clientId) {
+  /** {@code clientId}: the client a viewer is linked to, null for none; {@code deviceIds}: the devices an instrument user streams for. */
+  record UserView(String username, List<String> roles, String createdBy, Instant createdAt, String clientId, List<String> deviceIds) {
     static UserView of(UserAccount.User u) {
-      return new UserView(u.username(), u.roles().stream().map(Role::wireName).sorted().toList(), u.createdBy(), u.createdAt(), u.clientId());
+      return new UserView(u.username(), u.roles().stream().map(Role::wireName).sorted().toList(), u.createdBy(), u.createdAt(), u.clientId(),
+          u.devices());
     }
   }
+
+  private static final int MAX_DEVICE_LINKS = 100;
 
   private final Users users;
   private final Clients clients;
@@ -59,18 +62,24 @@ final class UserRoutes {
     }
     String clientId = ClientRoutes.optionalClientId(body);
     if (clientId != null && !roles.isEmpty()) Users.clientLinkProblem(EnumSet.copyOf(roles)).ifPresent(why -> body.reject("client_id", why));
+    // A device need not be registered yet: the link only says which devices' telemetry the user's adapter may stream.
+    List<String> deviceIds = body.optionalList("device_ids", MAX_DEVICE_LINKS,
+        id -> lims.device.Devices.DEVICE_ID.matcher(id).matches() ? Optional.of(id) : Optional.empty(), "a device id such as incubator-1");
+    if (!deviceIds.isEmpty() && !roles.isEmpty()) Users.deviceLinkProblem(EnumSet.copyOf(roles)).ifPresent(why -> body.reject("device_ids", why));
     body.finish();
     CompletionStage<Boolean> clientKnown = clientId == null ? CompletableFuture.completedFuture(true)
         : clients.get(clientId).thenApply(Optional::isPresent);
     return clientKnown.thenCompose(known -> {
       if (!known) throw ProblemException.notFound("client_id", "no client " + clientId);
-      return create(call, username, password, roles, clientId);
+      return create(call, username, password, roles, clientId, deviceIds.stream().distinct().sorted().toList());
     });
   }
 
-  private CompletionStage<HttpResponse> create(Call call, String username, String password, List<Role> roles, String clientId) {
+  private CompletionStage<HttpResponse> create(Call call, String username, String password, List<Role> roles, String clientId,
+      List<String> deviceIds) {
     return idempotency.create(call, () -> CompletableFuture.completedFuture(username), reserved -> users
-        .create(username, password, EnumSet.copyOf(roles), clientId, call.caller().username(), reserved.token())
+        .create(username, password, EnumSet.copyOf(roles), clientId, deviceIds.isEmpty() ? null : deviceIds, call.caller().username(),
+            reserved.token())
         .thenCompose(
             result -> {
               if (result == UserAccount.CreateResult.ALREADY_EXISTS) {

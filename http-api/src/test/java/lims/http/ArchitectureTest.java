@@ -53,6 +53,7 @@ class ArchitectureTest {
         .layer("workflow").definedBy("lims.workflow..")
         .layer("analysis").definedBy("lims.analysis..")
         .layer("reporting").definedBy("lims.reporting..")
+        .layer("telemetry").definedBy("lims.telemetry..")
         .layer("device").definedBy("lims.device..")
         .layer("specimen").definedBy("lims.specimen..")
         .layer("security").definedBy("lims.security..")
@@ -62,10 +63,12 @@ class ArchitectureTest {
         .whereLayer("workflow").mayOnlyBeAccessedByLayers("scheduling", "http")
         .whereLayer("analysis").mayOnlyBeAccessedByLayers("scheduling", "http")
         .whereLayer("reporting").mayOnlyBeAccessedByLayers("http")
-        .whereLayer("device").mayOnlyBeAccessedByLayers("workflow", "scheduling", "http")
+        .whereLayer("telemetry").mayOnlyBeAccessedByLayers("http")
+        .whereLayer("device").mayOnlyBeAccessedByLayers("workflow", "scheduling", "telemetry", "http")
         .whereLayer("specimen").mayOnlyBeAccessedByLayers("workflow", "analysis", "reporting", "http")
         .whereLayer("security").mayOnlyBeAccessedByLayers("http")
-        .whereLayer("kernel").mayOnlyBeAccessedByLayers("http", "scheduling", "workflow", "analysis", "reporting", "device", "specimen", "security")
+        .whereLayer("kernel").mayOnlyBeAccessedByLayers("http", "scheduling", "workflow", "analysis", "reporting", "telemetry", "device", "specimen",
+            "security")
         .check(LIMS);
   }
 

@@ -51,6 +51,9 @@ class MeApiTest {
       Map.entry("devices.declare_channels", new Request("PUT", "/api/v1/devices/no-such-device/telemetry/channels", "{}")),
       Map.entry("alarms.list", new Request("GET", "/api/v1/alarms?limit=1", null)),
       Map.entry("alarms.acknowledge", new Request("POST", "/api/v1/alarms/no-such-device~1/acknowledge", "{}")),
+      Map.entry("telemetry.stream", new Request("GET", "/api/v1/devices/no-such-device/telemetry/stream", null)),
+      Map.entry("telemetry.post", new Request("POST", "/api/v1/devices/no-such-device/telemetry", "{}")),
+      Map.entry("telemetry.read", new Request("GET", "/api/v1/devices/no-such-device/telemetry", null)),
       Map.entry("specimens.register", new Request("POST", "/api/v1/specimens", "{}")),
       Map.entry("specimens.locate", new Request("PUT", "/api/v1/specimens/not-a-specimen/location", "{}")),
       Map.entry("test_batches.create", new Request("POST", "/api/v1/test-batches", "{}")),
@@ -127,12 +130,15 @@ class MeApiTest {
       });
     }
     assertEquals(List.of(), wrong);
-    // The roles differ as docs/domain.md (Who) says: a viewer may only read clients and alarms here, a reviewer approves and a technician does not.
-    assertEquals(3, allowed.get(Role.VIEWER));
+    // The roles differ as docs/domain.md (Who) says: a viewer may only read clients, alarms and telemetry here, a reviewer approves and
+    // a technician does not, an instrument streams telemetry and does not read it.
+    assertEquals(4, allowed.get(Role.VIEWER));
     assertEquals(true, capability(Role.VIEWER, "clients.read") && capability(Role.VIEWER, "clients.list") && capability(Role.VIEWER, "alarms.list"));
     assertEquals(false, capability(Role.INSTRUMENT, "alarms.list"));
     assertEquals(true, capability(Role.TECHNICIAN, "alarms.acknowledge"));
     assertEquals(false, capability(Role.REVIEWER, "alarms.acknowledge"));
+    assertEquals(true, capability(Role.INSTRUMENT, "telemetry.stream") && capability(Role.INSTRUMENT, "telemetry.post"));
+    assertEquals(false, capability(Role.INSTRUMENT, "telemetry.read"));
     assertEquals(false, capability(Role.INSTRUMENT, "clients.list"));
     assertEquals(true, capability(Role.REVIEWER, "specimens.approve"));
     assertEquals(false, capability(Role.TECHNICIAN, "specimens.approve"));

@@ -34,6 +34,7 @@ public final class TokenService {
   private static final String ROLES_CLAIM = "roles";
   /** The client a viewer is linked to; absent for every other user. */
   private static final String CLIENT_CLAIM = "client_id";
+  private static final String DEVICES_CLAIM = "device_ids";
 
   private final byte[] secret;
   private final String issuer;
@@ -66,10 +67,15 @@ public final class TokenService {
 
   /** Tokens for a user linked to the client {@code clientId} (null: none): they carry the claim, so every node scopes the caller. */
   public TokenPair issue(String username, Set<Role> roles, String clientId) {
+    return issue(username, roles, clientId, List.of());
+  }
+
+  /** The same, for an instrument user linked to {@code deviceIds} (claim {@code device_ids}: the devices its adapter may stream for). */
+  public TokenPair issue(String username, Set<Role> roles, String clientId, List<String> deviceIds) {
     Instant now = clock.instant();
     return new TokenPair(
-        sign(username, roles, clientId, Kind.ACCESS, now, accessTtl),
-        sign(username, roles, clientId, Kind.REFRESH, now, refreshTtl),
+        sign(username, roles, clientId, deviceIds, Kind.ACCESS, now, accessTtl),
+        sign(username, roles, clientId, deviceIds, Kind.REFRESH, now, refreshTtl),
         accessTtl.toSeconds());
   }
 
@@ -115,7 +121,7 @@ public final class TokenService {
     }
   }
 
-  private String sign(String username, Set<Role> roles, String clientId, Kind kind, Instant now, Duration ttl) {
+  private String sign(String username, Set<Role> roles, String clientId, List<String> deviceIds, Kind kind, Instant now, Duration ttl) {
     JWTClaimsSet.Builder builder =
         new JWTClaimsSet.Builder()
             .issuer(issuer)
@@ -126,6 +132,7 @@ public final class TokenService {
             .claim(KIND_CLAIM, kind.claim())
             .claim(ROLES_CLAIM, roles.stream().map(Role::wireName).sorted().toList());
     if (clientId != null) builder.claim(CLIENT_CLAIM, clientId);
+    if (deviceIds != null && !deviceIds.isEmpty()) builder.claim(DEVICES_CLAIM, List.copyOf(deviceIds));
     JWTClaimsSet claims = builder.build();
     SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
     try {
@@ -169,7 +176,8 @@ public final class TokenService {
 
   private static Principal principal(JWTClaimsSet claims) throws InvalidToken {
     try {
-      return new Principal(claims.getSubject(), roles(claims.getStringListClaim(ROLES_CLAIM)), claims.getStringClaim(CLIENT_CLAIM));
+      return new Principal(claims.getSubject(), roles(claims.getStringListClaim(ROLES_CLAIM)), claims.getStringClaim(CLIENT_CLAIM),
+          claims.getStringListClaim(DEVICES_CLAIM));
     } catch (ParseException e) {
       throw new InvalidToken("malformed token");
     }

@@ -3,6 +3,7 @@ package lims.security;
 import lims.kernel.Role;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,8 +35,13 @@ public final class UserAccount
    * {@code idempotencyToken}: the token of the Idempotency-Key a client sent with the create, or
    * null; a repeat carrying the same token is answered CREATED, as the create was.
    */
-  public record Create(String passwordHash, Set<Role> roles, String clientId, String createdBy, String idempotencyToken,
-      ActorRef<CreateResult> replyTo) implements Command {}
+  public record Create(String passwordHash, Set<Role> roles, String clientId, List<String> deviceIds, String createdBy, String idempotencyToken,
+      ActorRef<CreateResult> replyTo) implements Command {
+
+    public Create(String passwordHash, Set<Role> roles, String clientId, String createdBy, String idempotencyToken, ActorRef<CreateResult> replyTo) {
+      this(passwordHash, roles, clientId, null, createdBy, idempotencyToken, replyTo);
+    }
+  }
 
   public record Get(ActorRef<Lookup> replyTo) implements Command {}
 
@@ -56,20 +62,30 @@ public final class UserAccount
 
   /**
    * {@code clientId}: the code of the client a viewer is linked to (it sees only that client's
-   * specimens), null for every other user.
+   * specimens), null for every other user. {@code deviceIds}: the devices an instrument user's
+   * adapter streams telemetry for; null or empty for none.
    */
-  public record User(String username, String passwordHash, Set<Role> roles, String createdBy, Instant createdAt, String clientId)
-      implements CborSerializable {}
+  public record User(String username, String passwordHash, Set<Role> roles, String createdBy, Instant createdAt, String clientId,
+      List<String> deviceIds) implements CborSerializable {
+
+    /** Never null: empty for none. */
+    public List<String> devices() {
+      return deviceIds == null ? List.of() : deviceIds;
+    }
+  }
 
   public sealed interface Event extends CborSerializable permits UserCreated, RefreshTokenRevoked {}
 
-  /** {@code clientId}: null for users created before clients existed, as for every user not linked to one. */
+  /**
+   * {@code clientId}: null for users created before clients existed, as for every user not linked to one;
+   * {@code deviceIds} null for users created before telemetry, as for every user not linked to devices.
+   */
   public record UserCreated(String username, String passwordHash, Set<Role> roles, String createdBy, Instant at, String idempotencyToken,
-      String clientId) implements Event {
+      String clientId, List<String> deviceIds) implements Event {
 
     /** The user this creates: roles are set here once and never change, so this is the user as it is now. */
     public User user() {
-      return new User(username, passwordHash, roles, createdBy, at, clientId);
+      return new User(username, passwordHash, roles, createdBy, at, clientId, deviceIds);
     }
   }
 
@@ -125,7 +141,7 @@ public final class UserAccount
     }
     return Effect()
         .persist(new UserCreated(username, create.passwordHash(), create.roles(), create.createdBy(), Instant.now(), create.idempotencyToken(),
-            create.clientId()))
+            create.clientId(), create.deviceIds()))
         .thenReply(create.replyTo(), s -> CreateResult.CREATED);
   }
 

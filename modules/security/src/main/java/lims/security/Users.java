@@ -69,9 +69,26 @@ public final class Users {
    */
   public CompletionStage<UserAccount.CreateResult> create(
       String username, String password, Set<Role> roles, String clientId, String createdBy, String idempotencyToken) {
+    return create(username, password, roles, clientId, null, createdBy, idempotencyToken);
+  }
+
+  /**
+   * The same, for an instrument user linked to the devices its adapter streams for
+   * ({@code deviceIds}, null for none; the caller has checked {@link #deviceLinkProblem}).
+   */
+  public CompletionStage<UserAccount.CreateResult> create(String username, String password, Set<Role> roles, String clientId,
+      List<String> deviceIds, String createdBy, String idempotencyToken) {
     return CompletableFuture.supplyAsync(() -> hasher.hash(password), hashing)
-        .thenCompose(hash -> Asked.ask(account(username), r -> new UserAccount.Create(hash, roles, clientId, createdBy, idempotencyToken, r),
-            askTimeout));
+        .thenCompose(hash -> Asked.ask(account(username),
+            r -> new UserAccount.Create(hash, roles, clientId, deviceIds, createdBy, idempotencyToken, r), askTimeout));
+  }
+
+  /**
+   * Why a user with these roles cannot be linked to devices, if it cannot: only an instrument
+   * user is (the link says which devices' telemetry its adapter may stream).
+   */
+  public static Optional<String> deviceLinkProblem(Set<Role> roles) {
+    return roles.equals(Set.of(Role.INSTRUMENT)) ? Optional.empty() : Optional.of("only a user whose one role is instrument may be linked to devices");
   }
 
   /**

@@ -45,6 +45,14 @@ class TokenServiceTest {
   }
 
   @Test
+  void anInstrumentUserLinkedToDevicesCarriesThemInBothTokens() throws Exception {
+    var pair = tokens.issue("adapter.incubator1", EnumSet.of(Role.INSTRUMENT), null, java.util.List.of("incubator-1", "incubator-2"));
+    assertEquals(java.util.List.of("incubator-1", "incubator-2"), tokens.verifyAccess(pair.accessToken()).devices());
+    assertEquals(java.util.List.of("incubator-1", "incubator-2"), tokens.verifyRefresh(pair.refreshToken()).principal().devices());
+    assertEquals(java.util.List.of(), tokens.verifyAccess(tokens.issue("rita", EnumSet.of(Role.VIEWER)).accessToken()).devices());
+  }
+
+  @Test
   void anAccessTokenExpiresAfterItsTtlPlusSkew() throws Exception {
     String access = tokens.issue("rita", EnumSet.of(Role.VIEWER)).accessToken();
     new TokenService(JWT, Clock.fixed(now.plus(Duration.ofMinutes(15)).plusSeconds(29), ZoneOffset.UTC)).verifyAccess(access);
