@@ -42,6 +42,12 @@ public final class Main {
     String user;
     @Option(names = "--password", description = "the user's password (or LIMS_ADAPTER_PASSWORD)", defaultValue = "${env:LIMS_ADAPTER_PASSWORD}")
     String password;
+    @Option(names = "--drift", description = "this channel climbs past its high limit and stays there, to see an alarm raised")
+    String drift;
+
+    @Option(names = "--drift-after", defaultValue = "PT20S", description = "when the drift starts, an ISO-8601 duration (default ${DEFAULT-VALUE})")
+    Duration driftAfter;
+
     @Option(names = "--count", defaultValue = "0", description = "stop after this many batches, once all are acknowledged (0: run until Ctrl-C)")
     long count;
     @Option(names = "--buffer", defaultValue = "10000", description = "batches kept while the node has not acknowledged them (default ${DEFAULT-VALUE})")
@@ -64,6 +70,7 @@ public final class Main {
       Set<String> only = new LinkedHashSet<>(channels);
       SimulatedInstrument instrument = new SimulatedInstrument(
           ChannelSource.resolve(url, device, type, credentials, only, timeout), Instant.now(), System.nanoTime());
+      if (drift != null) instrument.drift(drift, Instant.now().plus(driftAfter));
       Duration interval = Duration.ofNanos((long) (1e9 / rate));
       Duration period = interval.multipliedBy(batch);
       System.out.printf("simulating %s: %s, %s readings/s per channel in batches of %d, to %s%n", device,

@@ -37,6 +37,9 @@ public final class SimulatedInstrument {
   private long seq;
   /** The instrument time of the last sample: the next is later, so each channel's readings go forward in time. */
   private Instant last = Instant.EPOCH;
+  /** The channel that drifts out of its range ({@link #drift}), -1 for none, and from when. */
+  private int drifting = -1;
+  private Instant driftFrom;
 
   public SimulatedInstrument(List<ChannelSpec> channels, Instant start, long randomSeed) {
     this.channels = List.copyOf(channels);
@@ -48,6 +51,19 @@ public final class SimulatedInstrument {
 
   public List<ChannelSpec> channels() {
     return channels;
+  }
+
+  /**
+   * From {@code from} on, the channel named climbs steadily past its high limit and stays
+   * above it (a failing incubator heater), slowly enough to raise no rate alarm: what a lab
+   * does to see an alarm raised, and a critical channel take the device offline.
+   */
+  public SimulatedInstrument drift(String channel, Instant from) {
+    for (int c = 0; c < channels.size(); c++) if (channels.get(c).name().equals(channel)) drifting = c;
+    if (drifting < 0) throw new IllegalArgumentException("no channel " + channel + " to drift; the channels are "
+        + channels.stream().map(ChannelSpec::name).toList());
+    driftFrom = from;
+    return this;
   }
 
   /**
@@ -68,7 +84,7 @@ public final class SimulatedInstrument {
         Map<String, Object> reading = new LinkedHashMap<>();
         reading.put("channel", channels.get(c).name());
         reading.put("at", at);
-        reading.put("value", step(c, seconds));
+        reading.put("value", c == drifting && !last.isBefore(driftFrom) ? climb(c, seconds) : step(c, seconds));
         reading.put("unit", channels.get(c).unit());
         readings.add(reading);
       }
@@ -81,6 +97,16 @@ public final class SimulatedInstrument {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Up by a minute's span per minute (or half the plausible rate, if slower), to a tenth of the span above high. */
+  private double climb(int c, double seconds) {
+    ChannelSpec channel = channels.get(c);
+    double span = channel.high() - channel.low();
+    double perSecond = span / 60;
+    if (channel.maxRatePerSecond() != null) perSecond = Math.min(perSecond, channel.maxRatePerSecond() / 2);
+    values[c] = Math.min(channel.high() + span * 0.1, values[c] + perSecond * seconds);
+    return values[c];
   }
 
   /**

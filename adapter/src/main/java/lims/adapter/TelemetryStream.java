@@ -172,7 +172,13 @@ public final class TelemetryStream implements AutoCloseable {
       long seq = message.path("seq").asLong(-1);
       int index = message.path("index").asInt(-1);
       events.refused(seq, index, message.path("field").asText(null), message.path("error").asText());
-      // A whole batch refused is never acknowledged: sending it again would be refused again.
+      // Not stored for a passing reason (the node's database did not answer): every batch not yet
+      // acknowledged goes again, after a back-off, on a new connection.
+      if (message.path("retry").asBoolean(false)) {
+        lost(on, "the node could not store a batch now: " + message.path("error").asText());
+        return;
+      }
+      // A whole batch refused for good is never acknowledged: sending it again would be refused again.
       if (index < 0 && seq >= 0) settle(seq, false);
     }
   }

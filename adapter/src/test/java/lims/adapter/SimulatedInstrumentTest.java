@@ -49,4 +49,24 @@ class SimulatedInstrumentTest {
       }
     }
   }
+
+  @Test
+  void aDriftingChannelClimbsPastItsHighLimitNoFasterThanPlausibleAndStaysThere() throws Exception {
+    Instant start = Instant.parse("2026-12-02T10:00:00Z");
+    SimulatedInstrument instrument = new SimulatedInstrument(ChannelSource.shipped("incubator"), start, 5).drift("temperature", start.plusSeconds(5));
+    ChannelSpec temperature = instrument.channels().stream().filter(c -> c.name().equals("temperature")).findFirst().orElseThrow();
+    double previous = Double.NaN;
+    double last = 0;
+    for (int second = 1; second <= 120; second++) {
+      JsonNode json = new ObjectMapper().readTree(instrument.next(start.plusSeconds(second), 1, Duration.ofSeconds(1)).json());
+      for (JsonNode reading : json.get("readings")) {
+        if (!reading.get("channel").asText().equals("temperature")) continue;
+        last = reading.get("value").asDouble();
+        if (second <= 5) assertTrue(last < temperature.high(), "in range before the drift: " + last);
+        if (!Double.isNaN(previous)) assertTrue(Math.abs(last - previous) < temperature.maxRatePerSecond(), "no rate alarm: " + previous + " to " + last);
+        previous = last;
+      }
+    }
+    assertTrue(last > temperature.high(), "above " + temperature.high() + " two minutes on: " + last);
+  }
 }

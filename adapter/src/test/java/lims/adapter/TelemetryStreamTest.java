@@ -135,9 +135,22 @@ class TelemetryStreamTest {
     assertEquals(List.of("whole batch: too large", "reading 1 (unit): unit must be °C"), refusals);
   }
 
+  @Test
+  void aBatchTheNodeCouldNotStoreNowIsSentAgainAndStored() throws Exception {
+    StandIn node = new StandIn(n -> n == 2 ? Fate.NOT_NOW : Fate.ACK);
+    int port = serve(node, 0);
+    SimulatedInstrument instrument = instrument();
+    try (TelemetryStream stream = stream(port)) {
+      for (int i = 0; i < 5; i++) assertTrue(stream.offer(instrument.next(Instant.now(), 1, Duration.ofSeconds(1)), BOUND));
+      assertTrue(stream.drained(BOUND), "still waiting: " + stream.buffered());
+      assertEquals(5, stream.ackedBatches());
+    }
+    assertEquals(5, node.stored().size(), "the batch refused for a passing reason was sent again and stored");
+  }
+
   // --- the stand-in node ------------------------------------------------------------
 
-  private enum Fate { ACK, STORE_THEN_DROP, DROP, REFUSE_BATCH, REFUSE_ONE_READING }
+  private enum Fate { ACK, STORE_THEN_DROP, DROP, REFUSE_BATCH, REFUSE_ONE_READING, NOT_NOW }
 
   /** Stores each seq once (as the node does), acknowledges, and plays its part by message number. */
   private static final class StandIn {
@@ -167,6 +180,8 @@ class TelemetryStreamTest {
           return null;
         case REFUSE_BATCH:
           return List.of("{\"error\":\"too large\",\"seq\":" + seq + ",\"index\":-1}");
+        case NOT_NOW:
+          return List.of("{\"error\":\"not stored: the database did not answer; send the batch again\",\"seq\":" + seq + ",\"index\":-1,\"retry\":true}");
         default:
           if (stored.putIfAbsent(seq, batch.get("readings").size()) != null) repeats++;
           if (what == Fate.STORE_THEN_DROP) return null;

@@ -257,7 +257,7 @@ public final class TelemetryBench {
       while (!stop.get()) {
         TelemetryStream.Batch b = instrument.next(Instant.now(), samples, Duration.ofNanos(10_000));
         String csv = csv(device, b);
-        copy.copyIn("COPY telemetry_reading (device_id, channel, at, received_at, value, quality) FROM STDIN (FORMAT csv)", new StringReader(csv));
+        copy.copyIn("COPY telemetry_reading (device_id, channel, at, received_at, reading_value, quality) FROM STDIN (FORMAT csv)", new StringReader(csv));
         rows.add(b.readings());
       }
     } catch (Exception e) {

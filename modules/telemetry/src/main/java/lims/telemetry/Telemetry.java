@@ -107,7 +107,7 @@ public final class Telemetry {
         .exceptionally(failure -> {
           // The Device entity did not say its channels in time: nothing stored, and the adapter sends the batch again.
           log.warn("a batch of {} was not read: {}", deviceId, lims.kernel.Failures.cause(failure).toString());
-          return new Answer(Optional.empty(), List.of(ReadingRefused.whole(null, null, "not stored: the device did not answer; send the batch again")));
+          return new Answer(Optional.empty(), List.of(ReadingRefused.notNow(null, "not stored: the device did not answer; send the batch again")));
         });
   }
 
@@ -118,7 +118,7 @@ public final class Telemetry {
       if (failure != null) {
         // Not acknowledged: the adapter keeps the batch and sends it again; if it was committed after all, that gets an ack.
         log.warn("batch {} of {} not stored: {}", batch.seq(), deviceId, lims.kernel.Failures.cause(failure).toString());
-        return new Answer(Optional.empty(), List.of(ReadingRefused.whole(batch.seq(), null, "not stored: the database did not answer; send the batch again")));
+        return new Answer(Optional.empty(), List.of(ReadingRefused.notNow(batch.seq(), "not stored: the database did not answer; send the batch again")));
       }
       if (storedNow && !batch.readings().isEmpty()) tell(deviceId, batch);
       return new Answer(Optional.of(batch.seq()), batch.refused());
