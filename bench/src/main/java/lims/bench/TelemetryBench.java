@@ -232,9 +232,11 @@ public final class TelemetryBench {
     CountDownLatch ready = new CountDownLatch(adapters);
     CompletableFuture<?>[] writers = new CompletableFuture<?>[adapters];
     java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    // A thread each: the common pool has as many threads as cores, and every writer blocks on its COPY.
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(adapters);
     for (int i = 0; i < adapters; i++) {
       int n = i + 1;
-      writers[i] = CompletableFuture.runAsync(() -> copyAsAdapter("bench-copy-" + n, n, ready, rows, stop));
+      writers[i] = CompletableFuture.runAsync(() -> copyAsAdapter("bench-copy-" + n, n, ready, rows, stop), threads);
     }
     if (!ready.await(1, TimeUnit.MINUTES)) throw new IllegalStateException("the COPY connections did not open");
     long r0 = rows.sum();
@@ -244,6 +246,7 @@ public final class TelemetryBench {
     double seconds = (System.nanoTime() - t0) / 1e9;
     stop.set(true);
     CompletableFuture.allOf(writers).get(2, TimeUnit.MINUTES);
+    threads.shutdown();
     return (r1 - r0) / seconds;
   }
 

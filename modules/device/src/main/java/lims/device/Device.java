@@ -263,6 +263,14 @@ public final class Device extends ShardedEntity<Device.Command, Device.Event, De
     if (s.status() == c.status()) {
       return Effect().reply(c.replyTo(), snapshot(s));
     }
+    // An instrument still out of range must not take work: its watch raises an alarm once, so
+    // a device made available under it would never be taken offline again (decision 0060).
+    Optional<Alarm> critical = s.telemetry().activeAlarms().stream().filter(a -> a.severity() == Channel.Severity.CRITICAL).findFirst();
+    if (c.status() == OperationalStatus.AVAILABLE && critical.isPresent()) {
+      Alarm a = critical.get();
+      return Effect().reply(c.replyTo(), rejected(Rejection.conflict("critical alarm " + a.id() + " (" + a.channel() + " " + a.kind().wireName()
+          + ") is active: the device may be made available once a reading back inside the range clears it")));
+    }
     List<Event> events = new ArrayList<>();
     String interrupted = c.status() == OperationalStatus.OFFLINE ? s.booking().map(Booking::workflowId).orElse(null) : null;
     events.add(new StatusChanged(deviceId, c.status(), Instant.now(), c.by(), interrupted));

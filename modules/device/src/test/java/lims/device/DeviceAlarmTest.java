@@ -59,9 +59,16 @@ class DeviceAlarmTest {
   void clearingLeavesTheDeviceOfflineAndAcknowledgingRecordsWhoAndWhy() {
     var device = held("reader-clear");
     raise(device, AlarmKind.HIGH, Channel.Severity.CRITICAL);
+    var early = device.<Device.Reply>runCommand(r -> new Device.SetStatus(OperationalStatus.AVAILABLE, "ada", r));
+    assertEquals(Rejection.Kind.CONFLICT, assertInstanceOf(Device.Rejected.class, early.reply()).rejection().kind(),
+        "not available while the critical alarm is active: its watch would not take it offline again");
+    assertTrue(early.events().isEmpty());
     var cleared = device.<Device.Reply>runCommand(r -> new Device.ClearAlarm("lamp-temperature", AlarmKind.HIGH, 43.5, r));
     assertEquals(1, cleared.events().size());
     assertEquals(OperationalStatus.OFFLINE, cleared.state().status(), "a person brings it back (decision 0060)");
+    assertEquals(OperationalStatus.AVAILABLE,
+        device.<Device.Reply>runCommand(r -> new Device.SetStatus(OperationalStatus.AVAILABLE, "ada", r)).state().status(), "once cleared");
+    device.<Device.Reply>runCommand(r -> new Device.SetStatus(OperationalStatus.OFFLINE, "ada", r));
     assertTrue(device.<Device.Reply>runCommand(r -> new Device.ClearAlarm("lamp-temperature", AlarmKind.HIGH, 43.0, r)).events().isEmpty());
 
     var ack = device.<Device.Reply>runCommand(r -> new Device.AcknowledgeAlarm("reader-clear~1", "tess", "lamp replaced", r));

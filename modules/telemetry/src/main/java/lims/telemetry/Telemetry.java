@@ -120,7 +120,9 @@ public final class Telemetry {
         log.warn("batch {} of {} not stored: {}", batch.seq(), deviceId, lims.kernel.Failures.cause(failure).toString());
         return new Answer(Optional.empty(), List.of(ReadingRefused.notNow(batch.seq(), "not stored: the database did not answer; send the batch again")));
       }
-      if (storedNow && !batch.readings().isEmpty()) tell(deviceId, batch);
+      // A repeat is told again: its first store may have committed after the adapter was told to
+      // send it again (the call's time-out), and then no listener heard it. Listeners take repeats.
+      if (!batch.readings().isEmpty()) tell(deviceId, batch);
       return new Answer(Optional.of(batch.seq()), batch.refused());
     });
   }

@@ -91,13 +91,31 @@ public final class TelemetryRetention {
   void ensurePartition(Connection c, LocalDate day) {
     String sql = "CREATE TABLE IF NOT EXISTS " + PARTITION_PREFIX + DAY.format(day) + " PARTITION OF telemetry_reading FOR VALUES FROM ('"
         + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')";
-    try (Statement s = c.createStatement()) {
-      s.setQueryTimeout(settings.statementTimeoutSeconds());
-      s.execute(sql);
+    try {
+      ddl(c, sql);
     } catch (SQLException e) {
       log.warn("could not create the telemetry partition of {} (its readings stay in the default partition): {}", day, e.getMessage());
     }
   }
+
+  /**
+   * Partition DDL takes an exclusive lock on the readings table, and every batch's COPY would
+   * queue behind it while it waits for the lock: it gives up after {@link #LOCK_WAIT} instead
+   * (the next run tries again), so ingest is never held for long.
+   */
+  private void ddl(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.setQueryTimeout(settings.statementTimeoutSeconds());
+      s.execute("SET lock_timeout = '" + LOCK_WAIT.toMillis() + "ms'");
+      try {
+        s.execute(sql);
+      } finally {
+        s.execute("RESET lock_timeout");
+      }
+    }
+  }
+
+  static final java.time.Duration LOCK_WAIT = java.time.Duration.ofSeconds(1);
 
   /** Drops the day partitions that end at or before {@code cutoff}. */
   private List<LocalDate> dropPartitionsBefore(Connection c, Instant cutoff) throws SQLException {
@@ -116,9 +134,8 @@ public final class TelemetryRetention {
     }
     List<LocalDate> dropped = new ArrayList<>();
     for (LocalDate day : days) {
-      try (Statement s = c.createStatement()) {
-        s.setQueryTimeout(settings.statementTimeoutSeconds());
-        s.execute("DROP TABLE IF EXISTS " + PARTITION_PREFIX + DAY.format(day));
+      try {
+        ddl(c, "DROP TABLE IF EXISTS " + PARTITION_PREFIX + DAY.format(day));
         dropped.add(day);
       } catch (SQLException e) {
         log.warn("could not drop the telemetry partition of {}: {}", day, e.getMessage());

@@ -152,9 +152,12 @@ public final class AlarmWatch extends AbstractBehavior<AlarmWatch.Message> {
     m.channels().forEach((name, summary) -> {
       Channel c = channels.get(name);
       if (c == null) return; // refused at ingest; a channel declared away meanwhile
-      List<AlarmRules.Transition> transitions = AlarmRules.evaluate(c, activeKinds(name), summary, last.get(name));
       Reading previous = last.get(name);
-      if (previous == null || !summary.last().at().isBefore(previous.at())) last.put(name, summary.last());
+      // Nothing newer than what the watch has seen (a batch told again, a backfill of old
+      // readings): the present state of the instrument is not in it, so it changes no alarm.
+      if (previous != null && !summary.last().at().isAfter(previous.at())) return;
+      List<AlarmRules.Transition> transitions = AlarmRules.evaluate(c, activeKinds(name), summary, previous);
+      last.put(name, summary.last());
       timers.startSingleTimer(name, new Silent(name), c.staleAfter());
       transitions.forEach(t -> apply(c, t));
     });

@@ -54,9 +54,15 @@ public final class ChannelRules {
     if (c.staleAfterPeriods() < 1 || c.staleAfterPeriods() > MAX_STALE_PERIODS) {
       return at(i, "stale_after_periods", "must be from 1 to " + MAX_STALE_PERIODS);
     }
+    // The watch's stale timer is one actor timer, which cannot wait longer than some 24 days.
+    if (c.staleAfter().compareTo(MAX_STALE_AFTER) > 0) {
+      return at(i, "stale_after_periods", "times sampling_period must be at most 7 days (" + MAX_STALE_AFTER + ")");
+    }
     if (c.severity() == null) return at(i, "severity", "must be warning or critical");
     return Optional.empty();
   }
+
+  static final java.time.Duration MAX_STALE_AFTER = java.time.Duration.ofDays(7);
 
   private static Optional<Problem> at(int index, String field, String message) {
     return Optional.of(new Problem(index, field, message));
