@@ -40,6 +40,7 @@ public final class Telemetry {
   private final ChannelCatalog catalog;
   private final BatchCheck check;
   private final TelemetryStore store;
+  private final WriteSlots writes;
   private final TelemetryQuery query;
   private final TelemetryRetention retention;
   private final Clock clock;
@@ -50,6 +51,7 @@ public final class Telemetry {
     this.catalog = catalog;
     this.check = new BatchCheck(new ObjectMapper(), settings);
     this.store = new TelemetryStore(database, settings);
+    this.writes = new WriteSlots(settings.maxConcurrentWrites());
     this.query = new TelemetryQuery(database, settings);
     this.retention = new TelemetryRetention(database, settings);
     this.clock = clock;
@@ -114,7 +116,7 @@ public final class Telemetry {
   private CompletionStage<Answer> storeChecked(String deviceId, BatchCheck.Checked checked, Instant receivedAt) {
     if (checked instanceof BatchCheck.Refused refused) return CompletableFuture.completedFuture(new Answer(Optional.empty(), List.of(refused.why())));
     BatchCheck.Batch batch = (BatchCheck.Batch) checked;
-    return store.store(deviceId, batch.seq(), batch.readings(), receivedAt).handle((storedNow, failure) -> {
+    return writes.run(() -> store.store(deviceId, batch.seq(), batch.readings(), receivedAt)).handle((storedNow, failure) -> {
       if (failure != null) {
         // Not acknowledged: the adapter keeps the batch and sends it again; if it was committed after all, that gets an ack.
         log.warn("batch {} of {} not stored: {}", batch.seq(), deviceId, lims.kernel.Failures.cause(failure).toString());
