@@ -283,10 +283,24 @@ final class ChangeFeed {
   synchronized void publishTelemetry(List<Frame> frames, long nowNanos) {
     for (Client client : new ArrayList<>(clients)) {
       for (Frame frame : frames) {
-        if (!client.visible.contains(frame.entity()) || !client.pace.admits(frame.channel(), nowNanos)) continue;
-        if (!deliver(client, frame)) break;
+        if (!client.visible.contains(frame.entity())) continue;
+        ChannelPace.Offer offer = client.pace.offer(frame, nowNanos);
+        if (offer == ChannelPace.Offer.SEND && !deliver(client, frame)) break;
+        if (offer == ChannelPace.Offer.HELD_RELEASE_DUE) releaseLater(client, frame.channel(), client.pace.dueIn(frame.channel(), nowNanos));
       }
     }
+  }
+
+  /** Sends the client's frame held for the channel once the channel is due (ChannelPace). */
+  private void releaseLater(Client client, String channel, long inNanos) {
+    system.classicSystem().scheduler().scheduleOnce(scala.concurrent.duration.Duration.fromNanos(inNanos), () -> release(client, channel),
+        system.executionContext());
+  }
+
+  private synchronized void release(Client client, String channel) {
+    if (!clients.contains(client)) return; // ended or gone meanwhile
+    Frame held = client.pace.release(channel, System.nanoTime());
+    if (held != null) deliver(client, held);
   }
 
   /** Offers a frame to a client's queue; false when the client is gone or ended as slow. */
