@@ -111,7 +111,7 @@ class AdminBrowserTest {
     try (Browser newbie = new Browser()) {
       newbie.viewport(1440, 900);
       logIn(newbie, "lab.newbie", "a-long-first-password", "/admin");
-      assertEquals(List.of("Lab tests", "Specimens", "Devices", "Workflows", "Clients", "Operations"), navigation(newbie));
+      assertEquals(List.of("Lab tests", "Specimens", "Devices", "Workflows", "Alarms", "Clients", "Operations"), navigation(newbie));
       newbie.await(d -> !"/admin".equals(newbie.script("return location.pathname")));
       assertTrue(newbie.driver.findElements(By.cssSelector("tr[data-user]")).isEmpty(), "a technician sees no users");
     }

@@ -82,7 +82,7 @@ class WebUiBrowserTest {
       logIn(browser, "sam", "scientist-password");
 
       row(browser, DAILY);
-      assertEquals(List.of("Lab tests", "Specimens", "Devices", "Workflows", "Clients"), navigation(browser));
+      assertEquals(List.of("Lab tests", "Specimens", "Devices", "Workflows", "Alarms", "Clients"), navigation(browser));
       assertEquals(1, browser.driver.findElements(By.xpath("//button[normalize-space()='Create test']")).size());
       assertEquals("/lab-tests", browser.script("return location.pathname"), "the lab tests are the landing page");
       long scrollWidth = (Long) browser.script("return document.documentElement.scrollWidth");
@@ -109,12 +109,12 @@ class WebUiBrowserTest {
       browser.viewport(1440, 900);
       logIn(browser, "vera", "viewer-password-1");
       row(browser, DAILY);
-      assertEquals(List.of("Lab tests", "Specimens", "Devices", "Workflows", "Clients"), navigation(browser));
+      assertEquals(List.of("Lab tests", "Specimens", "Devices", "Workflows", "Alarms", "Clients"), navigation(browser));
       assertTrue(browser.driver.findElements(By.xpath("//button[normalize-space()='Create test']")).isEmpty());
     }
     try (Browser browser = new Browser()) {
       logIn(browser, "admin", TestNode.ADMIN_PASSWORD);
-      assertEquals(List.of("Lab tests", "Specimens", "Devices", "Workflows", "Clients", "Operations", "Administration"), navigation(browser));
+      assertEquals(List.of("Lab tests", "Specimens", "Devices", "Workflows", "Alarms", "Clients", "Operations", "Administration"), navigation(browser));
     }
   }
 }
