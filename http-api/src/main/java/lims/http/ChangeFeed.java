@@ -340,8 +340,9 @@ final class ChangeFeed {
     List<Frame> frames = new ArrayList<>();
     for (JournalFeed.Row row : rows) {
       if (row.event() == null) continue;
-      DomainChanges.of(row.event()).ifPresent(change -> frames.add(new Frame(row.ordering(), change.entity(),
-          event(row.ordering(), "change", change.fields()))));
+      for (DomainChanges.Change change : DomainChanges.all(row.event())) {
+        frames.add(new Frame(row.ordering(), change.entity(), event(row.ordering(), "change", change.fields())));
+      }
     }
     return frames;
   }

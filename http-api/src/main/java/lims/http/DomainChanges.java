@@ -3,6 +3,7 @@ package lims.http;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -39,13 +40,24 @@ final class DomainChanges {
   static final String USER = "user";
 
   /** The entity types whose events are read from the journal (the persistence id's prefix). */
-  static final Set<String> ENTITY_TYPES = Set.of(Device.TYPE.name(), Specimen.TYPE.name(), Workflow.TYPE.name(), LabTest.TYPE.name(),
+  static final Set<String> ENTITY_TYPES = Set.of(Device.TYPE.name(), Specimen.TYPE.name(), Workflow.TYPE.name(), lims.scheduling.LabTestPartition.TYPE.name(),
       Analysis.TYPE.name(), UserAccount.TYPE.name());
 
   /** One change; {@code fields} holds type, entity and id first, then the change's own fields. */
   record Change(String entity, Map<String, Object> fields) {}
 
   private DomainChanges() {}
+
+  /**
+   * The changes a journal row holds: one for most events, one per lab-test event of a
+   * partition's write (decision 0064). They share the row's ordering, the stream's id.
+   */
+  static List<Change> all(Object event) {
+    if (event instanceof lims.scheduling.LabTestPartition.Batch batch) {
+      return batch.events().stream().map(DomainChanges::of).flatMap(Optional::stream).toList();
+    }
+    return of(event).map(List::of).orElse(List.of());
+  }
 
   static Optional<Change> of(Object event) {
     Change change = null;

@@ -322,11 +322,11 @@ class LabTestApiTest {
     String id;
     try (TestNode first = TestNode.start(database, SETTINGS)) {
       id = create(first, first.adminToken(), once(due, "/restart", 0)).get("id").asText();
-      first.eventually(() -> assertEquals(1, first.count("SELECT COUNT(*) FROM deadline WHERE entity_id = ?", id)));
+      first.eventually(() -> assertEquals(1, first.count("SELECT COUNT(*) FROM lab_test WHERE id = ?", id)));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-    // Nothing on the new node asks for this test: only the deadline index can wake it.
+    // Nothing on the new node asks for this test: only the keeper, which starts every partition, can wake it.
     try (TestNode second = TestNode.start(database, SETTINGS)) {
       second.eventually(() -> assertEquals(1, callsTo("/restart").size()));
       assertFalse(callsTo("/restart").get(0).at().isBefore(due));

@@ -61,6 +61,12 @@ class LabTestFailoverTest {
    * next periodic sweep, here up to a minute away.
    */
   static final Duration AFTER_REMOVAL = Duration.ofSeconds(5);
+  /**
+   * The oldest's bound: its lab-test partitions — at first all of them, as the keeper started
+   * them before the others joined (decision 0064) — recover together on the survivors once the
+   * coordinator has moved (measured 3.6-7.8 s after the removal on a loaded machine).
+   */
+  static final Duration AFTER_OLDEST_REMOVAL = Duration.ofSeconds(8);
   /** Every second; a dozen, so that each node holds some. */
   static final int CRON_TESTS = 12;
   /** One-time tests due every second from the kill on. */
@@ -202,9 +208,11 @@ class LabTestFailoverTest {
     await(Duration.ofMinutes(1), () -> "every cron test firing", () -> cron.stream().allMatch(id -> arrivalsOf(id).size() >= 3));
 
     List<Failover> failovers = new ArrayList<>();
-    failovers.add(failover(young, third, admin, url));
-    // Then the oldest, which holds the singletons; three of four remain a majority after it.
+    // The oldest first: it holds the singletons, and the lab-test partitions the keeper started
+    // before the others joined (decision 0064); then a young node, which holds about a third of
+    // them once the oldest's have moved. Three of four, then two of three, remain a majority.
     failovers.add(failover(oldest, third, admin, url));
+    failovers.add(failover(young, third, admin, url));
 
     Instant end = failovers.get(failovers.size() - 1).killedAt().plusSeconds(40);
     await(Duration.ofMinutes(1), () -> "every cron test past " + end, () -> cron.stream().allMatch(id -> arrivalsOf(id).stream()
@@ -230,8 +238,9 @@ class LabTestFailoverTest {
           ms(lateness, 1.0), LATENESS_GOAL.toSeconds(), late.size(), ms(late, 0.0), ms(oneTime, 0.5), ms(oneTime, 1.0), ms(afterRemoval, 0.0),
           ms(afterRemoval, 1.0)));
       checks.add(() -> assertTrue(!afterRemoval.isEmpty(), f.killed() + " held none of the tests"));
-      checks.add(() -> assertTrue(percentile(afterRemoval, 1.0).compareTo(REMOVAL_MARGIN.plus(AFTER_REMOVAL)) < 0,
-          f.killed() + ": a test fired more than " + REMOVAL_MARGIN.plus(AFTER_REMOVAL).toMillis() + " ms after the dead node's removal"));
+      Duration bound = REMOVAL_MARGIN.plus(f.killed().equals("node-1") ? AFTER_OLDEST_REMOVAL : AFTER_REMOVAL);
+      checks.add(() -> assertTrue(percentile(afterRemoval, 1.0).compareTo(bound) < 0,
+          f.killed() + ": a test fired more than " + bound.toMillis() + " ms after the dead node's removal"));
     }
     long repeated = arrivals.size() - arrivals.stream().map(Arrival::executionId).distinct().count();
     report.append("  actions called again with the same execution id (resumed after the kill): ").append(repeated);

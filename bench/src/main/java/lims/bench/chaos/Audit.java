@@ -64,7 +64,7 @@ final class Audit {
     Journal journal = new Journal(run.database.url(), run.database.user());
     audit.specimens(journal.events("Specimen"));
     audit.devices(journal.events("Device"));
-    audit.labTests(journal.events("LabTest"));
+    audit.labTests(journal.labTestEvents());
     audit.errors();
     audit.availability();
     audit.checks.add(new Check("no node stopped unless the harness stopped it (or froze it past its removal)", run.unexpectedExits.isEmpty(),

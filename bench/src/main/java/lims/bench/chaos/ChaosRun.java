@@ -57,7 +57,7 @@ final class ChaosRun implements AutoCloseable {
   record Restart(int node, long stoppedAt, int exitCode, long readyAt) {}
 
   /** The entity types whose shards a kill records: the ones the load writes. */
-  static final List<String> ENTITY_TYPES = List.of("Specimen", "Device", "LabTest");
+  static final List<String> ENTITY_TYPES = List.of("Specimen", "Device", "LabTestPartition");
 
   final ChaosSettings settings;
   final PrivatePostgres database;
@@ -212,7 +212,7 @@ final class ChaosRun implements AutoCloseable {
     beforeFault();
     Map<String, Set<String>> shards = ENTITY_TYPES.stream().collect(Collectors.toMap(t -> t, t -> cluster.shards(node, t)));
     say("kill -9 node " + node + (oldest ? " (the oldest)" : "") + ", hosting " + shards.get("Specimen").size() + " specimen, "
-        + shards.get("Device").size() + " device and " + shards.get("LabTest").size() + " lab-test shards");
+        + shards.get("Device").size() + " device and " + shards.get("LabTestPartition").size() + " lab-test partition shards");
     long killedAt = System.currentTimeMillis();
     LaunchedNode victim = ending(node);
     interrupted(victim::kill);
@@ -261,11 +261,13 @@ final class ChaosRun implements AutoCloseable {
     pauses.add(new Pause(node, node == oldest, pausedAt, removedAt, resumedAt, exitedAt, readyAt));
   }
 
-  /** The node whose LabTest region holds the most of the cron tests' shards (ties: the lowest number). */
+  /** The node whose LabTestPartition region holds the most of the cron tests' shards (ties: the lowest number). */
   private int hostOfMostCronTests() {
-    Set<String> cronShards = load.cronTests().stream().map(LocalCluster::shardOf).collect(Collectors.toSet());
+    // A test's shard is its partition's (decision 0064).
+    Set<String> cronShards = load.cronTests().stream().map(id -> LocalCluster.shardOf(lims.scheduling.LabTestPartition.of(id, 64)))
+        .collect(Collectors.toSet());
     return IntStream.rangeClosed(1, LocalCluster.SIZE).boxed()
-        .max(Comparator.comparingInt((Integer n) -> (int) cluster.shards(n, "LabTest").stream().filter(cronShards::contains).count())
+        .max(Comparator.comparingInt((Integer n) -> (int) cluster.shards(n, "LabTestPartition").stream().filter(cronShards::contains).count())
             .thenComparing(Comparator.reverseOrder()))
         .orElse(1);
   }

@@ -52,6 +52,18 @@ final class Journal {
     return events;
   }
 
+  /** The lab tests' events, each as its own: a partition's row holds a group of them (decision 0064). */
+  List<Event> labTestEvents() throws SQLException {
+    List<Event> events = new ArrayList<>();
+    for (Event row : events("LabTestPartition")) {
+      for (JsonNode e : row.body().path("events")) {
+        String type = e.path("@class").asText();
+        events.add(new Event(e.path("labTestId").asText(), row.sequenceNumber(), type.substring(type.lastIndexOf('$') + 1), e));
+      }
+    }
+    return events;
+  }
+
   /** An instant as the journal stores it: seconds with a fraction (decision 0027), or ISO-8601 text from older events; in epoch ms. */
   static long millis(JsonNode instant) {
     if (instant == null || instant.isNull() || instant.isMissingNode()) return 0;

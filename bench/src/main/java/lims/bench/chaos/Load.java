@@ -108,7 +108,7 @@ final class Load {
       ledger.cronEnds.add(new Ledger.CronEnd(id, System.currentTimeMillis()));
       try {
         Await.until(Duration.ofMinutes(1), () -> "cron test " + id + " deleted", () ->
-            api.send("DELETE", "/api/v1/lab-tests/" + id, "DELETE /lab-tests/{id}", null, null, "LabTest|" + id).status() == 200);
+            api.send("DELETE", "/api/v1/lab-tests/" + id, "DELETE /lab-tests/{id}", null, null, "LabTestPartition|" + lims.scheduling.LabTestPartition.of(id, 64)).status() == 200);
       } catch (AssertionError e) {
         problems.add("cron test " + id + " could not be deleted within a minute after the load stopped");
       }

@@ -91,8 +91,11 @@ final class JournalCeiling {
     for (int from = 0; from < ids.size(); from += TESTS_PER_WRITE) {
       List<PersistentEnvelope> writes = new ArrayList<>();
       for (String id : ids.subList(from, Math.min(ids.size(), from + TESTS_PER_WRITE))) {
-        Tagged payload = new Tagged(event.apply(id), CollectionConverters.asScala(LabTest.TAGS.tagSetFor(id)).toSet());
-        writes.add(AtomicWrite.apply(PersistentRepr.apply(payload, sequenceNr, PersistenceId.of(LabTest.TYPE.name(), id).id(), "", false, null, "ceiling")));
+        // One event a row, as the projection reads the partitions' rows (a batch of one).
+        Tagged payload = new Tagged(new lims.scheduling.LabTestPartition.Batch(List.of(event.apply(id))),
+            CollectionConverters.asScala(LabTest.TAGS.tagSetFor(id)).toSet());
+        writes.add(AtomicWrite.apply(PersistentRepr.apply(payload, sequenceNr, PersistenceId.of(lims.scheduling.LabTestPartition.TYPE.name(), id).id(), "",
+            false, null, "ceiling")));
       }
       inFlight.acquire();
       journal.tell(new JournalProtocol.WriteMessages(CollectionConverters.asScala(writes).toList(), replyTo, 1), replyTo);

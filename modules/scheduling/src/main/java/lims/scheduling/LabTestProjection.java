@@ -11,19 +11,16 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import lims.kernel.deadline.DeadlineIndex;
 import lims.kernel.projection.ReadTableHandler;
 
 /**
- * Keeps {@code lab_test}, {@code lab_test_execution} and {@code dead_letter}, and the lab
- * tests' rows of the deadline index: a test must be awake at its next fire instant, at its
- * next retry, and all the while an execution is under way (so a node stopping mid-action is
- * followed by a resume on another node within one sweep).
+ * Keeps {@code lab_test}, {@code lab_test_execution} and {@code dead_letter} from the
+ * partitions' writes, each a group of lab-test events (decision 0064). The partitions hold
+ * their tests' next instants themselves: there is no deadline-index row to keep.
  */
-public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
+public final class LabTestProjection extends ReadTableHandler<LabTestPartition.Event> {
 
   public static final String NAME = "lab-test-read-tables";
-  public static final String DEADLINE_KIND = "lab-test";
 
   // The row writes both this handler and its batched fold (LabTestWrites) make.
   static final String SET_STATUS = "UPDATE lab_test SET status = ?, updated_at = ? WHERE id = ?";
@@ -32,26 +29,30 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
   static final String FIRST_ATTEMPT_FINISHED =
       "UPDATE lab_test_execution SET started_at = ?, lateness_ms = ?, status = ?, finished_at = ?, log = ? WHERE execution_id = ?";
 
-  /** The common events folded into batched writes (LabTestWrites); any other is written on its own, in order. */
+  /**
+   * The events of these writes in order: the common ones folded into multi-row statements
+   * (LabTestWrites), any other written on its own where it falls.
+   */
   @Override
-  protected void applyAll(Connection c, List<LabTest.Event> events) throws SQLException {
+  protected void applyAll(Connection c, List<LabTestPartition.Event> writes) throws SQLException {
     LabTestWrites folded = new LabTestWrites();
-    for (LabTest.Event event : events) {
-      if (folded.add(event)) continue;
-      folded.flush(c);
-      apply(c, event);
+    for (LabTestPartition.Event write : writes) {
+      for (LabTest.Event event : ((LabTestPartition.Batch) write).events()) {
+        if (folded.add(event)) continue;
+        folded.flush(c);
+        applyOne(c, event);
+      }
     }
     folded.flush(c);
   }
 
-  /** One event: a common one through the same fold (a group of one), any other as below. */
   @Override
-  protected void apply(Connection c, LabTest.Event event) throws SQLException {
-    LabTestWrites common = new LabTestWrites();
-    if (common.add(event)) {
-      common.flush(c);
-      return;
-    }
+  protected void apply(Connection c, LabTestPartition.Event write) throws SQLException {
+    applyAll(c, List.of(write));
+  }
+
+  /** An event the fold does not take. */
+  private static void applyOne(Connection c, LabTest.Event event) throws SQLException {
     if (event instanceof LabTest.LabTestEdited e) {
       LabTest.Definition d = e.definition();
       update(c, "UPDATE lab_test SET title = ?, type = ?, experiment = ?, recipients = ?, schedule_at = ?, schedule_cron = ?,"
@@ -62,7 +63,6 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
       if (!status(c, e.labTestId()).equals(LabTest.Status.PAUSED.wireName())) settle(c, e.labTestId(), e.nextFireAt(), e.at());
     } else if (event instanceof LabTest.LabTestDeleted e) {
       status(c, e.labTestId(), LabTest.Status.DELETED.wireName(), null, e.at());
-      DeadlineIndex.clear(c, DEADLINE_KIND, e.labTestId());
       // Nothing of a deleted test runs again: its open dead letters leave the list (and the
       // gauge), and an execution it was in the middle of will record no outcome.
       update(c, "UPDATE dead_letter SET state = 'discarded' WHERE lab_test_id = ? AND state = 'open'", e.labTestId());
@@ -70,7 +70,6 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
           ts(e.at()), e.labTestId());
     } else if (event instanceof LabTest.LabTestPaused e) {
       status(c, e.labTestId(), LabTest.Status.PAUSED.wireName(), null, e.at());
-      DeadlineIndex.clear(c, DEADLINE_KIND, e.labTestId());
     } else if (event instanceof LabTest.LabTestResumed e) {
       settle(c, e.labTestId(), e.nextFireAt(), e.at());
     } else if (event instanceof LabTest.ExecutionStarted e) {
@@ -79,7 +78,6 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
           e.attempt(), e.executionId());
       update(c, "UPDATE dead_letter SET state = 'retried' WHERE execution_id = ?", e.executionId());
       update(c, SET_STATUS, LabTest.Status.RUNNING.wireName(), ts(e.startedAt()), e.labTestId());
-      if (!e.trigger().equals("schedule")) DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.startedAt());
     } else if (event instanceof LabTest.ExecutionSucceeded e) {
       // A later attempt succeeded (a first attempt is folded above).
       finish(c, e.executionId(), e.attempt(), e.actionStartedAt(), e.lateness(), "succeeded", e.finishedAt(), e.log());
@@ -88,7 +86,6 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
     } else if (event instanceof LabTest.ExecutionFailed e) {
       finish(c, e.executionId(), e.attempt(), e.actionStartedAt(), e.lateness(), e.retryAt() == null ? "failed" : "retrying", e.finishedAt(),
           e.log());
-      if (e.retryAt() != null) DeadlineIndex.set(c, DEADLINE_KIND, e.labTestId(), e.retryAt());
     } else if (event instanceof LabTest.ExecutionDeadLettered e) {
       update(c, "DELETE FROM dead_letter WHERE execution_id = ?", e.executionId());
       update(c, "INSERT INTO dead_letter (execution_id, lab_test_id, due_at, attempts, error, dead_lettered_at, state) VALUES (?, ?, ?, ?, ?, ?, 'open')",
@@ -128,7 +125,6 @@ public final class LabTestProjection extends ReadTableHandler<LabTest.Event> {
   /** Nothing under way: scheduled while there is a next instant, else dead-lettered or completed (as LabTest.State#settled). */
   private static void settle(Connection c, String id, Instant next, Instant at) throws SQLException {
     status(c, id, settled(c, id, next), next, at);
-    DeadlineIndex.set(c, DEADLINE_KIND, id, next);
   }
 
   private static String settled(Connection c, String id, Instant next) throws SQLException {

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import lims.kernel.deadline.DeadlineIndex;
 
 /**
  * The lab-test events that come by the thousand — created, first attempt started, first
@@ -48,7 +47,6 @@ final class LabTestWrites {
 
   private final Map<String, TestRow> tests = new LinkedHashMap<>();
   private final Map<String, ExecutionRow> executions = new LinkedHashMap<>();
-  private final Map<String, Instant> deadlines = new LinkedHashMap<>();
 
   /** Folds the event in, or answers false: it must be written on its own, after {@link #flush}. */
   boolean add(LabTest.Event event) {
@@ -57,20 +55,16 @@ final class LabTestWrites {
       row.created = e;
       // A new test has no dead letters: without a next instant it is completed.
       status(row, e.nextFireAt() != null ? LabTest.Status.SCHEDULED.wireName() : LabTest.Status.COMPLETED.wireName(), true, e.nextFireAt(), e.at());
-      deadlines.put(e.labTestId(), e.nextFireAt());
       return true;
     }
     if (event instanceof LabTest.ExecutionStarted e && e.attempt() == 1 && !e.trigger().startsWith("dead-letter-retry")) {
       executions.computeIfAbsent(e.executionId(), id -> new ExecutionRow()).started = e;
       status(test(e.labTestId()), LabTest.Status.RUNNING.wireName(), false, null, e.startedAt());
-      // A scheduled fire's row already holds its due instant, so the sweeper wakes the test until the outcome moves it.
-      if (!e.trigger().equals("schedule")) deadlines.put(e.labTestId(), e.startedAt());
       return true;
     }
     if (event instanceof LabTest.ExecutionSucceeded e && e.attempt() == 1) {
       executions.computeIfAbsent(e.executionId(), id -> new ExecutionRow()).succeeded = e;
       status(test(e.labTestId()), e.nextFireAt() != null ? LabTest.Status.SCHEDULED.wireName() : SETTLED_WITHOUT_NEXT, true, e.nextFireAt(), e.finishedAt());
-      deadlines.put(e.labTestId(), e.nextFireAt());
       return true;
     }
     return false;
@@ -91,7 +85,7 @@ final class LabTestWrites {
 
   /** Writes what is folded, then forgets it. */
   void flush(Connection c) throws SQLException {
-    if (tests.isEmpty() && executions.isEmpty() && deadlines.isEmpty()) return;
+    if (tests.isEmpty() && executions.isEmpty()) return;
     Set<String> withOpenLetters = LabTestProjection.withDeadLetters(c,
         tests.entrySet().stream().filter(t -> t.getValue().status.equals(SETTLED_WITHOUT_NEXT)).map(Map.Entry::getKey).toList());
     List<Object[]> inserts = new ArrayList<>();
@@ -136,10 +130,8 @@ final class LabTestWrites {
         + " finished_at, log) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", started);
     batch(c, LabTestProjection.FIRST_ATTEMPT_FINISHED, finished);
 
-    DeadlineIndex.setAll(c, LabTestProjection.DEADLINE_KIND, deadlines);
     tests.clear();
     executions.clear();
-    deadlines.clear();
   }
 
   private static String log(LabTest.ExecutionSucceeded e) {

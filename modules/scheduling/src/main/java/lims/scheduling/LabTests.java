@@ -15,15 +15,18 @@ import lims.kernel.projection.Projections;
 import lims.kernel.projection.ReadTable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import java.util.stream.IntStream;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 
-/** The scheduling context's entry point: the sharded lab tests, their read tables, and the sweeper that wakes them in time. */
+/** The scheduling context's entry point: the lab tests in their sharded partitions, their read tables, and the keeper that starts every partition. */
 public final class LabTests {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final ClusterSharding sharding;
+  private final int partitions;
   private final Duration askTimeout;
   private final LabTestActions actions;
   private final LabTestReadModel readModel;
@@ -41,10 +44,18 @@ public final class LabTests {
     metrics.pollGauges(system, config.getDuration("gauge-interval"));
     // One per node: a lab test that starts again on this node finds the calls it made before (decision 0043).
     ActionCalls calls = new ActionCalls(actions, PauseFence.get(system)::clear);
-    sharding.init(Entity.of(LabTest.TYPE, ctx -> LabTest.create(ctx.getEntityId(), calls, policy, Clock.systemUTC(), metrics))
-        .withStopMessage(new LabTest.Stop()));
-    Projections.<LabTest.Event>start(system, LabTestProjection.NAME, LabTest.TAGS, tag -> new LabTestProjection());
-    DeadlineSweeper.start(system, LabTestProjection.DEADLINE_KIND, id -> sharding.entityRefFor(LabTest.TYPE, id).tell(new LabTest.Wake()));
+    this.partitions = config.getInt("partitions");
+    int snapshotEvery = config.getInt("partition-snapshot-every");
+    // Never passivated: a partition holds its tests' timers. The keeper below starts each one
+    // wherever sharding puts it, at every sweep and after a node is removed (decision 0064).
+    sharding.init(Entity.of(LabTestPartition.TYPE, ctx -> LabTestPartition.create(ctx.getEntityId(), calls, policy, Clock.systemUTC(), metrics,
+            snapshotEvery))
+        .withStopMessage(new LabTestPartition.Stop())
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+    Projections.<LabTestPartition.Event>start(system, LabTestProjection.NAME, LabTest.TAGS, tag -> new LabTestProjection());
+    DeadlineSweeper.startKeeping(system, "lab-test-partition-keeper",
+        IntStream.range(0, partitions).mapToObj(String::valueOf).toList(),
+        id -> sharding.entityRefFor(LabTestPartition.TYPE, id).tell(new LabTestPartition.Wake()));
   }
 
   /**
@@ -75,7 +86,9 @@ public final class LabTests {
     return readModel;
   }
 
+  /** Asks the test, through the partition that holds it. */
   public CompletionStage<LabTest.Reply> ask(String labTestId, Function<ActorRef<LabTest.Reply>, LabTest.Command> command) {
-    return Asked.ask(sharding.entityRefFor(LabTest.TYPE, labTestId), command, askTimeout);
+    return Asked.<LabTestPartition.Command, LabTest.Reply>ask(sharding.entityRefFor(LabTestPartition.TYPE, LabTestPartition.of(labTestId, partitions)),
+        replyTo -> new LabTestPartition.ForTest(labTestId, command.apply(replyTo)), askTimeout);
   }
 }

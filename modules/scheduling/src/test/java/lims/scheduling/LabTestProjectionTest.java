@@ -30,18 +30,22 @@ class LabTestProjectionTest {
   void groupedWritesLeaveTheSameRowsAsOneEventAtATime() throws Exception {
     List<LabTest.Event> events = history();
     Map<String, List<String>> oneByOne = tables(db -> {
-      for (LabTest.Event e : events) new LabTestProjection().apply(db, e);
+      for (LabTest.Event e : events) new LabTestProjection().apply(db, new LabTestPartition.Batch(List.of(e)));
     });
     assertTrue(oneByOne.get("lab_test").size() >= 4 && oneByOne.get("lab_test_execution").size() >= 5, oneByOne.toString());
     for (int group : new int[] {1, 2, 3, 5, events.size()}) {
       Map<String, List<String>> grouped = tables(db -> {
         for (int from = 0; from < events.size(); from += group) {
-          new LabTestProjection().applyAll(db, events.subList(from, Math.min(events.size(), from + group)));
+          // A group as the partitions write it: one batch, or a batch per event (groups from several partitions).
+          List<LabTest.Event> slice = events.subList(from, Math.min(events.size(), from + group));
+          new LabTestProjection().applyAll(db, group % 2 == 0 ? List.of(new LabTestPartition.Batch(slice))
+              : slice.stream().map(e -> (LabTestPartition.Event) new LabTestPartition.Batch(List.of(e))).toList());
         }
       });
       assertEquals(oneByOne, grouped, "groups of " + group);
     }
-    Map<String, List<String>> midway = tables(db -> new LabTestProjection().applyAll(db, events.subList(0, events.size() - 4)));
+    Map<String, List<String>> midway = tables(db -> new LabTestProjection().applyAll(db,
+        List.of(new LabTestPartition.Batch(events.subList(0, events.size() - 4)))));
     assertTrue(midway.get("lab_test").stream().anyMatch(r -> r.startsWith("ID=LT-d ") && r.contains("STATUS=dead_lettered")), midway.toString());
   }
 
@@ -99,7 +103,7 @@ class LabTestProjectionTest {
   @Test
   void instantsNotFiredAreListedAmongTheExecutions() throws Exception {
     Map<String, List<String>> tables = tables(db -> {
-      for (LabTest.Event e : history()) new LabTestProjection().apply(db, e);
+      for (LabTest.Event e : history()) new LabTestProjection().apply(db, new LabTestPartition.Batch(List.of(e)));
     });
     String missed = LabTest.executionId("LT-e", T0.plusSeconds(10));
     assertTrue(tables.get("lab_test_execution").stream().anyMatch(r -> r.startsWith("EXECUTION_ID=" + missed + " ") && r.contains("ATTEMPT=0 ")

@@ -68,7 +68,7 @@ class LabTestTest {
   /** The entity's wall clock; {@link #advance} moves it together with the actor timers. */
   final ManualClock clock = new ManualClock(Instant.parse("2026-03-27T12:00:00Z"));
   final ScriptedRunner runner = new ScriptedRunner();
-  EventSourcedBehaviorTestKit<LabTest.Command, LabTest.Event, LabTest.State> test;
+  OneLabTest test;
 
   void advance(Duration d) {
     clock.advance(d);
@@ -85,9 +85,8 @@ class LabTestTest {
   }
 
   LabTest.State create(Schedule schedule, int maxRetries, String misfire, LabTest.Policy policy) {
-    test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), runner,
-        policy, clock, event -> {}));
-    var reply = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(schedule, maxRetries, misfire), "sam", null, r));
+    test = new OneLabTest(kit.system(), "LT-" + String.format("%012x", ids.incrementAndGet()), () -> ActionCalls.unfenced(runner), policy, clock, 100);
+    var reply = test.runCommand(r -> new LabTest.Create(definition(schedule, maxRetries, misfire), "sam", null, r));
     return ((LabTest.Current) reply.reply()).labTest();
   }
 
@@ -148,7 +147,7 @@ class LabTestTest {
     awaitStatus(LabTest.Status.DEAD_LETTERED);
     assertEquals("503 again", test.getState().deadLetters().get(executionId).error());
 
-    var retried = test.<LabTest.Reply>runCommand(r -> new LabTest.RetryDeadLetter(executionId, "sam", r));
+    var retried = test.runCommand(r -> new LabTest.RetryDeadLetter(executionId, "sam", r));
     assertEquals(LabTest.Status.RUNNING, ((LabTest.Current) retried.reply()).labTest().status());
     Call byHand = runner.next();
     assertEquals(executionId, byHand.execution().executionId());
@@ -186,7 +185,7 @@ class LabTestTest {
   @Test
   void aLongRunningCronTestRecoversFromASnapshotAndGoesOnFiring() throws Exception {
     create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE); // every minute, on the minute
-    String persistenceId = "LabTest|" + test.getState().id();
+    String persistenceId = LabTestPartition.TYPE.name() + "|" + OneLabTest.PARTITION;
     Instant due = test.getState().nextFireAt();
     for (int run = 0; run < 60; run++) { // 1 + 3 + 59 × 2 events: past one snapshot
       advance(Duration.between(clock.instant(), due));
@@ -201,10 +200,13 @@ class LabTestTest {
       });
       due = next;
     }
-    var snapshots = test.snapshotTestKit().orElseThrow().persistedInStorage(persistenceId);
-    assertEquals(1, snapshots.size(), "a snapshot at event 100");
+    var snapshots = test.kit.snapshotTestKit().orElseThrow().persistedInStorage(persistenceId);
+    assertEquals(1, snapshots.size(), "a snapshot at write 100");
     assertEquals(100, snapshots.get(0).first().sequenceNr());
-    assertEquals(122, test.persistenceTestKit().persistedInStorage(persistenceId).size(), "every event kept");
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> { // the last write may still be under way
+      assertEquals(122, test.journal().size(), "every event kept");
+      return null;
+    });
     LabTest.State before = test.getState();
     assertEquals(1, before.deadLetters().size());
 
@@ -226,9 +228,12 @@ class LabTestTest {
     before.answer().complete(LabTestAction.Outcome.succeeded("late answer of the dead incarnation"));
     after.answer().complete(LabTestAction.Outcome.succeeded("200"));
     awaitStatus(LabTest.Status.COMPLETED);
-    List<Object> journal = test.persistenceTestKit().persistedInStorage("LabTest|" + test.getState().id());
-    assertEquals(1, journal.stream().filter(e -> e instanceof LabTest.ExecutionStarted).count(), "resumed, not started again");
-    assertEquals(1, journal.stream().filter(e -> e instanceof LabTest.ExecutionSucceeded).count());
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> { // the state changes as the write starts, the journal as it ends
+      List<Object> journal = test.journal();
+      assertEquals(1, journal.stream().filter(e -> e instanceof LabTest.ExecutionStarted).count(), "resumed, not started again");
+      assertEquals(1, journal.stream().filter(e -> e instanceof LabTest.ExecutionSucceeded).count());
+      return null;
+    });
   }
 
   @Test
@@ -250,14 +255,14 @@ class LabTestTest {
   @Test
   void pauseStopsFiringResumeGoesOnFromNowEditReplansDeleteStops() throws Exception {
     create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE);
-    test.<LabTest.Reply>runCommand(r -> new LabTest.Pause("sam", r));
+    test.runCommand(r -> new LabTest.Pause("sam", r));
     assertNull(test.getState().nextFireAt());
     advance(Duration.ofMinutes(3));
     runner.assertNone();
-    test.<LabTest.Reply>runCommand(r -> new LabTest.Resume("sam", r));
+    test.runCommand(r -> new LabTest.Resume("sam", r));
     assertEquals(Instant.parse("2026-03-27T12:04:00Z"), test.getState().nextFireAt(), "the minutes passed while paused are not fired");
 
-    test.<LabTest.Reply>runCommand(r -> new LabTest.Edit(definition(Schedule.cron("30 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE), "sam", r));
+    test.runCommand(r -> new LabTest.Edit(definition(Schedule.cron("30 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE), "sam", r));
     assertEquals(Instant.parse("2026-03-27T12:03:30Z"), test.getState().nextFireAt());
     advance(Duration.ofSeconds(30));
     runner.next().answer().complete(LabTestAction.Outcome.succeeded("200"));
@@ -265,10 +270,10 @@ class LabTestTest {
       assertEquals(Instant.parse("2026-03-27T12:04:30Z"), test.getState().nextFireAt());
       return null;
     });
-    test.<LabTest.Reply>runCommand(r -> new LabTest.Delete("sam", r));
+    test.runCommand(r -> new LabTest.Delete("sam", r));
     advance(Duration.ofMinutes(5));
     runner.assertNone();
-    assertTrue(test.<LabTest.Reply>runCommand(LabTest.Get::new).reply() instanceof LabTest.Rejected);
+    assertTrue(test.runCommand(LabTest.Get::new).reply() instanceof LabTest.Rejected);
   }
 
   @Test
@@ -281,11 +286,11 @@ class LabTestTest {
       assertEquals(1, test.getState().deadLetters().size());
       return null;
     });
-    test.<LabTest.Reply>runCommand(r -> new LabTest.Pause("sam", r));
-    var trigger = test.<LabTest.Reply>runCommand(r -> new LabTest.Trigger("sam", r));
+    test.runCommand(r -> new LabTest.Pause("sam", r));
+    var trigger = test.runCommand(r -> new LabTest.Trigger("sam", r));
     assertEquals(Rejection.Kind.CONFLICT, rejection(trigger.reply()));
     assertTrue(trigger.events().isEmpty());
-    var retry = test.<LabTest.Reply>runCommand(r -> new LabTest.RetryDeadLetter(failed.execution().executionId(), "sam", r));
+    var retry = test.runCommand(r -> new LabTest.RetryDeadLetter(failed.execution().executionId(), "sam", r));
     assertEquals(Rejection.Kind.CONFLICT, rejection(retry.reply()));
     assertTrue(retry.events().isEmpty());
     advance(Duration.ofMinutes(3));
@@ -297,7 +302,7 @@ class LabTestTest {
   void aScheduledInstantThatPassesDuringARunByHandFiresAfterIt() throws Exception {
     Instant at = clock.instant().plusSeconds(60);
     create(Schedule.once(at), 0, LabTest.FIRE_ONCE);
-    test.<LabTest.Reply>runCommand(r -> new LabTest.Trigger("sam", r));
+    test.runCommand(r -> new LabTest.Trigger("sam", r));
     Call manual = runner.next();
     advance(Duration.ofSeconds(90)); // the manual run is still going at the scheduled instant
     runner.assertNone();
@@ -313,28 +318,27 @@ class LabTestTest {
   /** Every request gets an answer: a test that never was or was deleted is not found, and an id is never created twice. */
   @Test
   void unknownDuplicateAndDeletedTestsAreAnsweredNotFoundOrConflict() throws Exception {
-    test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), runner,
-        POLICY, clock, event -> {}));
-    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(LabTest.Get::new).reply()));
-    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Pause("sam", r)).reply()));
-    assertTrue(test.runCommand(new LabTest.Wake()).events().isEmpty());
+    test = new OneLabTest(kit.system(), "LT-" + String.format("%012x", ids.incrementAndGet()), () -> ActionCalls.unfenced(runner), POLICY, clock, 100);
+    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.runCommand(LabTest.Get::new).reply()));
+    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.runCommand(r -> new LabTest.Pause("sam", r)).reply()));
+    assertTrue(test.wake().isEmpty());
     assertNull(test.getState().definition(), "waking an unknown test creates nothing");
 
     var once = definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE);
-    assertTrue(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", "token-a", r)).reply() instanceof LabTest.Current);
-    var again = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "kim", null, r));
+    assertTrue(test.runCommand(r -> new LabTest.Create(once, "sam", "token-a", r)).reply() instanceof LabTest.Current);
+    var again = test.runCommand(r -> new LabTest.Create(once, "kim", null, r));
     assertEquals(Rejection.Kind.CONFLICT, rejection(again.reply()));
     assertTrue(again.events().isEmpty());
     assertEquals("sam", test.getState().createdBy());
-    assertEquals(Rejection.Kind.CONFLICT, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", "token-b", r)).reply()));
+    assertEquals(Rejection.Kind.CONFLICT, rejection(test.runCommand(r -> new LabTest.Create(once, "sam", "token-b", r)).reply()));
     // The same create repeated with the Idempotency-Key's token is answered with the test it made.
-    var repeat = test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", "token-a", r));
+    var repeat = test.runCommand(r -> new LabTest.Create(once, "sam", "token-a", r));
     assertTrue(repeat.reply() instanceof LabTest.Current && repeat.events().isEmpty(), String.valueOf(repeat.reply()));
 
-    test.<LabTest.Reply>runCommand(r -> new LabTest.Delete("sam", r));
-    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(LabTest.Get::new).reply()));
-    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Trigger("sam", r)).reply()));
-    assertEquals(Rejection.Kind.CONFLICT, rejection(test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", null, r)).reply()), "a deleted id is not reused");
+    test.runCommand(r -> new LabTest.Delete("sam", r));
+    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.runCommand(LabTest.Get::new).reply()));
+    assertEquals(Rejection.Kind.NOT_FOUND, rejection(test.runCommand(r -> new LabTest.Trigger("sam", r)).reply()));
+    assertEquals(Rejection.Kind.CONFLICT, rejection(test.runCommand(r -> new LabTest.Create(once, "sam", null, r)).reply()), "a deleted id is not reused");
     advance(Duration.ofMinutes(2));
     runner.assertNone();
   }
@@ -350,17 +354,16 @@ class LabTestTest {
     int answered = 0;
     for (String phase : phases) {
       for (Class<?> type : LabTest.Request.class.getPermittedSubclasses()) {
-        test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), runner,
-            POLICY, clock, event -> {}));
+        test = new OneLabTest(kit.system(), "LT-" + String.format("%012x", ids.incrementAndGet()), () -> ActionCalls.unfenced(runner), POLICY, clock, 100);
         var once = definition(Schedule.once(clock.instant().plusSeconds(3600)), 0, LabTest.FIRE_ONCE);
-        if (!phase.equals("never created")) test.<LabTest.Reply>runCommand(r -> new LabTest.Create(once, "sam", null, r));
+        if (!phase.equals("never created")) test.runCommand(r -> new LabTest.Create(once, "sam", null, r));
         if (phase.equals("running")) {
-          test.<LabTest.Reply>runCommand(r -> new LabTest.Trigger("sam", r));
+          test.runCommand(r -> new LabTest.Trigger("sam", r));
           runner.next(); // left unanswered: the execution stays under way
         }
-        if (phase.equals("paused")) test.<LabTest.Reply>runCommand(r -> new LabTest.Pause("sam", r));
-        if (phase.equals("deleted")) test.<LabTest.Reply>runCommand(r -> new LabTest.Delete("sam", r));
-        LabTest.Reply reply = test.<LabTest.Reply>runCommand(r -> request(type, r, once)).reply();
+        if (phase.equals("paused")) test.runCommand(r -> new LabTest.Pause("sam", r));
+        if (phase.equals("deleted")) test.runCommand(r -> new LabTest.Delete("sam", r));
+        LabTest.Reply reply = test.runCommand(r -> request(type, r, once)).reply();
         assertTrue(reply instanceof LabTest.Current || reply instanceof LabTest.Rejected, phase + ", " + type.getSimpleName() + ": " + reply);
         answered++;
       }
@@ -385,7 +388,7 @@ class LabTestTest {
   @Test
   void aSnapshotSpellsTheStatusInLowerCase() throws Exception {
     var paused = create(Schedule.cron("0 * * * * ?", "UTC"), 0, LabTest.FIRE_ONCE);
-    test.<LabTest.Reply>runCommand(r -> new LabTest.Pause("sam", r));
+    test.runCommand(r -> new LabTest.Pause("sam", r));
     var serialization = org.apache.pekko.serialization.SerializationExtension.get(kit.system());
     LabTest.State state = test.getState();
     byte[] bytes = serialization.serialize(state).get();
@@ -429,7 +432,7 @@ class LabTestTest {
 
   /** The journal of the test under way. */
   List<Object> journal() {
-    return test.persistenceTestKit().persistedInStorage("LabTest|" + test.getState().id());
+    return test.journal();
   }
 
   /** Answers the next call, which must be for {@code due}, and returns its execution id. */
@@ -547,9 +550,8 @@ class LabTestTest {
   @Test
   void aTestStartedAgainOnTheSameNodeTakesTheCallItMadeInsteadOfCallingAgain() throws Exception {
     ActionCalls node = ActionCalls.unfenced(runner); // one per node, as LabTests makes it
-    test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create("LT-" + String.format("%012x", ids.incrementAndGet()), node,
-        POLICY, clock, event -> {}));
-    test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE),
+    test = new OneLabTest(kit.system(), "LT-" + String.format("%012x", ids.incrementAndGet()), () -> node, POLICY, clock, 100);
+    test.runCommand(r -> new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE),
         "sam", null, r));
     advance(Duration.ofSeconds(60));
     Call call = runner.next();
@@ -562,8 +564,8 @@ class LabTestTest {
     // The outcome's write fails (the database stopped): the test starts again by itself after a
     // back-off, records the outcome of the call it made, and does not call the lab's system again.
     String id = "LT-" + String.format("%012x", ids.incrementAndGet());
-    test = EventSourcedBehaviorTestKit.create(kit.system(), LabTest.create(id, node, POLICY, clock, event -> {}));
-    test.<LabTest.Reply>runCommand(r -> new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE),
+    test = new OneLabTest(kit.system(), id, () -> node, POLICY, clock, 100);
+    test.runCommand(r -> new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE),
         "sam", null, r));
     advance(Duration.ofSeconds(60));
     Call second = runner.next();
@@ -571,7 +573,7 @@ class LabTestTest {
     second.answer().complete(LabTestAction.Outcome.succeeded("200 once"));
     kit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       assertEquals(1, node.size(), "the call is kept while its outcome is not journaled");
-      assertTrue(test.persistenceTestKit().persistedInStorage("LabTest|" + id).stream().noneMatch(e -> e instanceof LabTest.ExecutionSucceeded));
+      assertTrue(OneLabTest.journal(test.persistenceTestKit(), id).stream().noneMatch(e -> e instanceof LabTest.ExecutionSucceeded));
       return null;
     });
     time.timePasses(Duration.ofSeconds(2)); // the back-off (no wall-clock step: the instant has passed)
@@ -586,26 +588,27 @@ class LabTestTest {
   void aTestHandedOffWhileItsActionIsUnderWayStopsOnceTheOutcomeIsJournaledAndItsNextHomeDoesNotCallAgain() throws Exception {
     String id = "LT-" + String.format("%012x", ids.incrementAndGet());
     var replies = kit.<LabTest.Reply>createTestProbe();
-    var entity = kit.spawn(LabTest.create(id, ActionCalls.unfenced(runner), POLICY, clock, event -> {}));
-    entity.tell(new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE), "sam", null, replies.getRef()));
+    var entity = kit.spawn(LabTestPartition.create(OneLabTest.PARTITION, ActionCalls.unfenced(runner), POLICY, clock, event -> {}, 100));
+    entity.tell(new LabTestPartition.ForTest(id, new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE), "sam",
+        null, replies.getRef())));
     replies.expectMessageClass(LabTest.Current.class);
     advance(Duration.ofSeconds(60));
     Call call = runner.next();
 
-    entity.tell(new LabTest.Stop()); // sharding hands the test to another node (a rolling restart)
-    entity.tell(new LabTest.Get(replies.getRef()));
+    entity.tell(new LabTestPartition.Stop()); // sharding hands the partition to another node (a rolling restart)
+    entity.tell(new LabTestPartition.ForTest(id, new LabTest.Get(replies.getRef())));
     assertEquals(LabTest.Status.RUNNING, ((LabTest.Current) replies.receiveMessage()).labTest().status(), "still there, waiting for its call");
     call.answer().complete(LabTestAction.Outcome.succeeded("200"));
     replies.expectTerminated(entity, Duration.ofSeconds(5));
     var persistence = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(kit.system());
-    assertEquals(1, persistence.persistedInStorage("LabTest|" + id).stream().filter(e -> e instanceof LabTest.ExecutionSucceeded).count());
+    assertEquals(1, OneLabTest.journal(persistence, id).stream().filter(e -> e instanceof LabTest.ExecutionSucceeded).count());
 
     // Its next home (another node: calls of its own) finds the execution over, and calls nothing.
-    var moved = kit.spawn(LabTest.create(id, ActionCalls.unfenced(runner), POLICY, clock, event -> {}));
-    moved.tell(new LabTest.Get(replies.getRef()));
+    var moved = kit.spawn(LabTestPartition.create(OneLabTest.PARTITION, ActionCalls.unfenced(runner), POLICY, clock, event -> {}, 100));
+    moved.tell(new LabTestPartition.ForTest(id, new LabTest.Get(replies.getRef())));
     assertEquals(LabTest.Status.COMPLETED, ((LabTest.Current) replies.receiveMessage()).labTest().status());
     runner.assertNone();
-    moved.tell(new LabTest.Stop()); // nothing under way: at once
+    moved.tell(new LabTestPartition.Stop()); // nothing under way: at once
     replies.expectTerminated(moved, Duration.ofSeconds(5));
   }
 }

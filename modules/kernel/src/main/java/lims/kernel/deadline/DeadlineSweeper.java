@@ -66,6 +66,24 @@ public final class DeadlineSweeper {
       throw new IllegalArgumentException("lims.deadlines.lookahead (" + lookahead + ") must be longer than sweep-interval (" + interval + ")");
     }
     Database database = Database.get(system);
+    startSingleton(system, "deadline-sweeper-" + kind, kind + " entities due within " + lookahead,
+        () -> sweep(database, kind, lookahead, pageSize, maxPerSweep, wake));
+  }
+
+  /**
+   * Wakes each of a fixed set of entities at every sweep and after every removal: entities
+   * that hold their own deadlines (the lab-test partitions, decision 0064) and need only to
+   * be running somewhere. No query: {@code wake} is a tell per entity.
+   */
+  public static void startKeeping(ActorSystem<?> system, String name, List<String> entityIds, Consumer<String> wake) {
+    startSingleton(system, name, name + " entities", () -> {
+      entityIds.forEach(wake);
+      return entityIds.size();
+    });
+  }
+
+  private static void startSingleton(ActorSystem<?> system, String name, String what, java.util.function.IntSupplier sweep) {
+    Duration interval = system.settings().config().getDuration("lims.deadlines.sweep-interval");
     // Pekko's own rule for the margin: down-removal-margin, or the split-brain resolver's stable-after when that is off.
     Duration margin = Duration.ofMillis(org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).downingProvider().downRemovalMargin().toMillis());
     Behavior<Message> sweeper = Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
@@ -77,14 +95,14 @@ public final class DeadlineSweeper {
         if (message instanceof Removed removed) {
           timers.startSingleTimer(removed.member(), new AfterRemoval(removed.member()), margin.plus(AFTER_MARGIN));
         } else {
-          int woken = sweep(database, kind, lookahead, pageSize, maxPerSweep, wake);
-          if (message instanceof AfterRemoval after) log.info("{} removed: woke the {} {} entities due within {}", after.member(), woken, kind, lookahead);
+          int woken = sweep.getAsInt();
+          if (message instanceof AfterRemoval after) log.info("{} removed: woke the {} {}", after.member(), woken, what);
         }
         return Behaviors.same();
       });
     }));
     ClusterSingleton.get(system).init(SingletonActor.of(
-        Behaviors.supervise(sweeper).onFailure(SupervisorStrategy.restart()), "deadline-sweeper-" + kind)
+        Behaviors.supervise(sweeper).onFailure(SupervisorStrategy.restart()), name)
         // The sweep is a blocking query: keep it off the default dispatcher.
         .withProps(DispatcherSelector.blocking()));
   }

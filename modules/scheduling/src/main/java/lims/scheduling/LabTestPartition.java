@@ -1,0 +1,432 @@
+package lims.scheduling;
+
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import lims.kernel.CborSerializable;
+import lims.kernel.ShardedEntity;
+import lims.kernel.deadline.Delay;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * A firing partition (decision 0064): a sharded, event-sourced owner of every lab test whose id
+ * hashes to it. It holds its tests and their next wake-ups in memory, with one timer for the
+ * earliest, and writes in groups: whatever its tests decide while a write is under way —
+ * instants come, actions answer, tests are created or edited — goes into the next write, one
+ * journal event ({@link Batch}) for all of them. The journal's sequence numbers still allow one
+ * writer, so the partition is the lock that the test entity was: never two executions for one
+ * due instant, and an execution started and not finished is resumed with the same id after a
+ * crash. Replies go out once their write is in the journal.
+ */
+public final class LabTestPartition extends ShardedEntity<LabTestPartition.Command, LabTestPartition.Event, LabTestPartition.Tests> {
+
+  public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "LabTestPartition");
+
+  /** The partition a test belongs to, of {@code partitions}: fixed for the cluster's life (its journal is the test's). */
+  public static String of(String labTestId, int partitions) {
+    return String.valueOf(Math.floorMod(labTestId.hashCode(), partitions));
+  }
+
+  /** Events per journal event: a burst of 100,000 due at one instant is written as a hundred rows in one transaction, not one huge row. */
+  static final int EVENTS_PER_BATCH = 1000;
+
+  /** Wake-ups taken in one pass: a large burst is decided in slices, each written while the next is decided. */
+  static final int WAKEUPS_PER_PASS = 2000;
+
+  // --- protocol -------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable permits ForTest, Wake, Stop, Tick, Flush {}
+
+  /** A command for one of the partition's tests. */
+  public record ForTest(String labTestId, @JsonTypeInfo(use = JsonTypeInfo.Id.CLASS) LabTest.Command command) implements Command {}
+
+  /** From the keeper: starting the partition is all it asks (its recovery plans every test). */
+  public record Wake() implements Command {}
+
+  /**
+   * Sharding's stop message (hand-off, shutdown): the partition starts nothing new and stops
+   * once the outcomes of the calls under way are journaled, so its next home does not call
+   * the lab's systems a second time for a graceful stop.
+   */
+  public record Stop() implements Command {}
+
+  /** The earliest wake-up has come. */
+  record Tick() implements Command {}
+
+  /** Write what the tests decided since the last write. */
+  record Flush() implements Command {}
+
+  public sealed interface Event extends CborSerializable permits Batch {}
+
+  /** One group of lab-test events, in the order they were decided. */
+  public record Batch(@JsonTypeInfo(use = JsonTypeInfo.Id.CLASS) List<LabTest.Event> events) implements Event {}
+
+  /** A snapshot: the tests with something left to do. */
+  public record Snapshot(List<LabTest.State> tests) implements CborSerializable {}
+
+  /**
+   * The partition's tests. {@code live}: every test with something left to do (scheduled,
+   * running, paused, dead-lettered). {@code retired}: completed or deleted since the last
+   * snapshot; a snapshot leaves them out, so the partition's memory and recovery hold the tests
+   * that can still fire, not every test it ever had (a completed test is read from the read
+   * tables after that). Mutable, as the partition holds thousands: it is changed only by its
+   * events, and copied into an immutable {@link Snapshot} in the actor.
+   */
+  public static final class Tests {
+    final Map<String, LabTest.State> live = new HashMap<>();
+    final Map<String, LabTest.State> retired = new HashMap<>();
+
+    /** The test, or an uncreated one. */
+    LabTest.State get(String id) {
+      LabTest.State s = live.get(id);
+      if (s == null) s = retired.get(id);
+      return s != null ? s : LabTest.State.uncreated(id);
+    }
+
+    public int size() {
+      return live.size();
+    }
+
+    void put(LabTest.State s) {
+      if (retires(s)) {
+        live.remove(s.id());
+        retired.put(s.id(), s);
+      } else {
+        retired.remove(s.id());
+        live.put(s.id(), s);
+      }
+    }
+
+    /** Nothing left to do: deleted, or completed (no next instant, no dead letter, nothing under way). */
+    static boolean retires(LabTest.State s) {
+      return s.status() == LabTest.Status.DELETED || s.status() == LabTest.Status.COMPLETED;
+    }
+  }
+
+  /** When a test must next be looked at, and why. */
+  private enum Reason { DUE, ATTEMPT, RUN }
+
+  private record Wakeup(Instant at, String labTestId, Reason reason) implements Comparable<Wakeup> {
+    @Override
+    public int compareTo(Wakeup o) {
+      int c = at.compareTo(o.at);
+      return c != 0 ? c : labTestId.compareTo(o.labTestId);
+    }
+  }
+
+  /** A reply waiting for its write. */
+  private record Answer(ActorRef<LabTest.Reply> replyTo, LabTest.Reply reply) {}
+
+  // --- behaviour ------------------------------------------------------------------------
+
+  private final String partitionId;
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final ActionCalls calls;
+  private final LabTest.Policy policy;
+  private final LabTestRules rules;
+  private final Clock clock;
+  private final Consumer<LabTest.Event> observer;
+  private final int snapshotEvery;
+
+  /** Each test's one wake-up, and all of them in order. */
+  private final Map<String, Wakeup> planned = new HashMap<>();
+  private final TreeSet<Wakeup> wakeups = new TreeSet<>();
+  private Instant timerAt;
+
+  /** Decided and not yet written: the events, the tests as they leave them, and the replies that wait for them. */
+  private final List<LabTest.Event> pending = new ArrayList<>();
+  private final Map<String, LabTest.State> pendingTests = new HashMap<>();
+  private final List<Answer> answers = new ArrayList<>();
+
+  /** The attempts this incarnation called and has not heard back from. */
+  private final Set<String> calling = new HashSet<>();
+  private boolean stopping;
+
+  private LabTestPartition(String partitionId, ActorContext<Command> context, TimerScheduler<Command> timers, ActionCalls calls,
+      LabTest.Policy policy, Clock clock, Consumer<LabTest.Event> observer, int snapshotEvery) {
+    // A failed write starts the partition again from the journal, as soon as it can recover; an
+    // execution whose outcome was not written then takes the call this node made (ActionCalls,
+    // decision 0043) before anything else can move the partition to another node.
+    super(PersistenceId.of(TYPE.name(), partitionId), clock, SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(10), 0.2));
+    this.partitionId = partitionId;
+    this.context = context;
+    this.timers = timers;
+    this.calls = calls;
+    this.policy = policy;
+    this.rules = new LabTestRules(policy, context.getLog());
+    this.clock = clock;
+    this.observer = observer;
+    this.snapshotEvery = snapshotEvery;
+  }
+
+  /** {@code observer} hears each event once it is written (metrics); never during recovery. */
+  public static Behavior<Command> create(String partitionId, ActionCalls calls, LabTest.Policy policy, Clock clock,
+      Consumer<LabTest.Event> observer, int snapshotEvery) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LabTestPartition(partitionId, ctx, timers, calls, policy, clock, observer,
+        snapshotEvery)));
+  }
+
+  @Override
+  public Tests emptyState() {
+    return new Tests();
+  }
+
+  /**
+   * A snapshot every {@code snapshotEvery} writes (two kept; events are never deleted): a
+   * partition that recovers reads its live tests and the writes after them, not its history.
+   */
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(snapshotEvery, 2);
+  }
+
+  @Override
+  public SnapshotAdapter<Tests> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(Tests tests) {
+        return new Snapshot(List.copyOf(tests.live.values()));
+      }
+
+      @Override
+      public Tests fromJournal(Object from) {
+        Tests tests = new Tests();
+        for (LabTest.State s : ((Snapshot) from).tests()) tests.live.put(s.id(), s);
+        return tests;
+      }
+    };
+  }
+
+  /** The partition's tag (of the read tables' few): a projection instance reads whole partitions. */
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return LabTest.TAGS.tagSetFor(partitionId);
+  }
+
+  @Override
+  public EventHandler<Tests, Event> eventHandler() {
+    return (tests, event) -> {
+      for (LabTest.Event e : ((Batch) event).events()) tests.put(LabTest.apply(tests.get(e.labTestId()), e));
+      return tests;
+    };
+  }
+
+  @Override
+  public SignalHandler<Tests> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), tests -> {
+          tests.live.values().forEach(this::plan);
+          fireDue(tests);
+          writeOrWait();
+        })
+        // The retired tests are in the read tables and out of the snapshot just written: forget them.
+        .onSignal(SnapshotCompleted.class, (tests, done) -> tests.retired.clear())
+        .build();
+  }
+
+  @Override
+  protected CommandHandlerWithReply<Command, Event, Tests> commands() {
+    return this::onCommand;
+  }
+
+  private ReplyEffect<Event, Tests> onCommand(Tests tests, Command command) {
+    if (command instanceof ForTest c) {
+      if (c.command() instanceof LabTest.ActionDone done) calling.remove(attempt(done.executionId(), done.attempt()));
+      decide(tests, c.labTestId(), c.command());
+      return afterDeciding(tests);
+    }
+    if (command instanceof Tick) {
+      timerAt = null;
+      fireDue(tests);
+      return afterDeciding(tests);
+    }
+    if (command instanceof Flush) return flush(tests);
+    if (command instanceof Stop) return stop(tests);
+    return Effect().noReply(); // Wake: starting was all it asked
+  }
+
+  /** Decides one command for one test, against the test as the pending events leave it. */
+  private void decide(Tests tests, String labTestId, LabTest.Command command) {
+    LabTest.State before = pendingTests.getOrDefault(labTestId, tests.get(labTestId));
+    LabTestRules.Decision d = rules.decide(before, command, clock.instant());
+    LabTest.State after = before;
+    for (LabTest.Event e : d.events()) after = LabTest.apply(after, e);
+    if (!d.events().isEmpty()) {
+      pending.addAll(d.events());
+      pendingTests.put(labTestId, after);
+    } else if (!pendingTests.containsKey(labTestId)) {
+      plan(after); // a stale or early wake-up: planned again; a test with a pending write is planned after it
+    }
+    if (command instanceof LabTest.Request r) {
+      LabTest.Reply reply = d.refusal() != null ? new LabTest.Rejected(d.refusal()) : new LabTest.Current(after);
+      answers.add(new Answer(r.replyTo(), reply));
+    }
+  }
+
+  /** After deciding: with nothing to write the answers go out at once; the next write is asked for, or the timer armed. */
+  private ReplyEffect<Event, Tests> afterDeciding(Tests tests) {
+    if (pending.isEmpty()) {
+      answers.forEach(a -> a.replyTo().tell(a.reply()));
+      answers.clear();
+    }
+    writeOrWait();
+    return Effect().noReply();
+  }
+
+  /**
+   * Asks for a write of what is pending, once: the Flush queues behind the commands already in
+   * the mailbox, so everything they decide goes into the same write (the group commit).
+   * Nothing pending: the timer is armed for the earliest wake-up.
+   */
+  private void writeOrWait() {
+    if (pending.isEmpty()) {
+      armTimer();
+    } else if (!flushAsked) {
+      flushAsked = true;
+      context.getSelf().tell(new Flush());
+    }
+  }
+
+  private boolean flushAsked;
+
+  /** Writes everything pending as one write ({@link #EVENTS_PER_BATCH} events a journal event), then answers and runs what it started. */
+  private ReplyEffect<Event, Tests> flush(Tests tests) {
+    flushAsked = false;
+    if (pending.isEmpty()) return Effect().noReply();
+    List<LabTest.Event> events = List.copyOf(pending);
+    List<Answer> waiting = List.copyOf(answers);
+    pending.clear();
+    pendingTests.clear();
+    answers.clear();
+    List<Event> batches = new ArrayList<>();
+    for (int from = 0; from < events.size(); from += EVENTS_PER_BATCH) {
+      batches.add(new Batch(events.subList(from, Math.min(events.size(), from + EVENTS_PER_BATCH))));
+    }
+    return Effect().persist(batches).thenRun(written -> afterWrite(written, events, waiting)).thenNoReply();
+  }
+
+  private void afterWrite(Tests tests, List<LabTest.Event> events, List<Answer> waiting) {
+    Set<String> touched = new HashSet<>();
+    for (LabTest.Event e : events) {
+      observer.accept(e);
+      touched.add(e.labTestId());
+      if (e instanceof LabTest.ExecutionSucceeded s) calls.recorded(s.executionId(), s.attempt());
+      else if (e instanceof LabTest.ExecutionFailed f) calls.recorded(f.executionId(), f.attempt());
+    }
+    waiting.forEach(a -> a.replyTo().tell(a.reply()));
+    for (String id : touched) plan(tests.get(id));
+    fireDue(tests);
+    writeOrWait();
+    if (stopping && calling.isEmpty() && pending.isEmpty()) context.getSelf().tell(new Stop());
+  }
+
+  /**
+   * Takes the wake-ups that have come (a slice of them, the rest at the next pass): an instant
+   * that came or a retry decides an execution's start, a started execution whose instant came
+   * calls its action. While stopping nothing starts.
+   */
+  private void fireDue(Tests tests) {
+    if (stopping) return;
+    Instant now = clock.instant();
+    int taken = 0;
+    while (!wakeups.isEmpty() && !wakeups.first().at().isAfter(now) && taken < WAKEUPS_PER_PASS) {
+      Wakeup w = wakeups.pollFirst();
+      planned.remove(w.labTestId());
+      taken++;
+      LabTest.State s = pendingTests.getOrDefault(w.labTestId(), tests.get(w.labTestId()));
+      if (!s.exists()) continue;
+      switch (w.reason()) {
+        case DUE -> decide(tests, w.labTestId(), new LabTest.Due(s.nextFireAt()));
+        case ATTEMPT -> decide(tests, w.labTestId(), new LabTest.NextAttempt(s.current().executionId()));
+        // Run from the written test only: one with a write pending is planned again after it.
+        case RUN -> {
+          if (!pendingTests.containsKey(w.labTestId())) callAction(tests.get(w.labTestId()));
+        }
+      }
+    }
+    if (taken == WAKEUPS_PER_PASS && pending.isEmpty()) context.getSelf().tell(new Tick());
+  }
+
+  /** Arms the one timer for the earliest wake-up (capped, as every delay, at {@link Delay#MAX}). */
+  private void armTimer() {
+    if (wakeups.isEmpty()) {
+      timers.cancel("tick");
+      timerAt = null;
+      return;
+    }
+    Instant first = wakeups.first().at();
+    if (first.equals(timerAt)) return;
+    timerAt = first;
+    timers.startSingleTimer("tick", new Tick(), Delay.until(clock.instant(), first));
+  }
+
+  /** The one wake-up a test's state asks for: its next attempt, its started execution's instant, or its next fire. */
+  private void plan(LabTest.State s) {
+    Wakeup old = planned.remove(s.id());
+    if (old != null) wakeups.remove(old);
+    if (!s.exists()) return;
+    LabTest.Execution e = s.current();
+    Wakeup w = null;
+    if (e != null && e.retryAt() != null) w = new Wakeup(e.retryAt(), s.id(), Reason.ATTEMPT);
+    else if (e != null) {
+      // Started and not finished: run it at its instant (after a crash, a resume with the same id), unless this incarnation has called.
+      if (!calling.contains(attempt(e.executionId(), e.attempt()))) w = new Wakeup(e.dueAt(), s.id(), Reason.RUN);
+    } else if (s.status() == LabTest.Status.SCHEDULED && s.nextFireAt() != null) {
+      w = new Wakeup(s.nextFireAt().minus(policy.startAhead()), s.id(), Reason.DUE);
+    }
+    if (w != null) {
+      planned.put(s.id(), w);
+      wakeups.add(w);
+    }
+  }
+
+  private void callAction(LabTest.State s) {
+    LabTest.Execution e = s.current();
+    if (e == null || e.retryAt() != null) return;
+    String key = attempt(e.executionId(), e.attempt());
+    if (!calling.add(key)) return;
+    // Real time, as the time-out (the partition's clock may be a test's).
+    var execution = new LabTestAction.Execution(s.id(), e.executionId(), e.dueAt(), e.attempt(), Instant.now().plus(policy.actionTimeout()));
+    ActionCalls.Call call = calls.call(s.definition().action(), execution, clock.instant(), policy.actionTimeout());
+    String id = s.id();
+    context.pipeToSelf(call.outcome(),
+        (done, error) -> new ForTest(id, new LabTest.ActionDone(e.executionId(), e.attempt(), call.startedAt(), done)));
+  }
+
+  private static String attempt(String executionId, int attempt) {
+    return executionId + " attempt " + attempt;
+  }
+
+  /** Stops now, or, with calls under way or a write pending, once their outcomes are journaled. */
+  private ReplyEffect<Event, Tests> stop(Tests tests) {
+    if (calling.isEmpty() && pending.isEmpty()) return Effect().stop().thenNoReply();
+    stopping = true;
+    timers.cancel("tick");
+    return Effect().noReply();
+  }
+}
