@@ -25,12 +25,23 @@ public record CpuUse(long jvmNanos, long postgresNanos) {
     return new CpuUse(jvm, postgresNow());
   }
 
-  /** Core-seconds per 1,000 tasks spent since {@code before}, JVM then PostgreSQL ("–" when the server is not this machine's). */
-  String perThousand(CpuUse before, int tasks) {
-    if (tasks == 0) return "–";
+  /** Core-seconds per 1,000 tasks, this JVM and PostgreSQL (NaN when the server is not this machine's, or no task ran). */
+  record PerThousand(double jvm, double postgres) {
+    static final PerThousand NONE = new PerThousand(Double.NaN, Double.NaN);
+
+    @Override
+    public String toString() {
+      if (Double.isNaN(jvm)) return "–";
+      return Double.isNaN(postgres) ? String.format("%.2f / –", jvm) : String.format("%.2f / %.2f", jvm, postgres);
+    }
+  }
+
+  /** Core-seconds per 1,000 tasks spent since {@code before}, JVM then PostgreSQL. */
+  PerThousand perThousand(CpuUse before, int tasks) {
+    if (tasks == 0) return PerThousand.NONE;
     double jvm = (jvmNanos - before.jvmNanos) / 1e9 * 1000 / tasks;
-    if (postgresNanos < 0 || before.postgresNanos < 0) return String.format("%.2f / –", jvm);
-    return String.format("%.2f / %.2f", jvm, (postgresNanos - before.postgresNanos) / 1e9 * 1000 / tasks);
+    if (postgresNanos < 0 || before.postgresNanos < 0) return new PerThousand(jvm, Double.NaN);
+    return new PerThousand(jvm, (postgresNanos - before.postgresNanos) / 1e9 * 1000 / tasks);
   }
 
   /** The benchmark PostgreSQL's CPU time so far (nanoseconds), or -1 when the server is not this machine's. */
