@@ -3,11 +3,13 @@ package lims.bench.scheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import lims.bench.DeviceBenchAccess;
 import lims.scheduling.LabTest;
@@ -30,28 +32,36 @@ final class LimsContender implements Contender {
   static final int IN_FLIGHT = Integer.getInteger("bench.in-flight", 256);
   static final Duration FORMING = Duration.ofSeconds(90);
 
-  private final Map<String, LabTestActions.Kind> actionKinds;
   private final List<DeviceBenchAccess> nodes = new ArrayList<>();
+  /** Executions each node ran: the spread sharding gave the firing. */
+  private final LongAdder[] fired;
   private final int size;
 
   LimsContender(int size) throws Exception {
     this.size = size;
-    LabTestActions.Kind record = new LabTestActions.Kind(p -> Optional.empty(), (action, execution) -> {
-      Contender.started((String) action.parameters().get("task"));
-      return CompletableFuture.completedFuture(LabTestAction.Outcome.succeeded("recorded"));
-    });
-    actionKinds = Map.of("bench", record);
+    this.fired = new LongAdder[size];
+    for (int i = 0; i < size; i++) fired[i] = new LongAdder();
     DeviceBenchAccess first = new DeviceBenchAccess();
-    first.start(actionKinds);
+    first.start(actionKinds(0));
     nodes.add(first);
     joinTheOthers();
+  }
+
+  /** The no-op action kind of node {@code index}: records the start, and counts it for the node. */
+  private Map<String, LabTestActions.Kind> actionKinds(int index) {
+    LabTestActions.Kind record = new LabTestActions.Kind(p -> Optional.empty(), (action, execution) -> {
+      Contender.started((String) action.parameters().get("task"));
+      fired[index].increment();
+      return CompletableFuture.completedFuture(LabTestAction.Outcome.succeeded("recorded"));
+    });
+    return Map.of("bench", record);
   }
 
   /** Nodes 2..size join the first; returns once every node sees all of them Up (sharding then allocates over all). */
   private void joinTheOthers() throws Exception {
     for (int i = 1; i < size; i++) {
       DeviceBenchAccess node = new DeviceBenchAccess();
-      node.join(nodes.get(0), actionKinds);
+      node.join(nodes.get(0), actionKinds(i));
       nodes.add(node);
     }
     Instant deadline = Instant.now().plus(FORMING);
@@ -73,6 +83,10 @@ final class LimsContender implements Contender {
 
   int nodes() {
     return size;
+  }
+
+  String firedPerNode() {
+    return String.join(" / ", Arrays.stream(fired).map(f -> String.format("%,d", f.sum())).toList());
   }
 
   @Override

@@ -53,6 +53,10 @@ public final class SchedulerBench {
    * (creation did not keep up), and waiting on would only stretch a failing step to minutes.
    */
   static final Duration BEHIND = Duration.ofSeconds(10);
+  /** How long the bursts wait for the tasks the ladder's failed steps left unstarted. */
+  static final Duration SETTLE = Duration.ofMinutes(2);
+  /** Tasks not started when their step was counted (counted as misses there); {@link #settle()} waits for them. */
+  static final List<Contender.Task> STRAGGLERS = new ArrayList<>();
 
   /**
    * A step's outcome over the {@code tasks} of its {@code planned} that were handed over;
@@ -114,8 +118,12 @@ public final class SchedulerBench {
     }
   }
 
-  /** One contender's run: {@code key} names the contender ("lims", "db-scheduler", "quartz"), {@code nodes} this system's node count (0 for the others). */
-  record Result(String key, String name, int nodes, List<Step> steps, List<Burst> bursts) {
+  /**
+   * One contender's run: {@code key} names the contender ("lims", "db-scheduler", "quartz"),
+   * {@code nodes} this system's node count (0 for the others), {@code firedPerNode} how many
+   * executions each of its nodes ran ("–" for the others).
+   */
+  record Result(String key, String name, int nodes, List<Step> steps, List<Burst> bursts, String firedPerNode) {
     int sustained() {
       return steps.stream().filter(Step::sustained).mapToInt(Step::rate).max().orElse(0);
     }
@@ -175,6 +183,7 @@ public final class SchedulerBench {
         if (which.equals("lims")) {
           for (int i = 0; i < LIMS_NODES.length; i++) {
             try (LimsContender c = new LimsContender(LIMS_NODES[i])) {
+              if (i > 0) warmUp(c, which + "-n" + c.nodes());
               results.add(run(c, which, c.nodes(), i == 0 ? RATES : MORE_NODES_RATES, i == 0));
             }
           }
@@ -257,6 +266,7 @@ public final class SchedulerBench {
   static Result run(Contender c, String key, int nodes, int[] rates, boolean bursts) throws Exception {
     System.err.println("[bench] " + c.name());
     String prefix = nodes > 1 ? key + "-n" + nodes : key;
+    STRAGGLERS.clear();
     List<Step> steps = new ArrayList<>();
     int failedInARow = 0;
     for (int rate : rates) {
@@ -267,21 +277,37 @@ public final class SchedulerBench {
       failedInARow = step.sustained() ? 0 : failedInARow + 1;
       if (failedInARow >= FAILED_STEPS) break;
     }
-    Result result = new Result(key, c.name(), nodes, steps, new ArrayList<>());
+    int sustained = steps.stream().filter(Step::sustained).mapToInt(Step::rate).max().orElse(0);
+    List<Burst> done = new ArrayList<>();
     if (bursts) {
+      settle();
       for (int size : BURSTS) {
-        Burst burst = burstOrSkip(c, prefix + "-burst" + size, size, result);
-        result.bursts().add(burst);
+        Burst burst = burstOrSkip(c, prefix + "-burst" + size, size, done, sustained);
+        done.add(burst);
         analyze(c);
         System.err.println("[bench]   burst: " + burst);
       }
     }
-    return result;
+    String firedPerNode = c instanceof LimsContender lims ? lims.firedPerNode() : "–";
+    if (nodes > 1) System.err.println("[bench]   executions per node: " + firedPerNode);
+    return new Result(key, c.name(), nodes, steps, done, firedPerNode);
+  }
+
+  /**
+   * A step at 200/s, not reported, before a ladder that starts high: a cluster just formed
+   * allocates its shards and recovers its first entities on the first tests (100 tests took
+   * 2.8 s to create on a fresh 2-node cluster), which would fail the first step for a reason
+   * no later step has.
+   */
+  static void warmUp(Contender c, String prefix) throws Exception {
+    Step step = step(c, prefix + "-warmup", 200);
+    analyze(c);
+    System.err.println("[bench] " + c.name() + ": warm-up at 200/s (not reported): " + step);
   }
 
   /** The next burst, unless the last one says it would take longer than the run can give it. */
-  static Burst burstOrSkip(Contender c, String prefix, int size, Result sofar) throws Exception {
-    Burst last = sofar.bursts().stream().filter(Burst::ran).reduce((a, b) -> b).orElse(null);
+  static Burst burstOrSkip(Contender c, String prefix, int size, List<Burst> done, int sustained) throws Exception {
+    Burst last = done.stream().filter(Burst::ran).reduce((a, b) -> b).orElse(null);
     if (last != null && last.misses > 0) return Burst.skipped(size, "the burst of " + last.tasks + " had misses");
     if (last != null && last.drainSeconds * size / last.tasks > BURST_MAX_DRAIN_SECONDS) {
       return Burst.skipped(size, String.format("%d took %.1f s to drain: %d would take over %d s", last.tasks, last.drainSeconds, size,
@@ -290,7 +316,7 @@ public final class SchedulerBench {
     // Room to hand the burst over twice at the rate the contender has shown (its last burst's
     // creation rate, else its sustained rate, which creation kept up with): the drain, not
     // creation, is what the instant measures; a lead much longer only idles the run.
-    double shown = last != null ? last.createdPerSecond() : Math.max(100, sofar.sustained());
+    double shown = last != null ? last.createdPerSecond() : Math.max(100, sustained);
     long leadSeconds = Long.getLong("bench.burst-lead-seconds", Math.min(300, Math.max(10, (long) Math.ceil(2 * size / shown) + 5)));
     return burst(c, prefix, size, Duration.ofSeconds(leadSeconds));
   }
@@ -367,6 +393,7 @@ public final class SchedulerBench {
       if (i < n / 5) first.add(ms);
       if (i >= n - n / 5) lastFifth.add(ms);
     }
+    for (Contender.Task t : tasks) if (!Contender.STARTS.containsKey(t.id())) STRAGGLERS.add(t);
     forget(tasks);
     boolean growing = Lateness.of(lastFifth).p50 > Lateness.of(first).p50 + 250;
     return new Step(rate, planned, n, (double) onTime / n, Lateness.of(lateness), duplicates, misses, growing, late, end.perThousand(cpu, n));
@@ -422,6 +449,24 @@ public final class SchedulerBench {
     CpuUse end = CpuUse.now();
     waitUntil(Instant.now().plusSeconds(2));
     return end;
+  }
+
+  /**
+   * Waits (at most {@link #SETTLE}) for the tasks the failed steps left unstarted: a burst
+   * measures how fast a contender drains an instant's tasks, not the backlog of the ladder.
+   */
+  static void settle() {
+    if (STRAGGLERS.isEmpty()) return;
+    Instant deadline = Instant.now().plus(SETTLE);
+    long t0 = System.nanoTime();
+    STRAGGLERS.removeIf(t -> Contender.STARTS.containsKey(t.id()));
+    while (!STRAGGLERS.isEmpty() && Instant.now().isBefore(deadline)) {
+      LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+      STRAGGLERS.removeIf(t -> Contender.STARTS.containsKey(t.id()));
+    }
+    System.err.printf("[bench]   settled in %.1f s: %d tasks of the steps still not started%n", (System.nanoTime() - t0) / 1e9, STRAGGLERS.size());
+    STRAGGLERS.forEach(t -> Contender.STARTS.remove(t.id()));
+    STRAGGLERS.clear();
   }
 
   /** Drops counted tasks' starts: a run to 32,000/s records millions, and the heap is the contender's. */

@@ -87,21 +87,21 @@ final class SchedulerReport {
 
   /**
    * This system by node count: where more nodes stop adding executions, and how busy each side
-   * is at the top step (cores = CPU per task × rate), shows whether the nodes or the one
-   * PostgreSQL set the limit.
+   * is at the top step, shows whether the nodes or the one PostgreSQL set the limit; the
+   * executions each node ran show that sharding spread the firing over all of them.
    */
   private static void nodes(List<String> out, List<Result> results) {
     List<Result> lims = results.stream().filter(r -> r.key().equals("lims")).toList();
     if (lims.size() < 2) return;
     int one = lims.get(0).sustained();
-    out.add("| this system | sustained executions/s | × the first | p99 at the sustained step | CPU per 1,000 there | cores busy there: JVM / PostgreSQL |");
-    out.add("|---|---|---|---|---|---|");
+    out.add("| this system | sustained executions/s | × the first | p99 at the sustained step | CPU per 1,000 there"
+        + " | cores busy there, on average over the step: JVM / PostgreSQL | executions per node, whole run |");
+    out.add("|---|---|---|---|---|---|---|");
     for (Result r : lims) {
       Step top = r.at(r.sustained());
       out.add("| " + r.nodes() + (r.nodes() == 1 ? " node" : " nodes") + " | " + r.sustained() + (r.ceilingFound() ? "" : " (every step tried)") + " | "
           + String.format("%.2f", (double) r.sustained() / Math.max(1, one)) + " | " + (top == null ? "–" : String.format("%.0f ms", top.lateness().p99()))
-          + " | " + (top == null ? "–" : top.cpu()) + " | " + (top == null ? "–" : String.format("%.2f / %.2f", top.cpu().jvm() * top.rate() / 1000,
-              top.cpu().postgres() * top.rate() / 1000)) + " |");
+          + " | " + (top == null ? "–" : top.cpu()) + " | " + (top == null ? "–" : top.cpu().cores()) + " | " + r.firedPerNode() + " |");
     }
     out.add("");
   }
