@@ -23,6 +23,9 @@ import lims.bench.DeviceBenchAccess;
  * and 3 nodes on the same PostgreSQL (steps only), so the curve shows where the database,
  * not the nodes, is the limit. Every start is recorded; duplicates and misses counted at
  * every step; the report ends with the goals of issue 24 (lims ÷ db-scheduler), met or not.
+ * With the defaults the whole run takes about half an hour (most of it the three ladders of
+ * this system and db-scheduler's); {@code -Dbench.lims-nodes=1} or {@code -Dbench.contenders}
+ * shorten it.
  */
 public final class SchedulerBench {
 
