@@ -14,6 +14,17 @@ public final class DeviceBenchAccess {
     bench.startNode();
   }
 
+  /**
+   * Another node on {@code first}'s database, joining {@code first}'s cluster: several nodes in
+   * this JVM sharing one PostgreSQL, as ThreeNodeClusterTest runs them. Returns once it is Up.
+   */
+  public void join(DeviceBenchAccess first, Map<String, LabTestActions.Kind> actionKinds) throws Exception {
+    bench.actionKinds = actionKinds;
+    bench.dbUrl = first.bench.dbUrl;
+    String seed = org.apache.pekko.cluster.typed.Cluster.get(first.system()).selfMember().address().toString();
+    bench.startNodeOnDatabase(Map.of("lims.cluster.seed-nodes", seed));
+  }
+
   public LabTests labTests() {
     return bench.node.labTests();
   }

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * costs each side — which, unlike the sustained rate on one shared machine, shows what more
  * application cores or a database host of its own would buy each scheduler.
  */
-public record CpuUse(long jvmNanos, long postgresNanos) {
+public record CpuUse(long jvmNanos, long postgresNanos, long wallNanos) {
 
   /** The postmaster's process id, from {@code ./lims bench} (its data folder's postmaster.pid); 0 when not known. */
   static final long POSTMASTER = Long.parseLong(System.getenv().getOrDefault("LIMS_BENCH_PG_PID", "0"));
@@ -22,15 +22,35 @@ public record CpuUse(long jvmNanos, long postgresNanos) {
 
   static CpuUse now() {
     long jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-    return new CpuUse(jvm, postgresNow());
+    return new CpuUse(jvm, postgresNow(), System.nanoTime());
   }
 
-  /** Core-seconds per 1,000 tasks spent since {@code before}, JVM then PostgreSQL ("–" when the server is not this machine's). */
-  String perThousand(CpuUse before, int tasks) {
-    if (tasks == 0) return "–";
-    double jvm = (jvmNanos - before.jvmNanos) / 1e9 * 1000 / tasks;
-    if (postgresNanos < 0 || before.postgresNanos < 0) return String.format("%.2f / –", jvm);
-    return String.format("%.2f / %.2f", jvm, (postgresNanos - before.postgresNanos) / 1e9 * 1000 / tasks);
+  /**
+   * Core-seconds per 1,000 tasks, this JVM and PostgreSQL, and the cores each kept busy on
+   * average over the interval (NaN when the server is not this machine's, or no task ran).
+   */
+  record PerThousand(double jvm, double postgres, double jvmCores, double postgresCores) {
+    static final PerThousand NONE = new PerThousand(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+
+    @Override
+    public String toString() {
+      if (Double.isNaN(jvm)) return "–";
+      return Double.isNaN(postgres) ? String.format("%.2f / –", jvm) : String.format("%.2f / %.2f", jvm, postgres);
+    }
+
+    String cores() {
+      if (Double.isNaN(jvmCores)) return "–";
+      return Double.isNaN(postgresCores) ? String.format("%.2f / –", jvmCores) : String.format("%.2f / %.2f", jvmCores, postgresCores);
+    }
+  }
+
+  /** Core-seconds per 1,000 tasks spent since {@code before}, JVM then PostgreSQL. */
+  PerThousand perThousand(CpuUse before, int tasks) {
+    if (tasks == 0) return PerThousand.NONE;
+    double wall = Math.max(1, wallNanos - before.wallNanos);
+    double jvm = jvmNanos - before.jvmNanos;
+    double postgres = postgresNanos < 0 || before.postgresNanos < 0 ? Double.NaN : postgresNanos - before.postgresNanos;
+    return new PerThousand(jvm / 1e9 * 1000 / tasks, postgres / 1e9 * 1000 / tasks, jvm / wall, postgres / wall);
   }
 
   /** The benchmark PostgreSQL's CPU time so far (nanoseconds), or -1 when the server is not this machine's. */
