@@ -1,0 +1,68 @@
+package lims.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import lims.kernel.testing.TestDatabase;
+import lims.scheduling.LabTest;
+import lims.scheduling.LabTestAction;
+import lims.scheduling.LabTests;
+import lims.scheduling.Schedule;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The firing partitions' group commit and recovery (decision 0064), on a real journal: many
+ * creations in flight are written in far fewer journal rows than tests, and a node started
+ * again on the same database has every test back, from the partitions' snapshots.
+ */
+@Tag("database")
+class LabTestPartitionsTest {
+
+  static final int TESTS = 10_000;
+
+  @Test
+  void tenThousandCreationsInFlightTakeFarFewerJournalRowsAndComeBackAfterARestart() throws Exception {
+    Map<String, Object> database = TestDatabase.fresh("lab_test_partitions");
+    // Snapshots after every few writes, so that the restart below recovers from them.
+    Map<String, Object> settings = Map.of("lims.scheduling.partition-snapshot-every", 3);
+    Instant due = Instant.now().plus(Duration.ofHours(1));
+    LabTest.Definition definition = new LabTest.Definition("grouped", "check", null, List.of(), Schedule.once(due),
+        new LabTestAction("http", Map.of("url", "http://127.0.0.1:9/none")), 0, LabTest.FIRE_ONCE);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < TESTS; i++) ids.add(LabTests.newId());
+    try (TestNode node = TestNode.start(database, settings)) {
+      List<CompletableFuture<LabTest.Reply>> replies = new ArrayList<>();
+      for (String id : ids) replies.add(node.node.labTests().ask(id, r -> new LabTest.Create(definition, "test", null, r)).toCompletableFuture());
+      CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+      for (CompletableFuture<LabTest.Reply> reply : replies) assertInstanceOf(LabTest.Current.class, reply.join());
+      long rows = node.count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" LIKE 'LabTestPartition|%'");
+      System.out.printf("%d creations in flight: %d journal rows (%.3f a test)%n", TESTS, rows, rows / (double) TESTS);
+      assertTrue(rows * 10 <= TESTS, "at most one journal row per ten tests created: " + rows);
+      node.eventually(Duration.ofSeconds(60), () -> assertEquals(TESTS, node.count("SELECT COUNT(*) FROM lab_test WHERE status = 'scheduled'")));
+      assertTrue(node.count("SELECT COUNT(*) FROM \"snapshot\" WHERE \"persistence_id\" LIKE 'LabTestPartition|%'") > 0, "the partitions took snapshots");
+    }
+    try (TestNode again = TestNode.start(database, settings)) {
+      long started = System.nanoTime();
+      List<CompletableFuture<LabTest.Reply>> replies = new ArrayList<>();
+      for (String id : ids) replies.add(again.node.labTests().ask(id, LabTest.Get::new).toCompletableFuture());
+      CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      Duration recovered = Duration.ofNanos(System.nanoTime() - started);
+      System.out.printf("every partition recovered and answered %d tests in %d ms%n", TESTS, recovered.toMillis());
+      for (CompletableFuture<LabTest.Reply> reply : replies) {
+        LabTest.State test = assertInstanceOf(LabTest.Current.class, reply.join()).labTest();
+        assertEquals(LabTest.Status.SCHEDULED, test.status());
+        assertEquals(due, test.nextFireAt());
+      }
+      assertTrue(recovered.compareTo(Duration.ofSeconds(30)) < 0, "recovered within 30 s: " + recovered);
+    }
+  }
+}
