@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import lims.kernel.testing.TestDatabase;
 import lims.scheduling.LabTest;
 import lims.scheduling.LabTestAction;
@@ -63,6 +66,42 @@ class LabTestPartitionsTest {
         assertEquals(due, test.nextFireAt());
       }
       assertTrue(recovered.compareTo(Duration.ofSeconds(30)) < 0, "recovered within 30 s: " + recovered);
+    }
+  }
+
+  /**
+   * A completed test leaves its partition's memory at the next snapshot (every write here),
+   * and still reads, runs by hand and is listed as before: taken back from the read table.
+   */
+  @Test
+  void aCompletedTestItsPartitionForgotReadsAndRunsAgainAsBefore() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/done", exchange -> {
+      calls.incrementAndGet();
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try (TestNode node = TestNode.start(TestDatabase.fresh("lab_test_forgotten"), Map.of("lims.scheduling.partition-snapshot-every", 1))) {
+      String admin = node.adminToken();
+      String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/done";
+      String id = LabTestApiTest.create(node, admin, "{\"title\":\"once\",\"schedule\":{\"at\":\"" + Instant.now().plusSeconds(2)
+          + "\"},\"action\":{\"kind\":\"http\",\"url\":\"" + url + "\"}}").get("id").asText();
+      node.eventually(Duration.ofSeconds(30), () -> assertEquals(1, node.count("SELECT COUNT(*) FROM lab_test WHERE id = ? AND status = 'completed'", id)));
+      assertEquals(1, calls.get());
+
+      ApiClient.Reply read = node.api.get("/api/v1/lab-tests/" + id, admin);
+      assertEquals(200, read.status(), read.body());
+      assertEquals("completed", read.json().path("status").asText());
+      assertEquals(url, read.json().path("action").path("url").asText());
+      ApiClient.Reply run = node.api.post("/api/v1/lab-tests/" + id + "/trigger", admin, "{}");
+      assertEquals(200, run.status(), run.body());
+      node.eventually(Duration.ofSeconds(30), () -> assertEquals(2, calls.get()));
+      node.eventually(Duration.ofSeconds(30), () -> assertEquals(2, node.count("SELECT COUNT(*) FROM lab_test_execution WHERE lab_test_id = ?", id)));
+      assertEquals("completed", node.api.get("/api/v1/lab-tests/" + id, admin).json().path("status").asText());
+    } finally {
+      receiver.stop(0);
     }
   }
 }

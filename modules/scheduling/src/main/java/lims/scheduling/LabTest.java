@@ -147,7 +147,7 @@ public final class LabTest {
   public record Rejected(Rejection rejection) implements Reply, lims.kernel.Refused {}
 
   public sealed interface Event extends CborSerializable permits LabTestCreated, LabTestEdited, LabTestDeleted, LabTestPaused,
-      LabTestResumed, ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionDeadLettered, MisfireSkipped, InstantsMissed {
+      LabTestResumed, ExecutionStarted, ExecutionSucceeded, ExecutionFailed, ExecutionDeadLettered, MisfireSkipped, InstantsMissed, LabTestRestored {
     /** The test the event is about. */
     String labTestId();
   }
@@ -199,6 +199,12 @@ public final class LabTest {
    */
   public record InstantsMissed(String labTestId, Instant firstMissedAt, Instant nextFireAt, Duration catchUpWindow, Instant at)
       implements Event {}
+
+  /**
+   * A completed test its partition had forgotten (decision 0064), taken back from the read
+   * table as it was, so that a change by hand applies to it; written just before that change.
+   */
+  public record LabTestRestored(String labTestId, State state, Instant at) implements Event {}
 
   /**
    * A test as its events left it; {@code definition} is null until it is created. Changed only
@@ -299,6 +305,7 @@ public final class LabTest {
     }
     if (event instanceof MisfireSkipped e) return s.settled(e.nextFireAt());
     if (event instanceof InstantsMissed e) return s.settled(e.nextFireAt());
+    if (event instanceof LabTestRestored e) return e.state();
     throw new IllegalStateException("unknown lab-test event " + event.getClass().getName());
   }
 

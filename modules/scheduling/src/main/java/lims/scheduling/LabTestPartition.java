@@ -61,8 +61,16 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
 
   public sealed interface Command extends CborSerializable permits ForTest, Wake, Stop, Tick, Flush {}
 
-  /** A command for one of the partition's tests. */
-  public record ForTest(String labTestId, @JsonTypeInfo(use = JsonTypeInfo.Id.CLASS) LabTest.Command command) implements Command {}
+  /**
+   * A command for one of the partition's tests. {@code restore}: the test as the read table
+   * keeps it, when the partition has forgotten it (completed, decision 0064), else null.
+   */
+  public record ForTest(String labTestId, @JsonTypeInfo(use = JsonTypeInfo.Id.CLASS) LabTest.Command command, LabTest.State restore)
+      implements Command {
+    public ForTest(String labTestId, LabTest.Command command) {
+      this(labTestId, command, null);
+    }
+  }
 
   /** From the keeper: starting the partition is all it asks (its recovery plans every test). */
   public record Wake() implements Command {}
@@ -257,7 +265,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
   private ReplyEffect<Event, Tests> onCommand(Tests tests, Command command) {
     if (command instanceof ForTest c) {
       if (c.command() instanceof LabTest.ActionDone done) calling.remove(attempt(done.executionId(), done.attempt()));
-      decide(tests, c.labTestId(), c.command());
+      decide(tests, c.labTestId(), c.command(), c.restore());
       return afterDeciding(tests);
     }
     if (command instanceof Tick) {
@@ -270,12 +278,20 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     return Effect().noReply(); // Wake: starting was all it asked
   }
 
-  /** Decides one command for one test, against the test as the pending events leave it. */
-  private void decide(Tests tests, String labTestId, LabTest.Command command) {
+  /**
+   * Decides one command for one test, against the test as the pending events leave it. A
+   * forgotten test given back ({@code restore}) is decided as it was; if the command changes
+   * it, the restore is written first.
+   */
+  private void decide(Tests tests, String labTestId, LabTest.Command command, LabTest.State restore) {
+    Instant now = clock.instant();
     LabTest.State before = pendingTests.getOrDefault(labTestId, tests.get(labTestId));
-    LabTestRules.Decision d = rules.decide(before, command, clock.instant());
+    boolean restoring = restore != null && before.definition() == null;
+    if (restoring) before = restore;
+    LabTestRules.Decision d = rules.decide(before, command, now);
     LabTest.State after = before;
     for (LabTest.Event e : d.events()) after = LabTest.apply(after, e);
+    if (restoring && !d.events().isEmpty()) pending.add(new LabTest.LabTestRestored(labTestId, restore, now));
     if (!d.events().isEmpty()) {
       pending.addAll(d.events());
       pendingTests.put(labTestId, after);
@@ -361,8 +377,8 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
       LabTest.State s = pendingTests.getOrDefault(w.labTestId(), tests.get(w.labTestId()));
       if (!s.exists()) continue;
       switch (w.reason()) {
-        case DUE -> decide(tests, w.labTestId(), new LabTest.Due(s.nextFireAt()));
-        case ATTEMPT -> decide(tests, w.labTestId(), new LabTest.NextAttempt(s.current().executionId()));
+        case DUE -> decide(tests, w.labTestId(), new LabTest.Due(s.nextFireAt()), null);
+        case ATTEMPT -> decide(tests, w.labTestId(), new LabTest.NextAttempt(s.current().executionId()), null);
         // Run from the written test only: one with a write pending is planned again after it.
         case RUN -> {
           if (!pendingTests.containsKey(w.labTestId())) callAction(tests.get(w.labTestId()));

@@ -56,10 +56,9 @@ public final class LabTestProjection extends ReadTableHandler<LabTestPartition.E
     if (event instanceof LabTest.LabTestEdited e) {
       LabTest.Definition d = e.definition();
       update(c, "UPDATE lab_test SET title = ?, type = ?, experiment = ?, recipients = ?, schedule_at = ?, schedule_cron = ?,"
-              + " schedule_timezone = ?, action_kind = ?, max_retries = ?, misfire_policy = ?, updated_at = ? WHERE id = ?",
+              + " schedule_timezone = ?, action_kind = ?, max_retries = ?, misfire_policy = ?, updated_at = ?, definition = ? WHERE id = ?",
           d.title(), d.type(), d.experiment(), LabTestWrites.recipients(d), ts(d.schedule().at()), d.schedule().cron(), d.schedule().timezone(),
-          d.action().kind(),
-          d.maxRetries(), d.misfirePolicy(), ts(e.at()), e.labTestId());
+          d.action().kind(), d.maxRetries(), d.misfirePolicy(), ts(e.at()), StoredDefinition.write(d), e.labTestId());
       if (!status(c, e.labTestId()).equals(LabTest.Status.PAUSED.wireName())) settle(c, e.labTestId(), e.nextFireAt(), e.at());
     } else if (event instanceof LabTest.LabTestDeleted e) {
       status(c, e.labTestId(), LabTest.Status.DELETED.wireName(), null, e.at());

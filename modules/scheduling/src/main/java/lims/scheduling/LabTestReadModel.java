@@ -35,6 +35,25 @@ public final class LabTestReadModel {
     this.table = table;
   }
 
+  /**
+   * A completed test as the read table keeps it, for a partition that has forgotten it
+   * (decision 0064): empty if there is none, it is not completed, or it predates the stored
+   * definition.
+   */
+  public CompletionStage<Optional<LabTest.State>> forgotten(String id) {
+    return table.query(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT definition, created_by, created_at FROM lab_test WHERE id = ? AND status = 'completed' AND definition IS NOT NULL")) {
+        s.setString(1, id);
+        try (ResultSet rs = s.executeQuery()) {
+          if (!rs.next()) return Optional.<LabTest.State>empty();
+          return Optional.of(new LabTest.State(id, StoredDefinition.read(rs.getString(1)), LabTest.Status.COMPLETED, null, null,
+              java.util.Map.of(), rs.getString(2), instant(rs, 3), null));
+        }
+      }
+    });
+  }
+
   /** Lab tests not deleted, by id; cursor: the last id. */
   public CompletionStage<Page<LabTestRow>> list(Optional<String> status, int limit, Optional<String> afterId) {
     List<Object> args = new ArrayList<>();

@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import lims.kernel.Asked;
@@ -86,9 +87,23 @@ public final class LabTests {
     return readModel;
   }
 
-  /** Asks the test, through the partition that holds it. */
+  /**
+   * Asks the test, through the partition that holds it. A completed test the partition has
+   * forgotten (decision 0064) is answered "not found" there: it is then looked up in the read
+   * table and asked again with what the table keeps, so it reads, edits and runs as before.
+   */
   public CompletionStage<LabTest.Reply> ask(String labTestId, Function<ActorRef<LabTest.Reply>, LabTest.Command> command) {
+    return ask(labTestId, command, null).thenCompose(reply -> {
+      if (!(reply instanceof LabTest.Rejected r) || r.rejection().kind() != lims.kernel.Rejection.Kind.NOT_FOUND) {
+        return CompletableFuture.completedFuture(reply);
+      }
+      return readModel.forgotten(labTestId).thenCompose(kept -> kept.isEmpty() ? CompletableFuture.completedFuture(reply)
+          : ask(labTestId, command, kept.get()));
+    });
+  }
+
+  private CompletionStage<LabTest.Reply> ask(String labTestId, Function<ActorRef<LabTest.Reply>, LabTest.Command> command, LabTest.State restore) {
     return Asked.<LabTestPartition.Command, LabTest.Reply>ask(sharding.entityRefFor(LabTestPartition.TYPE, LabTestPartition.of(labTestId, partitions)),
-        replyTo -> new LabTestPartition.ForTest(labTestId, command.apply(replyTo)), askTimeout);
+        replyTo -> new LabTestPartition.ForTest(labTestId, command.apply(replyTo), restore), askTimeout);
   }
 }
