@@ -61,7 +61,7 @@ final class LabTestRoutes {
   private CompletionStage<HttpResponse> create(Call call) {
     LabTest.Definition definition = definition(call);
     return idempotency.create(call, () -> CompletableFuture.completedFuture(LabTests.newId()), reserved ->
-        labTests.ask(reserved.entityId(), r -> new LabTest.Create(definition, by(call), reserved.token(), r))
+        labTests.create(reserved.entityId(), definition, by(call), reserved.token())
             .thenApply(reply -> Responses.json(mapper, 201, LabTestView.of(current(reply)))));
   }
 

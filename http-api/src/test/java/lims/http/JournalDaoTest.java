@@ -202,7 +202,7 @@ class JournalDaoTest {
       LabTestPartition.Batch batch = assertInstanceOf(LabTestPartition.Batch.class, e.event());
       for (LabTest.Event event : batch.events()) {
         LabTest.LabTestCreated created = assertInstanceOf(LabTest.LabTestCreated.class, event);
-        assertEquals("LabTestPartition|" + LabTestPartition.of(created.labTestId(), 64), e.persistenceId(), "written by the test's partition");
+        assertEquals("LabTestPartition|" + node.node.labTests().partitionOf(created.labTestId()), e.persistenceId(), "written by the test's partition");
       }
     }
   }

@@ -100,6 +100,20 @@ class LabTestPartitionsTest {
       node.eventually(Duration.ofSeconds(30), () -> assertEquals(2, calls.get()));
       node.eventually(Duration.ofSeconds(30), () -> assertEquals(2, node.count("SELECT COUNT(*) FROM lab_test_execution WHERE lab_test_id = ?", id)));
       assertEquals("completed", node.api.get("/api/v1/lab-tests/" + id, admin).json().path("status").asText());
+
+      // A create under an Idempotency-Key repeated after its test completed and was forgotten: answered with that test, not created again.
+      String keyed = LabTests.newId();
+      LabTest.Definition soon = new LabTest.Definition("keyed", "check", null, List.of(), Schedule.once(Instant.now().plusSeconds(1)),
+          new LabTestAction("http", Map.of("url", url)), 0, LabTest.FIRE_ONCE);
+      LabTests labTests = node.node.labTests();
+      assertInstanceOf(LabTest.Current.class, labTests.create(keyed, soon, "test", "token-1").toCompletableFuture().get(10, TimeUnit.SECONDS));
+      node.eventually(Duration.ofSeconds(30), () -> assertEquals(1, node.count("SELECT COUNT(*) FROM lab_test WHERE id = ? AND status = 'completed'", keyed)));
+      LabTest.Reply repeat = labTests.create(keyed, soon, "test", "token-1").toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertEquals(LabTest.Status.COMPLETED, assertInstanceOf(LabTest.Current.class, repeat).labTest().status());
+      LabTest.Reply other = labTests.create(keyed, soon, "test", "token-2").toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertEquals(lims.kernel.Rejection.Kind.CONFLICT, assertInstanceOf(LabTest.Rejected.class, other).rejection().kind());
+      assertEquals(3, calls.get(), "the keyed test ran once");
+      assertEquals(1, node.count("SELECT COUNT(*) FROM lab_test_execution WHERE lab_test_id = ?", keyed));
     } finally {
       receiver.stop(0);
     }

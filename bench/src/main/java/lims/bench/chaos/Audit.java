@@ -368,7 +368,9 @@ final class Audit {
     if (entity == null) return false;
     int bar = entity.indexOf('|');
     Set<String> shards = kill.shards().get(entity.substring(0, bar));
-    return shards != null && shards.contains(LocalCluster.shardOf(entity.substring(bar + 1)));
+    String id = entity.substring(bar + 1);
+    // A lab-test partition is a shard of its own (decision 0064); any other entity is hashed.
+    return shards != null && shards.contains(entity.startsWith("LabTestPartition|") ? id : LocalCluster.shardOf(id));
   }
 
   /** Ms from {@code since} to the first write that matches and was answered (2xx or 4xx), or -1. */

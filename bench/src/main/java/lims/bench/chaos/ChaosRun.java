@@ -263,9 +263,8 @@ final class ChaosRun implements AutoCloseable {
 
   /** The node whose LabTestPartition region holds the most of the cron tests' shards (ties: the lowest number). */
   private int hostOfMostCronTests() {
-    // A test's shard is its partition's (decision 0064).
-    Set<String> cronShards = load.cronTests().stream().map(id -> LocalCluster.shardOf(lims.scheduling.LabTestPartition.of(id, 64)))
-        .collect(Collectors.toSet());
+    // A test's shard is its partition, of the shipped 64 (decision 0064).
+    Set<String> cronShards = load.cronTests().stream().map(id -> lims.scheduling.LabTestPartition.of(id, 64)).collect(Collectors.toSet());
     return IntStream.rangeClosed(1, LocalCluster.SIZE).boxed()
         .max(Comparator.comparingInt((Integer n) -> (int) cluster.shards(n, "LabTestPartition").stream().filter(cronShards::contains).count())
             .thenComparing(Comparator.reverseOrder()))

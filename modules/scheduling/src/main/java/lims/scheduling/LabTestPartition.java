@@ -205,8 +205,9 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
   }
 
   /**
-   * A snapshot every {@code snapshotEvery} writes (two kept; events are never deleted): a
-   * partition that recovers reads its live tests and the writes after them, not its history.
+   * A snapshot every {@code snapshotEvery} journal events (each a {@link Batch}; two kept, events
+   * are never deleted): a partition that recovers reads its live tests and the writes after
+   * them, not its history.
    */
   @Override
   public RetentionCriteria retentionCriteria() {
@@ -248,6 +249,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
   public SignalHandler<Tests> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), tests -> {
+          forgetIncarnation();
           tests.live.values().forEach(this::plan);
           fireDue(tests);
           writeOrWait();
@@ -275,7 +277,10 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     }
     if (command instanceof Flush) return flush(tests);
     if (command instanceof Stop) return stop(tests);
-    return Effect().noReply(); // Wake: starting was all it asked
+    // Wake: starting was all it asked; a running partition looks at its wake-ups again (a lost timer costs one keeper interval).
+    timerAt = null;
+    fireDue(tests);
+    return afterDeciding(tests);
   }
 
   /**
@@ -304,14 +309,37 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     }
   }
 
-  /** After deciding: with nothing to write the answers go out at once; the next write is asked for, or the timer armed. */
+  /**
+   * After deciding: with nothing to write the answers go out at once; the next write is asked
+   * for, or the timer armed. Stopping, with no call under way and nothing to write, it stops
+   * (an answer that decided nothing, such as the call of a test deleted meanwhile, ends the wait).
+   */
   private ReplyEffect<Event, Tests> afterDeciding(Tests tests) {
     if (pending.isEmpty()) {
       answers.forEach(a -> a.replyTo().tell(a.reply()));
       answers.clear();
+      if (stopping && calling.isEmpty()) return Effect().stop().thenNoReply();
     }
     writeOrWait();
     return Effect().noReply();
+  }
+
+  /**
+   * A failed write restarts the partition from its journal with this same object (the
+   * supervision sits inside the behaviour): what this incarnation planned, decided and armed
+   * is forgotten, as its timers are. The calls it made stay in {@link ActionCalls}, which
+   * hands them to the resumed executions.
+   */
+  private void forgetIncarnation() {
+    planned.clear();
+    wakeups.clear();
+    timerAt = null;
+    pending.clear();
+    pendingTests.clear();
+    answers.clear();
+    flushAsked = false;
+    calling.clear();
+    stopping = false;
   }
 
   /**

@@ -36,19 +36,19 @@ public final class LabTestReadModel {
   }
 
   /**
-   * A completed test as the read table keeps it, for a partition that has forgotten it
-   * (decision 0064): empty if there is none, it is not completed, or it predates the stored
+   * A completed or deleted test as the read table keeps it, for a partition that has forgotten
+   * it (decision 0064): empty if there is none, it is neither, or it predates the stored
    * definition.
    */
   public CompletionStage<Optional<LabTest.State>> forgotten(String id) {
     return table.query(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT definition, created_by, created_at FROM lab_test WHERE id = ? AND status = 'completed' AND definition IS NOT NULL")) {
+      try (PreparedStatement s = c.prepareStatement("SELECT definition, status, created_by, created_at, idempotency_token FROM lab_test"
+          + " WHERE id = ? AND status IN ('completed', 'deleted') AND definition IS NOT NULL")) {
         s.setString(1, id);
         try (ResultSet rs = s.executeQuery()) {
           if (!rs.next()) return Optional.<LabTest.State>empty();
-          return Optional.of(new LabTest.State(id, StoredDefinition.read(rs.getString(1)), LabTest.Status.COMPLETED, null, null,
-              java.util.Map.of(), rs.getString(2), instant(rs, 3), null));
+          return Optional.of(new LabTest.State(id, StoredDefinition.read(rs.getString(1)), LabTest.Status.fromWireName(rs.getString(2)), null,
+              null, java.util.Map.of(), rs.getString(3), instant(rs, 4), rs.getString(5)));
         }
       }
     });

@@ -98,7 +98,7 @@ final class LabTestWrites {
         LabTest.Definition d = row.created.definition();
         inserts.add(new Object[] {id, d.title(), d.type(), d.experiment(), recipients(d), status, ts(d.schedule().at()), d.schedule().cron(),
             d.schedule().timezone(), d.action().kind(), d.maxRetries(), d.misfirePolicy(), ts(row.next), row.created.by(),
-            ts(row.created.at()), ts(row.at), StoredDefinition.write(d)});
+            ts(row.created.at()), ts(row.at), StoredDefinition.write(d), row.created.idempotencyToken()});
       } else if (row.setsNext) {
         statusAndNext.add(new Object[] {status, ts(row.next), ts(row.at), id});
       } else {
@@ -106,8 +106,8 @@ final class LabTestWrites {
       }
     });
     batch(c, "INSERT INTO lab_test (id, title, type, experiment, recipients, status, schedule_at, schedule_cron, schedule_timezone,"
-        + " action_kind, max_retries, misfire_policy, next_fire_at, created_by, created_at, updated_at, definition)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts);
+        + " action_kind, max_retries, misfire_policy, next_fire_at, created_by, created_at, updated_at, definition,"
+        + " idempotency_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts);
     batch(c, LabTestProjection.SET_STATUS_AND_NEXT, statusAndNext);
     batch(c, LabTestProjection.SET_STATUS, statusOnly);
 

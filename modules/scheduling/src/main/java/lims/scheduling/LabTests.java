@@ -18,6 +18,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import java.util.stream.IntStream;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 
@@ -52,11 +54,40 @@ public final class LabTests {
     sharding.init(Entity.of(LabTestPartition.TYPE, ctx -> LabTestPartition.create(ctx.getEntityId(), calls, policy, Clock.systemUTC(), metrics,
             snapshotEvery))
         .withStopMessage(new LabTestPartition.Stop())
+        .withMessageExtractor(ONE_PARTITION_A_SHARD)
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
     Projections.<LabTestPartition.Event>start(system, LabTestProjection.NAME, LabTest.TAGS, tag -> new LabTestProjection());
     DeadlineSweeper.startKeeping(system, "lab-test-partition-keeper",
         IntStream.range(0, partitions).mapToObj(String::valueOf).toList(),
         id -> sharding.entityRefFor(LabTestPartition.TYPE, id).tell(new LabTestPartition.Wake()));
+  }
+
+  /**
+   * Each partition is a shard of its own (its number the shard id): sharding balances shards,
+   * and hashing 64 partition ids into the configured number of shards would put two
+   * partitions in some shards and so more tests on some nodes.
+   */
+  private static final ShardingMessageExtractor<ShardingEnvelope<LabTestPartition.Command>, LabTestPartition.Command> ONE_PARTITION_A_SHARD =
+      new ShardingMessageExtractor<>() {
+        @Override
+        public String entityId(ShardingEnvelope<LabTestPartition.Command> envelope) {
+          return envelope.entityId();
+        }
+
+        @Override
+        public String shardId(String entityId) {
+          return entityId;
+        }
+
+        @Override
+        public LabTestPartition.Command unwrapMessage(ShardingEnvelope<LabTestPartition.Command> envelope) {
+          return envelope.message();
+        }
+      };
+
+  /** The partition a test belongs to (its number), as this node's configuration says. */
+  public String partitionOf(String labTestId) {
+    return LabTestPartition.of(labTestId, partitions);
   }
 
   /**
@@ -102,8 +133,21 @@ public final class LabTests {
     });
   }
 
+  /**
+   * Creates a test. One created under an Idempotency-Key ({@code token}) may be a repeat of a
+   * create whose first answer was lost: its test may since have completed or been deleted and
+   * been forgotten by its partition, so the read table is asked first, and the repeat is
+   * answered with that test or refused, as before (decision 0064). A create without a key
+   * has an id never used.
+   */
+  public CompletionStage<LabTest.Reply> create(String labTestId, LabTest.Definition definition, String by, String token) {
+    Function<ActorRef<LabTest.Reply>, LabTest.Command> create = r -> new LabTest.Create(definition, by, token, r);
+    if (token == null) return ask(labTestId, create, null);
+    return readModel.forgotten(labTestId).thenCompose(kept -> ask(labTestId, create, kept.orElse(null)));
+  }
+
   private CompletionStage<LabTest.Reply> ask(String labTestId, Function<ActorRef<LabTest.Reply>, LabTest.Command> command, LabTest.State restore) {
-    return Asked.<LabTestPartition.Command, LabTest.Reply>ask(sharding.entityRefFor(LabTestPartition.TYPE, LabTestPartition.of(labTestId, partitions)),
+    return Asked.<LabTestPartition.Command, LabTest.Reply>ask(sharding.entityRefFor(LabTestPartition.TYPE, partitionOf(labTestId)),
         replyTo -> new LabTestPartition.ForTest(labTestId, command.apply(replyTo), restore), askTimeout);
   }
 }

@@ -1,0 +1,122 @@
+package lims.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import lims.kernel.testing.TestDatabase;
+import lims.scheduling.LabTest;
+import lims.scheduling.LabTestAction;
+import lims.scheduling.LabTestPartition;
+import lims.scheduling.LabTests;
+import lims.scheduling.Schedule;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A firing partition handed to another node in the middle of a burst (decision 0064): three
+ * nodes in one JVM on one PostgreSQL, a thousand one-time tests due at one instant, and the
+ * node that holds the most of them leaves at that instant. Every execution is called, and
+ * none twice: the leaving partition starts nothing new and stops once the outcomes of its
+ * calls under way are written, and its next home resumes the executions it had started.
+ */
+@Tag("postgresql")
+class LabTestPartitionMoveTest {
+
+  static final int TESTS = 1000;
+
+  private final List<TestNode> nodes = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (TestNode node : nodes) node.close();
+  }
+
+  @Test
+  void aPartitionMovedMidBurstFiresEveryTestOnceAndNoneTwice() throws Exception {
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
+    receiver.createContext("/burst", exchange -> {
+      calls.computeIfAbsent(exchange.getRequestHeaders().getFirst("Idempotency-Key"), k -> new AtomicInteger()).incrementAndGet();
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      Map<String, Object> database = TestDatabase.postgresql("partition_move");
+      TestNode first = TestNode.start(database);
+      nodes.add(first);
+      String seed = Cluster.get(first.node.system()).selfMember().address().toString();
+      for (int i = 0; i < 2; i++) nodes.add(TestNode.start(database, Map.of("lims.cluster.seed-nodes", seed)));
+      ThreeNodeClusterTest.awaitUpMembers(nodes, 3);
+
+      Instant due = Instant.now().plusSeconds(20);
+      LabTest.Definition definition = new LabTest.Definition("burst", "check", null, List.of(), Schedule.once(due),
+          new LabTestAction("http", Map.of("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/burst")), 0, LabTest.FIRE_ONCE);
+      List<String> ids = new ArrayList<>();
+      List<CompletableFuture<LabTest.Reply>> created = new ArrayList<>();
+      for (int i = 0; i < TESTS; i++) {
+        String id = LabTests.newId();
+        ids.add(id);
+        created.add(nodes.get(i % 3).node.labTests().ask(id, r -> new LabTest.Create(definition, "test", null, r)).toCompletableFuture());
+      }
+      CompletableFuture.allOf(created.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      assertTrue(Instant.now().isBefore(due.minusSeconds(2)), "created in time for the burst");
+
+      TestNode leaving = nodeHoldingMostOf(ids);
+      while (Instant.now().isBefore(due)) LockSupport.parkNanos(1_000_000);
+      leaving.close(); // graceful: its partitions are handed to the other two
+      nodes.remove(leaving);
+
+      Set<String> expected = new HashSet<>();
+      for (String id : ids) expected.add(LabTest.executionId(id, due));
+      nodes.get(0).eventually(Duration.ofSeconds(60), () -> assertEquals(expected, calls.keySet(), "every execution called"));
+      nodes.get(0).eventually(Duration.ofSeconds(60), () -> assertEquals(TESTS,
+          nodes.get(0).count("SELECT COUNT(*) FROM lab_test_execution WHERE status = 'succeeded'")));
+      List<String> twice = calls.entrySet().stream().filter(e -> e.getValue().get() > 1).map(Map.Entry::getKey).toList();
+      assertEquals(List.of(), twice, "no execution called twice");
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  /** The node whose region holds the partitions of the most of these tests. */
+  private TestNode nodeHoldingMostOf(List<String> ids) {
+    Map<String, Integer> testsPerPartition = new java.util.HashMap<>();
+    for (String id : ids) testsPerPartition.merge(nodes.get(0).node.labTests().partitionOf(id), 1, Integer::sum);
+    TestNode most = null;
+    int mostTests = -1;
+    for (TestNode node : nodes) {
+      TestProbe<ShardRegion.CurrentShardRegionState> probe = TestProbe.create(node.node.system());
+      ClusterSharding.get(node.node.system()).shardState().tell(new GetShardRegionState(LabTestPartition.TYPE, probe.ref()));
+      int held = probe.receiveMessage(Duration.ofSeconds(10)).getShards().stream().flatMap(s -> s.getEntityIds().stream())
+          .mapToInt(p -> testsPerPartition.getOrDefault(p, 0)).sum();
+      if (held > mostTests) {
+        most = node;
+        mostTests = held;
+      }
+    }
+    assertTrue(mostTests > 0, "some node holds the tests' partitions");
+    return most;
+  }
+}
