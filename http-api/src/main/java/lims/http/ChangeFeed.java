@@ -255,7 +255,7 @@ final class ChangeFeed {
         }
         failing = false;
         List<JournalFeed.Row> passable = gaps.passable(from, rows, JournalFeed.Row::ordering, System.nanoTime());
-        if (!passable.isEmpty()) publish(frames(passable), passable.get(passable.size() - 1).ordering());
+        publishPage(passable);
       } catch (RuntimeException e) {
         log.error("event stream: handing on the changes after ordering {} failed; trying again", from, e);
       } finally {
@@ -264,6 +264,23 @@ final class ChangeFeed {
         schedule(this::poll);
       }
     });
+  }
+
+  /**
+   * Hands on the changes of these rows, at most a page of them: a row may hold many changes (a
+   * lab-test partition's write, decision 0064), and a page must not fill a client's queue in one
+   * go. The rows left are read again at the next poll. A single row is handed on whole.
+   */
+  private void publishPage(List<JournalFeed.Row> rows) {
+    List<Frame> page = new ArrayList<>();
+    long through = -1;
+    for (JournalFeed.Row row : rows) {
+      List<Frame> frames = frames(List.of(row));
+      if (through >= 0 && page.size() + frames.size() > followerPage) break;
+      page.addAll(frames);
+      through = row.ordering();
+    }
+    if (through >= 0) publish(page, through);
   }
 
   private synchronized void publish(List<Frame> frames, long through) {

@@ -118,4 +118,38 @@ class LabTestPartitionsTest {
       receiver.stop(0);
     }
   }
+
+  /**
+   * A burst of creations, written by the partitions hundreds to a journal row, reaches a client
+   * of the event stream whole: one change per test, and the client is not ended as slow.
+   */
+  @Test
+  void aBurstOfCreationsReachesAnEventStreamClientOneChangePerTest() throws Exception {
+    try (TestNode node = TestNode.start(TestDatabase.fresh("lab_test_burst_stream"))) {
+      EventStreamClient client = EventStreamClient.connect(node.node.baseUrl(), node.adminToken(), "", Map.of());
+      try {
+        assertEquals("open", client.nextEvent(Duration.ofSeconds(10)).name());
+        LabTest.Definition definition = new LabTest.Definition("streamed", "check", null, List.of(), Schedule.once(Instant.now().plusSeconds(3600)),
+            new LabTestAction("http", Map.of("url", "http://127.0.0.1:9/none")), 0, LabTest.FIRE_ONCE);
+        int burst = 3000;
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        List<CompletableFuture<LabTest.Reply>> created = new ArrayList<>();
+        for (int i = 0; i < burst; i++) {
+          String id = LabTests.newId();
+          ids.add(id);
+          created.add(node.node.labTests().ask(id, r -> new LabTest.Create(definition, "test", null, r)).toCompletableFuture());
+        }
+        CompletableFuture.allOf(created.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        client.eventsUntil(e -> {
+          if (EventStreamClient.isEnd(e)) throw new AssertionError("the stream ended after " + seen.size() + " of " + burst + " creations");
+          if (e.isChange() && "lab_test.created".equals(e.type()) && ids.contains(e.entityId())) seen.add(e.entityId());
+          return seen.size() == burst;
+        }, Duration.ofSeconds(60));
+        assertEquals(ids, seen);
+      } finally {
+        client.close();
+      }
+    }
+  }
 }

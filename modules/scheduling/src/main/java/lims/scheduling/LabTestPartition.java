@@ -51,8 +51,12 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     return String.valueOf(Math.floorMod(labTestId.hashCode(), partitions));
   }
 
-  /** Events per journal event: a burst of 100,000 due at one instant is written as a hundred rows in one transaction, not one huge row. */
-  static final int EVENTS_PER_BATCH = 1000;
+  /**
+   * Events per journal event: a burst of 100,000 due at one instant is written as 400 rows in
+   * one transaction, not one huge row; and a row's changes fit in half an event-stream client's
+   * queue (the stream hands on a row whole).
+   */
+  static final int EVENTS_PER_BATCH = 250;
 
   /** Wake-ups taken in one pass: a large burst is decided in slices, each written while the next is decided. */
   static final int WAKEUPS_PER_PASS = 2000;
