@@ -109,13 +109,30 @@ final class LimsContender implements Contender {
       inFlight.acquire();
       LabTest.Definition definition = new LabTest.Definition("bench " + t.id(), "bench", null, List.of(), Schedule.once(t.due()),
           new LabTestAction("bench", Map.of("task", t.id())), 0, LabTest.FIRE_ONCE);
-      all[i] = through[i % through.length].ask(LabTests.newId(), r -> new LabTest.Create(definition, "bench", null, r)).toCompletableFuture()
-          .whenComplete((reply, error) -> {
-            inFlight.release();
-            if (error != null || reply instanceof LabTest.Rejected) throw new IllegalStateException("not scheduled: " + t.id() + " " + reply + " " + error);
-          });
+      LabTests node = through[i % through.length];
+      String id = LabTests.newId();
+      all[i] = create(node, id, definition, 1).toCompletableFuture().whenComplete((reply, error) -> {
+        inFlight.release();
+        if (error != null || reply instanceof LabTest.Rejected) throw new IllegalStateException("not scheduled: " + t.id() + " " + reply + " " + error);
+      });
     }
     CompletableFuture.allOf(all).join();
+  }
+
+  /**
+   * A creation, tried again with the same id when it timed out, as a client would after a 503:
+   * a command can be lost while its partition is handed to another node (a rebalance when a
+   * node joins). A repeat that finds the test made by the lost-looking first try is a success.
+   */
+  private static java.util.concurrent.CompletionStage<LabTest.Reply> create(LabTests node, String id, LabTest.Definition definition, int tries) {
+    return node.ask(id, r -> new LabTest.Create(definition, "bench", null, r)).handle((reply, error) -> {
+      if (error == null) {
+        boolean madeBefore = tries > 1 && reply instanceof LabTest.Rejected r && r.rejection().kind() == lims.kernel.Rejection.Kind.CONFLICT;
+        return java.util.concurrent.CompletableFuture.completedFuture(madeBefore ? (LabTest.Reply) new LabTest.Current(null) : reply);
+      }
+      if (tries >= 3) return java.util.concurrent.CompletableFuture.<LabTest.Reply>failedFuture(error);
+      return create(node, id, definition, tries + 1);
+    }).thenCompose(f -> f);
   }
 
   @Override
