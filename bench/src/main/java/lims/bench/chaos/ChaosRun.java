@@ -264,7 +264,7 @@ final class ChaosRun implements AutoCloseable {
   /** The node whose LabTestPartition region holds the most of the cron tests' shards (ties: the lowest number). */
   private int hostOfMostCronTests() {
     // A test's shard is its partition, of the shipped 64 (decision 0064).
-    Set<String> cronShards = load.cronTests().stream().map(id -> lims.scheduling.LabTestPartition.of(id, 64)).collect(Collectors.toSet());
+    Set<String> cronShards = load.cronTests().stream().map(id -> labTestPartition(id)).collect(Collectors.toSet());
     return IntStream.rangeClosed(1, LocalCluster.SIZE).boxed()
         .max(Comparator.comparingInt((Integer n) -> (int) cluster.shards(n, "LabTestPartition").stream().filter(cronShards::contains).count())
             .thenComparing(Comparator.reverseOrder()))
@@ -374,5 +374,13 @@ final class ChaosRun implements AutoCloseable {
     } finally {
       database.close();
     }
+  }
+
+  /**
+   * A lab test's partition, as the node computes it with the shipped 64 partitions (decision
+   * 0064); computed here, as the harness runs without the scheduling module on its class path.
+   */
+  static String labTestPartition(String labTestId) {
+    return String.valueOf(Math.floorMod(labTestId.hashCode(), 64));
   }
 }
