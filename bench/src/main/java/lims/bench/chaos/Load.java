@@ -108,7 +108,7 @@ final class Load {
       ledger.cronEnds.add(new Ledger.CronEnd(id, System.currentTimeMillis()));
       try {
         Await.until(Duration.ofMinutes(1), () -> "cron test " + id + " deleted", () ->
-            api.send("DELETE", "/api/v1/lab-tests/" + id, "DELETE /lab-tests/{id}", null, null, "LabTestPartition|" + labTestPartition(id)).status() == 200);
+            api.send("DELETE", "/api/v1/lab-tests/" + id, "DELETE /lab-tests/{id}", null, null, "LabTestPartition|" + ChaosRun.labTestPartition(id)).status() == 200);
       } catch (AssertionError e) {
         problems.add("cron test " + id + " could not be deleted within a minute after the load stopped");
       }
@@ -259,13 +259,5 @@ final class Load {
       int refused = (int) r.stream().filter(x -> x.status() == 409).count();
       return new Contention(id, granted, refused, r.size() - granted - refused);
     }).toList();
-  }
-
-  /**
-   * A lab test's partition, as the node computes it with the shipped 64 partitions (decision
-   * 0064); computed here, as the harness runs without the scheduling module on its class path.
-   */
-  static String labTestPartition(String labTestId) {
-    return String.valueOf(Math.floorMod(labTestId.hashCode(), 64));
   }
 }
