@@ -72,19 +72,52 @@ class LabTestPartitionsTest {
   }
 
   /**
+   * Tests created many at a time (LabTests#createAll, one message a partition): each answered
+   * with its own new id in the order given, each stored and readable, in a handful of journal
+   * rows; and each fires once.
+   */
+  @Test
+  void testsCreatedManyAtATimeAreEachStoredAndEachFires() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    HttpServer receiver = countingReceiver("/each", calls);
+    try (TestNode node = TestNode.start(TestDatabase.fresh("lab_test_create_all"))) {
+      Instant due = Instant.now().plusSeconds(5);
+      List<LabTest.Definition> definitions = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        definitions.add(new LabTest.Definition("batch " + i, "check", null, List.of(), Schedule.once(due),
+            new LabTestAction("http", Map.of("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/each")), 0, LabTest.FIRE_ONCE));
+      }
+      List<LabTest.Reply> replies = node.node.labTests().createAll(definitions, "importer").toCompletableFuture().get(30, TimeUnit.SECONDS);
+      assertEquals(1000, replies.size());
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      for (int i = 0; i < replies.size(); i++) {
+        LabTest.State test = assertInstanceOf(LabTest.Current.class, replies.get(i)).labTest();
+        assertEquals("batch " + i, test.definition().title(), "answers in the order given");
+        assertEquals(LabTest.Status.SCHEDULED, test.status());
+        ids.add(test.id());
+      }
+      assertEquals(1000, ids.size(), "each a new id");
+      long rows = node.count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" LIKE 'LabTestPartition|%'");
+      assertTrue(rows <= 128, "about one journal row a partition: " + rows);
+      String one = ids.iterator().next();
+      assertEquals("importer", assertInstanceOf(LabTest.Current.class, node.node.labTests().ask(one, LabTest.Get::new)
+          .toCompletableFuture().get(10, TimeUnit.SECONDS)).labTest().createdBy());
+      node.eventually(Duration.ofSeconds(60), () -> assertEquals(1000, calls.get(), "each test fired"));
+      node.eventually(Duration.ofSeconds(30), () -> assertEquals(1000, node.count("SELECT COUNT(*) FROM lab_test_execution WHERE status = 'succeeded'")));
+      assertEquals(1000, calls.get(), "and none twice");
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  /**
    * A completed test leaves its partition's memory at the next snapshot (every write here),
    * and still reads, runs by hand and is listed as before: taken back from the read table.
    */
   @Test
   void aCompletedTestItsPartitionForgotReadsAndRunsAgainAsBefore() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    receiver.createContext("/done", exchange -> {
-      calls.incrementAndGet();
-      exchange.sendResponseHeaders(200, -1);
-      exchange.close();
-    });
-    receiver.start();
+    HttpServer receiver = countingReceiver("/done", calls);
     try (TestNode node = TestNode.start(TestDatabase.fresh("lab_test_forgotten"), Map.of("lims.scheduling.partition-snapshot-every", 1))) {
       String admin = node.adminToken();
       String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/done";
@@ -153,5 +186,17 @@ class LabTestPartitionsTest {
         client.close();
       }
     }
+  }
+
+  /** A lab's system that counts the calls at {@code path} and answers 200. */
+  private static HttpServer countingReceiver(String path, AtomicInteger calls) throws java.io.IOException {
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext(path, exchange -> {
+      calls.incrementAndGet();
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    receiver.start();
+    return receiver;
   }
 }

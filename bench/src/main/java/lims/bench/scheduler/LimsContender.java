@@ -28,8 +28,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  */
 final class LimsContender implements Contender {
 
-  /** Creations awaiting their answer at once (db-scheduler is handed 1,000 tasks per call). */
-  static final int IN_FLIGHT = Integer.getInteger("bench.in-flight", 256);
+  /** Tasks awaiting their answer at once: four calls of 1,000 (db-scheduler is handed 1,000 a call, one call at a time, and answers when they are stored). */
+  static final int IN_FLIGHT = Integer.getInteger("bench.in-flight", 4000);
   static final Duration FORMING = Duration.ofSeconds(90);
 
   private final List<DeviceBenchAccess> nodes = new ArrayList<>();
@@ -99,39 +99,48 @@ final class LimsContender implements Contender {
     return nodes.get(0).database();
   }
 
+  /**
+   * Hands the tasks over in calls of {@link #PER_CALL}, as db-scheduler is handed them
+   * ({@code scheduleBatch} of 1,000), each call one message a partition
+   * ({@link LabTests#createAll}), with {@link #IN_FLIGHT} tasks awaiting their answer at once;
+   * through the nodes in turn, as a load balancer would.
+   */
   @Override
   public void schedule(List<Task> tasks) throws Exception {
     LabTests[] through = nodes.stream().map(DeviceBenchAccess::labTests).toArray(LabTests[]::new);
-    Semaphore inFlight = new Semaphore(IN_FLIGHT);
-    CompletableFuture<?>[] all = new CompletableFuture<?>[tasks.size()];
-    for (int i = 0; i < tasks.size(); i++) {
-      Task t = tasks.get(i);
-      inFlight.acquire();
-      LabTest.Definition definition = new LabTest.Definition("bench " + t.id(), "bench", null, List.of(), Schedule.once(t.due()),
-          new LabTestAction("bench", Map.of("task", t.id())), 0, LabTest.FIRE_ONCE);
-      LabTests node = through[i % through.length];
-      String id = LabTests.newId();
-      all[i] = create(node, id, definition, 1).toCompletableFuture().whenComplete((reply, error) -> {
-        inFlight.release();
-        if (error != null || reply instanceof LabTest.Rejected) throw new IllegalStateException("not scheduled: " + t.id() + " " + reply + " " + error);
-      });
+    Semaphore inFlight = new Semaphore(Math.max(IN_FLIGHT, PER_CALL));
+    List<CompletableFuture<?>> all = new ArrayList<>();
+    for (int from = 0, call = 0; from < tasks.size(); from += PER_CALL, call++) {
+      List<Task> some = tasks.subList(from, Math.min(tasks.size(), from + PER_CALL));
+      inFlight.acquire(some.size());
+      List<LabTest.Definition> definitions = some.stream().map(t -> new LabTest.Definition("bench " + t.id(), "bench", null, List.of(),
+          Schedule.once(t.due()), new LabTestAction("bench", Map.of("task", t.id())), 0, LabTest.FIRE_ONCE)).toList();
+      all.add(createAll(through[call % through.length], definitions, 1).toCompletableFuture().whenComplete((replies, error) -> {
+        inFlight.release(some.size());
+        if (error != null) throw new IllegalStateException("not scheduled: " + some.size() + " tasks from " + some.get(0).id(), error);
+        for (LabTest.Reply reply : replies) {
+          if (reply instanceof LabTest.Rejected r) throw new IllegalStateException("not scheduled: " + r.rejection());
+        }
+      }));
     }
-    CompletableFuture.allOf(all).join();
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
   }
 
+  /** Tasks a call hands over, as db-scheduler's batches. */
+  static final int PER_CALL = Integer.getInteger("bench.per-call", 1000);
+
   /**
-   * A creation, tried again with the same id when it timed out, as a client would after a 503:
-   * a command can be lost while its partition is handed to another node (a rebalance when a
-   * node joins). A repeat that finds the test made by the lost-looking first try is a success.
+   * A call, tried again when it timed out, as a client would after a 503: a partition's
+   * message can be lost while the partition is handed to another node (a rebalance when a node
+   * joins). A repeat makes new tests, so a task whose first try was only answered late would
+   * fire twice: the run's duplicate count shows it if it happens.
    */
-  private static java.util.concurrent.CompletionStage<LabTest.Reply> create(LabTests node, String id, LabTest.Definition definition, int tries) {
-    return node.ask(id, r -> new LabTest.Create(definition, "bench", null, r)).handle((reply, error) -> {
-      if (error == null) {
-        boolean madeBefore = tries > 1 && reply instanceof LabTest.Rejected r && r.rejection().kind() == lims.kernel.Rejection.Kind.CONFLICT;
-        return java.util.concurrent.CompletableFuture.completedFuture(madeBefore ? (LabTest.Reply) new LabTest.Current(null) : reply);
-      }
-      if (tries >= 3) return java.util.concurrent.CompletableFuture.<LabTest.Reply>failedFuture(error);
-      return create(node, id, definition, tries + 1);
+  private static java.util.concurrent.CompletionStage<List<LabTest.Reply>> createAll(LabTests node, List<LabTest.Definition> definitions,
+      int tries) {
+    return node.createAll(definitions, "bench").handle((replies, error) -> {
+      if (error == null) return CompletableFuture.completedFuture(replies);
+      if (tries >= 3) return CompletableFuture.<List<LabTest.Reply>>failedFuture(error);
+      return createAll(node, definitions, tries + 1);
     }).thenCompose(f -> f);
   }
 

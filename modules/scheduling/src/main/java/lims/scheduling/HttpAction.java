@@ -1,16 +1,20 @@
 package lims.scheduling;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import lims.kernel.Failures;
 
 /**
@@ -69,7 +73,6 @@ final class HttpAction implements LabTestAction.Runner {
     // No longer than the attempt has left (a test stored under a longer time-out): the call's own
     // time-out then says what happened, not the attempt's.
     long asked = ((Integer) p.getOrDefault("timeout_ms", 10_000)).longValue();
-    Duration timeout = Duration.ofMillis(Math.max(1, Math.min(asked, Duration.between(Instant.now(), execution.deadline()).toMillis())));
     String body;
     try {
       body = JSON.writeValueAsString(Map.of("lab_test_id", execution.labTestId(), "execution_id", execution.executionId(),
@@ -77,16 +80,39 @@ final class HttpAction implements LabTestAction.Runner {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create((String) p.get("url"))).timeout(timeout)
-        .header("Idempotency-Key", execution.executionId()).header("Lims-Node", node).header("Content-Type", "application/json");
-    request = method.equals("GET") ? request.GET() : request.method(method, HttpRequest.BodyPublishers.ofString(body));
-    return client.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
+    String url = (String) p.get("url");
+    Function<Duration, HttpRequest> request = timeout -> {
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+          .header("Idempotency-Key", execution.executionId()).header("Lims-Node", node).header("Content-Type", "application/json");
+      return (method.equals("GET") ? b.GET() : b.method(method, HttpRequest.BodyPublishers.ofString(body))).build();
+    };
+    Instant until = Instant.now().plus(Duration.ofMillis(Math.max(1, Math.min(asked, Duration.between(Instant.now(), execution.deadline()).toMillis()))));
+    return send(request, until, true).handle((response, error) -> {
       if (error != null) {
-        return LabTestAction.Outcome.failed(method + " " + p.get("url") + " failed: " + Failures.cause(error));
+        return LabTestAction.Outcome.failed(method + " " + url + " failed: " + Failures.cause(error));
       }
-      String line = method + " " + p.get("url") + " answered " + response.statusCode();
+      String line = method + " " + url + " answered " + response.statusCode();
       return response.statusCode() == expected ? LabTestAction.Outcome.succeeded(line)
           : LabTestAction.Outcome.failed(line + ", expected " + expected);
+    });
+  }
+
+  /**
+   * Sends the call, once more at once if the connection failed before any answer: a kept-alive
+   * connection the server had closed (servers and load balancers close idle ones) fails a
+   * request that never reached it, and Java's client re-sends only GETs by itself. The call
+   * carries the execution id as its Idempotency-Key, so a second send is safe by the action's
+   * contract even when the first did reach the lab's system. A time-out is not sent again: the
+   * attempt's time is spent.
+   */
+  private CompletableFuture<HttpResponse<Void>> send(Function<Duration, HttpRequest> request, Instant until,
+      boolean again) {
+    Duration left = Duration.between(Instant.now(), until);
+    if (left.toMillis() < 1) return CompletableFuture.failedFuture(new HttpTimeoutException("request timed out"));
+    return client.sendAsync(request.apply(left), HttpResponse.BodyHandlers.discarding()).exceptionallyCompose(error -> {
+      Throwable cause = Failures.cause(error);
+      boolean noAnswer = cause instanceof IOException && !(cause instanceof HttpTimeoutException);
+      return again && noAnswer ? send(request, until, false) : CompletableFuture.failedFuture(error);
     });
   }
 }

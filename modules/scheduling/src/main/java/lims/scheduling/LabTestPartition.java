@@ -63,7 +63,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
 
   // --- protocol -------------------------------------------------------------------------
 
-  public sealed interface Command extends CborSerializable permits ForTest, Wake, Stop, Tick, Flush {}
+  public sealed interface Command extends CborSerializable permits ForTest, CreateAll, Wake, Stop, Tick, Flush {}
 
   /**
    * A command for one of the partition's tests. {@code restore}: the test as the read table
@@ -75,6 +75,18 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
       this(labTestId, command, null);
     }
   }
+
+  /**
+   * Many new tests of this partition at once (LabTests#createAll): one message and one answer
+   * for all of them, each decided as its own create, in the order given.
+   */
+  public record CreateAll(List<NewTest> tests, ActorRef<Created> replyTo) implements Command {}
+
+  /** A test to create: its id (of this partition), definition and creator. */
+  public record NewTest(String labTestId, LabTest.Definition definition, String by) implements CborSerializable {}
+
+  /** The answers to a {@link CreateAll}, in its order. */
+  public record Created(@JsonTypeInfo(use = JsonTypeInfo.Id.CLASS) List<LabTest.Reply> replies) implements CborSerializable {}
 
   /** From the keeper: starting the partition is all it asks (its recovery plans every test). */
   public record Wake() implements Command {}
@@ -151,7 +163,11 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
   }
 
   /** A reply waiting for its write. */
-  private record Answer(ActorRef<LabTest.Reply> replyTo, LabTest.Reply reply) {}
+  private record Answer<R>(ActorRef<R> replyTo, R reply) {
+    void send() {
+      replyTo.tell(reply);
+    }
+  }
 
   // --- behaviour ------------------------------------------------------------------------
 
@@ -173,7 +189,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
   /** Decided and not yet written: the events, the tests as they leave them, and the replies that wait for them. */
   private final List<LabTest.Event> pending = new ArrayList<>();
   private final Map<String, LabTest.State> pendingTests = new HashMap<>();
-  private final List<Answer> answers = new ArrayList<>();
+  private final List<Answer<?>> answers = new ArrayList<>();
 
   /** The attempts this incarnation called and has not heard back from. */
   private final Set<String> calling = new HashSet<>();
@@ -271,7 +287,14 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
   private ReplyEffect<Event, Tests> onCommand(Tests tests, Command command) {
     if (command instanceof ForTest c) {
       if (c.command() instanceof LabTest.ActionDone done) calling.remove(attempt(done.executionId(), done.attempt()));
-      decide(tests, c.labTestId(), c.command(), c.restore());
+      LabTest.Reply reply = decide(tests, c.labTestId(), c.command(), c.restore());
+      if (c.command() instanceof LabTest.Request r) answers.add(new Answer<>(r.replyTo(), reply));
+      return afterDeciding(tests);
+    }
+    if (command instanceof CreateAll c) {
+      List<LabTest.Reply> replies = new ArrayList<>(c.tests().size());
+      for (NewTest t : c.tests()) replies.add(decide(tests, t.labTestId(), new LabTest.Create(t.definition(), t.by(), null, null), null));
+      answers.add(new Answer<>(c.replyTo(), new Created(replies)));
       return afterDeciding(tests);
     }
     if (command instanceof Tick) {
@@ -290,9 +313,9 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
   /**
    * Decides one command for one test, against the test as the pending events leave it. A
    * forgotten test given back ({@code restore}) is decided as it was; if the command changes
-   * it, the restore is written first.
+   * it, the restore is written first. Answers what a request is answered (once written).
    */
-  private void decide(Tests tests, String labTestId, LabTest.Command command, LabTest.State restore) {
+  private LabTest.Reply decide(Tests tests, String labTestId, LabTest.Command command, LabTest.State restore) {
     Instant now = clock.instant();
     LabTest.State before = pendingTests.getOrDefault(labTestId, tests.get(labTestId));
     boolean restoring = restore != null && before.definition() == null;
@@ -307,10 +330,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     } else if (!pendingTests.containsKey(labTestId)) {
       plan(after); // a stale or early wake-up: planned again; a test with a pending write is planned after it
     }
-    if (command instanceof LabTest.Request r) {
-      LabTest.Reply reply = d.refusal() != null ? new LabTest.Rejected(d.refusal()) : new LabTest.Current(after);
-      answers.add(new Answer(r.replyTo(), reply));
-    }
+    return d.refusal() != null ? new LabTest.Rejected(d.refusal()) : new LabTest.Current(after);
   }
 
   /**
@@ -320,7 +340,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
    */
   private ReplyEffect<Event, Tests> afterDeciding(Tests tests) {
     if (pending.isEmpty()) {
-      answers.forEach(a -> a.replyTo().tell(a.reply()));
+      answers.forEach(Answer::send);
       answers.clear();
       if (stopping && calling.isEmpty()) return Effect().stop().thenNoReply();
     }
@@ -367,7 +387,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     flushAsked = false;
     if (pending.isEmpty()) return Effect().noReply();
     List<LabTest.Event> events = List.copyOf(pending);
-    List<Answer> waiting = List.copyOf(answers);
+    List<Answer<?>> waiting = List.copyOf(answers);
     pending.clear();
     pendingTests.clear();
     answers.clear();
@@ -378,7 +398,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     return Effect().persist(batches).thenRun(written -> afterWrite(written, events, waiting)).thenNoReply();
   }
 
-  private void afterWrite(Tests tests, List<LabTest.Event> events, List<Answer> waiting) {
+  private void afterWrite(Tests tests, List<LabTest.Event> events, List<Answer<?>> waiting) {
     Set<String> touched = new HashSet<>();
     for (LabTest.Event e : events) {
       observer.accept(e);
@@ -386,7 +406,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
       if (e instanceof LabTest.ExecutionSucceeded s) calls.recorded(s.executionId(), s.attempt());
       else if (e instanceof LabTest.ExecutionFailed f) calls.recorded(f.executionId(), f.attempt());
     }
-    waiting.forEach(a -> a.replyTo().tell(a.reply()));
+    waiting.forEach(Answer::send);
     for (String id : touched) plan(tests.get(id));
     fireDue(tests);
     writeOrWait();

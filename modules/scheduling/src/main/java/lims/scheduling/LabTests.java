@@ -5,6 +5,10 @@ import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -55,6 +59,11 @@ public final class LabTests {
             snapshotEvery))
         .withStopMessage(new LabTestPartition.Stop())
         .withMessageExtractor(ONE_PARTITION_A_SHARD)
+        // A joining node takes its share of the partitions in one rebalance round, not a few
+        // per round for minutes (Pekko's default limit is a tenth of the shards a round): each
+        // hand-off is a window in which a command can be dropped, so they are all over at once.
+        .withAllocationStrategy(org.apache.pekko.cluster.sharding.ShardCoordinator.ShardAllocationStrategy$.MODULE$
+            .leastShardAllocationStrategy(partitions, 1.0))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
     Projections.<LabTestPartition.Event>start(system, LabTestProjection.NAME, LabTest.TAGS, tag -> new LabTestProjection());
     DeadlineSweeper.startKeeping(system, "lab-test-partition-keeper",
@@ -144,6 +153,32 @@ public final class LabTests {
     Function<ActorRef<LabTest.Reply>, LabTest.Command> create = r -> new LabTest.Create(definition, by, token, r);
     if (token == null) return ask(labTestId, create, null);
     return readModel.forgotten(labTestId).thenCompose(kept -> ask(labTestId, create, kept.orElse(null)));
+  }
+
+  /**
+   * Creates many tests at once, each with a new id: one message and one answer a partition
+   * instead of one a test, as a scheduler's batch call takes many tasks (the scheduler
+   * benchmark). Answers in the order given, each the new test or why it was refused; fails as
+   * a whole if a partition does not answer in time (its tests may or may not have been made).
+   */
+  public CompletionStage<List<LabTest.Reply>> createAll(List<LabTest.Definition> definitions, String by) {
+    Map<String, List<Integer>> positions = new HashMap<>();
+    Map<String, List<LabTestPartition.NewTest>> tests = new HashMap<>();
+    for (int i = 0; i < definitions.size(); i++) {
+      String id = newId();
+      String partition = partitionOf(id);
+      positions.computeIfAbsent(partition, p -> new ArrayList<>()).add(i);
+      tests.computeIfAbsent(partition, p -> new ArrayList<>()).add(new LabTestPartition.NewTest(id, definitions.get(i), by));
+    }
+    LabTest.Reply[] replies = new LabTest.Reply[definitions.size()];
+    List<CompletableFuture<Void>> asked = new ArrayList<>();
+    tests.forEach((partition, some) -> asked.add(Asked.<LabTestPartition.Command, LabTestPartition.Created>ask(
+            sharding.entityRefFor(LabTestPartition.TYPE, partition), replyTo -> new LabTestPartition.CreateAll(some, replyTo), askTimeout)
+        .thenAccept(created -> {
+          List<Integer> at = positions.get(partition);
+          for (int k = 0; k < at.size(); k++) replies[at.get(k)] = created.replies().get(k);
+        }).toCompletableFuture()));
+    return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(done -> List.of(replies));
   }
 
   private CompletionStage<LabTest.Reply> ask(String labTestId, Function<ActorRef<LabTest.Reply>, LabTest.Command> command, LabTest.State restore) {
