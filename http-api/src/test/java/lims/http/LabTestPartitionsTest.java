@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import lims.kernel.testing.TestDatabase;
 import lims.scheduling.LabTest;
 import lims.scheduling.LabTestAction;
+import lims.scheduling.LabTestPartition;
 import lims.scheduling.LabTests;
 import lims.scheduling.Schedule;
 import org.junit.jupiter.api.Tag;
@@ -82,12 +83,13 @@ class LabTestPartitionsTest {
     HttpServer receiver = countingReceiver("/each", calls);
     try (TestNode node = TestNode.start(TestDatabase.fresh("lab_test_create_all"))) {
       Instant due = Instant.now().plusSeconds(5);
-      List<LabTest.Definition> definitions = new ArrayList<>();
+      List<LabTestPartition.NewTest> tests = new ArrayList<>();
       for (int i = 0; i < 1000; i++) {
-        definitions.add(new LabTest.Definition("batch " + i, "check", null, List.of(), Schedule.once(due),
-            new LabTestAction("http", Map.of("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/each")), 0, LabTest.FIRE_ONCE));
+        tests.add(new LabTestPartition.NewTest(LabTests.newId(), new LabTest.Definition("batch " + i, "check", null, List.of(), Schedule.once(due),
+            new LabTestAction("http", Map.of("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/each")), 0, LabTest.FIRE_ONCE),
+            "importer"));
       }
-      List<LabTest.Reply> replies = node.node.labTests().createAll(definitions, "importer").toCompletableFuture().get(30, TimeUnit.SECONDS);
+      List<LabTest.Reply> replies = node.node.labTests().createAll(tests).toCompletableFuture().get(30, TimeUnit.SECONDS);
       assertEquals(1000, replies.size());
       java.util.Set<String> ids = new java.util.HashSet<>();
       for (int i = 0; i < replies.size(); i++) {
@@ -97,6 +99,12 @@ class LabTestPartitionsTest {
         ids.add(test.id());
       }
       assertEquals(1000, ids.size(), "each a new id");
+      // The same call again (a caller whose first answer was lost) makes nothing twice.
+      for (LabTest.Reply again : node.node.labTests().createAll(tests).toCompletableFuture().get(30, TimeUnit.SECONDS)) {
+        assertEquals(lims.kernel.Rejection.Kind.CONFLICT, assertInstanceOf(LabTest.Rejected.class, again).rejection().kind());
+      }
+      assertRoundTrips(node, new LabTestPartition.CreateAll(tests.subList(0, 3), node.node.system().deadLetters()));
+      assertRoundTrips(node, new LabTestPartition.Created(replies.subList(0, 3)));
       long rows = node.count("SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" LIKE 'LabTestPartition|%'");
       assertTrue(rows <= 128, "about one journal row a partition: " + rows);
       String one = ids.iterator().next();
@@ -186,6 +194,15 @@ class LabTestPartitionsTest {
         client.close();
       }
     }
+  }
+
+  /** The message comes back equal through the node's serialization, as it crosses between nodes. */
+  private static void assertRoundTrips(TestNode node, Object message) {
+    var serialization = org.apache.pekko.serialization.SerializationExtension.get(node.node.system().classicSystem());
+    byte[] bytes = serialization.serialize(message).get();
+    var serializer = serialization.findSerializerFor(message);
+    assertEquals(message, serialization.deserialize(bytes, serializer.identifier(),
+        org.apache.pekko.serialization.Serializers.manifestFor(serializer, message)).get());
   }
 
   /** A lab's system that counts the calls at {@code path} and answers 200. */

@@ -15,6 +15,7 @@ import lims.bench.DeviceBenchAccess;
 import lims.scheduling.LabTest;
 import lims.scheduling.LabTestAction;
 import lims.scheduling.LabTestActions;
+import lims.scheduling.LabTestPartition;
 import lims.scheduling.LabTests;
 import lims.scheduling.Schedule;
 import org.apache.pekko.cluster.MemberStatus;
@@ -113,13 +114,14 @@ final class LimsContender implements Contender {
     for (int from = 0, call = 0; from < tasks.size(); from += PER_CALL, call++) {
       List<Task> some = tasks.subList(from, Math.min(tasks.size(), from + PER_CALL));
       inFlight.acquire(some.size());
-      List<LabTest.Definition> definitions = some.stream().map(t -> new LabTest.Definition("bench " + t.id(), "bench", null, List.of(),
-          Schedule.once(t.due()), new LabTestAction("bench", Map.of("task", t.id())), 0, LabTest.FIRE_ONCE)).toList();
-      all.add(createAll(through[call % through.length], definitions, 1).toCompletableFuture().whenComplete((replies, error) -> {
+      List<LabTestPartition.NewTest> tests = some.stream().map(t -> new LabTestPartition.NewTest(LabTests.newId(), new LabTest.Definition(
+          "bench " + t.id(), "bench", null, List.of(), Schedule.once(t.due()), new LabTestAction("bench", Map.of("task", t.id())), 0,
+          LabTest.FIRE_ONCE), "bench")).toList();
+      all.add(createAll(through[call % through.length], tests, 1).toCompletableFuture().whenComplete((replies, error) -> {
         inFlight.release(some.size());
         if (error != null) throw new IllegalStateException("not scheduled: " + some.size() + " tasks from " + some.get(0).id(), error);
         for (LabTest.Reply reply : replies) {
-          if (reply instanceof LabTest.Rejected r) throw new IllegalStateException("not scheduled: " + r.rejection());
+          if (reply instanceof LabTest.Rejected r && !madeBefore(r)) throw new IllegalStateException("not scheduled: " + r.rejection());
         }
       }));
     }
@@ -130,18 +132,23 @@ final class LimsContender implements Contender {
   static final int PER_CALL = Integer.getInteger("bench.per-call", 1000);
 
   /**
-   * A call, tried again when it timed out, as a client would after a 503: a partition's
-   * message can be lost while the partition is handed to another node (a rebalance when a node
-   * joins). A repeat makes new tests, so a task whose first try was only answered late would
-   * fire twice: the run's duplicate count shows it if it happens.
+   * A call, tried again with the same ids when it timed out, as a client would after a 503: a
+   * partition's message can be lost while the partition is handed to another node (a
+   * rebalance when a node joins), or answered late. A test the first try made is then
+   * refused as a conflict ({@link #madeBefore}): made, once.
    */
-  private static java.util.concurrent.CompletionStage<List<LabTest.Reply>> createAll(LabTests node, List<LabTest.Definition> definitions,
+  private static java.util.concurrent.CompletionStage<List<LabTest.Reply>> createAll(LabTests node, List<LabTestPartition.NewTest> tests,
       int tries) {
-    return node.createAll(definitions, "bench").handle((replies, error) -> {
+    return node.createAll(tests).handle((replies, error) -> {
       if (error == null) return CompletableFuture.completedFuture(replies);
       if (tries >= 3) return CompletableFuture.<List<LabTest.Reply>>failedFuture(error);
-      return createAll(node, definitions, tries + 1);
+      return createAll(node, tests, tries + 1);
     }).thenCompose(f -> f);
+  }
+
+  /** A conflict: only a repeated call's, as the ids are new (a test its first try made). */
+  private static boolean madeBefore(LabTest.Rejected r) {
+    return r.rejection().kind() == lims.kernel.Rejection.Kind.CONFLICT;
   }
 
   @Override

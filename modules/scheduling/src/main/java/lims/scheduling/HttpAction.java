@@ -87,7 +87,7 @@ final class HttpAction implements LabTestAction.Runner {
       return (method.equals("GET") ? b.GET() : b.method(method, HttpRequest.BodyPublishers.ofString(body))).build();
     };
     Instant until = Instant.now().plus(Duration.ofMillis(Math.max(1, Math.min(asked, Duration.between(Instant.now(), execution.deadline()).toMillis()))));
-    return send(request, until, true).handle((response, error) -> {
+    return send(request, until, !method.equals("GET")).handle((response, error) -> {
       if (error != null) {
         return LabTestAction.Outcome.failed(method + " " + url + " failed: " + Failures.cause(error));
       }
@@ -98,21 +98,22 @@ final class HttpAction implements LabTestAction.Runner {
   }
 
   /**
-   * Sends the call, once more at once if the connection failed before any answer: a kept-alive
-   * connection the server had closed (servers and load balancers close idle ones) fails a
-   * request that never reached it, and Java's client re-sends only GETs by itself. The call
+   * Sends the call, once more at once if its connection failed (an IOException that is not a
+   * time-out) and the attempt has time left: a kept-alive connection the server had closed
+   * (servers and load balancers close idle ones) fails a request that never reached it, and
+   * Java's client sends only a GET again by itself (so a GET is not sent again here). The call
    * carries the execution id as its Idempotency-Key, so a second send is safe by the action's
-   * contract even when the first did reach the lab's system. A time-out is not sent again: the
-   * attempt's time is spent.
+   * contract even when the first did reach the lab's system (decision 0065). A time-out is not
+   * sent again: the attempt's time is spent.
    */
-  private CompletableFuture<HttpResponse<Void>> send(Function<Duration, HttpRequest> request, Instant until,
-      boolean again) {
+  private CompletableFuture<HttpResponse<Void>> send(Function<Duration, HttpRequest> request, Instant until, boolean again) {
     Duration left = Duration.between(Instant.now(), until);
-    if (left.toMillis() < 1) return CompletableFuture.failedFuture(new HttpTimeoutException("request timed out"));
-    return client.sendAsync(request.apply(left), HttpResponse.BodyHandlers.discarding()).exceptionallyCompose(error -> {
-      Throwable cause = Failures.cause(error);
-      boolean noAnswer = cause instanceof IOException && !(cause instanceof HttpTimeoutException);
-      return again && noAnswer ? send(request, until, false) : CompletableFuture.failedFuture(error);
-    });
+    return client.sendAsync(request.apply(left.toMillis() < 1 ? Duration.ofMillis(1) : left), HttpResponse.BodyHandlers.discarding())
+        .exceptionallyCompose(error -> {
+          Throwable cause = Failures.cause(error);
+          boolean connectionFailed = cause instanceof IOException && !(cause instanceof HttpTimeoutException);
+          boolean timeLeft = Instant.now().isBefore(until);
+          return again && connectionFailed && timeLeft ? send(request, until, false) : CompletableFuture.failedFuture(error);
+        });
   }
 }

@@ -155,29 +155,34 @@ public final class LabTests {
     return readModel.forgotten(labTestId).thenCompose(kept -> ask(labTestId, create, kept.orElse(null)));
   }
 
+  /** Tests a {@link #createAll} message carries at most: a message between nodes stays well under Pekko's frame size. */
+  static final int CREATE_ALL_CHUNK = 200;
+
   /**
-   * Creates many tests at once, each with a new id: one message and one answer a partition
-   * instead of one a test, as a scheduler's batch call takes many tasks (the scheduler
-   * benchmark). Answers in the order given, each the new test or why it was refused; fails as
-   * a whole if a partition does not answer in time (its tests may or may not have been made).
+   * Creates many tests at once, one message and one answer for up to {@link #CREATE_ALL_CHUNK}
+   * tests of a partition instead of one a test, as a scheduler's batch call takes many tasks
+   * (the scheduler benchmark). The ids must be new ({@link #newId}): a test its partition has
+   * forgotten is not looked up here. The definitions are taken as given (the HTTP API checks
+   * a definition before it creates one). Answers in the order given, each the new test or why
+   * it was refused (an id in use: conflict); fails as a whole if a partition does not answer in
+   * time. Its tests may then have been made: the same call again answers them as conflicts.
    */
-  public CompletionStage<List<LabTest.Reply>> createAll(List<LabTest.Definition> definitions, String by) {
-    Map<String, List<Integer>> positions = new HashMap<>();
-    Map<String, List<LabTestPartition.NewTest>> tests = new HashMap<>();
-    for (int i = 0; i < definitions.size(); i++) {
-      String id = newId();
-      String partition = partitionOf(id);
-      positions.computeIfAbsent(partition, p -> new ArrayList<>()).add(i);
-      tests.computeIfAbsent(partition, p -> new ArrayList<>()).add(new LabTestPartition.NewTest(id, definitions.get(i), by));
-    }
-    LabTest.Reply[] replies = new LabTest.Reply[definitions.size()];
+  public CompletionStage<List<LabTest.Reply>> createAll(List<LabTestPartition.NewTest> tests) {
+    Map<String, List<Integer>> byPartition = new HashMap<>();
+    for (int i = 0; i < tests.size(); i++) byPartition.computeIfAbsent(partitionOf(tests.get(i).labTestId()), p -> new ArrayList<>()).add(i);
+    LabTest.Reply[] replies = new LabTest.Reply[tests.size()];
     List<CompletableFuture<Void>> asked = new ArrayList<>();
-    tests.forEach((partition, some) -> asked.add(Asked.<LabTestPartition.Command, LabTestPartition.Created>ask(
-            sharding.entityRefFor(LabTestPartition.TYPE, partition), replyTo -> new LabTestPartition.CreateAll(some, replyTo), askTimeout)
-        .thenAccept(created -> {
-          List<Integer> at = positions.get(partition);
-          for (int k = 0; k < at.size(); k++) replies[at.get(k)] = created.replies().get(k);
-        }).toCompletableFuture()));
+    byPartition.forEach((partition, positions) -> {
+      for (int from = 0; from < positions.size(); from += CREATE_ALL_CHUNK) {
+        List<Integer> at = positions.subList(from, Math.min(positions.size(), from + CREATE_ALL_CHUNK));
+        List<LabTestPartition.NewTest> some = at.stream().map(tests::get).toList();
+        asked.add(Asked.<LabTestPartition.Command, LabTestPartition.Created>ask(sharding.entityRefFor(LabTestPartition.TYPE, partition),
+                replyTo -> new LabTestPartition.CreateAll(some, replyTo), askTimeout)
+            .thenAccept(created -> {
+              for (int k = 0; k < at.size(); k++) replies[at.get(k)] = created.replies().get(k);
+            }).toCompletableFuture());
+      }
+    });
     return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(done -> List.of(replies));
   }
 

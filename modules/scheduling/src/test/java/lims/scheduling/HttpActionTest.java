@@ -52,11 +52,41 @@ class HttpActionTest {
     assertEquals(2, keys.size(), "sent twice, then failed: " + keys);
   }
 
+  /** A call that times out is not sent again: the attempt's time is spent. */
+  @Test
+  void aCallThatTimedOutIsNotSentAgain() throws Exception {
+    server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    List<Socket> held = new CopyOnWriteArrayList<>();
+    Thread t = new Thread(() -> {
+      try {
+        while (true) {
+          Socket s = server.accept(); // read, never answered, kept open
+          held.add(s);
+          keys.add("request");
+        }
+      } catch (Exception closed) {
+        // the test is over
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+    LabTestAction.Outcome outcome = call(Map.of("timeout_ms", 300));
+    assertFalse(outcome.succeeded());
+    assertTrue(outcome.log().get(0).contains("timed out"), outcome.log().toString());
+    assertEquals(1, keys.size(), "sent once");
+    for (Socket s : held) s.close();
+  }
+
   private LabTestAction.Outcome call() throws Exception {
+    return call(Map.of());
+  }
+
+  private LabTestAction.Outcome call(Map<String, Object> more) throws Exception {
     HttpAction action = new HttpAction(Duration.ofSeconds(10), "test-node");
     var execution = new LabTestAction.Execution("LT-1", "E-1", Instant.now(), 1, Instant.now().plusSeconds(10));
-    return action.run(new LabTestAction("http", Map.of("url", "http://127.0.0.1:" + server.getLocalPort() + "/run")), execution)
-        .toCompletableFuture().get(15, TimeUnit.SECONDS);
+    Map<String, Object> parameters = new java.util.HashMap<>(more);
+    parameters.put("url", "http://127.0.0.1:" + server.getLocalPort() + "/run");
+    return action.run(new LabTestAction("http", parameters), execution).toCompletableFuture().get(15, TimeUnit.SECONDS);
   }
 
   /** A server that reads each request and closes its connection unanswered for the first {@code unanswered} requests, then answers 200. */
