@@ -84,6 +84,19 @@ final class TestNode implements AutoCloseable {
     }
   }
 
+  /** A text straight from the node's database (the first column of the first row; null for none). */
+  String text(String sql, Object... args) {
+    try (java.sql.Connection c = lims.kernel.Database.get(node.system()).dataSource().getConnection();
+        java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) s.setObject(i + 1, args[i]);
+      try (java.sql.ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A write straight to the node's database (a row no build of the node would write). */
   int update(String sql, Object... args) {
     try (java.sql.Connection c = lims.kernel.Database.get(node.system()).dataSource().getConnection();

@@ -152,7 +152,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
   }
 
   /** When a test must next be looked at, and why. */
-  private enum Reason { DUE, ATTEMPT, RUN }
+  private enum Reason { DUE, ATTEMPT }
 
   private record Wakeup(Instant at, String labTestId, Reason reason) implements Comparable<Wakeup> {
     @Override
@@ -191,8 +191,21 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
   private final Map<String, LabTest.State> pendingTests = new HashMap<>();
   private final List<Answer<?>> answers = new ArrayList<>();
 
-  /** The attempts this incarnation called and has not heard back from. */
+  /** The attempts this incarnation called, or set on the clock to call, and has not heard back from. */
   private final Set<String> calling = new HashSet<>();
+
+  /**
+   * Calls set on the clock, by test: a started execution is called at its instant by the
+   * system's scheduler, not by a message to the partition, which Pekko holds back while a
+   * write is under way (a busy partition is nearly always writing). Cancelled when the test
+   * changes first, and on a stop.
+   */
+  private final Map<String, ClockedCall> clocked = new HashMap<>();
+
+  private record ClockedCall(String attempt, org.apache.pekko.actor.Cancellable timer) {}
+
+  /** This incarnation's clocked calls may run: false once it stops or restarts (a task already due checks it). */
+  private java.util.concurrent.atomic.AtomicBoolean live = new java.util.concurrent.atomic.AtomicBoolean(true);
   private boolean stopping;
 
   private LabTestPartition(String partitionId, ActorContext<Command> context, TimerScheduler<Command> timers, ActionCalls calls,
@@ -276,6 +289,8 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
         })
         // The retired tests are in the read tables and out of the snapshot just written: forget them.
         .onSignal(SnapshotCompleted.class, (tests, done) -> tests.retired.clear())
+        .onSignal(org.apache.pekko.actor.typed.PostStop.instance(), tests -> endClock())
+        .onSignal(org.apache.pekko.actor.typed.PreRestart.instance(), tests -> endClock())
         .build();
   }
 
@@ -286,7 +301,12 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
 
   private ReplyEffect<Event, Tests> onCommand(Tests tests, Command command) {
     if (command instanceof ForTest c) {
-      if (c.command() instanceof LabTest.ActionDone done) calling.remove(attempt(done.executionId(), done.attempt()));
+      if (c.command() instanceof LabTest.ActionDone done) {
+        String key = attempt(done.executionId(), done.attempt());
+        calling.remove(key);
+        ClockedCall set = clocked.get(c.labTestId());
+        if (set != null && set.attempt().equals(key)) clocked.remove(c.labTestId());
+      }
       LabTest.Reply reply = decide(tests, c.labTestId(), c.command(), c.restore());
       if (c.command() instanceof LabTest.Request r) answers.add(new Answer<>(r.replyTo(), reply));
       return afterDeciding(tests);
@@ -327,6 +347,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     if (!d.events().isEmpty()) {
       pending.addAll(d.events());
       pendingTests.put(labTestId, after);
+      unclock(labTestId);
     } else if (!pendingTests.containsKey(labTestId)) {
       plan(after); // a stale or early wake-up: planned again; a test with a pending write is planned after it
     }
@@ -362,6 +383,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     pendingTests.clear();
     answers.clear();
     flushAsked = false;
+    endClock();
     calling.clear();
     stopping = false;
   }
@@ -431,10 +453,6 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
       switch (w.reason()) {
         case DUE -> decide(tests, w.labTestId(), new LabTest.Due(s.nextFireAt()), null);
         case ATTEMPT -> decide(tests, w.labTestId(), new LabTest.NextAttempt(s.current().executionId()), null);
-        // Run from the written test only: one with a write pending is planned again after it.
-        case RUN -> {
-          if (!pendingTests.containsKey(w.labTestId())) callAction(tests.get(w.labTestId()));
-        }
       }
     }
     if (taken == WAKEUPS_PER_PASS && pending.isEmpty()) context.getSelf().tell(new Tick());
@@ -453,18 +471,21 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     timers.startSingleTimer("tick", new Tick(), Delay.until(clock.instant(), first));
   }
 
-  /** The one wake-up a test's state asks for: its next attempt, its started execution's instant, or its next fire. */
+  /**
+   * The one wake-up a test's state asks for: its next attempt or its next fire; a started
+   * execution (its start written) is set on the clock for its instant instead, unless this
+   * incarnation has called it.
+   */
   private void plan(LabTest.State s) {
     Wakeup old = planned.remove(s.id());
     if (old != null) wakeups.remove(old);
+    LabTest.Execution e = s.exists() ? s.current() : null;
+    if (e == null || e.retryAt() != null) unclock(s.id());
     if (!s.exists()) return;
-    LabTest.Execution e = s.current();
     Wakeup w = null;
     if (e != null && e.retryAt() != null) w = new Wakeup(e.retryAt(), s.id(), Reason.ATTEMPT);
-    else if (e != null) {
-      // Started and not finished: run it at its instant (after a crash, a resume with the same id), unless this incarnation has called.
-      if (!calling.contains(attempt(e.executionId(), e.attempt()))) w = new Wakeup(e.dueAt(), s.id(), Reason.RUN);
-    } else if (s.status() == LabTest.Status.SCHEDULED && s.nextFireAt() != null) {
+    else if (e != null) clock(s, e);
+    else if (s.status() == LabTest.Status.SCHEDULED && s.nextFireAt() != null) {
       w = new Wakeup(s.nextFireAt().minus(policy.startAhead()), s.id(), Reason.DUE);
     }
     if (w != null) {
@@ -473,17 +494,56 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     }
   }
 
-  private void callAction(LabTest.State s) {
-    LabTest.Execution e = s.current();
-    if (e == null || e.retryAt() != null) return;
+  /**
+   * Calls a started execution at its instant (after a crash, a resume with the same id): at
+   * once if the instant has come, else from the system's scheduler, whose task calls the
+   * action and tells the partition the outcome (it touches no state of the partition's).
+   * While stopping nothing new is called: the next home resumes it.
+   */
+  private void clock(LabTest.State s, LabTest.Execution e) {
     String key = attempt(e.executionId(), e.attempt());
-    if (!calling.add(key)) return;
-    // Real time, as the time-out (the partition's clock may be a test's).
-    var execution = new LabTestAction.Execution(s.id(), e.executionId(), e.dueAt(), e.attempt(), Instant.now().plus(policy.actionTimeout()));
-    ActionCalls.Call call = calls.call(s.definition().action(), execution, clock.instant(), policy.actionTimeout());
-    String id = s.id();
-    context.pipeToSelf(call.outcome(),
-        (done, error) -> new ForTest(id, new LabTest.ActionDone(e.executionId(), e.attempt(), call.startedAt(), done)));
+    if (stopping || calling.contains(key)) return;
+    unclock(s.id());
+    calling.add(key);
+    Duration in = Duration.between(clock.instant(), e.dueAt());
+    Runnable call = caller(s.id(), s.definition().action(), e);
+    if (in.isNegative() || in.isZero()) {
+      call.run();
+    } else {
+      clocked.put(s.id(), new ClockedCall(key, context.getSystem().scheduler().scheduleOnce(Delay.until(clock.instant(), e.dueAt()), call,
+          context.getSystem().executionContext())));
+    }
+  }
+
+  /**
+   * Ends this incarnation's clock: its calls not yet made are not made (the partition's next
+   * start plans them again), as its actor timers end with it.
+   */
+  private void endClock() {
+    live.set(false);
+    live = new java.util.concurrent.atomic.AtomicBoolean(true);
+    clocked.values().forEach(c -> c.timer().cancel());
+    clocked.clear();
+  }
+
+  /** Takes a test's call off the clock, if it has not started: it is planned again from the test as written. */
+  private void unclock(String labTestId) {
+    ClockedCall set = clocked.remove(labTestId);
+    if (set != null && set.timer().cancel()) calling.remove(set.attempt());
+  }
+
+  /** The call of one attempt, as a task any thread may run: the outcome comes back to the partition as a message. */
+  private Runnable caller(String labTestId, LabTestAction action, LabTest.Execution e) {
+    ActorRef<Command> self = context.getSelf();
+    java.util.concurrent.atomic.AtomicBoolean mine = live;
+    return () -> {
+      if (!mine.get()) return;
+      // Real time, as the time-out (the partition's clock may be a test's).
+      var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt(), Instant.now().plus(policy.actionTimeout()));
+      ActionCalls.Call call = calls.call(action, execution, clock.instant(), policy.actionTimeout());
+      call.outcome().whenComplete((done, error) ->
+          self.tell(new ForTest(labTestId, new LabTest.ActionDone(e.executionId(), e.attempt(), call.startedAt(), done))));
+    };
   }
 
   private static String attempt(String executionId, int attempt) {
@@ -492,6 +552,8 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
 
   /** Stops now, or, with calls under way or a write pending, once their outcomes are journaled. */
   private ReplyEffect<Event, Tests> stop(Tests tests) {
+    // Calls not made yet stay for the next home, which resumes their executions.
+    List.copyOf(clocked.keySet()).forEach(this::unclock);
     if (calling.isEmpty() && pending.isEmpty()) return Effect().stop().thenNoReply();
     stopping = true;
     timers.cancel("tick");
