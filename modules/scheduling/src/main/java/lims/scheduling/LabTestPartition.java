@@ -286,6 +286,7 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
           tests.live.values().forEach(this::plan);
           fireDue(tests);
           writeOrWait();
+          if (stopping && calling.isEmpty() && pending.isEmpty()) context.getSelf().tell(new Stop());
         })
         // The retired tests are in the read tables and out of the snapshot just written: forget them.
         .onSignal(SnapshotCompleted.class, (tests, done) -> tests.retired.clear())
@@ -305,7 +306,10 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
         String key = attempt(done.executionId(), done.attempt());
         calling.remove(key);
         ClockedCall set = clocked.get(c.labTestId());
-        if (set != null && set.attempt().equals(key)) clocked.remove(c.labTestId());
+        if (set != null && set.attempt().equals(key)) {
+          set.timer().cancel(); // an earlier incarnation's answer for the attempt this one has on the clock
+          clocked.remove(c.labTestId());
+        }
       }
       LabTest.Reply reply = decide(tests, c.labTestId(), c.command(), c.restore());
       if (c.command() instanceof LabTest.Request r) answers.add(new Answer<>(r.replyTo(), reply));
@@ -385,7 +389,8 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     flushAsked = false;
     endClock();
     calling.clear();
-    stopping = false;
+    // stopping stays: a write that failed during a hand-off does not cancel the hand-off, and
+    // the partition started again from its journal stops as soon as nothing is left to write.
   }
 
   /**
@@ -437,8 +442,8 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
 
   /**
    * Takes the wake-ups that have come (a slice of them, the rest at the next pass): an instant
-   * that came or a retry decides an execution's start, a started execution whose instant came
-   * calls its action. While stopping nothing starts.
+   * that came or a retry decides an execution's start (its call is set on the clock once the
+   * start is written). While stopping nothing starts.
    */
   private void fireDue(Tests tests) {
     if (stopping) return;
@@ -538,11 +543,18 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
     java.util.concurrent.atomic.AtomicBoolean mine = live;
     return () -> {
       if (!mine.get()) return;
-      // Real time, as the time-out (the partition's clock may be a test's).
-      var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt(), Instant.now().plus(policy.actionTimeout()));
-      ActionCalls.Call call = calls.call(action, execution, clock.instant(), policy.actionTimeout());
-      call.outcome().whenComplete((done, error) ->
-          self.tell(new ForTest(labTestId, new LabTest.ActionDone(e.executionId(), e.attempt(), call.startedAt(), done))));
+      Instant startedAt = clock.instant();
+      try {
+        // Real time, as the time-out (the partition's clock may be a test's).
+        var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt(), Instant.now().plus(policy.actionTimeout()));
+        ActionCalls.Call call = calls.call(action, execution, startedAt, policy.actionTimeout());
+        call.outcome().whenComplete((done, error) ->
+            self.tell(new ForTest(labTestId, new LabTest.ActionDone(e.executionId(), e.attempt(), call.startedAt(), done))));
+      } catch (RuntimeException failed) {
+        // Off the actor, nothing would restart the partition: the attempt fails, so it is never left waiting.
+        self.tell(new ForTest(labTestId, new LabTest.ActionDone(e.executionId(), e.attempt(), startedAt,
+            LabTestAction.Outcome.failed("action failed: " + failed))));
+      }
     };
   }
 
