@@ -64,6 +64,11 @@ public final class ActionCalls {
     return mine;
   }
 
+  /** Whether this node has made the call of this attempt and its outcome is not journaled yet. */
+  boolean made(String executionId, int attempt) {
+    return calls.containsKey(key(executionId, attempt));
+  }
+
   /** The attempt's outcome is in the journal: a resumed execution can no longer ask for it. */
   void recorded(String executionId, int attempt) {
     calls.remove(key(executionId, attempt));

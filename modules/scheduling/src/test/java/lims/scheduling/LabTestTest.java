@@ -611,4 +611,35 @@ class LabTestTest {
     moved.tell(new LabTestPartition.Stop()); // nothing under way: at once
     replies.expectTerminated(moved, Duration.ofSeconds(5));
   }
+
+  @Test
+  void aTestHandedOffWhoseOutcomeWriteFailsRecordsTheCallItMadeBeforeItStopsAndIsNotCalledAgain() throws Exception {
+    String id = "LT-" + String.format("%012x", ids.incrementAndGet());
+    var replies = kit.<LabTest.Reply>createTestProbe();
+    ActionCalls node = ActionCalls.unfenced(runner);
+    var entity = kit.spawn(LabTestPartition.create(OneLabTest.PARTITION, node, POLICY, clock, event -> {}, 100));
+    entity.tell(new LabTestPartition.ForTest(id, new LabTest.Create(definition(Schedule.once(clock.instant().plusSeconds(60)), 0, LabTest.FIRE_ONCE), "sam",
+        null, replies.getRef())));
+    replies.expectMessageClass(LabTest.Current.class);
+    advance(Duration.ofSeconds(60));
+    Call call = runner.next();
+
+    entity.tell(new LabTestPartition.Stop()); // a hand-off while the call is under way
+    var persistence = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(kit.system());
+    persistence.failNextPersisted(); // the outcome's write fails: the partition starts again from its journal, still handing off
+    call.answer().complete(LabTestAction.Outcome.succeeded("200 once"));
+
+    // Started again after its back-off (on the system's scheduler: stepped until then), it takes
+    // the call it made, journals the outcome, and only then stops: the next home finds the
+    // execution over. Without taking the call, it stopped at once and the next home called again.
+    kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      time.timePasses(Duration.ofSeconds(2));
+      assertEquals(1, OneLabTest.journal(persistence, id).stream().filter(e -> e instanceof LabTest.ExecutionSucceeded).count(),
+          "outcome journaled by the partition started again");
+      return null;
+    });
+    replies.expectTerminated(entity, Duration.ofSeconds(5));
+    runner.assertNone();
+    assertEquals(0, node.size(), "forgotten once its outcome is in the journal");
+  }
 }
