@@ -3,6 +3,7 @@ package lims.scheduling;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,8 +21,9 @@ import lims.kernel.PauseFence;
  * calling the lab's system a second time. A call waits for {@code clear} first, so that a node
  * frozen past its removal does not call at all (lims.kernel.PauseFence).
  *
- * <p>Only a node that dies between the call and the journaled outcome leaves the call to be made
- * again elsewhere, with the same execution id as its Idempotency-Key.
+ * <p>A call is made again elsewhere, with the same execution id as its Idempotency-Key, only when
+ * its node dies between the call and the journaled outcome, or when Pekko stops a partition
+ * handed off before the outcome is journaled (the hand-off's bound, decision 0066).
  */
 public final class ActionCalls {
 
@@ -64,9 +66,9 @@ public final class ActionCalls {
     return mine;
   }
 
-  /** Whether this node has made the call of this attempt and its outcome is not journaled yet. */
-  boolean made(String executionId, int attempt) {
-    return calls.containsKey(key(executionId, attempt));
+  /** The call of this attempt if this node made it and its outcome is not journaled yet; never makes one. */
+  Optional<Call> made(String executionId, int attempt) {
+    return Optional.ofNullable(calls.get(key(executionId, attempt)));
   }
 
   /** The attempt's outcome is in the journal: a resumed execution can no longer ask for it. */

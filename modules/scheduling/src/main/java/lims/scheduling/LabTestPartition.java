@@ -511,7 +511,14 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
    */
   private void clock(LabTest.State s, LabTest.Execution e) {
     String key = attempt(e.executionId(), e.attempt());
-    if (calling.contains(key) || (stopping && !calls.made(e.executionId(), e.attempt()))) return;
+    if (calling.contains(key)) return;
+    if (stopping) {
+      calls.made(e.executionId(), e.attempt()).ifPresent(made -> {
+        calling.add(key);
+        reportOutcome(context.getSelf(), s.id(), e, made);
+      });
+      return;
+    }
     unclock(s.id());
     calling.add(key);
     Duration in = Duration.between(clock.instant(), e.dueAt());
@@ -551,15 +558,19 @@ public final class LabTestPartition extends ShardedEntity<LabTestPartition.Comma
       try {
         // Real time, as the time-out (the partition's clock may be a test's).
         var execution = new LabTestAction.Execution(labTestId, e.executionId(), e.dueAt(), e.attempt(), Instant.now().plus(policy.actionTimeout()));
-        ActionCalls.Call call = calls.call(action, execution, startedAt, policy.actionTimeout());
-        call.outcome().whenComplete((done, error) ->
-            self.tell(new ForTest(labTestId, new LabTest.ActionDone(e.executionId(), e.attempt(), call.startedAt(), done))));
+        reportOutcome(self, labTestId, e, calls.call(action, execution, startedAt, policy.actionTimeout()));
       } catch (RuntimeException failed) {
         // Off the actor, nothing would restart the partition: the attempt fails, so it is never left waiting.
         self.tell(new ForTest(labTestId, new LabTest.ActionDone(e.executionId(), e.attempt(), startedAt,
             LabTestAction.Outcome.failed("action failed: " + failed))));
       }
     };
+  }
+
+  /** The call's outcome, once it has one, to the partition as a message (from any thread). */
+  private static void reportOutcome(ActorRef<Command> self, String labTestId, LabTest.Execution e, ActionCalls.Call call) {
+    call.outcome().whenComplete((done, error) ->
+        self.tell(new ForTest(labTestId, new LabTest.ActionDone(e.executionId(), e.attempt(), call.startedAt(), done))));
   }
 
   private static String attempt(String executionId, int attempt) {

@@ -626,8 +626,14 @@ class LabTestTest {
 
     entity.tell(new LabTestPartition.Stop()); // a hand-off while the call is under way
     var persistence = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(kit.system());
-    persistence.failNextPersisted(); // the outcome's write fails: the partition starts again from its journal, still handing off
+    // The outcome's write fails: the partition starts again from its journal, still handing off.
+    persistence.failNextPersisted(org.apache.pekko.persistence.typed.PersistenceId.of(LabTestPartition.TYPE.name(), OneLabTest.PARTITION).id());
     call.answer().complete(LabTestAction.Outcome.succeeded("200 once"));
+    // The write failed (a write that took would be in the journal within milliseconds), and the
+    // manual clock holds the restart's back-off: the outcome is nowhere yet but in the node's calls.
+    replies.expectNoMessage(Duration.ofMillis(500));
+    assertTrue(OneLabTest.journal(persistence, id).stream().noneMatch(e -> e instanceof LabTest.ExecutionSucceeded), "the outcome's write failed");
+    assertEquals(1, node.size(), "the call is kept while its outcome is not journaled");
 
     // Started again after its back-off (on the system's scheduler: stepped until then), it takes
     // the call it made, journals the outcome, and only then stops: the next home finds the
